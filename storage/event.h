@@ -1,0 +1,82 @@
+// Value types of the event log's public API. Plain data; not synchronised (each value is owned by
+// whoever holds it).
+#ifndef SCC_STORAGE_EVENT_H_
+#define SCC_STORAGE_EVENT_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace scc::storage {
+
+// One event as the caller hands it to Append. The log never interprets these bytes.
+struct EventData {
+  std::string type;      // non-empty, at most EventLogOptions::max_type_bytes
+  std::string data;      // opaque payload
+  std::string metadata;  // opaque envelope bytes chosen by the caller
+};
+
+// One committed event as the log returns it.
+struct RecordedEvent {
+  uint64_t position = 0;  // global position: gapless, strictly increasing, assigned at commit
+  std::string stream;
+  uint64_t version = 0;   // per-stream version: 0, 1, 2, ...
+  absl::Time recorded_at; // commit time by the log's clock (non-decreasing along positions)
+  std::string type;
+  std::string request_id;  // the Append call that wrote it ("" when none was given)
+  std::string metadata;
+  std::string data;
+  std::string hash;  // SHA-256(previous record's hash || canonical bytes of this record)
+};
+
+// The optimistic-concurrency precondition of an Append.
+class ExpectedVersion {
+ public:
+  enum class Kind { kAny, kNoStream, kExists, kExact };
+
+  static ExpectedVersion Any() { return ExpectedVersion(Kind::kAny, 0); }
+  static ExpectedVersion NoStream() { return ExpectedVersion(Kind::kNoStream, 0); }
+  static ExpectedVersion Exists() { return ExpectedVersion(Kind::kExists, 0); }
+  // The stream's last event must have exactly this version.
+  static ExpectedVersion Exact(uint64_t version) { return ExpectedVersion(Kind::kExact, version); }
+
+  Kind kind() const { return kind_; }
+  uint64_t version() const { return version_; }
+
+  // `current` is the stream's last version, or nullopt when the stream does not exist.
+  bool IsSatisfiedBy(std::optional<uint64_t> current) const;
+  std::string ToString() const;
+
+ private:
+  ExpectedVersion(Kind kind, uint64_t version) : kind_(kind), version_(version) {}
+  Kind kind_;
+  uint64_t version_;
+};
+
+// What one Append call committed.
+struct AppendResult {
+  uint64_t first_version = 0;   // version of the first event appended
+  uint64_t last_version = 0;    // version of the last event appended: the stream's new version
+  uint64_t first_position = 0;  // global position of the first event appended
+  uint64_t last_position = 0;   // global position of the last event appended
+  absl::Time recorded_at;
+  bool replayed = false;  // true when this is the stored result of an earlier call (same request_id)
+};
+
+// A wrong-expected-version conflict is an absl::Status with code kAborted whose payload carries
+// the stream's current version. This returns that version (nullopt: the stream does not exist),
+// or an error when `status` is not such a conflict.
+absl::StatusOr<std::optional<uint64_t>> ConflictCurrentVersion(const absl::Status& status);
+// Builds such a conflict.
+absl::Status MakeConflictError(absl::string_view stream, const ExpectedVersion& expected,
+                               std::optional<uint64_t> current);
+
+}  // namespace scc::storage
+
+#endif  // SCC_STORAGE_EVENT_H_

@@ -1,0 +1,743 @@
+#include "storage/event_log.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <limits>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
+#include "absl/synchronization/notification.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/table.h"
+#include "rocksdb/utilities/checkpoint.h"
+#include "rocksdb/write_batch.h"
+#include "storage/record.h"
+#include "storage/status_macros.h"
+#include "storage/subscription.h"
+
+namespace scc::storage {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Maps a RocksDB status to the error space of this library, prefixing `context`.
+absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context) {
+  if (s.ok()) return absl::OkStatus();
+  const std::string message = absl::StrCat(context, ": ", s.ToString());
+  if (s.IsNotFound()) return absl::NotFoundError(message);
+  if (s.IsCorruption()) return absl::DataLossError(message);
+  if (s.IsNoSpace()) return absl::ResourceExhaustedError(message);
+  if (s.IsIOError() || s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) {
+    return absl::UnavailableError(message);
+  }
+  if (s.IsInvalidArgument()) return absl::InvalidArgumentError(message);
+  return absl::InternalError(message);
+}
+
+absl::string_view ToView(const rocksdb::Slice& s) { return absl::string_view(s.data(), s.size()); }
+
+std::vector<rocksdb::ColumnFamilyDescriptor> FamilyDescriptors(const EventLogOptions& options) {
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  rocksdb::ColumnFamilyOptions cf;
+  cf.compression = rocksdb::kLZ4Compression;  // Debian's RocksDB is built with LZ4
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const char* name : {rocksdb::kDefaultColumnFamilyName.c_str(), kEventsFamily,
+                           kStreamsFamily, kRequestsFamily, kMetaFamily}) {
+    families.emplace_back(name, cf);
+  }
+  return families;
+}
+
+std::string EncodeFormat(uint32_t v) {
+  return std::string{static_cast<char>(v & 0xFF), static_cast<char>((v >> 8) & 0xFF),
+                     static_cast<char>((v >> 16) & 0xFF), static_cast<char>((v >> 24) & 0xFF)};
+}
+
+}  // namespace
+
+struct EventLog::PendingAppend {
+  std::string stream;
+  ExpectedVersion expected = ExpectedVersion::Any();
+  std::vector<EventData> events;
+  std::string request_id;
+  std::string fingerprint;  // set only with a request_id
+  size_t bytes = 0;
+  AppendCallback done;
+  absl::StatusOr<AppendResult> outcome = absl::InternalError("append not decided");
+  std::optional<size_t> same_request_as;  // index of an earlier append in the group
+};
+
+// ---------------------------------------------------------------------------------------------
+// Opening and closing.
+
+absl::StatusOr<std::unique_ptr<EventLog>> EventLog::Open(const std::string& dir,
+                                                         EventLogOptions options) {
+  if (!options.clock) options.clock = [] { return absl::Now(); };
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", dir, ": ", ec.message()));
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.paranoid_checks = true;
+  db_options.max_background_jobs = 2;
+  db_options.keep_log_file_num = 4;
+  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, dir, FamilyDescriptors(options), &handles, &raw);
+  if (!s.ok()) {
+    if (s.IsIOError() && absl::StrContains(s.ToString(), "lock")) {
+      return absl::UnavailableError(
+          absl::StrCat("data directory ", dir, " is in use by another process (", s.ToString(),
+                       ")"));
+    }
+    return FromRocks(s, absl::StrCat("opening event log in ", dir));
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+  auto close_on_error = [&](absl::Status status) {
+    for (rocksdb::ColumnFamilyHandle* h : handles) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    return status;
+  };
+
+  // The format marker and the head; a fresh directory gets both.
+  std::string value;
+  s = db->Get(rocksdb::ReadOptions(), handles[4], kMetaFormatKey, &value);
+  Head head;
+  head.last_hash = GenesisHash();
+  std::unique_ptr<rocksdb::Iterator> last(db->NewIterator(rocksdb::ReadOptions(), handles[1]));
+  last->SeekToLast();
+  if (s.IsNotFound()) {
+    if (last->Valid()) {
+      return close_on_error(absl::DataLossError(
+          absl::StrCat(dir, " holds event records but no format marker")));
+    }
+    rocksdb::WriteBatch init;
+    init.Put(handles[4], kMetaFormatKey, EncodeFormat(kStoreFormatVersion));
+    init.Put(handles[4], kMetaHeadKey, EncodeHead(head));
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    s = db->Write(sync, &init);
+    if (!s.ok()) return close_on_error(FromRocks(s, "initialising event log"));
+  } else if (!s.ok()) {
+    return close_on_error(FromRocks(s, "reading format marker"));
+  } else {
+    if (value != EncodeFormat(kStoreFormatVersion)) {
+      return close_on_error(absl::FailedPreconditionError(
+          absl::StrCat(dir, " has an unsupported store format (this build reads format ",
+                       kStoreFormatVersion, ")")));
+    }
+    s = db->Get(rocksdb::ReadOptions(), handles[4], kMetaHeadKey, &value);
+    if (!s.ok()) return close_on_error(FromRocks(s, "reading log head"));
+    absl::StatusOr<Head> stored = DecodeHead(value);
+    if (!stored.ok()) return close_on_error(stored.status());
+    head = *std::move(stored);
+  }
+
+  // The head must agree with the last stored record.
+  if (!last->status().ok()) return close_on_error(FromRocks(last->status(), "reading last record"));
+  if (head.next_position == 0) {
+    if (last->Valid()) {
+      return close_on_error(absl::DataLossError("log head says empty, but records exist"));
+    }
+  } else {
+    if (!last->Valid()) {
+      return close_on_error(absl::DataLossError(absl::StrCat(
+          "log head says ", head.next_position, " events, but no record is stored")));
+    }
+    absl::StatusOr<uint64_t> last_position = DecodePositionKey(ToView(last->key()));
+    absl::StatusOr<RecordedEvent> record = DecodeRecord(ToView(last->value()));
+    if (!last_position.ok() || *last_position != head.next_position - 1 || !record.ok() ||
+        record->hash != head.last_hash) {
+      return close_on_error(absl::DataLossError(absl::StrCat(
+          "log head says ", head.next_position, " events ending in a known hash, but the last "
+          "stored record ",
+          last_position.ok() ? absl::StrCat("is at position ", *last_position)
+                             : std::string("has a malformed key"),
+          record.ok() ? "" : absl::StrCat(" and is unreadable: ", record.status().message()))));
+    }
+  }
+  last.reset();
+
+  return std::unique_ptr<EventLog>(new EventLog(std::move(options), std::move(db),
+                                                std::move(handles), head.next_position,
+                                                head.last_hash, head.last_recorded_at));
+}
+
+EventLog::EventLog(EventLogOptions options, std::unique_ptr<rocksdb::DB> db,
+                   std::vector<rocksdb::ColumnFamilyHandle*> handles, uint64_t next_position,
+                   std::string last_hash, absl::Time last_recorded_at)
+    : options_(std::move(options)),
+      db_(std::move(db)),
+      handles_(std::move(handles)),
+      next_position_(next_position),
+      last_hash_(std::move(last_hash)),
+      last_recorded_at_(last_recorded_at) {
+  writer_ = std::thread([this] { WriterLoop(); });
+}
+
+EventLog::~EventLog() {
+  {
+    absl::MutexLock lock(&mu_);
+    closing_ = true;
+  }
+  {
+    absl::MutexLock lock(&queue_mu_);
+    stopping_ = true;
+  }
+  writer_.join();
+  for (rocksdb::ColumnFamilyHandle* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  db_->Close().PermitUncheckedError();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Appending.
+
+absl::Status EventLog::ValidateAppend(const std::string& stream,
+                                      const std::vector<EventData>& events,
+                                      const std::string& request_id, size_t* bytes) const {
+  if (stream.empty()) return absl::InvalidArgumentError("stream: must not be empty");
+  if (stream.size() > options_.max_stream_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat("stream: ", stream.size(),
+                                                   " bytes exceeds the limit of ",
+                                                   options_.max_stream_bytes));
+  }
+  if (stream.find('\0') != std::string::npos) {
+    return absl::InvalidArgumentError("stream: must not contain a NUL byte");
+  }
+  if (request_id.size() > options_.max_request_id_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat("request_id: ", request_id.size(),
+                                                   " bytes exceeds the limit of ",
+                                                   options_.max_request_id_bytes));
+  }
+  if (events.empty()) return absl::InvalidArgumentError("events: must hold at least one event");
+  if (events.size() > options_.max_events_per_append) {
+    return absl::InvalidArgumentError(absl::StrCat("events: ", events.size(),
+                                                   " events exceeds the limit of ",
+                                                   options_.max_events_per_append));
+  }
+  size_t total = stream.size() + request_id.size();
+  for (size_t i = 0; i < events.size(); ++i) {
+    const EventData& e = events[i];
+    if (e.type.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("events[", i, "].type: must not be empty"));
+    }
+    if (e.type.size() > options_.max_type_bytes) {
+      return absl::InvalidArgumentError(absl::StrCat("events[", i, "].type: ", e.type.size(),
+                                                     " bytes exceeds the limit of ",
+                                                     options_.max_type_bytes));
+    }
+    const size_t event_bytes = e.type.size() + e.data.size() + e.metadata.size();
+    if (event_bytes > options_.max_event_bytes) {
+      return absl::InvalidArgumentError(absl::StrCat("events[", i, "]: ", event_bytes,
+                                                     " bytes exceeds the limit of ",
+                                                     options_.max_event_bytes));
+    }
+    total += event_bytes;
+  }
+  if (total > options_.max_append_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat("events: ", total,
+                                                   " bytes in one append exceeds the limit of ",
+                                                   options_.max_append_bytes));
+  }
+  *bytes = total;
+  return absl::OkStatus();
+}
+
+void EventLog::AppendAsync(std::string stream, ExpectedVersion expected,
+                           std::vector<EventData> events, std::string request_id,
+                           AppendCallback done) {
+  size_t bytes = 0;
+  if (absl::Status valid = ValidateAppend(stream, events, request_id, &bytes); !valid.ok()) {
+    std::move(done)(valid);
+    return;
+  }
+  PendingAppend pending;
+  if (!request_id.empty()) pending.fingerprint = AppendFingerprint(stream, events);
+  pending.stream = std::move(stream);
+  pending.expected = expected;
+  pending.events = std::move(events);
+  pending.request_id = std::move(request_id);
+  pending.bytes = bytes;
+  pending.done = std::move(done);
+  {
+    absl::MutexLock lock(&queue_mu_);
+    if (!stopping_) {
+      queue_.push_back(std::move(pending));
+      return;
+    }
+  }
+  std::move(pending.done)(absl::UnavailableError("event log is closing"));
+}
+
+absl::StatusOr<AppendResult> EventLog::Append(std::string stream, ExpectedVersion expected,
+                                              std::vector<EventData> events,
+                                              std::string request_id) {
+  absl::StatusOr<AppendResult> result = absl::InternalError("append not answered");
+  absl::Notification answered;
+  AppendAsync(std::move(stream), expected, std::move(events), std::move(request_id),
+              [&](absl::StatusOr<AppendResult> r) {
+                result = std::move(r);
+                answered.Notify();
+              });
+  answered.WaitForNotification();
+  return result;
+}
+
+void EventLog::WriterLoop() {
+  for (;;) {
+    std::vector<PendingAppend> group;
+    {
+      absl::MutexLock lock(&queue_mu_);
+      queue_mu_.Await(absl::Condition(
+          +[](EventLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->queue_mu_) {
+            return !self->queue_.empty() || self->stopping_;
+          },
+          this));
+      if (queue_.empty()) return;  // stopping, and everything queued was committed
+      size_t bytes = 0;
+      while (!queue_.empty() &&
+             (group.empty() || bytes + queue_.front().bytes <= options_.max_group_commit_bytes)) {
+        bytes += queue_.front().bytes;
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    CommitGroup(std::move(group));
+  }
+}
+
+absl::StatusOr<std::optional<uint64_t>> EventLog::CachedStreamVersion(const std::string& stream) {
+  if (auto it = stream_heads_.find(stream); it != stream_heads_.end()) return it->second;
+  ASSIGN_OR_RETURN(std::optional<uint64_t> version, ReadStreamVersion(stream));
+  if (version) stream_heads_.emplace(stream, *version);
+  return version;
+}
+
+void EventLog::CommitGroup(std::vector<PendingAppend> group) {
+  uint64_t position;
+  std::string prev_hash;
+  {
+    absl::MutexLock lock(&mu_);
+    position = next_position_;
+    prev_hash = last_hash_;
+  }
+  const uint64_t first_position = position;
+  // Stored with microsecond precision; truncate now so a replayed result equals the first one.
+  const absl::Time now =
+      std::max(absl::FromUnixMicros(absl::ToUnixMicros(options_.clock())), last_recorded_at_);
+  rocksdb::WriteBatch batch;
+  absl::flat_hash_map<std::string, uint64_t> new_heads;  // streams this group appends to
+  absl::flat_hash_map<std::string, size_t> requests_in_group;
+
+  for (size_t i = 0; i < group.size(); ++i) {
+    PendingAppend& p = group[i];
+    if (!write_error_.ok()) {
+      p.outcome = write_error_;
+      continue;
+    }
+    if (!p.request_id.empty()) {
+      auto [it, inserted] = requests_in_group.try_emplace(p.request_id, i);
+      if (!inserted) {
+        p.same_request_as = it->second;
+        continue;
+      }
+      std::string stored;
+      rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), requests_cf(), p.request_id, &stored);
+      if (s.ok()) {
+        absl::StatusOr<StoredRequest> earlier = DecodeStoredRequest(stored);
+        if (!earlier.ok()) {
+          p.outcome = earlier.status();
+        } else if (earlier->stream != p.stream || earlier->fingerprint != p.fingerprint) {
+          p.outcome = absl::AlreadyExistsError(absl::StrCat(
+              "request_id '", p.request_id, "' was already used for a different append"));
+        } else {
+          earlier->result.replayed = true;
+          p.outcome = earlier->result;
+        }
+        continue;
+      }
+      if (!s.IsNotFound()) {
+        p.outcome = FromRocks(s, "looking up request_id");
+        continue;
+      }
+    }
+
+    std::optional<uint64_t> current;
+    if (auto it = new_heads.find(p.stream); it != new_heads.end()) {
+      current = it->second;
+    } else {
+      absl::StatusOr<std::optional<uint64_t>> cached = CachedStreamVersion(p.stream);
+      if (!cached.ok()) {
+        p.outcome = cached.status();
+        continue;
+      }
+      current = *cached;
+    }
+    if (!p.expected.IsSatisfiedBy(current)) {
+      p.outcome = MakeConflictError(p.stream, p.expected, current);
+      continue;
+    }
+
+    AppendResult result;
+    result.first_version = current ? *current + 1 : 0;
+    result.first_position = position;
+    result.recorded_at = now;
+    uint64_t version = result.first_version;
+    for (EventData& e : p.events) {
+      RecordedEvent record;
+      record.position = position;
+      record.stream = p.stream;
+      record.version = version;
+      record.recorded_at = now;
+      record.type = std::move(e.type);
+      record.request_id = p.request_id;
+      record.metadata = std::move(e.metadata);
+      record.data = std::move(e.data);
+      std::string canonical = CanonicalRecordBytes(record);
+      prev_hash = ChainHash(prev_hash, canonical);
+      batch.Put(events_cf(), PositionKey(position), SealRecord(std::move(canonical), prev_hash));
+      batch.Put(streams_cf(), StreamIndexKey(p.stream, version), PositionKey(position));
+      ++position;
+      ++version;
+    }
+    result.last_version = version - 1;
+    result.last_position = position - 1;
+    if (!p.request_id.empty()) {
+      batch.Put(requests_cf(), p.request_id,
+                EncodeStoredRequest(StoredRequest{p.stream, p.fingerprint, result}));
+    }
+    new_heads[p.stream] = result.last_version;
+    p.outcome = result;
+  }
+
+  if (position > first_position) {
+    batch.Put(meta_cf(), kMetaHeadKey, EncodeHead(Head{position, prev_hash, now}));
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    rocksdb::Status s = db_->Write(sync, &batch);
+    if (s.ok()) {
+      for (auto& [stream, version] : new_heads) stream_heads_[stream] = version;
+      last_recorded_at_ = now;
+      absl::MutexLock lock(&mu_);
+      next_position_ = position;
+      last_hash_ = prev_hash;
+    } else {
+      // Nothing of this group is acknowledged. Whether the batch reached the WAL is unknown until
+      // the database is reopened, so no further append may reuse its positions (see header).
+      const absl::Status failure =
+          FromRocks(s, "event log commit failed; reopen the log to resume writing");
+      write_error_ = absl::IsResourceExhausted(failure)
+                         ? failure
+                         : absl::UnavailableError(failure.message());
+      for (PendingAppend& p : group) {
+        if (p.outcome.ok() && !p.outcome->replayed) p.outcome = write_error_;
+      }
+    }
+  }
+
+  for (PendingAppend& p : group) {
+    if (!p.same_request_as) continue;
+    const PendingAppend& first = group[*p.same_request_as];
+    if (!first.outcome.ok()) {
+      p.outcome = first.outcome.status();
+    } else if (first.stream != p.stream || first.fingerprint != p.fingerprint) {
+      p.outcome = absl::AlreadyExistsError(absl::StrCat(
+          "request_id '", p.request_id, "' was already used for a different append"));
+    } else {
+      AppendResult replay = *first.outcome;
+      replay.replayed = true;
+      p.outcome = replay;
+    }
+  }
+  for (PendingAppend& p : group) std::move(p.done)(std::move(p.outcome));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading.
+
+uint64_t EventLog::NextPosition() const {
+  absl::MutexLock lock(&mu_);
+  return next_position_;
+}
+
+std::string EventLog::HeadHash() const {
+  absl::MutexLock lock(&mu_);
+  return last_hash_;
+}
+
+absl::Status EventLog::WaitForPosition(uint64_t position, absl::Time deadline,
+                                       const std::atomic<bool>* cancelled) const {
+  struct Args {
+    const EventLog* log;
+    uint64_t position;
+    const std::atomic<bool>* cancelled;
+  } args{this, position, cancelled};
+  absl::MutexLock lock(&mu_);
+  mu_.AwaitWithDeadline(
+      absl::Condition(
+          +[](Args* a) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+            return a->log->next_position_ > a->position || a->log->closing_ ||
+                   (a->cancelled != nullptr && a->cancelled->load());
+          },
+          &args),
+      deadline);
+  if (next_position_ > position) return absl::OkStatus();
+  if (closing_) return absl::CancelledError("event log is closing");
+  if (cancelled != nullptr && cancelled->load()) return absl::CancelledError("cancelled");
+  return absl::DeadlineExceededError(
+      absl::StrCat("position ", position, " not committed before the deadline"));
+}
+
+void EventLog::WakeWaiters() const {
+  // Releasing the mutex makes absl re-evaluate every waiter's condition.
+  absl::MutexLock lock(&mu_);
+}
+
+std::unique_ptr<Subscription> EventLog::Subscribe(uint64_t from_position) {
+  return std::make_unique<Subscription>(this, from_position);
+}
+
+absl::StatusOr<std::optional<uint64_t>> EventLog::ReadStreamVersion(
+    const std::string& stream) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), streams_cf()));
+  it->SeekForPrev(StreamIndexKey(stream, std::numeric_limits<uint64_t>::max()));
+  if (!it->status().ok()) return FromRocks(it->status(), "reading stream index");
+  if (!it->Valid() || !absl::StartsWith(ToView(it->key()), StreamIndexPrefix(stream))) {
+    return std::optional<uint64_t>();
+  }
+  ASSIGN_OR_RETURN(uint64_t version, DecodeStreamIndexVersion(ToView(it->key())));
+  return std::optional<uint64_t>(version);
+}
+
+absl::StatusOr<std::optional<uint64_t>> EventLog::StreamVersion(const std::string& stream) const {
+  return ReadStreamVersion(stream);
+}
+
+absl::StatusOr<RecordedEvent> EventLog::ReadAt(uint64_t position) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), events_cf(), PositionKey(position), &value);
+  if (s.IsNotFound()) {
+    return absl::DataLossError(absl::StrCat("event at position ", position, " is missing"));
+  }
+  RETURN_IF_ERROR(FromRocks(s, absl::StrCat("reading position ", position)));
+  absl::StatusOr<RecordedEvent> record = DecodeRecord(value);
+  if (!record.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("event at position ", position, ": ", record.status().message()));
+  }
+  if (record->position != position) {
+    return absl::DataLossError(absl::StrCat("event stored at position ", position,
+                                            " claims position ", record->position));
+  }
+  return record;
+}
+
+absl::StatusOr<StreamPage> EventLog::ReadStream(const std::string& stream, uint64_t from_version,
+                                                ReadDirection direction,
+                                                size_t max_count) const {
+  if (max_count == 0) return absl::InvalidArgumentError("max_count: must be positive");
+  max_count = std::min(max_count, options_.max_read_count);
+  ASSIGN_OR_RETURN(std::optional<uint64_t> last, ReadStreamVersion(stream));
+  if (!last) return absl::NotFoundError(absl::StrCat("stream '", stream, "' has no events"));
+
+  StreamPage page;
+  const bool forwards = direction == ReadDirection::kForwards;
+  if (forwards && from_version > *last) return page;
+  const std::string prefix = StreamIndexPrefix(stream);
+  std::vector<uint64_t> positions;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), streams_cf()));
+  if (forwards) {
+    it->Seek(StreamIndexKey(stream, from_version));
+  } else {
+    it->SeekForPrev(StreamIndexKey(stream, std::min(from_version, *last)));
+  }
+  while (it->Valid() && positions.size() < max_count &&
+         absl::StartsWith(ToView(it->key()), prefix)) {
+    ASSIGN_OR_RETURN(uint64_t position, DecodePositionKey(ToView(it->value())));
+    positions.push_back(position);
+    if (forwards) {
+      it->Next();
+    } else {
+      it->Prev();
+    }
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "reading stream index");
+
+  page.events.reserve(positions.size());
+  for (uint64_t position : positions) {
+    ASSIGN_OR_RETURN(RecordedEvent record, ReadAt(position));
+    if (record.stream != stream) {
+      return absl::DataLossError(absl::StrCat("stream index of '", stream, "' points at position ",
+                                              position, " of another stream"));
+    }
+    page.events.push_back(std::move(record));
+  }
+  if (!page.events.empty()) {
+    const uint64_t edge = page.events.back().version;
+    if (forwards && edge < *last) page.next_version = edge + 1;
+    if (!forwards && edge > 0) page.next_version = edge - 1;
+  }
+  return page;
+}
+
+absl::StatusOr<AllPage> EventLog::ReadAll(uint64_t from_position, size_t max_count) const {
+  if (max_count == 0) return absl::InvalidArgumentError("max_count: must be positive");
+  const uint64_t committed = NextPosition();
+  AllPage page;
+  page.next_position = from_position;
+  if (from_position >= committed) return page;
+  const uint64_t count =
+      std::min<uint64_t>({max_count, options_.max_read_count, committed - from_position});
+  page.events.reserve(count);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events_cf()));
+  it->Seek(PositionKey(from_position));
+  for (uint64_t position = from_position; position < from_position + count; ++position) {
+    if (!it->Valid() || ToView(it->key()) != PositionKey(position)) {
+      RETURN_IF_ERROR(FromRocks(it->status(), "reading events"));
+      return absl::DataLossError(absl::StrCat("event at position ", position, " is missing"));
+    }
+    absl::StatusOr<RecordedEvent> record = DecodeRecord(ToView(it->value()));
+    if (!record.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("event at position ", position, ": ", record.status().message()));
+    }
+    if (record->position != position) {
+      return absl::DataLossError(absl::StrCat("event stored at position ", position,
+                                              " claims position ", record->position));
+    }
+    page.events.push_back(*std::move(record));
+    it->Next();
+  }
+  page.next_position = from_position + count;
+  page.end = page.next_position == committed;
+  return page;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verification, backup, restore.
+
+absl::StatusOr<VerifyReport> EventLog::Verify(uint64_t from, uint64_t to) const {
+  uint64_t committed;
+  std::string head_hash;
+  {
+    absl::MutexLock lock(&mu_);
+    committed = next_position_;
+    head_hash = last_hash_;
+  }
+  VerifyReport report;
+  report.from = from;
+  report.to = std::min(to, committed);
+  auto bad = [&report](uint64_t position, std::string problem) {
+    report.ok = false;
+    report.first_bad_position = position;
+    report.problem = std::move(problem);
+    return report;
+  };
+
+  std::string prev_hash = GenesisHash();
+  absl::Time prev_recorded_at = absl::InfinitePast();
+  if (from > 0 && from <= report.to) {
+    absl::StatusOr<RecordedEvent> before = ReadAt(from - 1);
+    if (!before.ok()) return bad(from - 1, std::string(before.status().message()));
+    prev_hash = before->hash;
+    prev_recorded_at = before->recorded_at;
+  }
+
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events_cf()));
+  it->Seek(PositionKey(from));
+  for (uint64_t position = from; position < report.to; ++position, it->Next()) {
+    if (!it->Valid() || ToView(it->key()) != PositionKey(position)) {
+      RETURN_IF_ERROR(FromRocks(it->status(), "verifying events"));
+      return bad(position, "record missing: gap in global positions");
+    }
+    absl::StatusOr<RecordedEvent> record = DecodeRecord(ToView(it->value()));
+    if (!record.ok()) return bad(position, std::string(record.status().message()));
+    if (record->position != position) {
+      return bad(position, absl::StrCat("record claims position ", record->position));
+    }
+    if (ChainHash(prev_hash, CanonicalRecordBytes(*record)) != record->hash) {
+      return bad(position,
+                 "hash chain broken: stored hash does not match the record and its predecessor");
+    }
+    if (record->recorded_at < prev_recorded_at) {
+      return bad(position, "recorded_at goes backwards");
+    }
+    std::string indexed;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), streams_cf(),
+                                 StreamIndexKey(record->stream, record->version), &indexed);
+    if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "verifying stream index");
+    if (s.IsNotFound() || indexed != PositionKey(position)) {
+      return bad(position, absl::StrCat("stream index entry '", record->stream, "'@",
+                                        record->version, " does not point at this record"));
+    }
+    prev_hash = record->hash;
+    prev_recorded_at = record->recorded_at;
+    ++report.checked;
+  }
+  if (report.to == committed && from <= committed) {
+    if (prev_hash != head_hash) {
+      return bad(committed == 0 ? 0 : committed - 1,
+                 "log head hash does not match the last record");
+    }
+    if (it->Valid()) return bad(committed, "record stored beyond the committed head");
+    RETURN_IF_ERROR(FromRocks(it->status(), "verifying events"));
+  }
+  return report;
+}
+
+absl::Status EventLog::Backup(const std::string& backup_dir) const {
+  if (fs::exists(backup_dir)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("backup directory ", backup_dir, " already exists"));
+  }
+  rocksdb::Checkpoint* raw = nullptr;
+  RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "creating checkpoint"));
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  return FromRocks(checkpoint->CreateCheckpoint(backup_dir),
+                   absl::StrCat("writing backup to ", backup_dir));
+}
+
+absl::Status EventLog::Restore(const std::string& backup_dir, const std::string& target_dir) {
+  std::error_code ec;
+  if (!fs::exists(fs::path(backup_dir) / "CURRENT", ec)) {
+    return absl::NotFoundError(absl::StrCat(backup_dir, " is not an event log backup"));
+  }
+  if (fs::exists(target_dir, ec) && !fs::is_empty(target_dir, ec)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("restore target ", target_dir, " is not empty"));
+  }
+  fs::copy(backup_dir, target_dir, fs::copy_options::recursive, ec);
+  absl::Status status;
+  if (ec) {
+    status = absl::UnavailableError(
+        absl::StrCat("copying ", backup_dir, " to ", target_dir, ": ", ec.message()));
+  } else {
+    absl::StatusOr<std::unique_ptr<EventLog>> log = Open(target_dir);
+    if (!log.ok()) {
+      status = log.status();
+    } else {
+      absl::StatusOr<VerifyReport> report =
+          (*log)->Verify(0, std::numeric_limits<uint64_t>::max());
+      if (!report.ok()) {
+        status = report.status();
+      } else if (!report->ok) {
+        status = absl::DataLossError(absl::StrCat("restored log fails verification at position ",
+                                                  *report->first_bad_position, ": ",
+                                                  report->problem));
+      }
+    }
+  }
+  if (!status.ok()) fs::remove_all(target_dir, ec);
+  return status;
+}
+
+}  // namespace scc::storage

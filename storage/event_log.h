@@ -1,0 +1,226 @@
+// EventLog: a durable, append-only, tamper-evident log of events grouped into streams, stored in
+// RocksDB. It knows bytes, streams and order; it never interprets event payloads.
+//
+// Promises (each tested in storage/*_test.cc and tests/crash/):
+// - Thread safety: every method may be called concurrently from any thread.
+// - Atomicity: the events of one Append are committed all together or not at all.
+// - Ordering: each event gets a per-stream version (0, 1, 2, ...) and a global position assigned
+//   at commit. Positions are gapless and strictly increasing; a reader never sees position N+1
+//   before N (commits are applied by one writer thread, one RocksDB WriteBatch at a time).
+// - Durability: an Append is acknowledged only after its WriteBatch was written with sync=true
+//   (the WAL is fsync'ed): it survives a process crash and a machine crash. Concurrent appends
+//   are grouped into one synced WriteBatch (group commit), so throughput grows with concurrency.
+// - Idempotency: an Append carrying a request_id already committed returns the first call's result
+//   with `replayed = true` and writes nothing, also after a restart; the same request_id with
+//   different content (stream or events) is refused with kAlreadyExists.
+// - Tamper evidence: each record stores SHA-256(previous hash || canonical bytes) and a CRC-32C.
+//   Reads refuse records whose checksum fails (kDataLoss); Verify recomputes every link.
+// - Failure: when a commit fails (e.g. the disk fails) the affected appends get kUnavailable and
+//   the log refuses further appends with that error until it is reopened; reads keep working.
+//
+// The on-disk format is documented in storage/FORMAT.md.
+#ifndef SCC_STORAGE_EVENT_LOG_H_
+#define SCC_STORAGE_EVENT_LOG_H_
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "storage/event.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
+
+namespace scc::storage {
+
+class Subscription;
+
+struct EventLogOptions {
+  // Stamps recorded_at. Default: absl::Now. The log never lets recorded_at go backwards, even if
+  // the clock does.
+  std::function<absl::Time()> clock;
+
+  // Argument limits; an Append beyond any of them gets kInvalidArgument naming the limit.
+  size_t max_stream_bytes = 256;
+  size_t max_type_bytes = 256;
+  size_t max_request_id_bytes = 128;
+  size_t max_events_per_append = 1000;
+  size_t max_event_bytes = 1 << 20;    // type + data + metadata of one event
+  size_t max_append_bytes = 8 << 20;   // all events of one Append
+
+  // A group commit stops taking queued appends once its batch holds this many bytes. Larger
+  // groups amortise the fsync over more appends but delay the first of them longer.
+  size_t max_group_commit_bytes = 16 << 20;
+
+  // Upper bound on the events a single read returns, whatever the caller asks for.
+  size_t max_read_count = 10000;
+
+  // RocksDB block cache shared by all column families.
+  size_t block_cache_bytes = 64 << 20;
+};
+
+enum class ReadDirection { kForwards, kBackwards };
+
+// A page of one stream. `next_version` is where the next page in the same direction starts;
+// nullopt when this page reached the end (or the start, reading backwards).
+struct StreamPage {
+  std::vector<RecordedEvent> events;
+  std::optional<uint64_t> next_version;
+};
+
+// A page of the global log. `next_position` is where the next page starts; `end` is true when
+// this page reached the last committed event.
+struct AllPage {
+  std::vector<RecordedEvent> events;
+  uint64_t next_position = 0;
+  bool end = true;
+};
+
+// The outcome of Verify over [from, to).
+struct VerifyReport {
+  uint64_t from = 0;
+  uint64_t to = 0;        // exclusive; clamped to the committed end of the log
+  uint64_t checked = 0;   // records whose every check passed
+  bool ok = true;
+  std::optional<uint64_t> first_bad_position;
+  std::string problem;    // why the first bad position is bad; empty when ok
+};
+
+class EventLog {
+ public:
+  using AppendCallback = absl::AnyInvocable<void(absl::StatusOr<AppendResult>) &&>;
+
+  // Opens (creating if missing) the log in directory `dir`. Fails with kDataLoss when the stored
+  // head and the last record disagree, kFailedPrecondition on an unknown format version, and
+  // kUnavailable when another process holds the directory.
+  static absl::StatusOr<std::unique_ptr<EventLog>> Open(const std::string& dir,
+                                                        EventLogOptions options = {});
+
+  // Commits the appends already queued, stops the writer, wakes every subscription (their Next
+  // returns kCancelled) and closes the database.
+  // REQUIRES: no other thread is inside a method of this log; every Subscription is destroyed.
+  ~EventLog();
+
+  EventLog(const EventLog&) = delete;
+  EventLog& operator=(const EventLog&) = delete;
+
+  // Appends `events` to `stream` if `expected` holds. Errors:
+  // kInvalidArgument (bad stream name, empty or oversized batch, ...), kAborted (wrong expected
+  // version: ConflictCurrentVersion() gives the current one), kAlreadyExists (request_id reused
+  // with different content), kUnavailable (commit failed; see the class comment).
+  // `request_id` may be empty (no idempotency).
+  absl::StatusOr<AppendResult> Append(std::string stream, ExpectedVersion expected,
+                                      std::vector<EventData> events, std::string request_id);
+
+  // As Append, but returns at once; `done` runs exactly once, on the writer thread after the
+  // commit (or on the calling thread for argument errors). `done` must not block.
+  void AppendAsync(std::string stream, ExpectedVersion expected, std::vector<EventData> events,
+                   std::string request_id, AppendCallback done);
+
+  // The version of the stream's last event; nullopt when the stream has no events.
+  absl::StatusOr<std::optional<uint64_t>> StreamVersion(const std::string& stream) const;
+
+  // Reads up to `max_count` events of `stream` starting at `from_version` (inclusive) in
+  // `direction`. Reading backwards from a version past the end starts at the last event.
+  // kNotFound when the stream has no events.
+  absl::StatusOr<StreamPage> ReadStream(const std::string& stream, uint64_t from_version,
+                                        ReadDirection direction, size_t max_count) const;
+
+  // Reads up to `max_count` committed events starting at global position `from_position`.
+  absl::StatusOr<AllPage> ReadAll(uint64_t from_position, size_t max_count) const;
+
+  // The number of committed events, i.e. the position the next event will get.
+  uint64_t NextPosition() const;
+  // The hash of the last committed event (32 zero bytes for an empty log). Recording it outside
+  // the server anchors the chain: Verify then detects even a rewrite of the whole chain.
+  std::string HeadHash() const;
+
+  // Blocks until NextPosition() > `position` (returns OK), the deadline passes
+  // (kDeadlineExceeded), or the log is closing or `cancelled` (if given) is true after a call to
+  // WakeWaiters() (kCancelled).
+  absl::Status WaitForPosition(uint64_t position, absl::Time deadline,
+                               const std::atomic<bool>* cancelled = nullptr) const;
+  // Wakes WaitForPosition callers so they re-check their `cancelled` flag.
+  void WakeWaiters() const;
+
+  // A subscription delivering every committed event from `from_position` on: first the history,
+  // then live events as they commit. The subscription must not outlive this log.
+  std::unique_ptr<Subscription> Subscribe(uint64_t from_position);
+
+  // Recomputes checksums and every hash link over [from, to) (to clamped to the committed end),
+  // checks that keys, positions and the stream index agree, and, when `to` reaches the end, that
+  // the stored head matches. Reports the first bad position and why. The returned status is an
+  // error only when the database could not be read.
+  absl::StatusOr<VerifyReport> Verify(uint64_t from, uint64_t to) const;
+
+  // Writes a consistent online copy of the log into `backup_dir`, which must not exist.
+  // Safe while appends continue: the copy holds a prefix of the log.
+  absl::Status Backup(const std::string& backup_dir) const;
+
+  // Copies a backup made by Backup into `target_dir` (must not exist or be empty), opens it and
+  // verifies the whole chain; on any failure removes what it copied and returns the error.
+  static absl::Status Restore(const std::string& backup_dir, const std::string& target_dir);
+
+ private:
+  struct PendingAppend;
+  struct StreamHeadOverlay;
+
+  EventLog(EventLogOptions options, std::unique_ptr<rocksdb::DB> db,
+           std::vector<rocksdb::ColumnFamilyHandle*> handles, uint64_t next_position,
+           std::string last_hash, absl::Time last_recorded_at);
+
+  absl::Status ValidateAppend(const std::string& stream, const std::vector<EventData>& events,
+                              const std::string& request_id, size_t* bytes) const;
+  void WriterLoop();
+  void CommitGroup(std::vector<PendingAppend> group);
+  // Writer thread only: the stream's last version, from the cache or the database.
+  absl::StatusOr<std::optional<uint64_t>> CachedStreamVersion(const std::string& stream);
+  absl::StatusOr<std::optional<uint64_t>> ReadStreamVersion(const std::string& stream) const;
+  absl::StatusOr<RecordedEvent> ReadAt(uint64_t position) const;
+
+  rocksdb::ColumnFamilyHandle* events_cf() const { return handles_[1]; }
+  rocksdb::ColumnFamilyHandle* streams_cf() const { return handles_[2]; }
+  rocksdb::ColumnFamilyHandle* requests_cf() const { return handles_[3]; }
+  rocksdb::ColumnFamilyHandle* meta_cf() const { return handles_[4]; }
+
+  const EventLogOptions options_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // default, events, streams, requests, meta
+
+  // The committed head. Readers wait on mu_ for next_position_ to grow.
+  mutable absl::Mutex mu_;
+  uint64_t next_position_ ABSL_GUARDED_BY(mu_);
+  std::string last_hash_ ABSL_GUARDED_BY(mu_);
+  bool closing_ ABSL_GUARDED_BY(mu_) = false;
+
+  // Appends waiting for the writer thread.
+  absl::Mutex queue_mu_;
+  std::deque<PendingAppend> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
+
+  // Owned by the writer thread alone.
+  absl::flat_hash_map<std::string, uint64_t> stream_heads_;  // stream -> last version
+  absl::Time last_recorded_at_;
+  absl::Status write_error_;  // sticky: set when a commit fails
+
+  std::thread writer_;
+};
+
+}  // namespace scc::storage
+
+#endif  // SCC_STORAGE_EVENT_LOG_H_

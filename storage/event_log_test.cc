@@ -1,0 +1,378 @@
+// Semantics of EventLog on a real RocksDB in a temporary directory.
+#include "storage/event_log.h"
+
+#include <filesystem>
+#include <limits>
+#include <thread>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "storage/record.h"
+#include "storage/subscription.h"
+#include "storage/test_util.h"
+
+namespace scc::storage {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::MakeEvents;
+using testing::TempDir;
+
+constexpr uint64_t kAll = std::numeric_limits<uint64_t>::max();
+
+class EventLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Reopen(); }
+
+  void Reopen(EventLogOptions options = {}) {
+    log_.reset();
+    absl::StatusOr<std::unique_ptr<EventLog>> opened = EventLog::Open(dir_.Sub("log"), options);
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    log_ = *std::move(opened);
+  }
+
+  AppendResult MustAppend(const std::string& stream, int count,
+                          ExpectedVersion expected = ExpectedVersion::Any(),
+                          const std::string& request_id = "") {
+    absl::StatusOr<AppendResult> r = log_->Append(stream, expected, MakeEvents(count), request_id);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : AppendResult{};
+  }
+
+  void ExpectNothingWritten(uint64_t next_position) {
+    EXPECT_EQ(log_->NextPosition(), next_position);
+    absl::StatusOr<VerifyReport> report = log_->Verify(0, kAll);
+    ASSERT_TRUE(report.ok()) << report.status();
+    EXPECT_TRUE(report->ok) << report->problem;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<EventLog> log_;
+};
+
+TEST_F(EventLogTest, AssignsStreamVersionsAndGlobalPositions) {
+  AppendResult a = MustAppend("s-a", 3);
+  EXPECT_EQ(a.first_version, 0u);
+  EXPECT_EQ(a.last_version, 2u);
+  EXPECT_EQ(a.first_position, 0u);
+  EXPECT_EQ(a.last_position, 2u);
+  EXPECT_FALSE(a.replayed);
+  AppendResult b = MustAppend("s-b", 2);
+  EXPECT_EQ(b.first_version, 0u);
+  EXPECT_EQ(b.first_position, 3u);
+  AppendResult c = MustAppend("s-a", 1);
+  EXPECT_EQ(c.first_version, 3u);
+  EXPECT_EQ(c.first_position, 5u);
+  EXPECT_EQ(log_->NextPosition(), 6u);
+  EXPECT_EQ(*log_->StreamVersion("s-a"), std::optional<uint64_t>(3));
+  EXPECT_EQ(*log_->StreamVersion("s-missing"), std::nullopt);
+}
+
+TEST_F(EventLogTest, ExpectedVersionKinds) {
+  EXPECT_TRUE(log_->Append("s", ExpectedVersion::NoStream(), MakeEvents(1), "").ok());
+  EXPECT_TRUE(log_->Append("s", ExpectedVersion::Exists(), MakeEvents(1), "").ok());
+  EXPECT_TRUE(log_->Append("s", ExpectedVersion::Exact(1), MakeEvents(1), "").ok());
+  EXPECT_TRUE(log_->Append("s", ExpectedVersion::Any(), MakeEvents(1), "").ok());
+  EXPECT_TRUE(log_->Append("new", ExpectedVersion::Any(), MakeEvents(1), "").ok());
+  EXPECT_EQ(log_->NextPosition(), 5u);
+}
+
+struct ConflictCase {
+  std::string name;
+  std::string stream;
+  ExpectedVersion expected;
+  std::optional<uint64_t> current;
+  friend void PrintTo(const ConflictCase& c, std::ostream* os) { *os << c.name; }
+};
+
+class ConflictTest : public EventLogTest, public ::testing::WithParamInterface<ConflictCase> {};
+
+TEST_P(ConflictTest, RefusesWithCurrentVersionAndWritesNothing) {
+  MustAppend("existing", 3);
+  const ConflictCase& c = GetParam();
+  absl::StatusOr<AppendResult> r = log_->Append(c.stream, c.expected, MakeEvents(2), "req");
+  ASSERT_EQ(r.status().code(), absl::StatusCode::kAborted) << r.status();
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("wrong expected version"));
+  absl::StatusOr<std::optional<uint64_t>> current = ConflictCurrentVersion(r.status());
+  ASSERT_TRUE(current.ok()) << current.status();
+  EXPECT_EQ(*current, c.current);
+  ExpectNothingWritten(3);
+  // A refused request_id is not remembered: the corrected retry goes through.
+  EXPECT_TRUE(log_->Append(c.stream, ExpectedVersion::Any(), MakeEvents(2), "req").ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AllKinds, ConflictTest,
+    ::testing::Values(ConflictCase{"NoStreamOnExisting", "existing", ExpectedVersion::NoStream(), 2},
+                      ConflictCase{"ExistsOnMissing", "missing", ExpectedVersion::Exists(),
+                                   std::nullopt},
+                      ConflictCase{"ExactTooLow", "existing", ExpectedVersion::Exact(1), 2},
+                      ConflictCase{"ExactTooHigh", "existing", ExpectedVersion::Exact(9), 2},
+                      ConflictCase{"ExactOnMissing", "missing", ExpectedVersion::Exact(0),
+                                   std::nullopt}),
+    [](const ::testing::TestParamInfo<ConflictCase>& info) { return info.param.name; });
+
+TEST_F(EventLogTest, ConflictCurrentVersionRejectsOtherStatuses) {
+  EXPECT_FALSE(ConflictCurrentVersion(absl::AbortedError("plain")).ok());
+  EXPECT_FALSE(ConflictCurrentVersion(absl::OkStatus()).ok());
+}
+
+TEST_F(EventLogTest, RetryWithSameRequestIdReturnsFirstResultAndWritesNothing) {
+  AppendResult first = MustAppend("s", 2, ExpectedVersion::NoStream(), "req-1");
+  MustAppend("other", 1);
+  // The retry's expected version no longer holds, yet it is answered from the first result.
+  absl::StatusOr<AppendResult> retry =
+      log_->Append("s", ExpectedVersion::NoStream(), MakeEvents(2), "req-1");
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_TRUE(retry->replayed);
+  EXPECT_EQ(retry->first_position, first.first_position);
+  EXPECT_EQ(retry->last_version, first.last_version);
+  EXPECT_EQ(retry->recorded_at, first.recorded_at);
+  ExpectNothingWritten(3);
+}
+
+TEST_F(EventLogTest, RetryIsIdempotentAcrossReopen) {
+  AppendResult first = MustAppend("s", 2, ExpectedVersion::Any(), "req-1");
+  Reopen();
+  absl::StatusOr<AppendResult> retry =
+      log_->Append("s", ExpectedVersion::Any(), MakeEvents(2), "req-1");
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_TRUE(retry->replayed);
+  EXPECT_EQ(retry->first_position, first.first_position);
+  ExpectNothingWritten(2);
+}
+
+TEST_F(EventLogTest, SameRequestIdWithDifferentContentIsRefused) {
+  MustAppend("s", 2, ExpectedVersion::Any(), "req-1");
+  absl::StatusOr<AppendResult> other_stream =
+      log_->Append("t", ExpectedVersion::Any(), MakeEvents(2), "req-1");
+  EXPECT_EQ(other_stream.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(std::string(other_stream.status().message()), HasSubstr("req-1"));
+  absl::StatusOr<AppendResult> other_events =
+      log_->Append("s", ExpectedVersion::Any(), MakeEvents(3), "req-1");
+  EXPECT_EQ(other_events.status().code(), absl::StatusCode::kAlreadyExists);
+  ExpectNothingWritten(2);
+}
+
+struct BadAppend {
+  std::string name;
+  std::string stream;
+  std::vector<EventData> events;
+  std::string request_id;
+  std::string field;  // the error message must name it
+  friend void PrintTo(const BadAppend& b, std::ostream* os) { *os << b.name; }
+};
+
+class BadArgumentTest : public EventLogTest, public ::testing::WithParamInterface<BadAppend> {};
+
+TEST_P(BadArgumentTest, RefusedWithFieldNameAndNothingWritten) {
+  MustAppend("s", 1);
+  const BadAppend& b = GetParam();
+  absl::StatusOr<AppendResult> r =
+      log_->Append(b.stream, ExpectedVersion::Any(), b.events, b.request_id);
+  ASSERT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << r.status();
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr(b.field));
+  ExpectNothingWritten(1);
+}
+
+std::vector<EventData> EventWithPayload(size_t bytes) {
+  return {EventData{"T", std::string(bytes, 'p'), ""}};
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Limits, BadArgumentTest,
+    ::testing::Values(
+        BadAppend{"EmptyStream", "", MakeEvents(1), "", "stream"},
+        BadAppend{"NulInStream", std::string("a\0b", 3), MakeEvents(1), "", "stream"},
+        BadAppend{"LongStream", std::string(257, 's'), MakeEvents(1), "", "stream"},
+        BadAppend{"EmptyBatch", "s", {}, "", "events"},
+        BadAppend{"TooManyEvents", "s", MakeEvents(1001, 1), "", "events"},
+        BadAppend{"OversizedEvent", "s", EventWithPayload((1 << 20) + 1), "", "events[0]"},
+        BadAppend{"EmptyType", "s", {EventData{"", "d", ""}}, "", "events[0].type"},
+        BadAppend{"LongType", "s", {EventData{std::string(300, 't'), "d", ""}}, "",
+                  "events[0].type"},
+        BadAppend{"LongRequestId", "s", MakeEvents(1), std::string(129, 'r'), "request_id"}),
+    [](const ::testing::TestParamInfo<BadAppend>& info) { return info.param.name; });
+
+TEST_F(EventLogTest, OversizedAppendIsRefused) {
+  std::vector<EventData> events;
+  for (int i = 0; i < 9; ++i) events.push_back(EventData{"T", std::string(1 << 20, 'x'), ""});
+  // Each event is too big by itself; make them fit individually but not together.
+  for (auto& e : events) e.data.resize((1 << 20) - 10);
+  absl::StatusOr<AppendResult> r = log_->Append("s", ExpectedVersion::Any(), events, "");
+  ASSERT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("in one append"));
+  ExpectNothingWritten(0);
+}
+
+TEST_F(EventLogTest, ReadsStreamForwardsAndBackwardsInPages) {
+  MustAppend("s", 4);
+  MustAppend("other", 2);
+  MustAppend("s", 3);
+
+  absl::StatusOr<StreamPage> page = log_->ReadStream("s", 0, ReadDirection::kForwards, 5);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->events.size(), 5u);
+  for (uint64_t v = 0; v < 5; ++v) EXPECT_EQ(page->events[v].version, v);
+  EXPECT_EQ(page->events[4].position, 6u);  // after the two events of "other"
+  EXPECT_EQ(page->next_version, std::optional<uint64_t>(5));
+  page = log_->ReadStream("s", 5, ReadDirection::kForwards, 5);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->events.size(), 2u);
+  EXPECT_EQ(page->next_version, std::nullopt);
+
+  page = log_->ReadStream("s", kAll, ReadDirection::kBackwards, 4);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->events.size(), 4u);
+  EXPECT_EQ(page->events[0].version, 6u);
+  EXPECT_EQ(page->events[3].version, 3u);
+  EXPECT_EQ(page->next_version, std::optional<uint64_t>(2));
+  page = log_->ReadStream("s", 2, ReadDirection::kBackwards, 10);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->events.size(), 3u);
+  EXPECT_EQ(page->next_version, std::nullopt);
+
+  page = log_->ReadStream("s", 100, ReadDirection::kForwards, 10);
+  ASSERT_TRUE(page.ok());
+  EXPECT_TRUE(page->events.empty());
+  EXPECT_EQ(log_->ReadStream("nope", 0, ReadDirection::kForwards, 10).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(log_->ReadStream("s", 0, ReadDirection::kForwards, 0).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(EventLogTest, ReadsGlobalLogInPagesWithContent) {
+  MustAppend("a", 3, ExpectedVersion::Any(), "r1");
+  MustAppend("b", 2);
+  absl::StatusOr<AllPage> page = log_->ReadAll(0, 4);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->events.size(), 4u);
+  EXPECT_FALSE(page->end);
+  EXPECT_EQ(page->next_position, 4u);
+  const RecordedEvent& e = page->events[1];
+  EXPECT_EQ(e.stream, "a");
+  EXPECT_EQ(e.version, 1u);
+  EXPECT_EQ(e.type, "TestEvent");
+  EXPECT_EQ(e.request_id, "r1");
+  EXPECT_EQ(e.metadata, "meta-1");
+  EXPECT_THAT(e.data, ::testing::StartsWith("event-1:"));
+  EXPECT_EQ(e.hash.size(), kHashSize);
+  page = log_->ReadAll(4, 100);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->events.size(), 1u);
+  EXPECT_TRUE(page->end);
+  page = log_->ReadAll(99, 100);
+  ASSERT_TRUE(page.ok());
+  EXPECT_TRUE(page->events.empty());
+}
+
+TEST_F(EventLogTest, ReadCountIsCappedByOption) {
+  EventLogOptions options;
+  options.max_read_count = 3;
+  Reopen(options);
+  MustAppend("s", 10);
+  EXPECT_EQ(log_->ReadAll(0, 100)->events.size(), 3u);
+  EXPECT_EQ(log_->ReadStream("s", 0, ReadDirection::kForwards, 100)->events.size(), 3u);
+}
+
+TEST_F(EventLogTest, ReopenPreservesEverythingAndContinuesTheChain) {
+  MustAppend("s", 3);
+  const std::string head = log_->HeadHash();
+  Reopen();
+  EXPECT_EQ(log_->NextPosition(), 3u);
+  EXPECT_EQ(log_->HeadHash(), head);
+  AppendResult next = MustAppend("s", 1, ExpectedVersion::Exact(2));
+  EXPECT_EQ(next.first_position, 3u);
+  EXPECT_EQ(next.first_version, 3u);
+  ExpectNothingWritten(4);
+}
+
+TEST_F(EventLogTest, RecordedAtNeverGoesBackwards) {
+  absl::Time now = absl::FromUnixSeconds(2000000000);
+  EventLogOptions options;
+  options.clock = [&now] { return now; };
+  Reopen(options);
+  AppendResult a = MustAppend("s", 1);
+  EXPECT_EQ(a.recorded_at, now);
+  now -= absl::Hours(1);  // the wall clock steps back
+  AppendResult b = MustAppend("s", 1);
+  EXPECT_EQ(b.recorded_at, a.recorded_at);
+  ExpectNothingWritten(2);
+}
+
+TEST_F(EventLogTest, SecondOpenOfSameDirectoryIsUnavailable) {
+  absl::StatusOr<std::unique_ptr<EventLog>> second = EventLog::Open(dir_.Sub("log"));
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(second.status().message()), HasSubstr("in use"));
+}
+
+TEST_F(EventLogTest, SubscriptionCatchesUpThenReceivesLiveEvents) {
+  MustAppend("s", 3);
+  std::unique_ptr<Subscription> sub = log_->Subscribe(1);
+  absl::StatusOr<std::vector<RecordedEvent>> got = sub->Next(10, absl::InfiniteFuture());
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->size(), 2u);
+  EXPECT_EQ((*got)[0].position, 1u);
+  EXPECT_EQ(sub->position(), 3u);
+
+  // Nothing new: a short deadline returns an empty batch.
+  got = sub->Next(10, absl::Now() + absl::Milliseconds(20));
+  ASSERT_TRUE(got.ok());
+  EXPECT_TRUE(got->empty());
+
+  // A live append wakes a blocked Next.
+  std::thread writer([this] { MustAppend("t", 2); });
+  got = sub->Next(10, absl::InfiniteFuture());
+  writer.join();
+  ASSERT_TRUE(got.ok());
+  ASSERT_FALSE(got->empty());
+  EXPECT_EQ((*got)[0].position, 3u);
+  EXPECT_EQ((*got)[0].stream, "t");
+}
+
+TEST_F(EventLogTest, CancelWakesABlockedSubscription) {
+  std::unique_ptr<Subscription> sub = log_->Subscribe(0);
+  std::thread canceller([&sub] { sub->Cancel(); });
+  absl::StatusOr<std::vector<RecordedEvent>> got = sub->Next(10, absl::InfiniteFuture());
+  canceller.join();
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(sub->Next(10, absl::InfiniteFuture()).status().code(), absl::StatusCode::kCancelled);
+}
+
+TEST_F(EventLogTest, BackupAndRestore) {
+  MustAppend("s", 3);
+  ASSERT_TRUE(log_->Backup(dir_.Sub("backup")).ok());
+  MustAppend("s", 2);  // after the backup: not in it
+  EXPECT_EQ(log_->Backup(dir_.Sub("backup")).code(), absl::StatusCode::kFailedPrecondition);
+
+  ASSERT_TRUE(EventLog::Restore(dir_.Sub("backup"), dir_.Sub("restored")).ok());
+  absl::StatusOr<std::unique_ptr<EventLog>> restored = EventLog::Open(dir_.Sub("restored"));
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  EXPECT_EQ((*restored)->NextPosition(), 3u);
+  EXPECT_EQ(*(*restored)->StreamVersion("s"), std::optional<uint64_t>(2));
+  // The restored log accepts appends with the right versions.
+  absl::StatusOr<AppendResult> r =
+      (*restored)->Append("s", ExpectedVersion::Exact(2), MakeEvents(1), "");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->first_position, 3u);
+
+  EXPECT_EQ(EventLog::Restore(dir_.Sub("backup"), dir_.Sub("restored")).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(EventLog::Restore(dir_.Sub("no-such-backup"), dir_.Sub("x")).code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(EventLogTest, AppendAsyncReportsArgumentErrorsAtOnce) {
+  absl::StatusOr<AppendResult> got = AppendResult{};
+  bool called = false;
+  log_->AppendAsync("", ExpectedVersion::Any(), MakeEvents(1), "",
+                    [&](absl::StatusOr<AppendResult> r) {
+                      got = std::move(r);
+                      called = true;
+                    });
+  EXPECT_TRUE(called);  // argument errors are answered on the calling thread
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace scc::storage
