@@ -10,8 +10,11 @@
 
 namespace scc::storage {
 
-// Returns the CRC-32C of `data`, continuing from `init` (0 for a fresh checksum).
+// Returns the CRC-32C of `data`, continuing from `init` (0 for a fresh checksum). Uses the CPU's
+// crc32 instruction where there is one.
 uint32_t Crc32c(absl::string_view data, uint32_t init = 0);
+// The same function computed with a table, on any CPU.
+uint32_t Crc32cPortable(absl::string_view data, uint32_t init = 0);
 
 }  // namespace scc::storage
 

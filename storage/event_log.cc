@@ -5,6 +5,7 @@
 #include <limits>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
 #include "absl/synchronization/notification.h"
@@ -71,6 +72,15 @@ struct EventLog::PendingAppend {
   AppendCallback done;
   absl::StatusOr<AppendResult> outcome = absl::InternalError("append not decided");
   std::optional<size_t> same_request_as;  // index of an earlier append in the group
+};
+
+struct EventLog::PreparedGroup {
+  uint64_t seq = 0;
+  std::vector<PendingAppend> appends;
+  rocksdb::WriteBatch batch;
+  uint64_t first_position = 0;
+  uint64_t end_position = 0;  // next position once committed
+  std::string end_hash;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -179,9 +189,12 @@ EventLog::EventLog(EventLogOptions options, std::unique_ptr<rocksdb::DB> db,
       db_(std::move(db)),
       handles_(std::move(handles)),
       next_position_(next_position),
-      last_hash_(std::move(last_hash)),
+      last_hash_(last_hash),
+      prepared_position_(next_position),
+      prepared_hash_(std::move(last_hash)),
       last_recorded_at_(last_recorded_at) {
-  writer_ = std::thread([this] { WriterLoop(); });
+  sequencer_ = std::thread([this] { SequencerLoop(); });
+  syncer_ = std::thread([this] { SyncerLoop(); });
 }
 
 EventLog::~EventLog() {
@@ -190,10 +203,11 @@ EventLog::~EventLog() {
     closing_ = true;
   }
   {
-    absl::MutexLock lock(&queue_mu_);
+    absl::MutexLock lock(&pipeline_mu_);
     stopping_ = true;
   }
-  writer_.join();
+  sequencer_.join();
+  syncer_.join();
   for (rocksdb::ColumnFamilyHandle* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
   db_->Close().PermitUncheckedError();
 }
@@ -269,7 +283,7 @@ void EventLog::AppendAsync(std::string stream, ExpectedVersion expected,
   pending.bytes = bytes;
   pending.done = std::move(done);
   {
-    absl::MutexLock lock(&queue_mu_);
+    absl::MutexLock lock(&pipeline_mu_);
     if (!stopping_) {
       queue_.push_back(std::move(pending));
       return;
@@ -292,26 +306,63 @@ absl::StatusOr<AppendResult> EventLog::Append(std::string stream, ExpectedVersio
   return result;
 }
 
-void EventLog::WriterLoop() {
+void EventLog::SequencerLoop() {
   for (;;) {
-    std::vector<PendingAppend> group;
+    std::vector<PendingAppend> appends;
     {
-      absl::MutexLock lock(&queue_mu_);
-      queue_mu_.Await(absl::Condition(
-          +[](EventLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->queue_mu_) {
-            return !self->queue_.empty() || self->stopping_;
+      absl::MutexLock lock(&pipeline_mu_);
+      // Wait for the hand-over slot first: appends keep queueing meanwhile, so groups grow
+      // while the syncer is busy.
+      pipeline_mu_.Await(absl::Condition(
+          +[](EventLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->pipeline_mu_) {
+            return self->prepared_ == nullptr && (!self->queue_.empty() || self->stopping_);
           },
           this));
-      if (queue_.empty()) return;  // stopping, and everything queued was committed
+      if (queue_.empty()) {  // stopping, and everything queued was handed over
+        sequencer_done_ = true;
+        return;
+      }
       size_t bytes = 0;
-      while (!queue_.empty() &&
-             (group.empty() || bytes + queue_.front().bytes <= options_.max_group_commit_bytes)) {
+      while (!queue_.empty() && (appends.empty() || bytes + queue_.front().bytes <=
+                                                        options_.max_group_commit_bytes)) {
         bytes += queue_.front().bytes;
-        group.push_back(std::move(queue_.front()));
+        appends.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
     }
-    CommitGroup(std::move(group));
+    auto group = std::make_unique<PreparedGroup>(Prepare(std::move(appends)));
+    {
+      absl::MutexLock lock(&pipeline_mu_);
+      if (committing_ || prepared_ != nullptr) {
+        prepared_ = std::move(group);  // the syncer is busy: it takes this group next
+        continue;
+      }
+      committing_ = true;  // nothing is being written: commit here, saving a thread hand-over
+    }
+    Commit(std::move(*group));
+    absl::MutexLock lock(&pipeline_mu_);
+    committing_ = false;
+  }
+}
+
+void EventLog::SyncerLoop() {
+  for (;;) {
+    std::unique_ptr<PreparedGroup> group;
+    {
+      absl::MutexLock lock(&pipeline_mu_);
+      pipeline_mu_.Await(absl::Condition(
+          +[](EventLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->pipeline_mu_) {
+            return (self->prepared_ != nullptr && !self->committing_) ||
+                   (self->prepared_ == nullptr && self->sequencer_done_);
+          },
+          this));
+      if (prepared_ == nullptr) return;
+      group = std::move(prepared_);
+      committing_ = true;
+    }
+    Commit(std::move(*group));
+    absl::MutexLock lock(&pipeline_mu_);
+    committing_ = false;
   }
 }
 
@@ -322,143 +373,177 @@ absl::StatusOr<std::optional<uint64_t>> EventLog::CachedStreamVersion(const std:
   return version;
 }
 
-void EventLog::CommitGroup(std::vector<PendingAppend> group) {
-  uint64_t position;
-  std::string prev_hash;
+EventLog::PreparedGroup EventLog::Prepare(std::vector<PendingAppend> appends) {
+  PreparedGroup group;
+  group.seq = ++group_seq_;
+  group.first_position = prepared_position_;
   {
-    absl::MutexLock lock(&mu_);
-    position = next_position_;
-    prev_hash = last_hash_;
+    // Requests of groups already committed are in the database now.
+    absl::MutexLock lock(&pipeline_mu_);
+    absl::erase_if(inflight_requests_, [this](const auto& entry)
+                                           ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                                             return entry.second.group <= committed_group_;
+                                           });
   }
-  const uint64_t first_position = position;
   // Stored with microsecond precision; truncate now so a replayed result equals the first one.
   const absl::Time now =
       std::max(absl::FromUnixMicros(absl::ToUnixMicros(options_.clock())), last_recorded_at_);
-  rocksdb::WriteBatch batch;
-  absl::flat_hash_map<std::string, uint64_t> new_heads;  // streams this group appends to
   absl::flat_hash_map<std::string, size_t> requests_in_group;
-
-  for (size_t i = 0; i < group.size(); ++i) {
-    PendingAppend& p = group[i];
-    if (!write_error_.ok()) {
-      p.outcome = write_error_;
-      continue;
-    }
+  group.appends = std::move(appends);
+  for (size_t i = 0; i < group.appends.size(); ++i) {
+    PendingAppend& p = group.appends[i];
     if (!p.request_id.empty()) {
       auto [it, inserted] = requests_in_group.try_emplace(p.request_id, i);
       if (!inserted) {
         p.same_request_as = it->second;
         continue;
       }
+    }
+    Decide(p, group.seq, now, group);
+  }
+  if (prepared_position_ > group.first_position) {
+    group.batch.Put(meta_cf(), kMetaHeadKey, EncodeHead(Head{prepared_position_, prepared_hash_, now}));
+    last_recorded_at_ = now;
+  }
+  group.end_position = prepared_position_;
+  group.end_hash = prepared_hash_;
+  return group;
+}
+
+namespace {
+absl::Status RequestReused(const std::string& request_id) {
+  return absl::AlreadyExistsError(
+      absl::StrCat("request_id '", request_id, "' was already used for a different append"));
+}
+}  // namespace
+
+void EventLog::Decide(PendingAppend& p, uint64_t group_seq, absl::Time now,
+                      PreparedGroup& group) {
+  if (!p.request_id.empty()) {
+    std::optional<StoredRequest> earlier;
+    if (auto it = inflight_requests_.find(p.request_id); it != inflight_requests_.end()) {
+      earlier = StoredRequest{it->second.stream, it->second.fingerprint, it->second.result};
+    } else {
       std::string stored;
       rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), requests_cf(), p.request_id, &stored);
-      if (s.ok()) {
-        absl::StatusOr<StoredRequest> earlier = DecodeStoredRequest(stored);
-        if (!earlier.ok()) {
-          p.outcome = earlier.status();
-        } else if (earlier->stream != p.stream || earlier->fingerprint != p.fingerprint) {
-          p.outcome = absl::AlreadyExistsError(absl::StrCat(
-              "request_id '", p.request_id, "' was already used for a different append"));
-        } else {
-          earlier->result.replayed = true;
-          p.outcome = earlier->result;
-        }
-        continue;
-      }
-      if (!s.IsNotFound()) {
+      if (!s.ok() && !s.IsNotFound()) {
         p.outcome = FromRocks(s, "looking up request_id");
-        continue;
+        return;
+      }
+      if (s.ok()) {
+        absl::StatusOr<StoredRequest> decoded = DecodeStoredRequest(stored);
+        if (!decoded.ok()) {
+          p.outcome = decoded.status();
+          return;
+        }
+        earlier = *std::move(decoded);
       }
     }
-
-    std::optional<uint64_t> current;
-    if (auto it = new_heads.find(p.stream); it != new_heads.end()) {
-      current = it->second;
-    } else {
-      absl::StatusOr<std::optional<uint64_t>> cached = CachedStreamVersion(p.stream);
-      if (!cached.ok()) {
-        p.outcome = cached.status();
-        continue;
+    if (earlier) {
+      if (earlier->stream != p.stream || earlier->fingerprint != p.fingerprint) {
+        p.outcome = RequestReused(p.request_id);
+      } else {
+        earlier->result.replayed = true;
+        p.outcome = earlier->result;
       }
-      current = *cached;
+      return;
     }
-    if (!p.expected.IsSatisfiedBy(current)) {
-      p.outcome = MakeConflictError(p.stream, p.expected, current);
-      continue;
-    }
-
-    AppendResult result;
-    result.first_version = current ? *current + 1 : 0;
-    result.first_position = position;
-    result.recorded_at = now;
-    uint64_t version = result.first_version;
-    for (EventData& e : p.events) {
-      RecordedEvent record;
-      record.position = position;
-      record.stream = p.stream;
-      record.version = version;
-      record.recorded_at = now;
-      record.type = std::move(e.type);
-      record.request_id = p.request_id;
-      record.metadata = std::move(e.metadata);
-      record.data = std::move(e.data);
-      std::string canonical = CanonicalRecordBytes(record);
-      prev_hash = ChainHash(prev_hash, canonical);
-      batch.Put(events_cf(), PositionKey(position), SealRecord(std::move(canonical), prev_hash));
-      batch.Put(streams_cf(), StreamIndexKey(p.stream, version), PositionKey(position));
-      ++position;
-      ++version;
-    }
-    result.last_version = version - 1;
-    result.last_position = position - 1;
-    if (!p.request_id.empty()) {
-      batch.Put(requests_cf(), p.request_id,
-                EncodeStoredRequest(StoredRequest{p.stream, p.fingerprint, result}));
-    }
-    new_heads[p.stream] = result.last_version;
-    p.outcome = result;
   }
 
-  if (position > first_position) {
-    batch.Put(meta_cf(), kMetaHeadKey, EncodeHead(Head{position, prev_hash, now}));
+  absl::StatusOr<std::optional<uint64_t>> current = CachedStreamVersion(p.stream);
+  if (!current.ok()) {
+    p.outcome = current.status();
+    return;
+  }
+  if (!p.expected.IsSatisfiedBy(*current)) {
+    p.outcome = MakeConflictError(p.stream, p.expected, *current);
+    return;
+  }
+
+  AppendResult result;
+  result.first_version = *current ? **current + 1 : 0;
+  result.first_position = prepared_position_;
+  result.recorded_at = now;
+  uint64_t version = result.first_version;
+  for (EventData& e : p.events) {
+    RecordedEvent record;
+    record.position = prepared_position_;
+    record.stream = p.stream;
+    record.version = version;
+    record.recorded_at = now;
+    record.type = std::move(e.type);
+    record.request_id = p.request_id;
+    record.metadata = std::move(e.metadata);
+    record.data = std::move(e.data);
+    std::string canonical = CanonicalRecordBytes(record);
+    prepared_hash_ = ChainHash(prepared_hash_, canonical);
+    group.batch.Put(events_cf(), PositionKey(prepared_position_),
+                    SealRecord(std::move(canonical), prepared_hash_));
+    group.batch.Put(streams_cf(), StreamIndexKey(p.stream, version),
+                    PositionKey(prepared_position_));
+    ++prepared_position_;
+    ++version;
+  }
+  result.last_version = version - 1;
+  result.last_position = prepared_position_ - 1;
+  if (!p.request_id.empty()) {
+    group.batch.Put(requests_cf(), p.request_id,
+                    EncodeStoredRequest(StoredRequest{p.stream, p.fingerprint, result}));
+    inflight_requests_[p.request_id] = InflightRequest{p.stream, p.fingerprint, result, group_seq};
+  }
+  stream_heads_[p.stream] = result.last_version;
+  p.outcome = result;
+}
+
+void EventLog::Commit(PreparedGroup group) {
+  absl::Status failure;
+  {
+    absl::MutexLock lock(&pipeline_mu_);
+    failure = write_error_;
+  }
+  if (failure.ok() && group.end_position > group.first_position) {
     rocksdb::WriteOptions sync;
     sync.sync = true;
-    rocksdb::Status s = db_->Write(sync, &batch);
+    rocksdb::Status s = db_->Write(sync, &group.batch);
     if (s.ok()) {
-      for (auto& [stream, version] : new_heads) stream_heads_[stream] = version;
-      last_recorded_at_ = now;
       absl::MutexLock lock(&mu_);
-      next_position_ = position;
-      last_hash_ = prev_hash;
+      next_position_ = group.end_position;
+      last_hash_ = group.end_hash;
     } else {
       // Nothing of this group is acknowledged. Whether the batch reached the WAL is unknown until
-      // the database is reopened, so no further append may reuse its positions (see header).
-      const absl::Status failure =
+      // the database is reopened, so no later group may reuse its positions (see header).
+      const absl::Status rocks =
           FromRocks(s, "event log commit failed; reopen the log to resume writing");
-      write_error_ = absl::IsResourceExhausted(failure)
-                         ? failure
-                         : absl::UnavailableError(failure.message());
-      for (PendingAppend& p : group) {
-        if (p.outcome.ok() && !p.outcome->replayed) p.outcome = write_error_;
-      }
+      failure = absl::IsResourceExhausted(rocks) ? rocks : absl::UnavailableError(rocks.message());
     }
   }
-
-  for (PendingAppend& p : group) {
+  {
+    absl::MutexLock lock(&pipeline_mu_);
+    if (failure.ok()) {
+      committed_group_ = group.seq;
+    } else {
+      write_error_ = failure;
+    }
+  }
+  // After a failure even successes decided without writing (replays of appends that were still
+  // in flight) may be wrong, so every append that would have succeeded gets the error.
+  for (PendingAppend& p : group.appends) {
+    if (!failure.ok() && p.outcome.ok()) p.outcome = failure;
+  }
+  for (PendingAppend& p : group.appends) {
     if (!p.same_request_as) continue;
-    const PendingAppend& first = group[*p.same_request_as];
+    const PendingAppend& first = group.appends[*p.same_request_as];
     if (!first.outcome.ok()) {
       p.outcome = first.outcome.status();
     } else if (first.stream != p.stream || first.fingerprint != p.fingerprint) {
-      p.outcome = absl::AlreadyExistsError(absl::StrCat(
-          "request_id '", p.request_id, "' was already used for a different append"));
+      p.outcome = RequestReused(p.request_id);
     } else {
       AppendResult replay = *first.outcome;
       replay.replayed = true;
       p.outcome = replay;
     }
   }
-  for (PendingAppend& p : group) std::move(p.done)(std::move(p.outcome));
+  for (PendingAppend& p : group.appends) std::move(p.done)(std::move(p.outcome));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -178,7 +178,7 @@ class EventLog {
 
  private:
   struct PendingAppend;
-  struct StreamHeadOverlay;
+  struct PreparedGroup;
 
   EventLog(EventLogOptions options, std::unique_ptr<rocksdb::DB> db,
            std::vector<rocksdb::ColumnFamilyHandle*> handles, uint64_t next_position,
@@ -186,9 +186,20 @@ class EventLog {
 
   absl::Status ValidateAppend(const std::string& stream, const std::vector<EventData>& events,
                               const std::string& request_id, size_t* bytes) const;
-  void WriterLoop();
-  void CommitGroup(std::vector<PendingAppend> group);
-  // Writer thread only: the stream's last version, from the cache or the database.
+
+  // The write path is a two-stage pipeline. The sequencer decides each queued append (request_id,
+  // expected version), assigns versions and positions, computes hashes and builds one WriteBatch
+  // per group; the syncer writes it with sync=true, publishes the new head and answers the
+  // callers. The sequencer prepares group N+1 while the syncer writes group N, assuming N will
+  // commit; if it does not, the sticky write error fails N+1 too. When no group is being written
+  // the sequencer commits its group itself (one thread hand-over less at low load). Groups are
+  // committed one at a time (`committing_`) and in the order they were prepared.
+  void SequencerLoop();
+  void SyncerLoop();
+  PreparedGroup Prepare(std::vector<PendingAppend> appends);
+  void Decide(PendingAppend& p, uint64_t group_seq, absl::Time now, PreparedGroup& group);
+  void Commit(PreparedGroup group);
+  // Sequencer only: the stream's last version, from the cache or the database.
   absl::StatusOr<std::optional<uint64_t>> CachedStreamVersion(const std::string& stream);
   absl::StatusOr<std::optional<uint64_t>> ReadStreamVersion(const std::string& stream) const;
   absl::StatusOr<RecordedEvent> ReadAt(uint64_t position) const;
@@ -208,17 +219,32 @@ class EventLog {
   std::string last_hash_ ABSL_GUARDED_BY(mu_);
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
 
-  // Appends waiting for the writer thread.
-  absl::Mutex queue_mu_;
-  std::deque<PendingAppend> queue_ ABSL_GUARDED_BY(queue_mu_);
-  bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
+  // Hand-over between callers, sequencer and syncer.
+  absl::Mutex pipeline_mu_;
+  std::deque<PendingAppend> queue_ ABSL_GUARDED_BY(pipeline_mu_);
+  std::unique_ptr<PreparedGroup> prepared_ ABSL_GUARDED_BY(pipeline_mu_);  // at most one
+  bool stopping_ ABSL_GUARDED_BY(pipeline_mu_) = false;
+  bool sequencer_done_ ABSL_GUARDED_BY(pipeline_mu_) = false;
+  bool committing_ ABSL_GUARDED_BY(pipeline_mu_) = false;  // a group is being written
+  absl::Status write_error_ ABSL_GUARDED_BY(pipeline_mu_);  // sticky: set when a commit fails
+  uint64_t committed_group_ ABSL_GUARDED_BY(pipeline_mu_) = 0;
 
-  // Owned by the writer thread alone.
+  // Owned by the sequencer thread alone: the head as of the last prepared group.
+  struct InflightRequest {
+    std::string stream;
+    std::string fingerprint;
+    AppendResult result;
+    uint64_t group;
+  };
   absl::flat_hash_map<std::string, uint64_t> stream_heads_;  // stream -> last version
+  absl::flat_hash_map<std::string, InflightRequest> inflight_requests_;  // prepared, maybe unsynced
+  uint64_t prepared_position_;
+  std::string prepared_hash_;
   absl::Time last_recorded_at_;
-  absl::Status write_error_;  // sticky: set when a commit fails
+  uint64_t group_seq_ = 0;
 
-  std::thread writer_;
+  std::thread sequencer_;
+  std::thread syncer_;
 };
 
 }  // namespace scc::storage

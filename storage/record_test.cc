@@ -106,3 +106,37 @@ TEST(RecordTest, FingerprintCoversStreamAndEveryEventField) {
 
 }  // namespace
 }  // namespace scc::storage
+
+namespace scc::storage {
+namespace {
+
+// The worked example of storage/FORMAT.md, byte for byte.
+TEST(RecordTest, MatchesTheWorkedExampleInFormatMd) {
+  RecordedEvent e;
+  e.position = 5;
+  e.stream = "s";
+  e.version = 2;
+  e.recorded_at = absl::FromUnixMicros(1767225600000000);
+  e.type = "T";
+  e.data = "hi";
+  const std::string canonical = CanonicalRecordBytes(e);
+  const std::string expected = std::string(
+      "\x01"
+      "\x05\x00\x00\x00\x00\x00\x00\x00"
+      "\x02\x00\x00\x00\x00\x00\x00\x00"
+      "\x00\x40\x20\x46\x48\x47\x06\x00"
+      "\x01s"
+      "\x01T"
+      "\x00"
+      "\x00"
+      "\x02hi",
+      34);
+  EXPECT_EQ(canonical, expected);
+  e.hash = ChainHash(std::string(kHashSize, 'p'), canonical);
+  EXPECT_EQ(EncodeRecord(e).size(), 34u + 32u + 4u);
+  EXPECT_EQ(PositionKey(5), std::string("\0\0\0\0\0\0\0\x05", 8));
+  EXPECT_EQ(StreamIndexKey("s", 2), std::string("s\0\0\0\0\0\0\0\0\x02", 10));
+}
+
+}  // namespace
+}  // namespace scc::storage
