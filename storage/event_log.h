@@ -43,6 +43,7 @@
 
 namespace rocksdb {
 class DB;
+class Env;
 class ColumnFamilyHandle;
 }  // namespace rocksdb
 
@@ -72,6 +73,10 @@ struct EventLogOptions {
 
   // RocksDB block cache shared by all column families.
   size_t block_cache_bytes = 64 << 20;
+
+  // The RocksDB environment for file I/O; nullptr: the default (the real file system). Not
+  // owned; must outlive the log. Tests pass one that injects faults.
+  rocksdb::Env* env = nullptr;
 };
 
 enum class ReadDirection { kForwards, kBackwards };
