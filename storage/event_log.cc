@@ -48,10 +48,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> FamilyDescriptors(const EventLogOpt
   cf.compression = rocksdb::kLZ4Compression;  // Debian's RocksDB is built with LZ4
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const char* name : {rocksdb::kDefaultColumnFamilyName.c_str(), kEventsFamily,
-                           kStreamsFamily, kRequestsFamily, kMetaFamily}) {
-    families.emplace_back(name, cf);
-  }
+  for (const char* name : kColumnFamilies) families.emplace_back(name, cf);
   return families;
 }
 

@@ -23,8 +23,7 @@ class RawDb {
  public:
   explicit RawDb(const std::string& path) {
     std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const char* name : {rocksdb::kDefaultColumnFamilyName.c_str(), kEventsFamily,
-                             kStreamsFamily, kRequestsFamily, kMetaFamily}) {
+    for (const char* name : kColumnFamilies) {
       families.emplace_back(name, rocksdb::ColumnFamilyOptions());
     }
     rocksdb::DB* raw = nullptr;

@@ -23,6 +23,9 @@ inline constexpr char kEventsFamily[] = "events";
 inline constexpr char kStreamsFamily[] = "streams";
 inline constexpr char kRequestsFamily[] = "requests";
 inline constexpr char kMetaFamily[] = "meta";
+// Every column family, in the order the log opens them (handle index = position here).
+inline constexpr const char* kColumnFamilies[] = {"default", kEventsFamily, kStreamsFamily,
+                                                  kRequestsFamily, kMetaFamily};
 inline constexpr char kMetaFormatKey[] = "format";
 inline constexpr char kMetaHeadKey[] = "head";
 

@@ -171,9 +171,7 @@ double BytesPerEvent(const Config& config, uint64_t events) {
     }
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const char* name : {rocksdb::kDefaultColumnFamilyName.c_str(), storage::kEventsFamily,
-                           storage::kStreamsFamily, storage::kRequestsFamily,
-                           storage::kMetaFamily}) {
+  for (const char* name : storage::kColumnFamilies) {
     rocksdb::ColumnFamilyOptions cf;
     cf.compression = rocksdb::kLZ4Compression;
     families.emplace_back(name, cf);
