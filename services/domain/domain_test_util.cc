@@ -1,0 +1,328 @@
+#include "services/domain/domain_test_util.h"
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+
+namespace scc::domain::testing {
+
+using v1::EventPayload;
+
+EventPayload Register(v1::InstitutionKind kind) {
+  EventPayload p;
+  auto* d = p.mutable_institution_registered()->mutable_details();
+  d->set_name("Hillside Primary");
+  d->set_kind(kind);
+  switch (kind) {
+    case v1::INSTITUTION_KIND_ACADEMY:
+      d->set_establishment_type(v1::ESTABLISHMENT_TYPE_ACADEMY_CONVERTER);
+      d->set_phase(v1::PHASE_SECONDARY);
+      d->set_trust_name("Northway Learning Trust");
+      break;
+    case v1::INSTITUTION_KIND_EARLY_YEARS_SETTING:
+      d->set_establishment_type(v1::ESTABLISHMENT_TYPE_PVI_NURSERY);
+      d->set_phase(v1::PHASE_EARLY_YEARS);
+      break;
+    default:
+      d->set_establishment_type(v1::ESTABLISHMENT_TYPE_COMMUNITY);
+      d->set_phase(v1::PHASE_PRIMARY);
+      break;
+  }
+  return p;
+}
+
+namespace {
+void AddTrigger(v1::Trigger* t) {
+  t->set_trigger(v1::CONCERN_TRIGGER_LA_JUDGES_RI_OR_WORSE);
+  t->set_evidence("KS2 outcomes fell for two years; weak monitoring of teaching");
+}
+}  // namespace
+
+EventPayload RaiseConcern() {
+  EventPayload p;
+  AddTrigger(p.mutable_concern_raised()->add_triggers());
+  p.mutable_concern_raised()->set_discussed_with_headteacher_on("2024-09-20");
+  return p;
+}
+
+EventPayload Designate(bool with_discussion) {
+  EventPayload p;
+  AddTrigger(p.mutable_srg_designated()->add_triggers());
+  p.mutable_srg_designated()->set_letter_sent_on("2024-10-04");
+  if (with_discussion) p.mutable_srg_designated()->set_discussed_with_headteacher_on("2024-09-20");
+  return p;
+}
+
+EventPayload NotDesignate() {
+  EventPayload p;
+  p.mutable_srg_decided_not_to_designate();
+  return p;
+}
+
+EventPayload AssignLeadOfficer(const std::string& id) {
+  EventPayload p;
+  p.mutable_lead_officer_assigned()->set_lead_officer_id(id);
+  p.mutable_lead_officer_assigned()->set_lead_officer_name(absl::StrCat("Officer ", id));
+  p.mutable_lead_officer_assigned()->set_kind(v1::LEAD_OFFICER_KIND_LEARNING_NETWORK_INSPECTOR);
+  return p;
+}
+
+namespace {
+void FillPlan(v1::ActionPlan* plan) {
+  plan->add_key_issues("Quality of teaching in KS2 mathematics");
+  plan->set_vision("Securely Good within a year");
+  auto* action = plan->add_actions();
+  action->set_description("Weekly maths coaching");
+  action->set_owner(v1::ACTION_OWNER_SCHOOL);
+  action->set_due_on("2025-03-31");
+}
+}  // namespace
+
+EventPayload AgreePlan() {
+  EventPayload p;
+  FillPlan(p.mutable_action_plan_agreed()->mutable_plan());
+  return p;
+}
+
+EventPayload Review() {
+  EventPayload p;
+  p.mutable_action_plan_review_held()->set_progress(v1::PROGRESS_JUDGEMENT_SUFFICIENT);
+  return p;
+}
+
+EventPayload Mcm() {
+  EventPayload p;
+  p.mutable_monitoring_and_challenge_meeting_held()->set_progress_towards_good(
+      v1::PROGRESS_JUDGEMENT_SUFFICIENT);
+  return p;
+}
+
+EventPayload SprtMeeting() {
+  EventPayload p;
+  p.mutable_school_progress_review_team_meeting_held();
+  return p;
+}
+
+EventPayload QaMeeting(const std::string& lo) {
+  EventPayload p;
+  p.mutable_quality_assurance_meeting_held()->set_lead_officer_id(lo);
+  return p;
+}
+
+EventPayload SrgReview(v1::SrgOutcome outcome) {
+  EventPayload p;
+  p.mutable_srg_review_outcome_recorded()->set_outcome(outcome);
+  return p;
+}
+
+EventPayload Engagement() {
+  EventPayload p;
+  p.mutable_engagement_concern_recorded()->set_kind(v1::ENGAGEMENT_CONCERN_KIND_MISSED_MEETING);
+  return p;
+}
+
+EventPayload StatementOfAction() {
+  EventPayload p;
+  FillPlan(p.mutable_statement_of_action_issued()->mutable_plan());
+  return p;
+}
+
+EventPayload Ofsted(v1::OfstedGrade grade, const std::string& inspected,
+                    v1::OfstedCategory category) {
+  EventPayload p;
+  p.mutable_ofsted_outcome_recorded()->set_inspection_date(inspected);
+  p.mutable_ofsted_outcome_recorded()->mutable_legacy()->set_overall(grade);
+  p.mutable_ofsted_outcome_recorded()->mutable_legacy()->set_category(category);
+  return p;
+}
+
+EventPayload ReportCardOutcome(v1::ReportCardGrade leadership, v1::ReportCardGrade others,
+                               v1::SafeguardingOutcome safeguarding,
+                               const std::string& inspected) {
+  EventPayload p;
+  auto* o = p.mutable_ofsted_outcome_recorded();
+  o->set_inspection_date(inspected);
+  auto* card = o->mutable_report_card();
+  card->set_safeguarding(safeguarding);
+  for (v1::EvaluationArea area : {v1::EVALUATION_AREA_INCLUSION,
+                                  v1::EVALUATION_AREA_CURRICULUM_AND_TEACHING,
+                                  v1::EVALUATION_AREA_ACHIEVEMENT}) {
+    auto* g = card->add_areas();
+    g->set_area(area);
+    g->set_grade(others);
+  }
+  auto* l = card->add_areas();
+  l->set_area(v1::EVALUATION_AREA_LEADERSHIP_AND_GOVERNANCE);
+  l->set_grade(leadership);
+  return p;
+}
+
+EventPayload Visit() {
+  EventPayload p;
+  p.mutable_visit_recorded()->set_kind(v1::VISIT_KIND_SCHOOL_EFFECTIVENESS);
+  p.mutable_visit_recorded()->set_visitor("lo-ann");
+  return p;
+}
+
+EventPayload Rag() {
+  EventPayload p;
+  p.mutable_rag_rating_recorded()->set_rating(v1::RAG_RATING_RED);
+  p.mutable_rag_rating_recorded()->set_capacity(v1::CAPACITY_TO_IMPROVE_NOT_SECURE);
+  return p;
+}
+
+EventPayload WarningNotice(const std::string& compliance_ends_on) {
+  EventPayload p;
+  auto* w = p.mutable_warning_notice_issued();
+  w->add_grounds(v1::WARNING_NOTICE_GROUND_LOW_STANDARDS);
+  w->set_reason(v1::WARNING_NOTICE_REASON_TWELVE_MONTHS_UNLIKELY_GOOD);
+  w->set_required_action("Secure leadership of mathematics");
+  w->set_compliance_period_ends_on(compliance_ends_on);
+  return p;
+}
+
+EventPayload WarningComplied() {
+  EventPayload p;
+  p.mutable_warning_notice_complied();
+  return p;
+}
+
+EventPayload WarningNotComplied() {
+  EventPayload p;
+  p.mutable_warning_notice_not_complied();
+  return p;
+}
+
+EventPayload NoticeOfIntention() {
+  EventPayload p;
+  p.mutable_notice_of_intention_to_intervene_issued()->add_proposed_powers(
+      v1::INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD);
+  return p;
+}
+
+EventPayload Intervention(v1::InterventionPower power) {
+  EventPayload p;
+  p.mutable_intervention_applied()->set_power(power);
+  if (power == v1::INTERVENTION_POWER_S63_ARRANGEMENTS) {
+    p.mutable_intervention_applied()->set_arrangement(v1::SECTION63_ARRANGEMENT_FEDERATION);
+  }
+  return p;
+}
+
+EventPayload Removal(bool srg_confirmed) {
+  EventPayload p;
+  auto* r = p.mutable_scc_removed();
+  r->set_basis(v1::REMOVAL_BASIS_LA_REVIEW);
+  r->set_review_date("2026-06-01");
+  r->set_evidence("Sustained improvement against every key issue");
+  r->set_headteacher_agreed_on("2026-06-05");
+  if (srg_confirmed) r->set_srg_confirmed_on("2026-06-10");
+  return p;
+}
+
+EventPayload AcademyConcern() {
+  EventPayload p;
+  AddTrigger(p.mutable_academy_concern_raised_with_school()->add_triggers());
+  return p;
+}
+
+EventPayload InformTrust() {
+  EventPayload p;
+  p.mutable_academy_trust_informed()->set_recommended_actions("Commission a governance review");
+  return p;
+}
+
+EventPayload TrustPlan() {
+  EventPayload p;
+  p.mutable_academy_trust_plan_shared()->set_plan_summary("Statement of action shared");
+  return p;
+}
+
+EventPayload Escalate() {
+  EventPayload p;
+  p.mutable_academy_concern_escalated()->add_bodies(v1::ESCALATION_BODY_REGIONAL_DIRECTOR);
+  p.mutable_academy_concern_escalated()->set_trust_informed_of_escalation_on("2025-03-01");
+  return p;
+}
+
+EventPayload ResolveAcademy() {
+  EventPayload p;
+  p.mutable_academy_concern_resolved();
+  return p;
+}
+
+EventPayload SettingConcern() {
+  EventPayload p;
+  auto* t = p.mutable_setting_causing_concern_recorded()->add_triggers();
+  t->set_trigger(v1::SETTING_CONCERN_TRIGGER_SAFEGUARDING);
+  t->set_evidence("Staff unaware of the setting's safeguarding procedures");
+  return p;
+}
+
+EventPayload SettingSupport() {
+  EventPayload p;
+  p.mutable_setting_support_action_recorded()->set_kind(
+      v1::SETTING_SUPPORT_ACTION_KIND_FOCUSED_VISITS);
+  return p;
+}
+
+EventPayload SettingMeeting() {
+  EventPayload p;
+  p.mutable_settings_causing_concern_meeting_held()->add_attendees("Standards Lead");
+  return p;
+}
+
+EventPayload SettingRemoved(v1::SettingRemovalBasis basis) {
+  EventPayload p;
+  p.mutable_setting_removed_from_list()->set_basis(basis);
+  return p;
+}
+
+EventPayload Correct(const std::string& event_id, const EventPayload* replacement) {
+  EventPayload p;
+  p.mutable_event_corrected()->set_corrected_event_id(event_id);
+  if (replacement != nullptr) *p.mutable_event_corrected()->mutable_replacement() = *replacement;
+  return p;
+}
+
+Command Workflow::MakeCommand(const EventPayload& payload, const std::string& date,
+                              v1::Role role, const std::string& reason) {
+  Command cmd;
+  cmd.context.set_urn(kUrn);
+  cmd.context.set_request_id(absl::StrCat("req-", ++requests_));
+  cmd.context.set_effective_date(date);
+  cmd.context.set_reason(reason);
+  cmd.payload = payload;
+  cmd.actor = "tester";
+  cmd.role = role;
+  return cmd;
+}
+
+absl::StatusOr<std::vector<EventPayload>> Workflow::Run(const EventPayload& payload,
+                                                        const std::string& date, v1::Role role,
+                                                        const std::string& reason) {
+  state_.urn = kUrn;
+  const Command cmd = MakeCommand(payload, date, role, reason);
+  absl::StatusOr<std::vector<EventPayload>> events = Decide(state_, cmd, kToday);
+  if (!events.ok()) return events;
+  for (const EventPayload& e : *events) {
+    StoredEvent stored;
+    stored.version = events_.size();
+    stored.payload = e;
+    stored.metadata.set_event_id(absl::StrCat("ev-", events_.size()));
+    stored.metadata.set_effective_date(date);
+    events_.push_back(stored);
+    if (NeedsRefold(stored)) {
+      state_ = Fold(kUrn, events_);
+    } else {
+      Evolve(state_, stored);
+    }
+  }
+  return events;
+}
+
+void Workflow::Must(const EventPayload& payload, const std::string& date) {
+  absl::StatusOr<std::vector<EventPayload>> r = Run(payload, date);
+  ASSERT_TRUE(r.ok()) << r.status();
+}
+
+}  // namespace scc::domain::testing
