@@ -601,6 +601,18 @@ absl::StatusOr<std::optional<uint64_t>> EventLog::ReadStreamVersion(
   return std::optional<uint64_t>(version);
 }
 
+absl::StatusOr<std::optional<EventLog::PriorAppend>> EventLog::FindRequest(
+    const std::string& request_id) const {
+  if (request_id.empty()) return std::optional<PriorAppend>();
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), requests_cf(), request_id, &value);
+  if (s.IsNotFound()) return std::optional<PriorAppend>();
+  RETURN_IF_ERROR(FromRocks(s, "looking up request_id"));
+  ASSIGN_OR_RETURN(StoredRequest stored, DecodeStoredRequest(value));
+  stored.result.replayed = true;
+  return std::optional<PriorAppend>(PriorAppend{std::move(stored.stream), stored.result});
+}
+
 absl::StatusOr<std::optional<uint64_t>> EventLog::StreamVersion(const std::string& stream) const {
   return ReadStreamVersion(stream);
 }

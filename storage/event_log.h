@@ -137,6 +137,14 @@ class EventLog {
   void AppendAsync(std::string stream, ExpectedVersion expected, std::vector<EventData> events,
                    std::string request_id, AppendCallback done);
 
+  // The committed Append that carried `request_id`, if any: its stream and result (with
+  // `replayed` set). Lets a caller answer a retry before deciding anything anew.
+  struct PriorAppend {
+    std::string stream;
+    AppendResult result;
+  };
+  absl::StatusOr<std::optional<PriorAppend>> FindRequest(const std::string& request_id) const;
+
   // The version of the stream's last event; nullopt when the stream has no events.
   absl::StatusOr<std::optional<uint64_t>> StreamVersion(const std::string& stream) const;
 

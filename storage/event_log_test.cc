@@ -142,6 +142,18 @@ TEST_F(EventLogTest, RetryIsIdempotentAcrossReopen) {
   ExpectNothingWritten(2);
 }
 
+TEST_F(EventLogTest, FindRequestReturnsTheCommittedAppend) {
+  AppendResult first = MustAppend("s", 2, ExpectedVersion::Any(), "req-1");
+  auto found = log_->FindRequest("req-1");
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->stream, "s");
+  EXPECT_EQ((*found)->result.last_position, first.last_position);
+  EXPECT_TRUE((*found)->result.replayed);
+  EXPECT_FALSE(log_->FindRequest("req-unknown")->has_value());
+  EXPECT_FALSE(log_->FindRequest("")->has_value());
+}
+
 TEST_F(EventLogTest, SameRequestIdWithDifferentContentIsRefused) {
   MustAppend("s", 2, ExpectedVersion::Any(), "req-1");
   absl::StatusOr<AppendResult> other_stream =

@@ -1,0 +1,44 @@
+// SccClient: a thin C++ client of the SCC workflow API for programs and tests. Send() records
+// any event through the RPC that carries it (the payload decides which), with the caller's
+// bearer token. Thread-safe (gRPC stubs are).
+#ifndef SCC_CLIENTS_CPP_SCC_CLIENT_H_
+#define SCC_CLIENTS_CPP_SCC_CLIENT_H_
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "grpcpp/grpcpp.h"
+#include "scc/v1/audit.grpc.pb.h"
+#include "scc/v1/workflow.grpc.pb.h"
+
+namespace scc::client {
+
+class SccClient {
+ public:
+  SccClient(std::shared_ptr<grpc::Channel> channel, std::string token);
+
+  // Sends the command that records `payload`, with `context` (urn, request_id, ...).
+  grpc::Status Send(const v1::CommandContext& context, const v1::EventPayload& payload,
+                    v1::CommandResult* result) const;
+
+  v1::AuditService::Stub& audit() const { return *audit_; }
+  // A context with the bearer token and the default deadline.
+  std::unique_ptr<grpc::ClientContext> NewContext() const;
+
+  void set_deadline(std::chrono::milliseconds deadline) { deadline_ = deadline; }
+
+ private:
+  std::string token_;
+  std::chrono::milliseconds deadline_{10000};
+  std::unique_ptr<v1::InstitutionService::Stub> institutions_;
+  std::unique_ptr<v1::DesignationService::Stub> designation_;
+  std::unique_ptr<v1::InterventionService::Stub> interventions_;
+  std::unique_ptr<v1::AcademyService::Stub> academies_;
+  std::unique_ptr<v1::SettingService::Stub> settings_;
+  std::unique_ptr<v1::AuditService::Stub> audit_;
+};
+
+}  // namespace scc::client
+
+#endif  // SCC_CLIENTS_CPP_SCC_CLIENT_H_

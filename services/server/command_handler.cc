@@ -1,0 +1,230 @@
+#include "services/server/command_handler.h"
+
+#include <openssl/sha.h>
+
+#include "absl/strings/cord.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/rpc/error_details.pb.h"
+#include "services/domain/errors.h"
+#include "services/server/event_codec.h"
+#include "services/server/tokens.h"
+#include "storage/status_macros.h"
+
+namespace scc::server {
+namespace {
+
+constexpr int kMaxAttempts = 64;  // decide again after a concurrent write, this often
+
+std::string Deterministic(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::io::StringOutputStream stream(&out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  m.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return out;
+}
+
+// A UUID-shaped id derived from the request, so a retry decided again yields identical events.
+std::string EventId(const std::string& request_id, size_t index) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  const std::string input = absl::StrCat(request_id, "#", index);
+  SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
+  std::string hex = absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(digest), 16));
+  hex[12] = '5';  // version nibble: name-based
+  return absl::StrCat(hex.substr(0, 8), "-", hex.substr(8, 4), "-", hex.substr(12, 4), "-",
+                      hex.substr(16, 4), "-", hex.substr(20, 12));
+}
+
+absl::Status VersionConflict(const std::string& urn, uint64_t expected,
+                             std::optional<uint64_t> current) {
+  absl::Status status = absl::AbortedError(absl::StrCat(
+      "institution ", urn, " is at version ",
+      current ? absl::StrCat(*current) : std::string("none (not registered)"),
+      ", not the expected version ", expected, ": read it again and decide anew"));
+  google::rpc::ErrorInfo info;
+  info.set_reason("VERSION_CONFLICT");
+  info.set_domain("scc.v1");
+  (*info.mutable_metadata())["current_version"] = current ? absl::StrCat(*current) : "";
+  (*info.mutable_metadata())["expected_version"] = absl::StrCat(expected);
+  status.SetPayload(domain::kErrorInfoUrl, absl::Cord(info.SerializeAsString()));
+  return status;
+}
+
+absl::Status RequestReused(const std::string& request_id) {
+  return absl::AlreadyExistsError(absl::StrCat(
+      "request_id '", request_id, "' was already used for a different command; use a new one"));
+}
+
+// R-10, R-11, R-25: notes of action-plan reviews and MCMs are confidential whatever the caller
+// says.
+bool NotesAlwaysConfidential(v1::EventPayload::KindCase kind) {
+  return kind == v1::EventPayload::kActionPlanReviewHeld ||
+         kind == v1::EventPayload::kMonitoringAndChallengeMeetingHeld;
+}
+
+}  // namespace
+
+std::string CommandHash(const domain::Command& command) {
+  v1::CommandContext context = command.context;
+  context.clear_request_id();
+  const std::string input = absl::StrCat(Deterministic(context), "|", Deterministic(command.payload),
+                                         "|", command.actor, "|", command.role);
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+}
+
+struct CommandHandler::Attempt {
+  domain::Command command;
+  std::string hash;
+  Done done;
+  int tries = 0;
+};
+
+CommandHandler::CommandHandler(storage::EventLog* log, InstitutionRepository* repository,
+                               std::function<absl::CivilDay()> today)
+    : log_(log), repository_(repository), today_(std::move(today)) {}
+
+absl::StatusOr<std::optional<v1::CommandResult>> CommandHandler::Replay(
+    const domain::Command& command, const std::string& command_hash) {
+  ASSIGN_OR_RETURN(std::optional<storage::EventLog::PriorAppend> prior,
+                   log_->FindRequest(command.context.request_id()));
+  if (!prior) return std::optional<v1::CommandResult>();
+  if (prior->stream != StreamName(command.context.urn())) {
+    return RequestReused(command.context.request_id());
+  }
+  const storage::AppendResult& r = prior->result;
+  ASSIGN_OR_RETURN(storage::AllPage page,
+                   log_->ReadAll(r.first_position, r.last_position - r.first_position + 1));
+  v1::CommandResult result;
+  for (const storage::RecordedEvent& recorded : page.events) {
+    ASSIGN_OR_RETURN(domain::StoredEvent event, Decode(recorded));
+    if (event.metadata.command_hash() != command_hash) {
+      return RequestReused(command.context.request_id());
+    }
+    result.add_event_ids(event.metadata.event_id());
+  }
+  ASSIGN_OR_RETURN(auto state, repository_->Load(command.context.urn()));
+  result.set_urn(command.context.urn());
+  result.set_version(r.last_version);
+  result.set_global_position(r.last_position);
+  result.set_replayed(true);
+  result.set_state(state->state);
+  return std::optional<v1::CommandResult>(result);
+}
+
+void CommandHandler::Execute(const Caller& caller, domain::Command command, Done done) {
+  command.actor = caller.user;
+  command.role = caller.role;
+  const domain::CommandSpec* spec = domain::FindCommand(command.payload.kind_case());
+  if (spec == nullptr) {
+    std::move(done)(absl::InvalidArgumentError("the request carries no command payload"));
+    return;
+  }
+  if (!domain::RoleMayRecord(caller.role, command.payload.kind_case())) {
+    std::move(done)(absl::PermissionDeniedError(absl::StrCat(
+        "role ", RoleName(caller.role), " may not call ", spec->rpc, " (user ", caller.user, ")")));
+    return;
+  }
+  auto attempt = std::make_shared<Attempt>();
+  attempt->hash = CommandHash(command);
+  attempt->command = std::move(command);
+  attempt->done = std::move(done);
+  Try(std::move(attempt));
+}
+
+void CommandHandler::Try(std::shared_ptr<Attempt> attempt) {
+  const domain::Command& cmd = attempt->command;
+  const std::string& urn = cmd.context.urn();
+  auto fail = [&attempt](absl::Status s) { std::move(attempt->done)(std::move(s)); };
+
+  if (domain::IsValidUrn(urn) && !cmd.context.request_id().empty()) {
+    absl::StatusOr<std::optional<v1::CommandResult>> replay = Replay(cmd, attempt->hash);
+    if (!replay.ok()) return fail(replay.status());
+    if (*replay) return std::move(attempt->done)(**replay);
+  }
+
+  std::shared_ptr<const domain::InstitutionState> state;
+  if (domain::IsValidUrn(urn)) {
+    absl::StatusOr<std::shared_ptr<const domain::InstitutionState>> loaded = repository_->Load(urn);
+    if (!loaded.ok()) return fail(loaded.status());
+    state = *std::move(loaded);
+  } else {
+    state = std::make_shared<domain::InstitutionState>();  // Decide reports the bad URN
+  }
+  if (cmd.context.has_expected_version() &&
+      (!state->version || *state->version != cmd.context.expected_version())) {
+    return fail(VersionConflict(urn, cmd.context.expected_version(), state->version));
+  }
+
+  const absl::CivilDay today = today_();
+  absl::StatusOr<std::vector<v1::EventPayload>> decided = domain::Decide(*state, cmd, today);
+  if (!decided.ok()) return fail(decided.status());
+
+  std::vector<storage::EventData> events;
+  std::vector<std::string> event_ids;
+  for (size_t i = 0; i < decided->size(); ++i) {
+    const v1::EventPayload& payload = (*decided)[i];
+    v1::EventMetadata metadata;
+    metadata.set_event_id(EventId(cmd.context.request_id(), i));
+    metadata.set_actor(cmd.actor);
+    metadata.set_role(cmd.role);
+    metadata.set_effective_date(domain::EffectiveDate(cmd, today));
+    metadata.set_reason(cmd.context.reason());
+    *metadata.mutable_notes() = cmd.context.notes();
+    if (NotesAlwaysConfidential(payload.kind_case())) metadata.mutable_notes()->set_confidential(true);
+    metadata.set_correlation_id(cmd.context.correlation_id());
+    metadata.set_causation_id(cmd.context.causation_id());
+    metadata.set_command_hash(attempt->hash);
+    event_ids.push_back(metadata.event_id());
+    events.push_back(storage::EventData{EventType(payload), Deterministic(payload),
+                                        Deterministic(metadata)});
+  }
+
+  // Decided against `state`: append only if nothing was written since.
+  const storage::ExpectedVersion expected = state->version
+                                                ? storage::ExpectedVersion::Exact(*state->version)
+                                                : storage::ExpectedVersion::NoStream();
+  log_->AppendAsync(
+      StreamName(urn), expected, std::move(events), cmd.context.request_id(),
+      [this, attempt, state, decided = *std::move(decided),
+       event_ids](absl::StatusOr<storage::AppendResult> appended) mutable {
+        if (absl::IsAborted(appended.status()) &&
+            !attempt->command.context.has_expected_version() && ++attempt->tries < kMaxAttempts) {
+          return Try(std::move(attempt));  // another command got in first: decide again
+        }
+        if (absl::IsAborted(appended.status())) {
+          absl::StatusOr<std::optional<uint64_t>> current =
+              storage::ConflictCurrentVersion(appended.status());
+          return std::move(attempt->done)(VersionConflict(
+              attempt->command.context.urn(), state->version.value_or(0),
+              current.ok() ? *current : std::nullopt));
+        }
+        if (absl::IsAlreadyExists(appended.status())) {
+          return std::move(attempt->done)(RequestReused(attempt->command.context.request_id()));
+        }
+        if (!appended.ok()) return std::move(attempt->done)(appended.status());
+        domain::InstitutionState after = *state;
+        for (size_t i = 0; i < decided.size(); ++i) {
+          v1::EventMetadata metadata;
+          metadata.set_event_id(event_ids[i]);
+          domain::Evolve(after, domain::StoredEvent{appended->first_version + i, decided[i],
+                                                    metadata});
+        }
+        v1::CommandResult result;
+        result.set_urn(attempt->command.context.urn());
+        result.set_version(appended->last_version);
+        result.set_global_position(appended->last_position);
+        for (const std::string& id : event_ids) result.add_event_ids(id);
+        result.set_replayed(appended->replayed);
+        result.set_state(after.state);
+        std::move(attempt->done)(std::move(result));
+      });
+}
+
+}  // namespace scc::server

@@ -1,0 +1,51 @@
+// CommandHandler: runs one command end to end — authorization, idempotent replay, decide
+// against the latest state, durable append with optimistic concurrency — and answers once.
+// Thread-safe; the log and repository must outlive it.
+#ifndef SCC_SERVICES_SERVER_COMMAND_HANDLER_H_
+#define SCC_SERVICES_SERVER_COMMAND_HANDLER_H_
+
+#include <functional>
+#include <memory>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+#include "scc/v1/common.pb.h"
+#include "services/domain/decide.h"
+#include "services/server/institution_repository.h"
+#include "services/server/tokens.h"
+#include "storage/event_log.h"
+
+namespace scc::server {
+
+class CommandHandler {
+ public:
+  using Done = absl::AnyInvocable<void(absl::StatusOr<v1::CommandResult>) &&>;
+
+  // `today` gives the local authority's calendar date (effective dates may not be later).
+  CommandHandler(storage::EventLog* log, InstitutionRepository* repository,
+                 std::function<absl::CivilDay()> today);
+
+  // Runs `command` for `caller`; `done` runs exactly once, possibly on another thread.
+  // Errors: PERMISSION_DENIED (role), INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS,
+  // FAILED_PRECONDITION (a rule), ABORTED (expected_version mismatch), UNAVAILABLE (storage).
+  void Execute(const Caller& caller, domain::Command command, Done done);
+
+ private:
+  struct Attempt;
+  void Try(std::shared_ptr<Attempt> attempt);
+  absl::StatusOr<std::optional<v1::CommandResult>> Replay(const domain::Command& command,
+                                                          const std::string& command_hash);
+
+  storage::EventLog* const log_;
+  InstitutionRepository* const repository_;
+  const std::function<absl::CivilDay()> today_;
+};
+
+// Hex SHA-256 of everything the command says (its request_id aside), to tell a retry from a
+// different command reusing a request_id.
+std::string CommandHash(const domain::Command& command);
+
+}  // namespace scc::server
+
+#endif  // SCC_SERVICES_SERVER_COMMAND_HANDLER_H_

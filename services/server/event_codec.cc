@@ -1,0 +1,79 @@
+#include "services/server/event_codec.h"
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.h"
+
+namespace scc::server {
+namespace {
+constexpr absl::string_view kStreamPrefix = "institutions/";
+}  // namespace
+
+std::string StreamName(const std::string& urn) { return absl::StrCat(kStreamPrefix, urn); }
+
+std::string UrnOfStream(const std::string& stream) {
+  return absl::StartsWith(stream, kStreamPrefix) ? stream.substr(kStreamPrefix.size()) : "";
+}
+
+std::string EventType(const v1::EventPayload& payload) {
+  const google::protobuf::FieldDescriptor* field =
+      v1::EventPayload::descriptor()->FindFieldByNumber(payload.kind_case());
+  return field == nullptr ? "unknown" : field->name();
+}
+
+absl::StatusOr<domain::StoredEvent> Decode(const storage::RecordedEvent& recorded) {
+  domain::StoredEvent event;
+  event.version = recorded.version;
+  if (!event.payload.ParseFromString(recorded.data) ||
+      !event.metadata.ParseFromString(recorded.metadata)) {
+    return absl::DataLossError(
+        absl::StrCat("event at position ", recorded.position, " does not decode"));
+  }
+  return event;
+}
+
+bool MayReadConfidential(v1::Role role) {
+  switch (role) {
+    case v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT:
+    case v1::ROLE_LEAD_OFFICER:
+    case v1::ROLE_SRG_MEMBER:
+    case v1::ROLE_EARLY_YEARS_STANDARDS_TEAM:
+    case v1::ROLE_AUDITOR:
+      return true;
+    default:
+      return false;
+  }
+}
+
+v1::Event ToApiEvent(const storage::RecordedEvent& recorded, const domain::StoredEvent& event,
+                     v1::Role reader) {
+  v1::Event out;
+  const v1::EventMetadata& m = event.metadata;
+  out.set_event_id(m.event_id());
+  out.set_urn(UrnOfStream(recorded.stream));
+  out.set_version(recorded.version);
+  out.set_global_position(recorded.position);
+  const int64_t micros = absl::ToUnixMicros(recorded.recorded_at);
+  out.mutable_recorded_at()->set_seconds(micros / 1000000);
+  out.mutable_recorded_at()->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+  out.set_effective_date(m.effective_date());
+  out.set_actor(m.actor());
+  out.set_role(m.role());
+  out.set_reason(m.reason());
+  if (m.notes().confidential() && !MayReadConfidential(reader)) {
+    out.mutable_notes()->set_confidential(true);
+    out.set_notes_redacted(true);
+  } else {
+    *out.mutable_notes() = m.notes();
+  }
+  out.set_request_id(recorded.request_id);
+  out.set_correlation_id(m.correlation_id());
+  out.set_causation_id(m.causation_id());
+  out.set_type(recorded.type);
+  *out.mutable_payload() = event.payload;
+  out.set_hash(absl::BytesToHexString(recorded.hash));
+  return out;
+}
+
+}  // namespace scc::server

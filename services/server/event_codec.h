@@ -1,0 +1,33 @@
+// How SCC events sit in the event log: stream "institutions/<urn>", type = the payload's field
+// name, data = serialized EventPayload, metadata = serialized EventMetadata; and how a stored
+// event becomes the API's Event, with confidential notes redacted. Pure, thread-safe.
+#ifndef SCC_SERVICES_SERVER_EVENT_CODEC_H_
+#define SCC_SERVICES_SERVER_EVENT_CODEC_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "scc/v1/common.pb.h"
+#include "scc/v1/events.pb.h"
+#include "services/domain/evolve.h"
+#include "storage/event.h"
+
+namespace scc::server {
+
+std::string StreamName(const std::string& urn);
+// The urn of "institutions/<urn>"; empty for other streams.
+std::string UrnOfStream(const std::string& stream);
+// "srg_designated" for an SrgDesignated payload.
+std::string EventType(const v1::EventPayload& payload);
+
+absl::StatusOr<domain::StoredEvent> Decode(const storage::RecordedEvent& recorded);
+
+// roles that may read confidential notes.
+bool MayReadConfidential(v1::Role role);
+
+v1::Event ToApiEvent(const storage::RecordedEvent& recorded, const domain::StoredEvent& event,
+                     v1::Role reader);
+
+}  // namespace scc::server
+
+#endif  // SCC_SERVICES_SERVER_EVENT_CODEC_H_

@@ -1,0 +1,361 @@
+#include "services/server/grpc_services.h"
+
+#include <limits>
+#include <thread>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.h"
+#include "services/domain/decide.h"
+#include "services/domain/errors.h"
+#include "services/domain/ofsted.h"
+#include "services/server/event_codec.h"
+#include "services/server/grpc_status.h"
+#include "storage/status_macros.h"
+
+namespace scc::server {
+namespace {
+
+constexpr uint32_t kDefaultPageSize = 100;
+constexpr uint32_t kMaxPageSize = 1000;
+
+uint32_t PageSize(uint32_t requested) {
+  return requested == 0 ? kDefaultPageSize : std::min(requested, kMaxPageSize);
+}
+
+std::string Metadata(const grpc::CallbackServerContext* context, const char* key) {
+  auto it = context->client_metadata().find(key);
+  if (it == context->client_metadata().end()) return "";
+  return std::string(it->second.data(), it->second.size());
+}
+
+// The EventPayload field whose message type is `type`.
+const google::protobuf::FieldDescriptor* PayloadFieldFor(const google::protobuf::Descriptor* type) {
+  const google::protobuf::Descriptor* payload = v1::EventPayload::descriptor();
+  for (int i = 0; i < payload->field_count(); ++i) {
+    if (payload->field(i)->message_type() == type) return payload->field(i);
+  }
+  return nullptr;
+}
+
+std::string MethodName(const google::protobuf::Message& request) {
+  std::string name = request.GetDescriptor()->name();
+  constexpr absl::string_view kSuffix = "Request";
+  if (absl::EndsWith(name, kSuffix)) name.resize(name.size() - kSuffix.size());
+  return name;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+absl::StatusOr<Caller> Gateway::Authenticate(grpc::CallbackServerContext* context) const {
+  return tokens_->Authenticate(Metadata(context, "authorization"));
+}
+
+void Gateway::Finish(grpc::ServerUnaryReactor* reactor, grpc::CallbackServerContext* context,
+                     AccessRecord record, absl::Time start, const absl::Status& status) {
+  const grpc::Status grpc_status = ToGrpcStatus(status);
+  record.peer = context->peer();
+  record.latency = absl::Now() - start;
+  access_log_->Record(record, grpc_status);
+  reactor->Finish(grpc_status);
+}
+
+grpc::ServerUnaryReactor* CommandRunner::Run(grpc::CallbackServerContext* context,
+                                             const google::protobuf::Message& request,
+                                             v1::CommandResult* response) {
+  const absl::Time start = absl::Now();
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  AccessRecord record;
+  record.method = MethodName(request);
+
+  const google::protobuf::Reflection* r = request.GetReflection();
+  const google::protobuf::Descriptor* d = request.GetDescriptor();
+  domain::Command command;
+  command.context.CopyFrom(r->GetMessage(request, d->FindFieldByNumber(1)));
+  const google::protobuf::Message& payload = r->GetMessage(request, d->FindFieldByNumber(2));
+  const google::protobuf::FieldDescriptor* slot = PayloadFieldFor(payload.GetDescriptor());
+  if (slot != nullptr) {
+    command.payload.GetReflection()->MutableMessage(&command.payload, slot)->CopyFrom(payload);
+  }
+  record.urn = command.context.urn();
+  record.request_id = command.context.request_id();
+
+  absl::StatusOr<Caller> caller = gateway_->Authenticate(context);
+  if (!caller.ok()) {
+    gateway_->Finish(reactor, context, record, start, caller.status());
+    return reactor;
+  }
+  record.user = caller->user;
+  record.role = RoleName(caller->role);
+  handler_->Execute(*caller, std::move(command),
+                    [this, reactor, context, response, record,
+                     start](absl::StatusOr<v1::CommandResult> result) {
+                      if (result.ok()) *response = *std::move(result);
+                      gateway_->Finish(reactor, context, record, start, result.status());
+                    });
+  return reactor;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+bool WatchRegistry::Add(storage::Subscription* subscription) {
+  absl::MutexLock lock(&mu_);
+  if (closing_) return false;
+  open_.insert(subscription);
+  return true;
+}
+
+void WatchRegistry::Remove(storage::Subscription* subscription) {
+  absl::MutexLock lock(&mu_);
+  open_.erase(subscription);
+}
+
+void WatchRegistry::CancelAll() {
+  absl::MutexLock lock(&mu_);
+  closing_ = true;
+  for (storage::Subscription* s : open_) s->Cancel();
+}
+
+void WatchRegistry::WaitUntilEmpty() {
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(
+      +[](absl::flat_hash_set<storage::Subscription*>* open) { return open->empty(); }, &open_));
+}
+
+namespace {
+
+// One Watch call: a thread follows the subscription and writes one event at a time, waiting
+// for each write to complete. Cancellation (client gone, or shutdown) cancels the
+// subscription, which wakes the thread. The thread (after Finish returns) and OnDone each let
+// go of the reactor; whichever is last deletes it.
+class WatchReactor : public grpc::ServerWriteReactor<v1::Event> {
+ public:
+  WatchReactor(std::unique_ptr<storage::Subscription> subscription, v1::Role reader,
+               WatchRegistry* registry)
+      : subscription_(std::move(subscription)), reader_(reader), registry_(registry) {
+    std::thread([this] { Run(); }).detach();
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    write_failed_ = !ok;
+  }
+  void OnCancel() override { subscription_->Cancel(); }
+  void OnDone() override { Release(); }
+
+ private:
+  void Run() {
+    grpc::Status status = grpc::Status::OK;
+    for (bool more = true; more;) {
+      absl::StatusOr<std::vector<storage::RecordedEvent>> batch =
+          subscription_->Next(64, absl::InfiniteFuture());
+      if (!batch.ok()) {
+        status = absl::IsCancelled(batch.status())
+                     ? grpc::Status(grpc::StatusCode::CANCELLED, "watch ended")
+                     : ToGrpcStatus(batch.status());
+        break;
+      }
+      for (const storage::RecordedEvent& recorded : *batch) {
+        absl::StatusOr<domain::StoredEvent> event = Decode(recorded);
+        if (!event.ok()) {
+          status = ToGrpcStatus(event.status());
+          more = false;
+          break;
+        }
+        event_ = ToApiEvent(recorded, *event, reader_);
+        {
+          absl::MutexLock lock(&mu_);
+          writing_ = true;
+        }
+        StartWrite(&event_);
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(
+            +[](WatchReactor* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+              return !self->writing_;
+            },
+            this));
+        if (write_failed_) {
+          status = grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
+          more = false;
+          break;
+        }
+      }
+    }
+    registry_->Remove(subscription_.get());
+    Finish(status);
+    Release();
+  }
+
+  void Release() {
+    bool last;
+    {
+      absl::MutexLock lock(&mu_);
+      last = --owners_ == 0;
+    }
+    if (last) delete this;
+  }
+
+  std::unique_ptr<storage::Subscription> subscription_;
+  const v1::Role reader_;
+  WatchRegistry* const registry_;
+  v1::Event event_;
+  absl::Mutex mu_;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool write_failed_ ABSL_GUARDED_BY(mu_) = false;
+  int owners_ ABSL_GUARDED_BY(mu_) = 2;  // the thread and OnDone
+};
+
+// Finishes a streaming call at once with an error.
+class RefusedWatch : public grpc::ServerWriteReactor<v1::Event> {
+ public:
+  explicit RefusedWatch(const grpc::Status& status) { Finish(status); }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace
+
+grpc::ServerUnaryReactor* AuditServiceImpl::Unary(
+    grpc::CallbackServerContext* context, const char* method, const std::string& urn,
+    const std::function<absl::Status(const Caller&)>& body) {
+  const absl::Time start = absl::Now();
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  AccessRecord record;
+  record.method = method;
+  record.urn = urn;
+  absl::StatusOr<Caller> caller = gateway_->Authenticate(context);
+  absl::Status status = caller.status();
+  if (caller.ok()) {
+    record.user = caller->user;
+    record.role = RoleName(caller->role);
+    status = body(*caller);
+  }
+  gateway_->Finish(reactor, context, record, start, status);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AuditServiceImpl::GetWorkflowState(
+    grpc::CallbackServerContext* context, const v1::GetWorkflowStateRequest* request,
+    v1::WorkflowState* response) {
+  return Unary(context, "GetWorkflowState", request->urn(), [&](const Caller&) -> absl::Status {
+    if (!domain::IsValidUrn(request->urn())) {
+      return domain::InvalidField("urn", absl::StrCat("'", request->urn(), "' is not a URN"));
+    }
+    ASSIGN_OR_RETURN(auto state, repository_->Load(request->urn()));
+    if (!state->registered) {
+      return absl::NotFoundError(absl::StrCat("institution ", request->urn(), " is not registered"));
+    }
+    response->set_urn(request->urn());
+    *response->mutable_details() = state->details;
+    response->set_version(state->version.value_or(0));
+    response->set_state(state->state);
+    response->set_causing_concern(domain::IsCausingConcern(state->state));
+    for (const std::string& step : domain::AllowedNextSteps(*state)) {
+      response->add_allowed_next_steps(step);
+    }
+    if (state->lead_officer) {
+      response->set_lead_officer_id(state->lead_officer->lead_officer_id());
+      response->set_lead_officer_name(state->lead_officer->lead_officer_name());
+    }
+    response->set_action_plan_version(state->action_plan_version);
+    response->set_designated_on(state->designated_on);
+    for (const v1::Trigger& t : state->triggers) *response->add_triggers() = t;
+    for (const v1::SettingTrigger& t : state->setting_triggers) *response->add_setting_triggers() = t;
+    if (state->latest_ofsted) {
+      *response->mutable_latest_ofsted() = *state->latest_ofsted;
+      response->set_latest_ofsted_summary(domain::Classify(*state->latest_ofsted).label);
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AuditServiceImpl::GetHistory(grpc::CallbackServerContext* context,
+                                                       const v1::GetHistoryRequest* request,
+                                                       v1::GetHistoryResponse* response) {
+  return Unary(context, "GetHistory", request->urn(), [&](const Caller& caller) -> absl::Status {
+    if (!domain::IsValidUrn(request->urn())) {
+      return domain::InvalidField("urn", absl::StrCat("'", request->urn(), "' is not a URN"));
+    }
+    uint64_t from = request->newest_first() ? std::numeric_limits<uint64_t>::max() : 0;
+    if (!request->page_token().empty() && !absl::SimpleAtoi(request->page_token(), &from)) {
+      return domain::InvalidField("page_token", "is not a token from a previous page");
+    }
+    absl::StatusOr<storage::StreamPage> page = log_->ReadStream(
+        StreamName(request->urn()), from,
+        request->newest_first() ? storage::ReadDirection::kBackwards
+                                : storage::ReadDirection::kForwards,
+        PageSize(request->page_size()));
+    if (absl::IsNotFound(page.status())) {
+      return absl::NotFoundError(absl::StrCat("institution ", request->urn(), " is not registered"));
+    }
+    RETURN_IF_ERROR(page.status());
+    for (const storage::RecordedEvent& recorded : page->events) {
+      ASSIGN_OR_RETURN(domain::StoredEvent event, Decode(recorded));
+      *response->add_events() = ToApiEvent(recorded, event, caller.role);
+    }
+    if (page->next_version) response->set_next_page_token(absl::StrCat(*page->next_version));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AuditServiceImpl::ReadEvents(grpc::CallbackServerContext* context,
+                                                       const v1::ReadEventsRequest* request,
+                                                       v1::ReadEventsResponse* response) {
+  return Unary(context, "ReadEvents", "", [&](const Caller& caller) -> absl::Status {
+    ASSIGN_OR_RETURN(storage::AllPage page,
+                     log_->ReadAll(request->from_position(), PageSize(request->page_size())));
+    for (const storage::RecordedEvent& recorded : page.events) {
+      ASSIGN_OR_RETURN(domain::StoredEvent event, Decode(recorded));
+      *response->add_events() = ToApiEvent(recorded, event, caller.role);
+    }
+    response->set_next_position(page.next_position);
+    response->set_end(page.end);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerWriteReactor<v1::Event>* AuditServiceImpl::Watch(grpc::CallbackServerContext* context,
+                                                             const v1::WatchRequest* request) {
+  absl::StatusOr<Caller> caller = gateway_->Authenticate(context);
+  AccessRecord record;
+  record.method = "Watch";
+  record.peer = context->peer();
+  if (!caller.ok()) {
+    const grpc::Status status = ToGrpcStatus(caller.status());
+    gateway_->access_log()->Record(record, status);
+    return new RefusedWatch(status);
+  }
+  record.user = caller->user;
+  record.role = RoleName(caller->role);
+  std::unique_ptr<storage::Subscription> subscription = log_->Subscribe(request->from_position());
+  if (!watches_->Add(subscription.get())) {
+    const grpc::Status status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down");
+    gateway_->access_log()->Record(record, status);
+    return new RefusedWatch(status);
+  }
+  gateway_->access_log()->Record(record, grpc::Status::OK);
+  return new WatchReactor(std::move(subscription), caller->role, watches_);
+}
+
+grpc::ServerUnaryReactor* AuditServiceImpl::VerifyLog(grpc::CallbackServerContext* context,
+                                                      const v1::VerifyLogRequest* request,
+                                                      v1::VerifyLogResponse* response) {
+  return Unary(context, "VerifyLog", "", [&](const Caller&) -> absl::Status {
+    const uint64_t to = request->to_position() == 0 ? std::numeric_limits<uint64_t>::max()
+                                                    : request->to_position();
+    ASSIGN_OR_RETURN(storage::VerifyReport report, log_->Verify(request->from_position(), to));
+    response->set_ok(report.ok);
+    response->set_checked(report.checked);
+    if (report.first_bad_position) response->set_first_bad_position(*report.first_bad_position);
+    response->set_problem(report.problem);
+    response->set_head_hash(absl::BytesToHexString(log_->HeadHash()));
+    response->set_next_position(log_->NextPosition());
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace scc::server

@@ -1,0 +1,15 @@
+// absl::Status -> grpc::Status, carrying the google.rpc detail payloads (BadRequest,
+// PreconditionFailure, ErrorInfo) in the rich error model (grpc-status-details-bin).
+#ifndef SCC_SERVICES_SERVER_GRPC_STATUS_H_
+#define SCC_SERVICES_SERVER_GRPC_STATUS_H_
+
+#include "absl/status/status.h"
+#include "grpcpp/support/status.h"
+
+namespace scc::server {
+
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+}  // namespace scc::server
+
+#endif  // SCC_SERVICES_SERVER_GRPC_STATUS_H_

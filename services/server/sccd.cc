@@ -1,0 +1,149 @@
+// sccd: the SCC workflow server. gRPC on one port (loopback by default), RocksDB event log in a
+// data directory, bearer tokens from a tokens file. SIGTERM or SIGINT drain in-flight calls
+// and close the log cleanly; nothing acknowledged is lost either way.
+#include <signal.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "services/server/access_log.h"
+#include "services/server/command_handler.h"
+#include "services/server/grpc_services.h"
+#include "services/server/institution_repository.h"
+#include "services/server/tokens.h"
+#include "storage/event_log.h"
+
+namespace {
+
+using namespace scc;  // NOLINT
+
+struct Config {
+  std::string listen = "127.0.0.1:50051";
+  std::string data = "data";
+  std::string tokens = "deploy/dev-tokens.txt";
+  std::string time_zone = "Europe/London";
+  bool access_log = true;
+  int shutdown_grace_seconds = 10;
+};
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "sccd: %s\n", message.c_str());
+  return 1;
+}
+
+int Serve(const Config& config) {
+  // Signals are taken by sigwait in this thread; every thread started later inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  absl::StatusOr<server::TokenStore> tokens = server::TokenStore::Load(config.tokens);
+  if (!tokens.ok()) return Fail(tokens.status().ToString());
+  if (tokens->size() == 0) return Fail(absl::StrCat(config.tokens, " holds no tokens"));
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(config.time_zone, &zone)) {
+    return Fail(absl::StrCat("unknown time zone ", config.time_zone));
+  }
+
+  const absl::Time opening = absl::Now();
+  absl::StatusOr<std::unique_ptr<storage::EventLog>> log = storage::EventLog::Open(config.data);
+  if (!log.ok()) return Fail(log.status().ToString());
+
+  server::AccessLog access_log(stderr, config.access_log);
+  server::InstitutionRepository repository(log->get());
+  server::CommandHandler handler(log->get(), &repository,
+                                 [zone] { return absl::ToCivilDay(absl::Now(), zone); });
+  server::Gateway gateway(&*tokens, &access_log);
+  server::CommandRunner runner(&gateway, &handler);
+  server::WatchRegistry watches;
+  server::InstitutionServiceImpl institutions(&runner);
+  server::DesignationServiceImpl designation(&runner);
+  server::InterventionServiceImpl interventions(&runner);
+  server::AcademyServiceImpl academies(&runner);
+  server::SettingServiceImpl settings(&runner);
+  server::AuditServiceImpl audit(&gateway, log->get(), &repository, &watches);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(4 << 20);
+  for (grpc::Service* service : std::initializer_list<grpc::Service*>{
+           &institutions, &designation, &interventions, &academies, &settings, &audit}) {
+    builder.RegisterService(service);
+  }
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    return Fail(absl::StrCat("cannot listen on ", config.listen));
+  }
+  const std::string host = config.listen.substr(0, config.listen.rfind(':'));
+  std::printf("sccd listening on %s:%d (data %s, %llu events, opened in %.0f ms)\n", host.c_str(),
+              port, config.data.c_str(), static_cast<unsigned long long>((*log)->NextPosition()),
+              absl::ToDoubleMilliseconds(absl::Now() - opening));
+  std::fflush(stdout);
+  access_log.Info(absl::StrCat("listening on ", host, ":", port));
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  access_log.Info(absl::StrCat("signal ", signal_number, ": draining in-flight calls"));
+  watches.CancelAll();
+  server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(config.shutdown_grace_seconds)));
+  server->Wait();
+  watches.WaitUntilEmpty();
+  log->reset();  // commits whatever is queued, then closes the database
+  access_log.Info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "sccd: the Schools and Settings Causing Concern workflow server.\n"
+      "Every SCC decision (designation, Lead Officer, action plans, Monitoring and Challenge\n"
+      "Meetings, warning notices, interventions, removal) is an immutable, attributable event\n"
+      "in a durable, hash-chained log. Clients call it over gRPC with a bearer token."};
+  Config config;
+  app.set_config("--config", "", "read options from this file (TOML or INI: listen = \"...\")");
+  app.add_option("--listen", config.listen, "address:port to serve gRPC on (port 0: any free)")
+      ->capture_default_str();
+  app.add_option("--data", config.data, "event log directory (created if missing)")
+      ->capture_default_str();
+  app.add_option("--tokens", config.tokens,
+                 "tokens file: '<sha256 of token> <user> <role>' per line")
+      ->capture_default_str();
+  app.add_option("--time-zone", config.time_zone,
+                 "the local authority's time zone (bounds effective dates)")
+      ->capture_default_str();
+  app.add_option("--shutdown-grace-seconds", config.shutdown_grace_seconds,
+                 "how long SIGTERM waits for in-flight calls")
+      ->capture_default_str();
+  app.add_flag("!--no-access-log", config.access_log, "do not log one line per request");
+  std::string token;
+  auto* hash = app.add_subcommand("hash-token", "print the line to add to a tokens file");
+  std::string user, role;
+  hash->add_option("token", token, "the secret token")->required();
+  hash->add_option("user", user, "user id")->required();
+  hash->add_option("role", role, "role, e.g. lead_officer")->required();
+  CLI11_PARSE(app, argc, argv);
+
+  if (*hash) {
+    if (scc::server::ParseRole(role) == scc::v1::ROLE_UNSPECIFIED) {
+      return Fail(absl::StrCat("unknown role '", role, "'"));
+    }
+    std::printf("%s %s %s\n", scc::server::HashToken(token).c_str(), user.c_str(), role.c_str());
+    return 0;
+  }
+  return Serve(config);
+}

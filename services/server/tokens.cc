@@ -1,0 +1,93 @@
+#include "services/server/tokens.h"
+
+#include <openssl/sha.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+namespace scc::server {
+
+std::string HashToken(const std::string& token) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), digest);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+}
+
+v1::Role ParseRole(const std::string& name) {
+  v1::Role role = v1::ROLE_UNSPECIFIED;
+  if (!v1::Role_Parse(absl::StrCat("ROLE_", absl::AsciiStrToUpper(name)), &role)) {
+    return v1::ROLE_UNSPECIFIED;
+  }
+  return role;
+}
+
+std::string RoleName(v1::Role role) {
+  std::string name = v1::Role_Name(role);
+  if (absl::StartsWith(name, "ROLE_")) name = name.substr(5);
+  return absl::AsciiStrToLower(name);
+}
+
+absl::StatusOr<TokenStore> TokenStore::Parse(const std::string& text, const std::string& origin) {
+  TokenStore store;
+  int line_number = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    ++line_number;
+    line = absl::StripAsciiWhitespace(line.substr(0, line.find('#')));
+    if (line.empty()) continue;
+    std::vector<std::string> fields = absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
+    auto where = [&] { return absl::StrCat(origin, ":", line_number, ": "); };
+    if (fields.size() != 3) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where(), "want '<sha256 hex> <user> <role>', got ", fields.size(),
+                       " fields"));
+    }
+    const std::string hash = absl::AsciiStrToLower(fields[0]);
+    if (hash.size() != 64 || !std::all_of(hash.begin(), hash.end(), [](char c) {
+          return absl::ascii_isxdigit(static_cast<unsigned char>(c));
+        })) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where(), "the first field must be the token's SHA-256 in hex (64 "
+                                "characters); store hashes, never tokens"));
+    }
+    const v1::Role role = ParseRole(fields[2]);
+    if (role == v1::ROLE_UNSPECIFIED) {
+      return absl::InvalidArgumentError(absl::StrCat(where(), "unknown role '", fields[2], "'"));
+    }
+    if (!store.callers_.emplace(hash, Caller{fields[1], role}).second) {
+      return absl::InvalidArgumentError(absl::StrCat(where(), "the same token hash twice"));
+    }
+  }
+  return store;
+}
+
+absl::StatusOr<TokenStore> TokenStore::Load(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read tokens file ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  return Parse(text.str(), path);
+}
+
+absl::StatusOr<Caller> TokenStore::Authenticate(const std::string& authorization) const {
+  if (authorization.empty()) {
+    return absl::UnauthenticatedError(
+        "missing credentials: send the header 'authorization: Bearer <token>'");
+  }
+  constexpr absl::string_view kBearer = "Bearer ";
+  if (!absl::StartsWithIgnoreCase(authorization, kBearer) ||
+      authorization.size() == kBearer.size()) {
+    return absl::UnauthenticatedError("the authorization header must be 'Bearer <token>'");
+  }
+  auto it = callers_.find(HashToken(authorization.substr(kBearer.size())));
+  if (it == callers_.end()) return absl::UnauthenticatedError("unknown or revoked token");
+  return it->second;
+}
+
+}  // namespace scc::server

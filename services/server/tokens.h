@@ -1,0 +1,46 @@
+// TokenStore: bearer tokens -> caller identity. The tokens file holds only SHA-256 hashes of
+// tokens, one per line: "<64 hex chars> <user id> <role>" ('#' starts a comment); roles are
+// head_of_school_improvement, lead_officer, srg_member, early_years_standards_team, auditor,
+// report_reader, service_account. Immutable after loading; thread-safe.
+#ifndef SCC_SERVICES_SERVER_TOKENS_H_
+#define SCC_SERVICES_SERVER_TOKENS_H_
+
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "scc/v1/common.pb.h"
+
+namespace scc::server {
+
+struct Caller {
+  std::string user;
+  v1::Role role = v1::ROLE_UNSPECIFIED;
+};
+
+class TokenStore {
+ public:
+  // Reads a tokens file; errors name the file and line.
+  static absl::StatusOr<TokenStore> Load(const std::string& path);
+  static absl::StatusOr<TokenStore> Parse(const std::string& text, const std::string& origin);
+
+  // The caller for an "authorization" header value ("Bearer <token>"); UNAUTHENTICATED when it
+  // is missing, malformed or unknown.
+  absl::StatusOr<Caller> Authenticate(const std::string& authorization) const;
+
+  size_t size() const { return callers_.size(); }
+
+ private:
+  absl::flat_hash_map<std::string, Caller> callers_;  // hex SHA-256 of the token -> caller
+};
+
+// Lower-case hex SHA-256 of `token`, as the tokens file stores it.
+std::string HashToken(const std::string& token);
+// "head_of_school_improvement" -> ROLE_HEAD_OF_SCHOOL_IMPROVEMENT; UNSPECIFIED when unknown.
+v1::Role ParseRole(const std::string& name);
+// ROLE_LEAD_OFFICER -> "lead_officer".
+std::string RoleName(v1::Role role);
+
+}  // namespace scc::server
+
+#endif  // SCC_SERVICES_SERVER_TOKENS_H_

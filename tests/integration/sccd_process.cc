@@ -1,0 +1,118 @@
+#include "tests/integration/sccd_process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "services/server/tokens.h"
+
+namespace scc::testing {
+namespace {
+
+absl::Status WriteTokens(const std::string& path) {
+  std::ofstream out(path);
+  for (const auto& [token, user, role] :
+       std::initializer_list<std::tuple<const char*, const char*, const char*>>{
+           {kHosiToken, "hosi", "head_of_school_improvement"},
+           {kLeadOfficerToken, "lo-ann", "lead_officer"},
+           {kSrgToken, "srg-chair", "srg_member"},
+           {kEarlyYearsToken, "ey-lead", "early_years_standards_team"},
+           {kAuditorToken, "auditor", "auditor"},
+           {kReaderToken, "board-reader", "report_reader"},
+           {kServiceToken, "gias-sync", "service_account"}}) {
+    out << server::HashToken(token) << " " << user << " " << role << "\n";
+  }
+  return out ? absl::OkStatus() : absl::UnavailableError(absl::StrCat("cannot write ", path));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SccdProcess>> SccdProcess::Start(const std::string& data_dir) {
+  const std::string tokens = data_dir + ".tokens";
+  if (absl::Status s = WriteTokens(tokens); !s.ok()) return s;
+  std::unique_ptr<SccdProcess> p(new SccdProcess());
+  p->log_path_ = data_dir + ".log";
+  int out[2];
+  if (pipe(out) != 0) return absl::InternalError("pipe failed");
+  p->pid_ = fork();
+  if (p->pid_ < 0) return absl::InternalError("fork failed");
+  if (p->pid_ == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    const int log = open(p->log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (log >= 0) dup2(log, STDERR_FILENO);
+    close(out[0]);
+    close(out[1]);
+    execl(SCCD_PATH, SCCD_PATH, "--listen", "127.0.0.1:0", "--data", data_dir.c_str(),
+          "--tokens", tokens.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(out[1]);
+  // The first line of stdout says where it listens: "sccd listening on 127.0.0.1:PORT ...".
+  std::string line;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (line.find('\n') == std::string::npos) {
+    const int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          deadline - std::chrono::steady_clock::now())
+                                          .count());
+    pollfd fd{out[0], POLLIN, 0};
+    if (left <= 0 || poll(&fd, 1, left) <= 0) break;
+    char buf[256];
+    const ssize_t n = read(out[0], buf, sizeof(buf));
+    if (n <= 0) break;
+    line.append(buf, n);
+  }
+  close(out[0]);
+  const std::string marker = "listening on ";
+  const size_t at = line.find(marker);
+  if (at == std::string::npos) {
+    return absl::UnavailableError(absl::StrCat("sccd did not start: ", line, p->Log()));
+  }
+  const size_t end = line.find(' ', at + marker.size());
+  p->address_ = line.substr(at + marker.size(), end - at - marker.size());
+  p->channel_ = grpc::CreateChannel(p->address_, grpc::InsecureChannelCredentials());
+  return p;
+}
+
+int SccdProcess::Terminate() {
+  if (pid_ <= 0) return 0;
+  channel_.reset();  // an open connection would hold the server's shutdown up
+  kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return status;
+}
+
+void SccdProcess::Kill() {
+  if (pid_ <= 0) return;
+  channel_.reset();
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+SccdProcess::~SccdProcess() { Terminate(); }
+
+std::string SccdProcess::Log() const {
+  std::ifstream in(log_path_);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::unique_ptr<grpc::ClientContext> Authorized(const std::string& token) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  if (!token.empty()) context->AddMetadata("authorization", absl::StrCat("Bearer ", token));
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  return context;
+}
+
+}  // namespace scc::testing

@@ -1,0 +1,54 @@
+// SccdProcess: the real sccd binary, started on a free loopback port for a test, with its own
+// data directory and tokens file. Tests talk gRPC to it like any client.
+#ifndef SCC_TESTS_INTEGRATION_SCCD_PROCESS_H_
+#define SCC_TESTS_INTEGRATION_SCCD_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/grpcpp.h"
+
+namespace scc::testing {
+
+// Tokens the test tokens file knows, one per role.
+inline constexpr char kHosiToken[] = "t-hosi";
+inline constexpr char kLeadOfficerToken[] = "t-lead-officer";
+inline constexpr char kSrgToken[] = "t-srg";
+inline constexpr char kEarlyYearsToken[] = "t-early-years";
+inline constexpr char kAuditorToken[] = "t-auditor";
+inline constexpr char kReaderToken[] = "t-reader";
+inline constexpr char kServiceToken[] = "t-service";
+
+class SccdProcess {
+ public:
+  // Starts sccd with data in `data_dir` (kept between restarts) and waits until it listens.
+  static absl::StatusOr<std::unique_ptr<SccdProcess>> Start(const std::string& data_dir);
+  ~SccdProcess();  // SIGTERM, then waits
+
+  // SIGTERM and wait; returns the exit status as waitpid reports it.
+  int Terminate();
+  // SIGKILL and wait: no chance to clean up.
+  void Kill();
+
+  const std::string& address() const { return address_; }
+  std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+  // What the server wrote to stderr so far (the access log).
+  std::string Log() const;
+
+ private:
+  SccdProcess() = default;
+  pid_t pid_ = -1;
+  std::string address_;
+  std::string log_path_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+// A client context carrying `token` as a bearer token, with a 10 s deadline.
+std::unique_ptr<grpc::ClientContext> Authorized(const std::string& token);
+
+}  // namespace scc::testing
+
+#endif  // SCC_TESTS_INTEGRATION_SCCD_PROCESS_H_
