@@ -19,9 +19,9 @@ build: configure
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
 
-# Until the gRPC server lands, `run` exercises the event log in ./data with the storage tool.
+# Starts sccd on 127.0.0.1:50051 with data in ./data and loads the demo authority once.
 run: build
-	@$(BUILD)/storage/scclog --data $(DATA) demo
+	@BUILD=$(BUILD) DATA=$(DATA) bash deploy/run-local.sh
 
 bench: build
 	@$(BUILD)/tests/bench/event_log_bench --out bench-results

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# `make run`: starts sccd on loopback with its data in ./data and loads the demo local authority
+# through the API (once: a second run finds every command already recorded). Ctrl-C stops the
+# server gracefully.
+set -euo pipefail
+BUILD=${BUILD:-build}
+DATA=${DATA:-data}
+LISTEN=${LISTEN:-127.0.0.1:50051}
+
+"$BUILD/services/server/sccd" --listen "$LISTEN" --data "$DATA" --tokens deploy/dev-tokens.txt &
+pid=$!
+stop() { kill -TERM "$pid" 2>/dev/null || true; wait "$pid" || true; }
+trap 'stop; exit 0' INT TERM
+
+if ! "$BUILD/clients/scc-demo-load" --server "$LISTEN"; then
+  echo "run-local: loading the demo data failed; stopping sccd" >&2
+  stop
+  exit 1
+fi
+cat <<TXT
+
+sccd is serving the demo authority on $LISTEN (data in $DATA). Ctrl-C stops it.
+Development tokens (deploy/dev-tokens.txt): dev-hosi, dev-lead-officer, dev-srg,
+dev-early-years, dev-auditor, dev-reader, dev-service — send 'authorization: Bearer <token>'.
+TXT
+wait "$pid"
