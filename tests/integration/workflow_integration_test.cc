@@ -1,6 +1,8 @@
 // The real sccd binary on a loopback port, driven over gRPC: whole flowchart paths, every
 // error class, idempotent retries, concurrent conflicting commands, restart, watch, redaction.
 #include <atomic>
+
+#include "absl/synchronization/mutex.h"
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -335,6 +337,60 @@ TEST_F(WorkflowIntegrationTest, RestartPreservesEverything) {
   ASSERT_TRUE(As(kAuditorToken).audit().VerifyLog(ctx.get(), v1::VerifyLogRequest(), &verified).ok());
   EXPECT_TRUE(verified.ok()) << verified.problem();
   EXPECT_EQ(verified.checked(), 3u);
+}
+
+TEST_F(WorkflowIntegrationTest, SigtermUnderLoadLosesNothingAcknowledged) {
+  constexpr int kThreads = 8;
+  for (int t = 0; t < kThreads; ++t) {
+    MustSend(absl::StrCat(100200 + t), Register(v1::INSTITUTION_KIND_MAINTAINED_SCHOOL),
+             "2024-09-01");
+  }
+  struct Acked {
+    std::string urn;
+    std::string request_id;
+    v1::CommandResult result;
+  };
+  absl::Mutex mu;
+  std::vector<Acked> acked;
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      SccClient client(server_->channel(), kHosiToken);
+      const std::string urn = absl::StrCat(100200 + t);
+      for (int i = 0; !stop.load(); ++i) {
+        v1::CommandResult result;
+        const std::string id = absl::StrCat("load-", t, "-", i);
+        grpc::Status s = Send(client, urn, Visit(), "2024-10-01", &result, id);
+        if (!s.ok()) return;  // the server is going away
+        absl::MutexLock lock(&mu);
+        acked.push_back({urn, id, result});
+      }
+    });
+  }
+  {
+    // SIGTERM once a good number of commands were acknowledged.
+    absl::MutexLock lock(&mu);
+    mu.Await(absl::Condition(+[](std::vector<Acked>* a) { return a->size() >= 200; }, &acked));
+  }
+  hosi_.reset();
+  const int status = server_->Terminate();
+  stop = true;
+  for (auto& t : threads) t.join();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+
+  StartServer();
+  for (const Acked& a : acked) {
+    v1::CommandResult again;
+    ASSERT_TRUE(Send(*hosi_, a.urn, Visit(), "2024-10-01", &again, a.request_id).ok());
+    ASSERT_TRUE(again.replayed()) << a.request_id << " was acknowledged but is not recorded";
+    EXPECT_EQ(again.global_position(), a.result.global_position());
+  }
+  v1::VerifyLogResponse verified;
+  auto ctx = As(kAuditorToken).NewContext();
+  ASSERT_TRUE(As(kAuditorToken).audit().VerifyLog(ctx.get(), v1::VerifyLogRequest(), &verified).ok());
+  EXPECT_TRUE(verified.ok()) << verified.problem();
+  EXPECT_GE(verified.checked(), acked.size() + kThreads);
 }
 
 TEST_F(WorkflowIntegrationTest, ConfidentialNotesAreRedactedForReaders) {
