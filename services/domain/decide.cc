@@ -673,6 +673,41 @@ bool RoleMayRecord(v1::Role role, Kind kind) {
   return e != nullptr && role > 0 && role < 32 && (e->roles & Bit(role)) != 0;
 }
 
+std::string CommandTableMarkdown() {
+  auto join_states = [](const std::vector<FlowchartState>& states) {
+    if (states.empty()) return std::string("any (a fact)");
+    std::string out;
+    for (FlowchartState s : states) absl::StrAppend(&out, out.empty() ? "" : ", ", StateName(s));
+    return out;
+  };
+  auto join_roles = [](unsigned roles) {
+    std::string out;
+    for (int r = 1; r < 32; ++r) {
+      if ((roles & (1u << r)) == 0 || !v1::Role_IsValid(r)) continue;
+      std::string name = v1::Role_Name(static_cast<v1::Role>(r)).substr(5);
+      absl::AsciiStrToLower(&name);
+      absl::StrAppend(&out, out.empty() ? "" : ", ", name);
+    }
+    return out;
+  };
+  auto join_kinds = [](unsigned applies) {
+    if (applies == kAll) return std::string("all");
+    std::string out;
+    if (applies & kSchool) out = "maintained schools";
+    if (applies & kAcademy) absl::StrAppend(&out, out.empty() ? "" : ", ", "academies");
+    if (applies & kSetting) absl::StrAppend(&out, out.empty() ? "" : ", ", "early-years settings");
+    return out;
+  };
+  std::string md =
+      "| RPC | applies to | allowed from state | rule | roles that may call it |\n"
+      "|---|---|---|---|---|\n";
+  for (const Entry& e : Table()) {
+    absl::StrAppend(&md, "| ", e.spec.rpc, " | ", join_kinds(e.applies), " | ",
+                    join_states(e.from), " | ", e.rule, " | ", join_roles(e.roles), " |\n");
+  }
+  return md;
+}
+
 bool IsValidUrn(const std::string& urn) {
   auto digits = [](absl::string_view s) {
     return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });

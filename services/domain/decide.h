@@ -53,6 +53,10 @@ std::vector<std::string> AllowedNextSteps(const InstitutionState& state);
 // The effective date a command will carry: its own, or `today` when it has none.
 std::string EffectiveDate(const Command& command, absl::CivilDay today);
 
+// The command table as Markdown (RPC, institutions, from states, rule, roles): the source of
+// docs/workflow-commands.md, which a test keeps equal to it.
+std::string CommandTableMarkdown();
+
 // True for a well-formed URN: 6 or 7 digits, or "EY" and 6 digits.
 bool IsValidUrn(const std::string& urn);
 
