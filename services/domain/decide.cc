@@ -184,51 +184,51 @@ struct Refusal {
 std::optional<Refusal> StatePrecondition(const InstitutionState& s, Kind kind) {
   switch (kind) {
     case EventPayload::kActionPlanAgreed:
-      if (!s.lead_officer) {
+      if (!s.has_lead_officer()) {
         return Refusal{"R-9", "the Lead Officer writes the action plan: assign one first"};
       }
-      if (s.action_plan_version > 0) {
-        return Refusal{"R-10", absl::StrCat("action plan version ", s.action_plan_version,
+      if (s.action_plan_version() > 0) {
+        return Refusal{"R-10", absl::StrCat("action plan version ", s.action_plan_version(),
                                             " is active; a new version is agreed at an "
                                             "action-plan review")};
       }
       return std::nullopt;
     case EventPayload::kActionPlanReviewHeld:
-      if (s.action_plan_version == 0) {
+      if (s.action_plan_version() == 0) {
         return Refusal{"R-10", "there is no action plan to review: agree one first"};
       }
       return std::nullopt;
     case EventPayload::kStatementOfActionIssued:
-      if (!s.lead_officer) {
+      if (!s.has_lead_officer()) {
         return Refusal{"R-13", "a school in an Ofsted category is always assigned a Lead "
                                "Officer, who writes the Statement of Action: assign one first"};
       }
       return std::nullopt;
     case EventPayload::kMonitoringAndChallengeMeetingHeld:
-      if (s.action_plan_reviews == 0 && !s.statement_of_action_issued) {
+      if (s.action_plan_reviews() == 0 && !s.statement_of_action_issued()) {
         return Refusal{"R-11", "a Monitoring and Challenge Meeting follows a review of the "
                                "action plan: hold an action-plan review first"};
       }
       return std::nullopt;
     case EventPayload::kSchoolProgressReviewTeamMeetingHeld:
     case EventPayload::kQualityAssuranceMeetingHeld:
-      if (!s.lead_officer) {
+      if (!s.has_lead_officer()) {
         return Refusal{kind == EventPayload::kQualityAssuranceMeetingHeld ? "R-12" : "R-13",
                        "the school has no Lead Officer yet"};
       }
       return std::nullopt;
     case EventPayload::kNoticeOfIntentionToInterveneIssued:
-      if (!s.warning_notice_not_complied) {
+      if (!s.warning_notice_not_complied()) {
         return Refusal{"R-18", "the school becomes eligible for intervention only when it has "
                                "failed to comply with the warning notice: record that first"};
       }
       return std::nullopt;
     case EventPayload::kSccRemoved:
-      if (s.latest_ofsted && Classify(*s.latest_ofsted).ri_or_worse) {
+      if (s.has_latest_ofsted() && Classify(s.latest_ofsted()).ri_or_worse) {
         return Refusal{"R-15",
                        absl::StrCat("the latest Ofsted outcome (",
-                                    Classify(*s.latest_ofsted).label, ", inspected ",
-                                    s.latest_ofsted->inspection_date(),
+                                    Classify(s.latest_ofsted()).label, ", inspected ",
+                                    s.latest_ofsted().inspection_date(),
                                     ") is below Good: a school judged RI or Inadequate is not "
                                     "removed until a later inspection judges it Good or better")};
       }
@@ -576,7 +576,7 @@ void CheckPayload(const EventPayload& p, const std::string& at, absl::CivilDay t
 // ---------------------------------------------------------------------------------------------
 
 absl::Status Refuse(const InstitutionState& s, const Refusal& r) {
-  return RuleViolation(r.rule, s.urn, s.state, AllowedNextSteps(s), r.message);
+  return RuleViolation(r.rule, s.urn(), s.state(), AllowedNextSteps(s), r.message);
 }
 
 // Decisions that depend on the command as well as the state.
@@ -585,48 +585,48 @@ std::optional<Refusal> CommandPrecondition(const InstitutionState& s, const Even
   switch (p.kind_case()) {
     case EventPayload::kSrgDesignated:
       if (p.srg_designated().discussed_with_headteacher_on().empty() &&
-          s.concern_discussed_with_headteacher_on.empty()) {
+          s.concern_discussed_with_headteacher_on().empty()) {
         return Refusal{"R-4", "concerns must be discussed with the headteacher before the SRG "
                               "designates: give discussed_with_headteacher_on"};
       }
       return std::nullopt;
     case EventPayload::kLeadOfficerAssigned:
-      if (s.lead_officer &&
-          s.lead_officer->lead_officer_id() == p.lead_officer_assigned().lead_officer_id()) {
+      if (s.has_lead_officer() &&
+          s.lead_officer().lead_officer_id() == p.lead_officer_assigned().lead_officer_id()) {
         return Refusal{"R-5", absl::StrCat(p.lead_officer_assigned().lead_officer_id(),
                                            " is already the Lead Officer")};
       }
       return std::nullopt;
     case EventPayload::kQualityAssuranceMeetingHeld: {
       const std::string& lo = p.quality_assurance_meeting_held().lead_officer_id();
-      if (!lo.empty() && s.lead_officer && lo != s.lead_officer->lead_officer_id()) {
+      if (!lo.empty() && s.has_lead_officer() && lo != s.lead_officer().lead_officer_id()) {
         return Refusal{"R-12", absl::StrCat(lo, " is not this school's Lead Officer (",
-                                            s.lead_officer->lead_officer_id(), ")")};
+                                            s.lead_officer().lead_officer_id(), ")")};
       }
       return std::nullopt;
     }
     case EventPayload::kWarningNoticeNotComplied:
-      if (s.warning_notice && effective < s.warning_notice->compliance_period_ends_on()) {
+      if (s.has_warning_notice() && effective < s.warning_notice().compliance_period_ends_on()) {
         return Refusal{"R-18", absl::StrCat("the compliance period runs until ",
-                                            s.warning_notice->compliance_period_ends_on(),
+                                            s.warning_notice().compliance_period_ends_on(),
                                             ": non-compliance can be recorded from then")};
       }
       return std::nullopt;
     case EventPayload::kSccRemoved:
       if (p.scc_removed().srg_confirmed_on().empty() &&
-          s.last_srg_outcome != v1::SRG_OUTCOME_REMOVE) {
+          s.last_srg_outcome() != v1::SRG_OUTCOME_REMOVE) {
         return Refusal{"R-14", "the SRG confirms a removal: give srg_confirmed_on, or record "
                                "an SRG review with outcome remove first"};
       }
       return std::nullopt;
     case EventPayload::kAcademyConcernEscalated:
-      if (!s.trust_informed) {
+      if (!s.trust_informed()) {
         return Refusal{"R-20", "the Academy Trust must be informed before escalation"};
       }
       return std::nullopt;
     case EventPayload::kSettingRemovedFromList:
       if (p.setting_removed_from_list().basis() == v1::SETTING_REMOVAL_BASIS_OFSTED_GRADE_CHANGED &&
-          !(s.latest_ofsted && Classify(*s.latest_ofsted).good_or_better)) {
+          !(s.has_latest_ofsted() && Classify(s.latest_ofsted()).good_or_better)) {
         return Refusal{"R-23", "removal because the grade changed needs a recorded Ofsted "
                                "outcome of Good or better"};
       }
@@ -639,11 +639,11 @@ std::optional<Refusal> CommandPrecondition(const InstitutionState& s, const Even
 // Checks a correction against the stream it corrects.
 absl::Status CheckCorrection(const InstitutionState& s, const v1::EventCorrected& c,
                              const std::string& at) {
-  auto it = s.event_kinds.find(c.corrected_event_id());
-  if (it == s.event_kinds.end()) {
+  auto it = s.event_kinds().find(c.corrected_event_id());
+  if (it == s.event_kinds().end()) {
     return InvalidField(at + ".corrected_event_id",
                         absl::StrCat("no event ", c.corrected_event_id(), " in institution ",
-                                     s.urn));
+                                     s.urn()));
   }
   if (c.has_replacement()) {
     if (it->second == EventPayload::kEventCorrected) {
@@ -654,7 +654,7 @@ absl::Status CheckCorrection(const InstitutionState& s, const v1::EventCorrected
       return InvalidField(at + ".replacement", "must be of the same kind as the corrected event");
     }
     if (c.replacement().has_institution_registered() &&
-        c.replacement().institution_registered().details().kind() != s.details.kind()) {
+        c.replacement().institution_registered().details().kind() != s.details().kind()) {
       return InvalidField(at + ".replacement", "the institution's kind cannot change");
     }
   }
@@ -723,10 +723,10 @@ std::string EffectiveDate(const Command& command, absl::CivilDay today) {
 
 std::vector<std::string> AllowedNextSteps(const InstitutionState& s) {
   std::vector<std::string> steps;
-  if (!s.registered) return {"RegisterInstitution"};
+  if (!s.registered()) return {"RegisterInstitution"};
   for (const Entry& e : Table()) {
-    if (e.spec.fact || (e.applies & AppliesTo(s.details.kind())) == 0) continue;
-    if (!Contains(e.from, s.state) || StatePrecondition(s, e.spec.kind)) continue;
+    if (e.spec.fact || (e.applies & AppliesTo(s.details().kind())) == 0) continue;
+    if (!Contains(e.from, s.state()) || StatePrecondition(s, e.spec.kind)) continue;
     steps.push_back(e.spec.rpc);
   }
   return steps;
@@ -768,35 +768,35 @@ absl::StatusOr<std::vector<EventPayload>> Decide(const InstitutionState& s, cons
 
   // Existence.
   if (cmd.payload.has_institution_registered()) {
-    if (s.registered) {
+    if (s.registered()) {
       return absl::AlreadyExistsError(absl::StrCat("institution ", ctx.urn(),
                                                    " is already registered; use "
                                                    "UpdateInstitution to change its details"));
     }
     return std::vector<EventPayload>{cmd.payload};
   }
-  if (!s.registered) {
+  if (!s.registered()) {
     return absl::NotFoundError(absl::StrCat("institution ", ctx.urn(), " is not registered"));
   }
-  if (effective < s.registered_on) {
+  if (effective < s.registered_on()) {
     return InvalidField("context.effective_date",
                         absl::StrCat(effective, " is before the institution's registration (",
-                                     s.registered_on, ")"));
+                                     s.registered_on(), ")"));
   }
 
   // The flowchart: institution kind and state.
-  if ((entry->applies & AppliesTo(s.details.kind())) == 0) {
-    return Refuse(s, WrongKind(*entry, s.details.kind()));
+  if ((entry->applies & AppliesTo(s.details().kind())) == 0) {
+    return Refuse(s, WrongKind(*entry, s.details().kind()));
   }
   if (!entry->spec.fact) {
-    if (!Contains(entry->from, s.state)) {
+    if (!Contains(entry->from, s.state())) {
       return Refuse(s, {entry->rule, absl::StrCat(entry->spec.rpc, " does not fit an institution "
-                                                  "in state ", StateName(s.state))});
+                                                  "in state ", StateName(s.state()))});
     }
-    if (!s.last_step_on.empty() && effective < s.last_step_on) {
+    if (!s.last_step_on().empty() && effective < s.last_step_on()) {
       return InvalidField("context.effective_date",
                           absl::StrCat(effective, " is before the last workflow step (",
-                                       s.last_step_on, ")"));
+                                       s.last_step_on(), ")"));
     }
   }
   if (auto refusal = StatePrecondition(s, cmd.payload.kind_case())) return Refuse(s, *refusal);
@@ -806,7 +806,7 @@ absl::StatusOr<std::vector<EventPayload>> Decide(const InstitutionState& s, cons
   EventPayload event = cmd.payload;
   switch (event.kind_case()) {
     case EventPayload::kInstitutionUpdated:
-      if (event.institution_updated().details().kind() != s.details.kind()) {
+      if (event.institution_updated().details().kind() != s.details().kind()) {
         return InvalidField("updated.details.kind", "an institution's kind cannot change");
       }
       break;
@@ -814,14 +814,14 @@ absl::StatusOr<std::vector<EventPayload>> Decide(const InstitutionState& s, cons
       if (absl::Status c = CheckCorrection(s, event.event_corrected(), at); !c.ok()) return c;
       break;
     case EventPayload::kLeadOfficerAssigned:
-      if (s.lead_officer) {
+      if (s.has_lead_officer()) {
         const v1::LeadOfficerAssigned& next = event.lead_officer_assigned();
         EventPayload reassigned;
         auto* r = reassigned.mutable_lead_officer_reassigned();
         r->set_lead_officer_id(next.lead_officer_id());
         r->set_lead_officer_name(next.lead_officer_name());
         r->set_kind(next.kind());
-        r->set_previous_lead_officer_id(s.lead_officer->lead_officer_id());
+        r->set_previous_lead_officer_id(s.lead_officer().lead_officer_id());
         return std::vector<EventPayload>{reassigned};
       }
       break;
@@ -829,12 +829,12 @@ absl::StatusOr<std::vector<EventPayload>> Decide(const InstitutionState& s, cons
       event.mutable_action_plan_agreed()->set_version(1);
       break;
     case EventPayload::kActionPlanReviewHeld:
-      event.mutable_action_plan_review_held()->set_reviewed_version(s.action_plan_version);
-      event.mutable_action_plan_review_held()->set_new_version(s.action_plan_version + 1);
+      event.mutable_action_plan_review_held()->set_reviewed_version(s.action_plan_version());
+      event.mutable_action_plan_review_held()->set_new_version(s.action_plan_version() + 1);
       break;
     case EventPayload::kQualityAssuranceMeetingHeld:
       event.mutable_quality_assurance_meeting_held()->set_lead_officer_id(
-          s.lead_officer->lead_officer_id());
+          s.lead_officer().lead_officer_id());
       break;
     default:
       break;

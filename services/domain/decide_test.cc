@@ -47,20 +47,20 @@ Workflow SchoolAt(v1::FlowchartState target) {
 
 TEST(DecideTest, MaintainedSchoolFullCycle) {
   Workflow w;
-  auto expect_state = [&w](v1::FlowchartState s) { EXPECT_EQ(StateName(w.state().state), StateName(s)); };
+  auto expect_state = [&w](v1::FlowchartState s) { EXPECT_EQ(StateName(w.state().state()), StateName(s)); };
   w.Must(Register(kSchool), "2024-09-01");
   expect_state(v1::FLOWCHART_STATE_MONITORED);
   w.Must(RaiseConcern(), "2024-09-20");
   expect_state(v1::FLOWCHART_STATE_AT_RISK);
   w.Must(Designate(), "2024-10-01");
   expect_state(v1::FLOWCHART_STATE_DESIGNATED);
-  EXPECT_TRUE(IsCausingConcern(w.state().state));
-  EXPECT_EQ(w.state().designated_on, "2024-10-01");
+  EXPECT_TRUE(IsCausingConcern(w.state().state()));
+  EXPECT_EQ(w.state().designated_on(), "2024-10-01");
   w.Must(AssignLeadOfficer(), "2024-10-05");
   expect_state(v1::FLOWCHART_STATE_LO_ASSIGNED);
   w.Must(AgreePlan(), "2024-10-20");
   expect_state(v1::FLOWCHART_STATE_ACTION_PLAN_ACTIVE);
-  EXPECT_EQ(w.state().action_plan_version, 1u);
+  EXPECT_EQ(w.state().action_plan_version(), 1u);
   auto review = w.Run(Review(), "2024-12-10");
   ASSERT_TRUE(review.ok()) << review.status();
   EXPECT_EQ((*review)[0].action_plan_review_held().reviewed_version(), 1u);
@@ -80,7 +80,7 @@ TEST(DecideTest, MaintainedSchoolFullCycle) {
   w.Must(Ofsted(v1::OFSTED_GRADE_GOOD, "2026-05-01"), "2026-05-20");
   w.Must(Removal(), "2026-06-12");
   expect_state(v1::FLOWCHART_STATE_REMOVED);
-  EXPECT_FALSE(IsCausingConcern(w.state().state));
+  EXPECT_FALSE(IsCausingConcern(w.state().state()));
   // The next cycle starts from REMOVED as from MONITORED.
   w.Must(RaiseConcern(), "2026-09-20");
   expect_state(v1::FLOWCHART_STATE_AT_RISK);
@@ -89,32 +89,32 @@ TEST(DecideTest, MaintainedSchoolFullCycle) {
 TEST(DecideTest, WarningNoticeComplianceReturnsToActionPlan) {
   Workflow w = SchoolAt(v1::FLOWCHART_STATE_WARNING_NOTICE);
   w.Must(WarningComplied(), "2025-10-20");
-  EXPECT_EQ(w.state().state, v1::FLOWCHART_STATE_ACTION_PLAN_ACTIVE);
+  EXPECT_EQ(w.state().state(), v1::FLOWCHART_STATE_ACTION_PLAN_ACTIVE);
 }
 
 TEST(DecideTest, SrgMayDecideNotToDesignate) {
   Workflow w = SchoolAt(v1::FLOWCHART_STATE_AT_RISK);
   w.Must(NotDesignate(), "2024-10-01");
-  EXPECT_EQ(w.state().state, v1::FLOWCHART_STATE_MONITORED);
+  EXPECT_EQ(w.state().state(), v1::FLOWCHART_STATE_MONITORED);
 }
 
 TEST(DecideTest, SpecialMeasuresFromAnyStateThenGoodOutcomeLeavesCategory) {
   Workflow w = SchoolAt(v1::FLOWCHART_STATE_ACTION_PLAN_ACTIVE);
   w.Must(Ofsted(v1::OFSTED_GRADE_INADEQUATE, "2025-01-20", v1::OFSTED_CATEGORY_SPECIAL_MEASURES),
          "2025-02-01");
-  EXPECT_EQ(w.state().state, v1::FLOWCHART_STATE_OFSTED_CATEGORY);
-  EXPECT_EQ(w.state().designated_on, "2024-10-01");  // same episode
+  EXPECT_EQ(w.state().state(), v1::FLOWCHART_STATE_OFSTED_CATEGORY);
+  EXPECT_EQ(w.state().designated_on(), "2024-10-01");  // same episode
   w.Must(StatementOfAction(), "2025-02-10");
   w.Must(SprtMeeting(), "2025-03-01");
   w.Must(Mcm(), "2025-03-10");  // after a Statement of Action
   w.Must(Intervention(v1::INTERVENTION_POWER_S64_ADDITIONAL_GOVERNORS), "2025-03-20");
-  EXPECT_EQ(w.state().state, v1::FLOWCHART_STATE_INTERVENTION);
+  EXPECT_EQ(w.state().state(), v1::FLOWCHART_STATE_INTERVENTION);
 
   Workflow v = SchoolAt(v1::FLOWCHART_STATE_ACTION_PLAN_ACTIVE);
   v.Must(Ofsted(v1::OFSTED_GRADE_INADEQUATE, "2025-01-20", v1::OFSTED_CATEGORY_SERIOUS_WEAKNESSES),
          "2025-02-01");
   v.Must(Ofsted(v1::OFSTED_GRADE_GOOD, "2026-01-20"), "2026-02-01");
-  EXPECT_EQ(v.state().state, v1::FLOWCHART_STATE_ACTION_PLAN_ACTIVE);
+  EXPECT_EQ(v.state().state(), v1::FLOWCHART_STATE_ACTION_PLAN_ACTIVE);
 }
 
 TEST(DecideTest, OfstedCategoryPutsAMonitoredSchoolInScc) {
@@ -123,24 +123,24 @@ TEST(DecideTest, OfstedCategoryPutsAMonitoredSchoolInScc) {
                            v1::REPORT_CARD_GRADE_NEEDS_ATTENTION, v1::SAFEGUARDING_OUTCOME_MET,
                            "2026-01-12"),
          "2026-01-30");
-  EXPECT_EQ(w.state().state, v1::FLOWCHART_STATE_OFSTED_CATEGORY);
-  EXPECT_EQ(w.state().designated_on, "2026-01-30");
-  ASSERT_EQ(w.state().triggers.size(), 1u);
-  EXPECT_EQ(w.state().triggers[0].trigger(), v1::CONCERN_TRIGGER_OFSTED_BELOW_GOOD);
+  EXPECT_EQ(w.state().state(), v1::FLOWCHART_STATE_OFSTED_CATEGORY);
+  EXPECT_EQ(w.state().designated_on(), "2026-01-30");
+  ASSERT_EQ(w.state().triggers_size(), 1u);
+  EXPECT_EQ(w.state().triggers(0).trigger(), v1::CONCERN_TRIGGER_OFSTED_BELOW_GOOD);
   // Always assigned a Lead Officer, who writes the Statement of Action and a plan.
   w.Must(AssignLeadOfficer(), "2026-02-01");
-  EXPECT_EQ(w.state().state, v1::FLOWCHART_STATE_OFSTED_CATEGORY);
+  EXPECT_EQ(w.state().state(), v1::FLOWCHART_STATE_OFSTED_CATEGORY);
   w.Must(StatementOfAction(), "2026-02-05");
   w.Must(AgreePlan(), "2026-02-06");
   w.Must(Review(), "2026-03-06");
-  EXPECT_EQ(w.state().action_plan_version, 2u);
+  EXPECT_EQ(w.state().action_plan_version(), 2u);
 }
 
 TEST(DecideTest, OlderInspectionRecordedLateDoesNotReplaceTheLatest) {
   Workflow w = SchoolAt(v1::FLOWCHART_STATE_MONITORED);
   w.Must(Ofsted(v1::OFSTED_GRADE_GOOD, "2025-05-01"), "2025-05-20");
   w.Must(Ofsted(v1::OFSTED_GRADE_REQUIRES_IMPROVEMENT, "2022-05-01"), "2025-06-01");
-  EXPECT_EQ(w.state().latest_ofsted->inspection_date(), "2025-05-01");
+  EXPECT_EQ(w.state().latest_ofsted().inspection_date(), "2025-05-01");
 }
 
 TEST(DecideTest, LeadOfficerChangeIsAReassignment) {
@@ -149,23 +149,23 @@ TEST(DecideTest, LeadOfficerChangeIsAReassignment) {
   ASSERT_TRUE(events.ok()) << events.status();
   ASSERT_TRUE((*events)[0].has_lead_officer_reassigned());
   EXPECT_EQ((*events)[0].lead_officer_reassigned().previous_lead_officer_id(), "lo-ann");
-  EXPECT_EQ(w.state().lead_officer->lead_officer_id(), "lo-bob");
-  EXPECT_EQ(w.state().state, v1::FLOWCHART_STATE_ACTION_PLAN_ACTIVE);
+  EXPECT_EQ(w.state().lead_officer().lead_officer_id(), "lo-bob");
+  EXPECT_EQ(w.state().state(), v1::FLOWCHART_STATE_ACTION_PLAN_ACTIVE);
 }
 
 TEST(DecideTest, AcademyPath) {
   Workflow w;
   w.Must(Register(kAcademy), "2024-09-01");
   w.Must(AcademyConcern(), "2025-01-10");
-  EXPECT_EQ(w.state().state, v1::FLOWCHART_STATE_CONCERN_RAISED_WITH_SCHOOL);
+  EXPECT_EQ(w.state().state(), v1::FLOWCHART_STATE_CONCERN_RAISED_WITH_SCHOOL);
   w.Must(InformTrust(), "2025-01-20");
-  EXPECT_EQ(w.state().state, v1::FLOWCHART_STATE_TRUST_INFORMED);
+  EXPECT_EQ(w.state().state(), v1::FLOWCHART_STATE_TRUST_INFORMED);
   w.Must(TrustPlan(), "2025-02-10");
-  EXPECT_EQ(w.state().state, v1::FLOWCHART_STATE_TRUST_PLAN_SHARED);
+  EXPECT_EQ(w.state().state(), v1::FLOWCHART_STATE_TRUST_PLAN_SHARED);
   w.Must(Escalate(), "2025-03-05");
-  EXPECT_EQ(w.state().state, v1::FLOWCHART_STATE_ESCALATED);
+  EXPECT_EQ(w.state().state(), v1::FLOWCHART_STATE_ESCALATED);
   w.Must(ResolveAcademy(), "2025-09-01");
-  EXPECT_EQ(w.state().state, v1::FLOWCHART_STATE_RESOLVED);
+  EXPECT_EQ(w.state().state(), v1::FLOWCHART_STATE_RESOLVED);
   w.Must(AcademyConcern(), "2026-01-10");  // a new concern after resolution
 }
 
@@ -173,14 +173,14 @@ TEST(DecideTest, SettingPath) {
   Workflow w;
   w.Must(Register(kSetting), "2024-09-01");
   w.Must(SettingConcern(), "2025-01-10");
-  EXPECT_EQ(w.state().state, v1::FLOWCHART_STATE_CAUSING_CONCERN);
-  EXPECT_TRUE(IsCausingConcern(w.state().state));
+  EXPECT_EQ(w.state().state(), v1::FLOWCHART_STATE_CAUSING_CONCERN);
+  EXPECT_TRUE(IsCausingConcern(w.state().state()));
   w.Must(SettingSupport(), "2025-01-20");
-  EXPECT_EQ(w.state().state, v1::FLOWCHART_STATE_SUPPORT_ACTIVE);
+  EXPECT_EQ(w.state().state(), v1::FLOWCHART_STATE_SUPPORT_ACTIVE);
   w.Must(SettingMeeting(), "2025-03-20");
   w.Must(Ofsted(v1::OFSTED_GRADE_GOOD, "2025-06-01"), "2025-06-10");
   w.Must(SettingRemoved(v1::SETTING_REMOVAL_BASIS_OFSTED_GRADE_CHANGED), "2025-06-20");
-  EXPECT_EQ(w.state().state, v1::FLOWCHART_STATE_REMOVED);
+  EXPECT_EQ(w.state().state(), v1::FLOWCHART_STATE_REMOVED);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -507,7 +507,7 @@ TEST(DecideTest, CorrectionReplacesAnOfstedOutcome) {
   auto r = w.Run(Correct(ofsted_id, &fixed), "2025-05-12", v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT,
                  "grade mistyped from the report");
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(w.state().latest_ofsted->legacy().overall(), v1::OFSTED_GRADE_GOOD);
+  EXPECT_EQ(w.state().latest_ofsted().legacy().overall(), v1::OFSTED_GRADE_GOOD);
   w.Must(Removal(), "2026-06-12");
 
   const v1::EventPayload visit = Visit();

@@ -300,7 +300,7 @@ Command Workflow::MakeCommand(const EventPayload& payload, const std::string& da
 absl::StatusOr<std::vector<EventPayload>> Workflow::Run(const EventPayload& payload,
                                                         const std::string& date, v1::Role role,
                                                         const std::string& reason) {
-  state_.urn = kUrn;
+  state_.set_urn(kUrn);
   const Command cmd = MakeCommand(payload, date, role, reason);
   absl::StatusOr<std::vector<EventPayload>> events = Decide(state_, cmd, kToday);
   if (!events.ok()) return events;

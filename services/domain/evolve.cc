@@ -1,5 +1,7 @@
 #include "services/domain/evolve.h"
 
+#include <optional>
+
 #include "absl/container/flat_hash_map.h"
 #include "services/domain/ofsted.h"
 
@@ -11,57 +13,78 @@ using v1::FlowchartState;
 
 // A new episode of concern starts: what belonged to the last one is cleared.
 void StartEpisode(InstitutionState& s, const std::string& on) {
-  s.designated_on = on;
-  s.triggers.clear();
-  s.setting_triggers.clear();
-  s.lead_officer.reset();
-  s.action_plan_version = 0;
-  s.action_plan_reviews = 0;
-  s.statement_of_action_issued = false;
-  s.last_srg_outcome = v1::SRG_OUTCOME_UNSPECIFIED;
-  s.warning_notice.reset();
-  s.warning_notice_issued_on.clear();
-  s.warning_notice_not_complied = false;
-  s.interventions.clear();
+  s.set_designated_on(on);
+  s.clear_triggers();
+  s.clear_setting_triggers();
+  s.clear_lead_officer();
+  s.clear_lead_officer_assigned_on();
+  s.set_action_plan_version(0);
+  s.clear_action_plan_agreed_on();
+  s.set_action_plan_reviews(0);
+  s.clear_last_review_on();
+  s.clear_category_entered_on();
+  s.set_statement_of_action_issued(false);
+  s.clear_statement_of_action_issued_on();
+  s.clear_mcm_dates();
+  s.clear_srg_review_dates();
+  s.clear_sprt_meeting_dates();
+  s.clear_qa_meeting_dates();
+  s.clear_setting_meeting_dates();
+  s.set_last_srg_outcome(v1::SRG_OUTCOME_UNSPECIFIED);
+  s.clear_warning_notice();
+  s.clear_warning_notice_issued_on();
+  s.set_warning_notice_not_complied(false);
+  s.set_warning_notice_complied(false);
+  s.clear_eligible_for_intervention_on();
+  s.clear_interventions();
+  s.set_trust_informed(false);
+  s.clear_escalated_to();
+  s.clear_removed_on();
+  s.set_engagement_concerns(0);
 }
 
 // Where a maintained school stands when it leaves an Ofsted category.
 FlowchartState StateAfterCategory(const InstitutionState& s) {
-  if (!s.interventions.empty()) return v1::FLOWCHART_STATE_INTERVENTION;
-  if (s.action_plan_version > 0) return v1::FLOWCHART_STATE_ACTION_PLAN_ACTIVE;
-  if (s.lead_officer) return v1::FLOWCHART_STATE_LO_ASSIGNED;
+  if (s.interventions_size() > 0) return v1::FLOWCHART_STATE_INTERVENTION;
+  if (s.action_plan_version() > 0) return v1::FLOWCHART_STATE_ACTION_PLAN_ACTIVE;
+  if (s.has_lead_officer()) return v1::FLOWCHART_STATE_LO_ASSIGNED;
   return v1::FLOWCHART_STATE_DESIGNATED;
 }
 
 void ApplyOfsted(InstitutionState& s, const v1::OfstedOutcomeRecorded& outcome,
                  const std::string& on) {
-  if (s.latest_ofsted && outcome.inspection_date() < s.latest_ofsted->inspection_date()) {
+  if (s.has_latest_ofsted() && outcome.inspection_date() < s.latest_ofsted().inspection_date()) {
     return;  // an older inspection recorded late: history, not the latest outcome
   }
-  s.latest_ofsted = outcome;
-  if (s.details.kind() != v1::INSTITUTION_KIND_MAINTAINED_SCHOOL) return;
+  *s.mutable_latest_ofsted() = outcome;
+  if (s.details().kind() != v1::INSTITUTION_KIND_MAINTAINED_SCHOOL) return;
   const OfstedSummary summary = Classify(outcome);
   const bool category = summary.category == v1::OFSTED_CATEGORY_SPECIAL_MEASURES ||
                         summary.category == v1::OFSTED_CATEGORY_SERIOUS_WEAKNESSES;
   if (category) {
     // Any state -> OFSTED_CATEGORY (section 4); powers already in use stay in force.
-    if (s.state == v1::FLOWCHART_STATE_OFSTED_CATEGORY ||
-        s.state == v1::FLOWCHART_STATE_INTERVENTION) {
+    if (s.state() == v1::FLOWCHART_STATE_OFSTED_CATEGORY ||
+        s.state() == v1::FLOWCHART_STATE_INTERVENTION) {
       return;
     }
-    if (!IsCausingConcern(s.state)) {
+    if (!IsCausingConcern(s.state())) {
       StartEpisode(s, on);
-      v1::Trigger trigger;
-      trigger.set_trigger(v1::CONCERN_TRIGGER_OFSTED_BELOW_GOOD);
-      trigger.set_evidence(summary.label);
-      s.triggers.push_back(trigger);
+      v1::Trigger* trigger = s.add_triggers();
+      trigger->set_trigger(v1::CONCERN_TRIGGER_OFSTED_BELOW_GOOD);
+      trigger->set_evidence(summary.label);
     }
-    s.state = v1::FLOWCHART_STATE_OFSTED_CATEGORY;
-    s.last_step_on = on;
-  } else if (s.state == v1::FLOWCHART_STATE_OFSTED_CATEGORY) {
-    s.state = StateAfterCategory(s);
-    s.last_step_on = on;
+    s.set_category_entered_on(on);
+    s.set_state(v1::FLOWCHART_STATE_OFSTED_CATEGORY);
+    s.set_last_step_on(on);
+  } else if (s.state() == v1::FLOWCHART_STATE_OFSTED_CATEGORY) {
+    s.set_state(StateAfterCategory(s));
+    s.set_last_step_on(on);
   }
+}
+
+template <typename Repeated>
+void Assign(Repeated* to, const Repeated& from) {
+  *to = from;
 }
 
 }  // namespace
@@ -88,144 +111,176 @@ bool IsCausingConcern(v1::FlowchartState state) {
 }
 
 void Evolve(InstitutionState& s, const StoredEvent& event) {
-  s.version = event.version;
+  s.set_version(event.version);
+  s.set_events_applied(s.events_applied() + 1);
   const EventPayload& p = event.payload;
   const std::string& on = event.metadata.effective_date();
-  if (!event.metadata.event_id().empty()) s.event_kinds[event.metadata.event_id()] = p.kind_case();
+  if (!event.metadata.event_id().empty()) {
+    (*s.mutable_event_kinds())[event.metadata.event_id()] = p.kind_case();
+  }
   // A workflow step moves the state; these set `step` and share the bookkeeping below.
   std::optional<FlowchartState> step;
 
   switch (p.kind_case()) {
     case EventPayload::kInstitutionRegistered:
-      s.registered = true;
-      s.details = p.institution_registered().details();
-      s.registered_on = on;
+      s.set_registered(true);
+      *s.mutable_details() = p.institution_registered().details();
+      s.set_registered_on(on);
       step = v1::FLOWCHART_STATE_MONITORED;
       break;
     case EventPayload::kInstitutionUpdated: {
-      const v1::InstitutionKind kind = s.details.kind();
-      s.details = p.institution_updated().details();
-      s.details.set_kind(kind);
+      const v1::InstitutionKind kind = s.details().kind();
+      *s.mutable_details() = p.institution_updated().details();
+      s.mutable_details()->set_kind(kind);
       break;
     }
     case EventPayload::kOfstedOutcomeRecorded:
       ApplyOfsted(s, p.ofsted_outcome_recorded(), on);
       break;
     case EventPayload::kRagRatingRecorded:
-      s.rag = p.rag_rating_recorded();
+      *s.mutable_rag() = p.rag_rating_recorded();
       break;
+    case EventPayload::kVisitRecorded: {
+      v1::VisitDone* visit = s.add_visits();
+      visit->set_on(on);
+      visit->set_kind(p.visit_recorded().kind());
+      break;
+    }
     case EventPayload::kConcernRaised:
-      s.triggers.assign(p.concern_raised().triggers().begin(), p.concern_raised().triggers().end());
-      s.concern_discussed_with_headteacher_on = p.concern_raised().discussed_with_headteacher_on();
+      Assign(s.mutable_triggers(), p.concern_raised().triggers());
+      s.set_concern_raised_on(on);
+      s.set_concern_discussed_with_headteacher_on(
+          p.concern_raised().discussed_with_headteacher_on());
       step = v1::FLOWCHART_STATE_AT_RISK;
       break;
     case EventPayload::kSrgDesignated: {
       const v1::SrgDesignated& d = p.srg_designated();
       StartEpisode(s, on);
-      s.triggers.assign(d.triggers().begin(), d.triggers().end());
+      Assign(s.mutable_triggers(), d.triggers());
       if (!d.discussed_with_headteacher_on().empty()) {
-        s.concern_discussed_with_headteacher_on = d.discussed_with_headteacher_on();
+        s.set_concern_discussed_with_headteacher_on(d.discussed_with_headteacher_on());
       }
       step = v1::FLOWCHART_STATE_DESIGNATED;
       break;
     }
     case EventPayload::kSrgDecidedNotToDesignate:
-      s.triggers.clear();
-      s.concern_discussed_with_headteacher_on.clear();
+      s.clear_triggers();
+      s.clear_concern_discussed_with_headteacher_on();
       step = v1::FLOWCHART_STATE_MONITORED;
       break;
     case EventPayload::kLeadOfficerAssigned:
-      s.lead_officer = p.lead_officer_assigned();
-      if (s.state == v1::FLOWCHART_STATE_DESIGNATED) step = v1::FLOWCHART_STATE_LO_ASSIGNED;
+      *s.mutable_lead_officer() = p.lead_officer_assigned();
+      s.set_lead_officer_assigned_on(on);
+      if (s.state() == v1::FLOWCHART_STATE_DESIGNATED) step = v1::FLOWCHART_STATE_LO_ASSIGNED;
       break;
     case EventPayload::kLeadOfficerReassigned: {
       const v1::LeadOfficerReassigned& r = p.lead_officer_reassigned();
-      v1::LeadOfficerAssigned lo;
-      lo.set_lead_officer_id(r.lead_officer_id());
-      lo.set_lead_officer_name(r.lead_officer_name());
-      lo.set_kind(r.kind());
-      s.lead_officer = lo;
+      v1::LeadOfficerAssigned* lo = s.mutable_lead_officer();
+      lo->set_lead_officer_id(r.lead_officer_id());
+      lo->set_lead_officer_name(r.lead_officer_name());
+      lo->set_kind(r.kind());
+      s.set_lead_officer_assigned_on(on);
       break;
     }
     case EventPayload::kActionPlanAgreed:
-      s.action_plan_version = p.action_plan_agreed().version();
-      if (s.state == v1::FLOWCHART_STATE_LO_ASSIGNED) step = v1::FLOWCHART_STATE_ACTION_PLAN_ACTIVE;
+      s.set_action_plan_version(p.action_plan_agreed().version());
+      s.set_action_plan_agreed_on(on);
+      if (s.state() == v1::FLOWCHART_STATE_LO_ASSIGNED) {
+        step = v1::FLOWCHART_STATE_ACTION_PLAN_ACTIVE;
+      }
       break;
     case EventPayload::kActionPlanReviewHeld:
-      s.action_plan_version = p.action_plan_review_held().new_version();
-      ++s.action_plan_reviews;
+      s.set_action_plan_version(p.action_plan_review_held().new_version());
+      s.set_action_plan_reviews(s.action_plan_reviews() + 1);
+      s.set_last_review_on(on);
       break;
     case EventPayload::kStatementOfActionIssued:
-      s.statement_of_action_issued = true;
+      s.set_statement_of_action_issued(true);
+      s.set_statement_of_action_issued_on(on);
+      break;
+    case EventPayload::kMonitoringAndChallengeMeetingHeld:
+      s.add_mcm_dates(on);
+      break;
+    case EventPayload::kSchoolProgressReviewTeamMeetingHeld:
+      s.add_sprt_meeting_dates(on);
+      break;
+    case EventPayload::kQualityAssuranceMeetingHeld:
+      s.add_qa_meeting_dates(on);
       break;
     case EventPayload::kSrgReviewOutcomeRecorded:
-      s.last_srg_outcome = p.srg_review_outcome_recorded().outcome();
+      s.set_last_srg_outcome(p.srg_review_outcome_recorded().outcome());
+      s.add_srg_review_dates(on);
+      break;
+    case EventPayload::kEngagementConcernRecorded:
+      s.set_engagement_concerns(s.engagement_concerns() + 1);
       break;
     case EventPayload::kWarningNoticeIssued:
-      s.warning_notice = p.warning_notice_issued();
-      s.warning_notice_issued_on = on;
-      s.warning_notice_not_complied = false;
+      *s.mutable_warning_notice() = p.warning_notice_issued();
+      s.set_warning_notice_issued_on(on);
+      s.set_warning_notice_not_complied(false);
+      s.set_warning_notice_complied(false);
       step = v1::FLOWCHART_STATE_WARNING_NOTICE;
       break;
     case EventPayload::kWarningNoticeComplied:
+      s.set_warning_notice_complied(true);
       step = v1::FLOWCHART_STATE_ACTION_PLAN_ACTIVE;
       break;
     case EventPayload::kWarningNoticeNotComplied:
-      s.warning_notice_not_complied = true;
+      s.set_warning_notice_not_complied(true);
       break;
     case EventPayload::kNoticeOfIntentionToInterveneIssued:
+      s.set_eligible_for_intervention_on(on);
       step = v1::FLOWCHART_STATE_ELIGIBLE_FOR_INTERVENTION;
       break;
     case EventPayload::kInterventionApplied:
-      s.interventions.push_back(p.intervention_applied().power());
+      s.add_interventions(p.intervention_applied().power());
       step = v1::FLOWCHART_STATE_INTERVENTION;
       break;
     case EventPayload::kAcademyConcernRaisedWithSchool:
       StartEpisode(s, on);
-      s.trust_informed = false;
-      s.triggers.assign(p.academy_concern_raised_with_school().triggers().begin(),
-                        p.academy_concern_raised_with_school().triggers().end());
+      Assign(s.mutable_triggers(), p.academy_concern_raised_with_school().triggers());
       step = v1::FLOWCHART_STATE_CONCERN_RAISED_WITH_SCHOOL;
       break;
     case EventPayload::kAcademyTrustInformed:
-      s.trust_informed = true;
+      s.set_trust_informed(true);
       step = v1::FLOWCHART_STATE_TRUST_INFORMED;
       break;
     case EventPayload::kAcademyTrustPlanShared:
       step = v1::FLOWCHART_STATE_TRUST_PLAN_SHARED;
       break;
     case EventPayload::kAcademyConcernEscalated:
+      for (int body : p.academy_concern_escalated().bodies()) {
+        s.add_escalated_to(static_cast<v1::EscalationBody>(body));
+      }
       step = v1::FLOWCHART_STATE_ESCALATED;
       break;
     case EventPayload::kAcademyConcernResolved:
+      s.set_removed_on(on);
       step = v1::FLOWCHART_STATE_RESOLVED;
       break;
     case EventPayload::kSettingCausingConcernRecorded:
       StartEpisode(s, on);
-      s.setting_triggers.assign(p.setting_causing_concern_recorded().triggers().begin(),
-                                p.setting_causing_concern_recorded().triggers().end());
+      Assign(s.mutable_setting_triggers(), p.setting_causing_concern_recorded().triggers());
       step = v1::FLOWCHART_STATE_CAUSING_CONCERN;
       break;
     case EventPayload::kSettingSupportActionRecorded:
       step = v1::FLOWCHART_STATE_SUPPORT_ACTIVE;
       break;
+    case EventPayload::kSettingsCausingConcernMeetingHeld:
+      s.add_setting_meeting_dates(on);
+      break;
     case EventPayload::kSettingRemovedFromList:
     case EventPayload::kSccRemoved:
+      s.set_removed_on(on);
       step = v1::FLOWCHART_STATE_REMOVED;
       break;
-    case EventPayload::kMonitoringAndChallengeMeetingHeld:
-    case EventPayload::kSchoolProgressReviewTeamMeetingHeld:
-    case EventPayload::kVisitRecorded:
-    case EventPayload::kQualityAssuranceMeetingHeld:
-    case EventPayload::kEngagementConcernRecorded:
-    case EventPayload::kSettingsCausingConcernMeetingHeld:
     case EventPayload::kEventCorrected:
     case EventPayload::KIND_NOT_SET:
       break;
   }
   if (step) {
-    s.state = *step;
-    s.last_step_on = on;
+    s.set_state(*step);
+    s.set_last_step_on(on);
   }
 }
 
@@ -242,7 +297,7 @@ InstitutionState Fold(const std::string& urn, const std::vector<StoredEvent>& ev
     }
   }
   InstitutionState state;
-  state.urn = urn;
+  state.set_urn(urn);
   for (const StoredEvent& e : events) {
     auto it = replacements.find(e.metadata.event_id());
     if (it == replacements.end()) {

@@ -114,7 +114,7 @@ absl::StatusOr<std::optional<v1::CommandResult>> CommandHandler::Replay(
   result.set_version(r.last_version);
   result.set_global_position(r.last_position);
   result.set_replayed(true);
-  result.set_state(state->state);
+  result.set_state(state->state());
   return std::optional<v1::CommandResult>(result);
 }
 
@@ -158,8 +158,8 @@ void CommandHandler::Try(std::shared_ptr<Attempt> attempt) {
     state = std::make_shared<domain::InstitutionState>();  // Decide reports the bad URN
   }
   if (cmd.context.has_expected_version() &&
-      (!state->version || *state->version != cmd.context.expected_version())) {
-    return fail(VersionConflict(urn, cmd.context.expected_version(), state->version));
+      (!state->has_version() || state->version() != cmd.context.expected_version())) {
+    return fail(VersionConflict(urn, cmd.context.expected_version(), domain::LastVersion(*state)));
   }
 
   const absl::CivilDay today = today_();
@@ -187,8 +187,8 @@ void CommandHandler::Try(std::shared_ptr<Attempt> attempt) {
   }
 
   // Decided against `state`: append only if nothing was written since.
-  const storage::ExpectedVersion expected = state->version
-                                                ? storage::ExpectedVersion::Exact(*state->version)
+  const storage::ExpectedVersion expected = state->has_version()
+                                                ? storage::ExpectedVersion::Exact(state->version())
                                                 : storage::ExpectedVersion::NoStream();
   log_->AppendAsync(
       StreamName(urn), expected, std::move(events), cmd.context.request_id(),
@@ -202,7 +202,7 @@ void CommandHandler::Try(std::shared_ptr<Attempt> attempt) {
           absl::StatusOr<std::optional<uint64_t>> current =
               storage::ConflictCurrentVersion(appended.status());
           return std::move(attempt->done)(VersionConflict(
-              attempt->command.context.urn(), state->version.value_or(0),
+              attempt->command.context.urn(), state->version(),
               current.ok() ? *current : std::nullopt));
         }
         if (absl::IsAlreadyExists(appended.status())) {
@@ -222,7 +222,7 @@ void CommandHandler::Try(std::shared_ptr<Attempt> attempt) {
         result.set_global_position(appended->last_position);
         for (const std::string& id : event_ids) result.add_event_ids(id);
         result.set_replayed(appended->replayed);
-        result.set_state(after.state);
+        result.set_state(after.state());
         std::move(attempt->done)(std::move(result));
       });
 }

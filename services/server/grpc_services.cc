@@ -246,28 +246,28 @@ grpc::ServerUnaryReactor* AuditServiceImpl::GetWorkflowState(
       return domain::InvalidField("urn", absl::StrCat("'", request->urn(), "' is not a URN"));
     }
     ASSIGN_OR_RETURN(auto state, repository_->Load(request->urn()));
-    if (!state->registered) {
+    if (!state->registered()) {
       return absl::NotFoundError(absl::StrCat("institution ", request->urn(), " is not registered"));
     }
     response->set_urn(request->urn());
-    *response->mutable_details() = state->details;
-    response->set_version(state->version.value_or(0));
-    response->set_state(state->state);
-    response->set_causing_concern(domain::IsCausingConcern(state->state));
+    *response->mutable_details() = state->details();
+    response->set_version(state->version());
+    response->set_state(state->state());
+    response->set_causing_concern(domain::IsCausingConcern(state->state()));
     for (const std::string& step : domain::AllowedNextSteps(*state)) {
       response->add_allowed_next_steps(step);
     }
-    if (state->lead_officer) {
-      response->set_lead_officer_id(state->lead_officer->lead_officer_id());
-      response->set_lead_officer_name(state->lead_officer->lead_officer_name());
+    if (state->has_lead_officer()) {
+      response->set_lead_officer_id(state->lead_officer().lead_officer_id());
+      response->set_lead_officer_name(state->lead_officer().lead_officer_name());
     }
-    response->set_action_plan_version(state->action_plan_version);
-    response->set_designated_on(state->designated_on);
-    for (const v1::Trigger& t : state->triggers) *response->add_triggers() = t;
-    for (const v1::SettingTrigger& t : state->setting_triggers) *response->add_setting_triggers() = t;
-    if (state->latest_ofsted) {
-      *response->mutable_latest_ofsted() = *state->latest_ofsted;
-      response->set_latest_ofsted_summary(domain::Classify(*state->latest_ofsted).label);
+    response->set_action_plan_version(state->action_plan_version());
+    response->set_designated_on(state->designated_on());
+    *response->mutable_triggers() = state->triggers();
+    *response->mutable_setting_triggers() = state->setting_triggers();
+    if (state->has_latest_ofsted()) {
+      *response->mutable_latest_ofsted() = state->latest_ofsted();
+      response->set_latest_ofsted_summary(domain::Classify(state->latest_ofsted()).label);
     }
     return absl::OkStatus();
   });

@@ -30,7 +30,7 @@ absl::StatusOr<std::shared_ptr<const domain::InstitutionState>> InstitutionRepos
     absl::MutexLock lock(&mu_);
     if (auto it = cache_.find(urn); it != cache_.end()) cached = it->second;
   }
-  const uint64_t from = cached && cached->version ? *cached->version + 1 : 0;
+  const uint64_t from = cached && cached->has_version() ? cached->version() + 1 : 0;
   ASSIGN_OR_RETURN(std::vector<domain::StoredEvent> events, ReadFrom(urn, from));
   if (events.empty() && cached) return cached;
 
@@ -47,7 +47,7 @@ absl::StatusOr<std::shared_ptr<const domain::InstitutionState>> InstitutionRepos
   }
   absl::MutexLock lock(&mu_);
   auto& slot = cache_[urn];
-  if (!slot || !slot->version || (state->version && *state->version > *slot->version)) {
+  if (!slot || !slot->has_version() || state->version() > slot->version()) {
     slot = state;
   }
   return std::shared_ptr<const domain::InstitutionState>(state);
