@@ -132,11 +132,17 @@ namespace {
 // for each write to complete. Cancellation (client gone, or shutdown) cancels the
 // subscription, which wakes the thread. The thread (after Finish returns) and OnDone each let
 // go of the reactor; whichever is last deletes it.
-class WatchReactor : public grpc::ServerWriteReactor<v1::Event> {
+class WatchReactor : public grpc::ServerWriteReactor<v1::WatchResponse> {
  public:
   WatchReactor(std::unique_ptr<storage::Subscription> subscription, v1::Role reader,
-               WatchRegistry* registry)
-      : subscription_(std::move(subscription)), reader_(reader), registry_(registry) {
+               const v1::WatchRequest& request, WatchRegistry* registry)
+      : subscription_(std::move(subscription)),
+        reader_(reader),
+        urns_(request.urns().begin(), request.urns().end()),
+        types_(request.event_types().begin(), request.event_types().end()),
+        heartbeat_(absl::Seconds(request.heartbeat_seconds() == 0 ? 15
+                                                                  : request.heartbeat_seconds())),
+        registry_(registry) {
     std::thread([this] { Run(); }).detach();
   }
 
@@ -149,37 +155,52 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::Event> {
   void OnDone() override { Release(); }
 
  private:
+  // Writes one message and waits until the write completed; false when the client is gone.
+  bool Write() {
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = true;
+    }
+    StartWrite(&message_);
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](WatchReactor* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) { return !self->writing_; },
+        this));
+    return !write_failed_;
+  }
+
+  bool Wanted(const storage::RecordedEvent& recorded) const {
+    return (urns_.empty() || urns_.contains(UrnOfStream(recorded.stream))) &&
+           (types_.empty() || types_.contains(recorded.type));
+  }
+
   void Run() {
     grpc::Status status = grpc::Status::OK;
     for (bool more = true; more;) {
       absl::StatusOr<std::vector<storage::RecordedEvent>> batch =
-          subscription_->Next(64, absl::InfiniteFuture());
+          subscription_->Next(64, absl::Now() + heartbeat_);
       if (!batch.ok()) {
         status = absl::IsCancelled(batch.status())
                      ? grpc::Status(grpc::StatusCode::CANCELLED, "watch ended")
                      : ToGrpcStatus(batch.status());
         break;
       }
+      if (batch->empty()) {
+        message_.mutable_heartbeat()->set_next_position(subscription_->position());
+        more = Write();
+        if (!more) status = grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
+        continue;
+      }
       for (const storage::RecordedEvent& recorded : *batch) {
+        if (!Wanted(recorded)) continue;
         absl::StatusOr<domain::StoredEvent> event = Decode(recorded);
         if (!event.ok()) {
           status = ToGrpcStatus(event.status());
           more = false;
           break;
         }
-        event_ = ToApiEvent(recorded, *event, reader_);
-        {
-          absl::MutexLock lock(&mu_);
-          writing_ = true;
-        }
-        StartWrite(&event_);
-        absl::MutexLock lock(&mu_);
-        mu_.Await(absl::Condition(
-            +[](WatchReactor* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
-              return !self->writing_;
-            },
-            this));
-        if (write_failed_) {
+        *message_.mutable_event() = ToApiEvent(recorded, *event, reader_);
+        if (!Write()) {
           status = grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
           more = false;
           break;
@@ -202,8 +223,11 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::Event> {
 
   std::unique_ptr<storage::Subscription> subscription_;
   const v1::Role reader_;
+  const absl::flat_hash_set<std::string> urns_;
+  const absl::flat_hash_set<std::string> types_;
+  const absl::Duration heartbeat_;
   WatchRegistry* const registry_;
-  v1::Event event_;
+  v1::WatchResponse message_;
   absl::Mutex mu_;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool write_failed_ ABSL_GUARDED_BY(mu_) = false;
@@ -211,7 +235,7 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::Event> {
 };
 
 // Finishes a streaming call at once with an error.
-class RefusedWatch : public grpc::ServerWriteReactor<v1::Event> {
+class RefusedWatch : public grpc::ServerWriteReactor<v1::WatchResponse> {
  public:
   explicit RefusedWatch(const grpc::Status& status) { Finish(status); }
   void OnDone() override { delete this; }
@@ -318,7 +342,7 @@ grpc::ServerUnaryReactor* AuditServiceImpl::ReadEvents(grpc::CallbackServerConte
   });
 }
 
-grpc::ServerWriteReactor<v1::Event>* AuditServiceImpl::Watch(grpc::CallbackServerContext* context,
+grpc::ServerWriteReactor<v1::WatchResponse>* AuditServiceImpl::Watch(grpc::CallbackServerContext* context,
                                                              const v1::WatchRequest* request) {
   absl::StatusOr<Caller> caller = gateway_->Authenticate(context);
   AccessRecord record;
@@ -338,7 +362,7 @@ grpc::ServerWriteReactor<v1::Event>* AuditServiceImpl::Watch(grpc::CallbackServe
     return new RefusedWatch(status);
   }
   gateway_->access_log()->Record(record, grpc::Status::OK);
-  return new WatchReactor(std::move(subscription), caller->role, watches_);
+  return new WatchReactor(std::move(subscription), caller->role, *request, watches_);
 }
 
 grpc::ServerUnaryReactor* AuditServiceImpl::VerifyLog(grpc::CallbackServerContext* context,

@@ -166,8 +166,8 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
   grpc::ServerUnaryReactor* ReadEvents(grpc::CallbackServerContext* context,
                                        const v1::ReadEventsRequest* request,
                                        v1::ReadEventsResponse* response) override;
-  grpc::ServerWriteReactor<v1::Event>* Watch(grpc::CallbackServerContext* context,
-                                             const v1::WatchRequest* request) override;
+  grpc::ServerWriteReactor<v1::WatchResponse>* Watch(grpc::CallbackServerContext* context,
+                                                     const v1::WatchRequest* request) override;
   grpc::ServerUnaryReactor* VerifyLog(grpc::CallbackServerContext* context,
                                       const v1::VerifyLogRequest* request,
                                       v1::VerifyLogResponse* response) override;

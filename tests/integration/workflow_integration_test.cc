@@ -428,18 +428,58 @@ TEST_F(WorkflowIntegrationTest, WatchDeliversHistoryThenLiveEvents) {
   v1::WatchRequest request;
   request.set_from_position(1);
   auto stream = reader.audit().Watch(ctx.get(), request);
-  v1::Event event;
-  ASSERT_TRUE(stream->Read(&event));
-  EXPECT_EQ(event.global_position(), 1u);
-  EXPECT_EQ(event.type(), "concern_raised");
+  v1::WatchResponse message;
+  ASSERT_TRUE(stream->Read(&message));
+  EXPECT_EQ(message.event().global_position(), 1u);
+  EXPECT_EQ(message.event().type(), "concern_raised");
   MustSend(urn, Designate(), "2024-10-01");  // live
-  ASSERT_TRUE(stream->Read(&event));
-  EXPECT_EQ(event.global_position(), 2u);
-  EXPECT_EQ(event.type(), "srg_designated");
+  ASSERT_TRUE(stream->Read(&message));
+  EXPECT_EQ(message.event().global_position(), 2u);
+  EXPECT_EQ(message.event().type(), "srg_designated");
   ctx->TryCancel();
-  while (stream->Read(&event)) {
+  while (stream->Read(&message)) {
   }
   EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::CANCELLED);
+}
+
+TEST_F(WorkflowIntegrationTest, FilteredWatchResumesWithoutGapsOrDuplicates) {
+  const std::string watched = "100008", other = "100009";
+  MustSend(watched, Register(v1::INSTITUTION_KIND_MAINTAINED_SCHOOL), "2024-09-01");
+  MustSend(other, Register(v1::INSTITUTION_KIND_MAINTAINED_SCHOOL), "2024-09-01");
+  for (int i = 0; i < 6; ++i) {
+    MustSend(i % 2 == 0 ? watched : other, Visit(), absl::StrCat("2024-10-0", i + 1));
+  }
+  // The consumer reads two events, disconnects, and resumes from its last position.
+  SccClient reader = As(kReaderToken);
+  std::vector<uint64_t> seen;
+  uint64_t resume = 0;
+  for (int session = 0; session < 3; ++session) {
+    auto ctx = reader.NewContext();
+    v1::WatchRequest request;
+    request.set_from_position(resume);
+    request.add_urns(watched);
+    request.add_event_types("visit_recorded");
+    request.set_heartbeat_seconds(1);
+    auto stream = reader.audit().Watch(ctx.get(), request);
+    v1::WatchResponse message;
+    int read = 0;
+    while (read < 2 && stream->Read(&message)) {
+      if (message.has_heartbeat()) {
+        resume = message.heartbeat().next_position();
+        break;  // caught up
+      }
+      EXPECT_EQ(message.event().urn(), watched);
+      seen.push_back(message.event().global_position());
+      resume = message.event().global_position() + 1;
+      ++read;
+    }
+    ctx->TryCancel();
+    while (stream->Read(&message)) {
+    }
+    stream->Finish();
+  }
+  // Visits to the watched school were at positions 2, 4 and 6: each exactly once, in order.
+  EXPECT_EQ(seen, (std::vector<uint64_t>{2, 4, 6}));
 }
 
 TEST_F(WorkflowIntegrationTest, ReadsRefuseBadInputClearly) {
