@@ -22,6 +22,7 @@ void StartEpisode(InstitutionState& s, const std::string& on) {
   s.clear_action_plan_agreed_on();
   s.set_action_plan_reviews(0);
   s.clear_last_review_on();
+  s.clear_review_dates();
   s.clear_category_entered_on();
   s.set_statement_of_action_issued(false);
   s.clear_statement_of_action_issued_on();
@@ -193,6 +194,7 @@ void Evolve(InstitutionState& s, const StoredEvent& event) {
       s.set_action_plan_version(p.action_plan_review_held().new_version());
       s.set_action_plan_reviews(s.action_plan_reviews() + 1);
       s.set_last_review_on(on);
+      s.add_review_dates(on);
       break;
     case EventPayload::kStatementOfActionIssued:
       s.set_statement_of_action_issued(true);

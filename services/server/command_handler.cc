@@ -9,7 +9,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/rpc/error_details.pb.h"
 #include "services/domain/errors.h"
-#include "services/server/event_codec.h"
+#include "services/codec/event_codec.h"
 #include "services/server/tokens.h"
 #include "storage/status_macros.h"
 
@@ -95,7 +95,7 @@ absl::StatusOr<std::optional<v1::CommandResult>> CommandHandler::Replay(
   ASSIGN_OR_RETURN(std::optional<storage::EventLog::PriorAppend> prior,
                    log_->FindRequest(command.context.request_id()));
   if (!prior) return std::optional<v1::CommandResult>();
-  if (prior->stream != StreamName(command.context.urn())) {
+  if (prior->stream != codec::StreamName(command.context.urn())) {
     return RequestReused(command.context.request_id());
   }
   const storage::AppendResult& r = prior->result;
@@ -103,7 +103,7 @@ absl::StatusOr<std::optional<v1::CommandResult>> CommandHandler::Replay(
                    log_->ReadAll(r.first_position, r.last_position - r.first_position + 1));
   v1::CommandResult result;
   for (const storage::RecordedEvent& recorded : page.events) {
-    ASSIGN_OR_RETURN(domain::StoredEvent event, Decode(recorded));
+    ASSIGN_OR_RETURN(domain::StoredEvent event, codec::Decode(recorded));
     if (event.metadata.command_hash() != command_hash) {
       return RequestReused(command.context.request_id());
     }
@@ -182,7 +182,7 @@ void CommandHandler::Try(std::shared_ptr<Attempt> attempt) {
     metadata.set_causation_id(cmd.context.causation_id());
     metadata.set_command_hash(attempt->hash);
     event_ids.push_back(metadata.event_id());
-    events.push_back(storage::EventData{EventType(payload), Deterministic(payload),
+    events.push_back(storage::EventData{codec::EventType(payload), Deterministic(payload),
                                         Deterministic(metadata)});
   }
 
@@ -191,7 +191,7 @@ void CommandHandler::Try(std::shared_ptr<Attempt> attempt) {
                                                 ? storage::ExpectedVersion::Exact(state->version())
                                                 : storage::ExpectedVersion::NoStream();
   log_->AppendAsync(
-      StreamName(urn), expected, std::move(events), cmd.context.request_id(),
+      codec::StreamName(urn), expected, std::move(events), cmd.context.request_id(),
       [this, attempt, state, decided = *std::move(decided),
        event_ids](absl::StatusOr<storage::AppendResult> appended) mutable {
         if (absl::IsAborted(appended.status()) &&

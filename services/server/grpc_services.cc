@@ -11,7 +11,7 @@
 #include "services/domain/decide.h"
 #include "services/domain/errors.h"
 #include "services/domain/ofsted.h"
-#include "services/server/event_codec.h"
+#include "services/codec/event_codec.h"
 #include "services/server/grpc_status.h"
 #include "storage/status_macros.h"
 
@@ -170,7 +170,7 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::WatchResponse> {
   }
 
   bool Wanted(const storage::RecordedEvent& recorded) const {
-    return (urns_.empty() || urns_.contains(UrnOfStream(recorded.stream))) &&
+    return (urns_.empty() || urns_.contains(codec::UrnOfStream(recorded.stream))) &&
            (types_.empty() || types_.contains(recorded.type));
   }
 
@@ -193,13 +193,13 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::WatchResponse> {
       }
       for (const storage::RecordedEvent& recorded : *batch) {
         if (!Wanted(recorded)) continue;
-        absl::StatusOr<domain::StoredEvent> event = Decode(recorded);
+        absl::StatusOr<domain::StoredEvent> event = codec::Decode(recorded);
         if (!event.ok()) {
           status = ToGrpcStatus(event.status());
           more = false;
           break;
         }
-        *message_.mutable_event() = ToApiEvent(recorded, *event, reader_);
+        *message_.mutable_event() = codec::ToApiEvent(recorded, *event, reader_);
         if (!Write()) {
           status = grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
           more = false;
@@ -243,29 +243,29 @@ class RefusedWatch : public grpc::ServerWriteReactor<v1::WatchResponse> {
 
 }  // namespace
 
-grpc::ServerUnaryReactor* AuditServiceImpl::Unary(
-    grpc::CallbackServerContext* context, const char* method, const std::string& urn,
-    const std::function<absl::Status(const Caller&)>& body) {
+grpc::ServerUnaryReactor* Gateway::Unary(grpc::CallbackServerContext* context, const char* method,
+                                         const std::string& urn,
+                                         const std::function<absl::Status(const Caller&)>& body) {
   const absl::Time start = absl::Now();
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   AccessRecord record;
   record.method = method;
   record.urn = urn;
-  absl::StatusOr<Caller> caller = gateway_->Authenticate(context);
+  absl::StatusOr<Caller> caller = Authenticate(context);
   absl::Status status = caller.status();
   if (caller.ok()) {
     record.user = caller->user;
     record.role = RoleName(caller->role);
     status = body(*caller);
   }
-  gateway_->Finish(reactor, context, record, start, status);
+  Finish(reactor, context, record, start, status);
   return reactor;
 }
 
 grpc::ServerUnaryReactor* AuditServiceImpl::GetWorkflowState(
     grpc::CallbackServerContext* context, const v1::GetWorkflowStateRequest* request,
     v1::WorkflowState* response) {
-  return Unary(context, "GetWorkflowState", request->urn(), [&](const Caller&) -> absl::Status {
+  return gateway_->Unary(context, "GetWorkflowState", request->urn(), [&](const Caller&) -> absl::Status {
     if (!domain::IsValidUrn(request->urn())) {
       return domain::InvalidField("urn", absl::StrCat("'", request->urn(), "' is not a URN"));
     }
@@ -300,7 +300,7 @@ grpc::ServerUnaryReactor* AuditServiceImpl::GetWorkflowState(
 grpc::ServerUnaryReactor* AuditServiceImpl::GetHistory(grpc::CallbackServerContext* context,
                                                        const v1::GetHistoryRequest* request,
                                                        v1::GetHistoryResponse* response) {
-  return Unary(context, "GetHistory", request->urn(), [&](const Caller& caller) -> absl::Status {
+  return gateway_->Unary(context, "GetHistory", request->urn(), [&](const Caller& caller) -> absl::Status {
     if (!domain::IsValidUrn(request->urn())) {
       return domain::InvalidField("urn", absl::StrCat("'", request->urn(), "' is not a URN"));
     }
@@ -309,7 +309,7 @@ grpc::ServerUnaryReactor* AuditServiceImpl::GetHistory(grpc::CallbackServerConte
       return domain::InvalidField("page_token", "is not a token from a previous page");
     }
     absl::StatusOr<storage::StreamPage> page = log_->ReadStream(
-        StreamName(request->urn()), from,
+        codec::StreamName(request->urn()), from,
         request->newest_first() ? storage::ReadDirection::kBackwards
                                 : storage::ReadDirection::kForwards,
         PageSize(request->page_size()));
@@ -318,8 +318,8 @@ grpc::ServerUnaryReactor* AuditServiceImpl::GetHistory(grpc::CallbackServerConte
     }
     RETURN_IF_ERROR(page.status());
     for (const storage::RecordedEvent& recorded : page->events) {
-      ASSIGN_OR_RETURN(domain::StoredEvent event, Decode(recorded));
-      *response->add_events() = ToApiEvent(recorded, event, caller.role);
+      ASSIGN_OR_RETURN(domain::StoredEvent event, codec::Decode(recorded));
+      *response->add_events() = codec::ToApiEvent(recorded, event, caller.role);
     }
     if (page->next_version) response->set_next_page_token(absl::StrCat(*page->next_version));
     return absl::OkStatus();
@@ -329,12 +329,12 @@ grpc::ServerUnaryReactor* AuditServiceImpl::GetHistory(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* AuditServiceImpl::ReadEvents(grpc::CallbackServerContext* context,
                                                        const v1::ReadEventsRequest* request,
                                                        v1::ReadEventsResponse* response) {
-  return Unary(context, "ReadEvents", "", [&](const Caller& caller) -> absl::Status {
+  return gateway_->Unary(context, "ReadEvents", "", [&](const Caller& caller) -> absl::Status {
     ASSIGN_OR_RETURN(storage::AllPage page,
                      log_->ReadAll(request->from_position(), PageSize(request->page_size())));
     for (const storage::RecordedEvent& recorded : page.events) {
-      ASSIGN_OR_RETURN(domain::StoredEvent event, Decode(recorded));
-      *response->add_events() = ToApiEvent(recorded, event, caller.role);
+      ASSIGN_OR_RETURN(domain::StoredEvent event, codec::Decode(recorded));
+      *response->add_events() = codec::ToApiEvent(recorded, event, caller.role);
     }
     response->set_next_position(page.next_position);
     response->set_end(page.end);
@@ -368,7 +368,7 @@ grpc::ServerWriteReactor<v1::WatchResponse>* AuditServiceImpl::Watch(grpc::Callb
 grpc::ServerUnaryReactor* AuditServiceImpl::VerifyLog(grpc::CallbackServerContext* context,
                                                       const v1::VerifyLogRequest* request,
                                                       v1::VerifyLogResponse* response) {
-  return Unary(context, "VerifyLog", "", [&](const Caller&) -> absl::Status {
+  return gateway_->Unary(context, "VerifyLog", "", [&](const Caller&) -> absl::Status {
     const uint64_t to = request->to_position() == 0 ? std::numeric_limits<uint64_t>::max()
                                                     : request->to_position();
     ASSIGN_OR_RETURN(storage::VerifyReport report, log_->Verify(request->from_position(), to));

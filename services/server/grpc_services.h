@@ -28,6 +28,11 @@ class Gateway {
 
   absl::StatusOr<Caller> Authenticate(grpc::CallbackServerContext* context) const;
 
+  // A unary read: authenticates, runs `body` for the caller and finishes with its status.
+  grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, const char* method,
+                                  const std::string& urn,
+                                  const std::function<absl::Status(const Caller&)>& body);
+
   // Finishes `reactor` with `status` and writes the access-log line.
   void Finish(grpc::ServerUnaryReactor* reactor, grpc::CallbackServerContext* context,
               AccessRecord record, absl::Time start, const absl::Status& status);
@@ -173,11 +178,6 @@ class AuditServiceImpl final : public v1::AuditService::CallbackService {
                                       v1::VerifyLogResponse* response) override;
 
  private:
-  // Authenticates, runs `body` for the caller and finishes with its status.
-  grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, const char* method,
-                                  const std::string& urn,
-                                  const std::function<absl::Status(const Caller&)>& body);
-
   Gateway* const gateway_;
   storage::EventLog* const log_;
   InstitutionRepository* const repository_;

@@ -26,10 +26,6 @@ class InstitutionRepository {
   // The latest state (registered == false when the institution has no stream).
   absl::StatusOr<std::shared_ptr<const domain::InstitutionState>> Load(const std::string& urn);
 
-  // The stored events of `urn` with versions >= `from_version`, in order.
-  absl::StatusOr<std::vector<domain::StoredEvent>> ReadFrom(const std::string& urn,
-                                                            uint64_t from_version) const;
-
  private:
   storage::EventLog* const log_;
   absl::Mutex mu_;

@@ -17,9 +17,14 @@
 #include "services/server/access_log.h"
 #include "services/server/command_handler.h"
 #include "services/server/grpc_services.h"
+#include "services/domain/dates.h"
+#include "services/projections/institution_projection.h"
+#include "services/projections/term_calendar.h"
 #include "services/server/institution_repository.h"
+#include "services/server/projection_service.h"
 #include "services/server/tokens.h"
 #include "storage/event_log.h"
+#include "storage/kv_store.h"
 
 namespace {
 
@@ -30,6 +35,8 @@ struct Config {
   std::string data = "data";
   std::string tokens = "deploy/dev-tokens.txt";
   std::string time_zone = "Europe/London";
+  std::string term_calendar = "deploy/term-calendar.txt";
+  std::string today;  // fixed date for tests and demonstrations; empty: the real date
   bool access_log = true;
   int shutdown_grace_seconds = 10;
 };
@@ -37,6 +44,36 @@ struct Config {
 int Fail(const std::string& message) {
   std::fprintf(stderr, "sccd: %s\n", message.c_str());
   return 1;
+}
+
+std::string EventsDir(const Config& c) { return c.data + "/events"; }
+std::string ProjectionsDir(const Config& c) { return c.data + "/projections"; }
+
+// `sccd rebuild-projections`: the server must be stopped; shows a progress bar.
+int RebuildProjections(const Config& config) {
+  absl::StatusOr<std::unique_ptr<storage::EventLog>> log = storage::EventLog::Open(EventsDir(config));
+  if (!log.ok()) return Fail(log.status().ToString());
+  absl::StatusOr<std::unique_ptr<storage::KvStore>> store =
+      storage::KvStore::Open(ProjectionsDir(config));
+  if (!store.ok()) return Fail(store.status().ToString());
+  const absl::Time start = absl::Now();
+  absl::Status s = projections::InstitutionProjection::RebuildOffline(
+      log->get(), store->get(), {}, [start](uint64_t done, uint64_t total) {
+        constexpr int kWidth = 40;
+        const int filled = total == 0 ? kWidth : static_cast<int>(done * kWidth / total);
+        const double seconds = std::max(1e-3, absl::ToDoubleSeconds(absl::Now() - start));
+        std::fprintf(stderr, "\rrebuilding projections [%s%s] %3d%% %llu/%llu events, %.0f/s",
+                     std::string(filled, '#').c_str(), std::string(kWidth - filled, ' ').c_str(),
+                     total == 0 ? 100 : static_cast<int>(done * 100 / total),
+                     static_cast<unsigned long long>(done), static_cast<unsigned long long>(total),
+                     done / seconds);
+      });
+  std::fprintf(stderr, "\n");
+  if (!s.ok()) return Fail(s.ToString());
+  std::printf("projections rebuilt from %llu events in %.1f s\n",
+              static_cast<unsigned long long>((*log)->NextPosition()),
+              absl::ToDoubleSeconds(absl::Now() - start));
+  return 0;
 }
 
 int Serve(const Config& config) {
@@ -54,15 +91,31 @@ int Serve(const Config& config) {
   if (!absl::LoadTimeZone(config.time_zone, &zone)) {
     return Fail(absl::StrCat("unknown time zone ", config.time_zone));
   }
+  std::function<absl::CivilDay()> today = [zone] { return absl::ToCivilDay(absl::Now(), zone); };
+  if (!config.today.empty()) {
+    const auto fixed = domain::ParseDate(config.today);
+    if (!fixed) return Fail(absl::StrCat("--today '", config.today, "' is not a date"));
+    today = [day = *fixed] { return day; };
+  }
+  absl::StatusOr<projections::TermCalendar> calendar =
+      projections::TermCalendar::Load(config.term_calendar);
+  if (!calendar.ok()) return Fail(calendar.status().ToString());
 
   const absl::Time opening = absl::Now();
-  absl::StatusOr<std::unique_ptr<storage::EventLog>> log = storage::EventLog::Open(config.data);
+  absl::StatusOr<std::unique_ptr<storage::EventLog>> log = storage::EventLog::Open(EventsDir(config));
   if (!log.ok()) return Fail(log.status().ToString());
+  absl::StatusOr<std::unique_ptr<storage::KvStore>> store =
+      storage::KvStore::Open(ProjectionsDir(config));
+  if (!store.ok()) return Fail(store.status().ToString());
 
   server::AccessLog access_log(stderr, config.access_log);
+  projections::InstitutionProjection::Options projection_options;
+  projection_options.progress = [&access_log](const std::string& line) { access_log.Info(line); };
+  absl::StatusOr<std::unique_ptr<projections::InstitutionProjection>> projection =
+      projections::InstitutionProjection::Open(log->get(), store->get(), projection_options);
+  if (!projection.ok()) return Fail(projection.status().ToString());
   server::InstitutionRepository repository(log->get());
-  server::CommandHandler handler(log->get(), &repository,
-                                 [zone] { return absl::ToCivilDay(absl::Now(), zone); });
+  server::CommandHandler handler(log->get(), &repository, today);
   server::Gateway gateway(&*tokens, &access_log);
   server::CommandRunner runner(&gateway, &handler);
   server::WatchRegistry watches;
@@ -72,6 +125,8 @@ int Serve(const Config& config) {
   server::AcademyServiceImpl academies(&runner);
   server::SettingServiceImpl settings(&runner);
   server::AuditServiceImpl audit(&gateway, log->get(), &repository, &watches);
+  server::ProjectionServiceImpl queries(&gateway, log->get(), projection->get(), &*calendar,
+                                        projections::ObligationRules{}, today);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -80,7 +135,8 @@ int Serve(const Config& config) {
   builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &port);
   builder.SetMaxReceiveMessageSize(4 << 20);
   for (grpc::Service* service : std::initializer_list<grpc::Service*>{
-           &institutions, &designation, &interventions, &academies, &settings, &audit}) {
+           &institutions, &designation, &interventions, &academies, &settings, &audit,
+           &queries}) {
     builder.RegisterService(service);
   }
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -101,6 +157,7 @@ int Serve(const Config& config) {
   server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(config.shutdown_grace_seconds)));
   server->Wait();
   watches.WaitUntilEmpty();
+  projection->reset();
   log->reset();  // commits whatever is queued, then closes the database
   access_log.Info("stopped");
   return 0;
@@ -118,7 +175,8 @@ int main(int argc, char** argv) {
   app.set_config("--config", "", "read options from this file (TOML or INI: listen = \"...\")");
   app.add_option("--listen", config.listen, "address:port to serve gRPC on (port 0: any free)")
       ->capture_default_str();
-  app.add_option("--data", config.data, "event log directory (created if missing)")
+  app.add_option("--data", config.data,
+                 "data directory: the event log in events/, read models in projections/")
       ->capture_default_str();
   app.add_option("--tokens", config.tokens,
                  "tokens file: '<sha256 of token> <user> <role>' per line")
@@ -126,6 +184,11 @@ int main(int argc, char** argv) {
   app.add_option("--time-zone", config.time_zone,
                  "the local authority's time zone (bounds effective dates)")
       ->capture_default_str();
+  app.add_option("--term-calendar", config.term_calendar,
+                 "term dates file (half-termly and termly obligations)")
+      ->capture_default_str();
+  app.add_option("--today", config.today,
+                 "pretend today is this date (YYYY-MM-DD), for tests and demonstrations");
   app.add_option("--shutdown-grace-seconds", config.shutdown_grace_seconds,
                  "how long SIGTERM waits for in-flight calls")
       ->capture_default_str();
@@ -136,8 +199,11 @@ int main(int argc, char** argv) {
   hash->add_option("token", token, "the secret token")->required();
   hash->add_option("user", user, "user id")->required();
   hash->add_option("role", role, "role, e.g. lead_officer")->required();
+  auto* rebuild = app.add_subcommand(
+      "rebuild-projections", "rebuild every read model from the event log (server stopped)");
   CLI11_PARSE(app, argc, argv);
 
+  if (*rebuild) return RebuildProjections(config);
   if (*hash) {
     if (scc::server::ParseRole(role) == scc::v1::ROLE_UNSPECIFIED) {
       return Fail(absl::StrCat("unknown role '", role, "'"));

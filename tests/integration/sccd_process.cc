@@ -50,7 +50,8 @@ absl::StatusOr<std::unique_ptr<SccdProcess>> SccdProcess::Start(const std::strin
     close(out[0]);
     close(out[1]);
     execl(SCCD_PATH, SCCD_PATH, "--listen", "127.0.0.1:0", "--data", data_dir.c_str(),
-          "--tokens", tokens.c_str(), static_cast<char*>(nullptr));
+          "--tokens", tokens.c_str(), "--term-calendar", TERM_CALENDAR_PATH,
+          static_cast<char*>(nullptr));
     _exit(127);
   }
   close(out[1]);

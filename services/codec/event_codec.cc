@@ -1,11 +1,11 @@
-#include "services/server/event_codec.h"
+#include "services/codec/event_codec.h"
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
 
-namespace scc::server {
+namespace scc::codec {
 namespace {
 constexpr absl::string_view kStreamPrefix = "institutions/";
 }  // namespace
@@ -76,4 +76,26 @@ v1::Event ToApiEvent(const storage::RecordedEvent& recorded, const domain::Store
   return out;
 }
 
-}  // namespace scc::server
+absl::StatusOr<std::vector<domain::StoredEvent>> ReadInstitution(const storage::EventLog& log,
+                                                                 const std::string& urn,
+                                                                 uint64_t from_version,
+                                                                 uint64_t to_version) {
+  std::vector<domain::StoredEvent> events;
+  std::optional<uint64_t> next = from_version;
+  while (next && *next <= to_version) {
+    absl::StatusOr<storage::StreamPage> page =
+        log.ReadStream(StreamName(urn), *next, storage::ReadDirection::kForwards, 1000);
+    if (absl::IsNotFound(page.status())) return events;
+    if (!page.ok()) return page.status();
+    for (const storage::RecordedEvent& recorded : page->events) {
+      if (recorded.version > to_version) return events;
+      absl::StatusOr<domain::StoredEvent> event = Decode(recorded);
+      if (!event.ok()) return event.status();
+      events.push_back(*std::move(event));
+    }
+    next = page->next_version;
+  }
+  return events;
+}
+
+}  // namespace scc::codec

@@ -1,18 +1,21 @@
 // How SCC events sit in the event log: stream "institutions/<urn>", type = the payload's field
 // name, data = serialized EventPayload, metadata = serialized EventMetadata; and how a stored
 // event becomes the API's Event, with confidential notes redacted. Pure, thread-safe.
-#ifndef SCC_SERVICES_SERVER_EVENT_CODEC_H_
-#define SCC_SERVICES_SERVER_EVENT_CODEC_H_
+#ifndef SCC_SERVICES_CODEC_EVENT_CODEC_H_
+#define SCC_SERVICES_CODEC_EVENT_CODEC_H_
 
+#include <limits>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "scc/v1/common.pb.h"
 #include "scc/v1/events.pb.h"
 #include "services/domain/evolve.h"
 #include "storage/event.h"
+#include "storage/event_log.h"
 
-namespace scc::server {
+namespace scc::codec {
 
 std::string StreamName(const std::string& urn);
 // The urn of "institutions/<urn>"; empty for other streams.
@@ -28,6 +31,12 @@ bool MayReadConfidential(v1::Role role);
 v1::Event ToApiEvent(const storage::RecordedEvent& recorded, const domain::StoredEvent& event,
                      v1::Role reader);
 
-}  // namespace scc::server
+// The stored events of `urn` with from_version <= version <= to_version, in order (none when
+// the institution has no stream).
+absl::StatusOr<std::vector<domain::StoredEvent>> ReadInstitution(
+    const storage::EventLog& log, const std::string& urn, uint64_t from_version = 0,
+    uint64_t to_version = std::numeric_limits<uint64_t>::max());
 
-#endif  // SCC_SERVICES_SERVER_EVENT_CODEC_H_
+}  // namespace scc::codec
+
+#endif  // SCC_SERVICES_CODEC_EVENT_CODEC_H_

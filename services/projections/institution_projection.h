@@ -1,0 +1,110 @@
+// InstitutionProjection: the folded state of every institution, kept up to date from the event
+// log by one background thread, and persisted in a KvStore with its checkpoint in the same
+// atomic batch, so a restart resumes exactly where it stopped (nothing applied twice).
+//
+// Versions: each generation of the data is stored under its own key prefix, with the code
+// version that built it. When the code version changes (or a rebuild is requested), a new
+// generation is built from position 0 in the background while the old one keeps serving and
+// keeps following the log; once the new one has caught up it replaces the old one atomically.
+//
+// Thread safety: all public methods may be called from any thread. Lifetime: destroy before the
+// EventLog and the KvStore.
+#ifndef SCC_SERVICES_PROJECTIONS_INSTITUTION_PROJECTION_H_
+#define SCC_SERVICES_PROJECTIONS_INSTITUTION_PROJECTION_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "scc/v1/projections.pb.h"
+#include "services/domain/institution_state.h"
+#include "storage/event_log.h"
+#include "storage/kv_store.h"
+#include "storage/subscription.h"
+
+namespace scc::projections {
+
+class InstitutionProjection {
+ public:
+  // Bump when the way events are folded changes: a running server then rebuilds in the
+  // background.
+  static constexpr uint32_t kCodeVersion = 2;
+
+  struct Options {
+    uint32_t version = kCodeVersion;
+    size_t batch_events = 2000;                        // events per persisted batch
+    std::function<void(const std::string&)> progress;  // log lines about rebuilds; may be empty
+  };
+
+  using StatePtr = std::shared_ptr<const domain::InstitutionState>;
+
+  static absl::StatusOr<std::unique_ptr<InstitutionProjection>> Open(storage::EventLog* log,
+                                                                     storage::KvStore* store,
+                                                                     Options options);
+  ~InstitutionProjection();
+
+  // nullptr when the institution is unknown to the projection.
+  StatePtr Get(const std::string& urn) const;
+  // Every institution, sorted by URN.
+  std::vector<StatePtr> All() const;
+
+  // Every event before this position has been applied.
+  uint64_t applied_position() const;
+  // Waits until applied_position() > position... precisely: until every event before
+  // `next_position` is applied. kDeadlineExceeded when the deadline passes first.
+  absl::Status WaitFor(uint64_t next_position, absl::Time deadline) const;
+
+  // Starts a rebuild from position 0 in the background (no-op when one is running).
+  void RequestRebuild();
+  v1::ProjectionStatus Status() const;
+
+  // Rebuilds from scratch with no server running: drops every generation, folds the whole log
+  // into a new one. `progress(done, total)` is called after each batch.
+  static absl::Status RebuildOffline(storage::EventLog* log, storage::KvStore* store,
+                                     Options options,
+                                     const std::function<void(uint64_t, uint64_t)>& progress);
+
+ private:
+  using Map = absl::flat_hash_map<std::string, StatePtr>;
+  struct Generation;
+
+  InstitutionProjection(storage::EventLog* log, storage::KvStore* store, Options options);
+  absl::Status Load();
+  void Run();
+  // Folds `events` into `gen` and persists the touched institutions with the new position in
+  // one atomic batch; appends the touched URNs to `touched_urns` when given.
+  static absl::Status ApplyTo(const storage::EventLog& log, storage::KvStore& store,
+                              Generation& gen, const std::vector<storage::RecordedEvent>& events,
+                              uint64_t next_position, std::vector<std::string>* touched_urns);
+  // Makes the given institutions of `gen`, and its position, visible to readers.
+  void Publish(const Generation& gen, const std::vector<std::string>& urns)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  storage::EventLog* const log_;
+  storage::KvStore* const store_;
+  const Options options_;
+
+  // What readers see.
+  mutable absl::Mutex mu_;
+  Map serving_ ABSL_GUARDED_BY(mu_);
+  uint64_t serving_position_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+  bool rebuild_requested_ ABSL_GUARDED_BY(mu_) = false;
+  bool rebuilding_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t rebuild_position_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+
+  std::unique_ptr<Generation> live_;  // owned by the thread after Open
+  std::unique_ptr<storage::Subscription> subscription_;
+  std::thread thread_;
+};
+
+}  // namespace scc::projections
+
+#endif  // SCC_SERVICES_PROJECTIONS_INSTITUTION_PROJECTION_H_

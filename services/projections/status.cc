@@ -1,0 +1,296 @@
+#include "services/projections/status.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "services/domain/dates.h"
+#include "services/domain/decide.h"
+#include "services/domain/ofsted.h"
+
+namespace scc::projections {
+namespace {
+
+using domain::FormatDate;
+using domain::InstitutionState;
+using domain::ParseDate;
+using google::protobuf::RepeatedPtrField;
+
+std::optional<absl::CivilDay> Day(const std::string& text) {
+  return text.empty() ? std::nullopt : ParseDate(text);
+}
+
+bool HeldIn(const RepeatedPtrField<std::string>& dates, const Period& period, absl::CivilDay as_of) {
+  return std::any_of(dates.begin(), dates.end(), [&](const std::string& d) {
+    const auto day = ParseDate(d);
+    return day && period.Contains(*day) && *day <= as_of;
+  });
+}
+
+class Collector {
+ public:
+  Collector(const InstitutionState& s, absl::CivilDay as_of, std::vector<v1::Obligation>* out)
+      : s_(s), as_of_(as_of), out_(out) {}
+
+  v1::Obligation& Add(v1::ObligationType type, const char* rule, std::string description,
+                      absl::CivilDay due, bool overdue) {
+    v1::Obligation& o = out_->emplace_back();
+    o.set_urn(s_.urn());
+    o.set_institution_name(s_.details().name());
+    o.set_type(type);
+    o.set_rule(rule);
+    o.set_description(std::move(description));
+    o.set_due_on(FormatDate(due));
+    o.set_overdue(overdue);
+    o.set_lead_officer_id(s_.lead_officer().lead_officer_id());
+    return o;
+  }
+
+  // Something that must happen once by `due` (from `since`).
+  void Deadline(v1::ObligationType type, const char* rule, const std::string& what,
+                std::optional<absl::CivilDay> since, int working_days) {
+    if (!since) return;
+    const absl::CivilDay due = AddWorkingDays(*since, working_days);
+    Add(type, rule, what, due, as_of_ > due);
+  }
+
+  // A meeting that must happen in every period (half term or term) while the obligation is
+  // active: overdue when a whole period passed without one; otherwise due by the end of the
+  // current period unless already held in it. The period the activity starts in is satisfied by
+  // the start itself.
+  void EveryPeriod(v1::ObligationType type, const char* rule, const std::string& what,
+                   const RepeatedPtrField<std::string>& dates, std::optional<absl::CivilDay> since,
+                   const Period* current, const TermCalendar& calendar) {
+    if (!since || current == nullptr) return;
+    for (const Period* p : {calendar.Previous(current), current}) {
+      if (p == nullptr || !(*since < p->start) || p->end >= as_of_) continue;
+      if (!HeldIn(dates, *p, as_of_)) {
+        Add(type, rule, absl::StrCat(what, " not held in ", p->label), p->end, true)
+            .set_period(p->label);
+        return;
+      }
+    }
+    if (current->end >= as_of_ && *since < current->start && !HeldIn(dates, *current, as_of_)) {
+      Add(type, rule, absl::StrCat(what, " due in ", current->label), current->end, false)
+          .set_period(current->label);
+    }
+  }
+
+ private:
+  const InstitutionState& s_;
+  const absl::CivilDay as_of_;
+  std::vector<v1::Obligation>* out_;
+};
+
+bool InCategory(const InstitutionState& s) {
+  return s.state() == v1::FLOWCHART_STATE_OFSTED_CATEGORY;
+}
+
+}  // namespace
+
+VisitCount CountVisits(const InstitutionState& s, absl::CivilDay as_of,
+                       const TermCalendar& calendar) {
+  VisitCount count;
+  const Period* year = calendar.YearAt(as_of);
+  if (year == nullptr || !s.registered()) return count;
+  const bool ri_or_worse = s.has_latest_ofsted() && domain::Classify(s.latest_ofsted()).ri_or_worse;
+  const bool concern = domain::IsCausingConcern(s.state());
+  switch (s.details().kind()) {
+    case v1::INSTITUTION_KIND_MAINTAINED_SCHOOL: {
+      // from the Ofsted grade combined with the LA's RAG rating and capacity judgement.
+      const bool insecure = s.rag().capacity() == v1::CAPACITY_TO_IMPROVE_NOT_SECURE;
+      if (InCategory(s) || (ri_or_worse && insecure)) {
+        count.required = 19;  // about one a fortnight (SM/SW: as the Statement of Action says)
+      } else if (concern || ri_or_worse || s.rag().good_but_vulnerable()) {
+        count.required = 6;   // at least half-termly
+      } else if (s.details().phase() == v1::PHASE_SECONDARY_WITH_SIXTH_FORM) {
+        count.required = 3;
+      } else {
+        count.required = 2;   // Outstanding / securely Good; PRUs too
+      }
+      break;
+    }
+    case v1::INSTITUTION_KIND_EARLY_YEARS_SETTING:
+      count.required = (ri_or_worse || concern) ? 3 : 1;  // 1-3 a year, more when RI/I
+      break;
+    default:
+      return count;  // academies: the Trust's responsibility
+  }
+  for (const v1::VisitDone& v : s.visits()) {
+    const auto day = ParseDate(v.on());
+    if (day && year->Contains(*day) && *day <= as_of) ++count.done;
+  }
+  const double length = static_cast<double>(year->end - year->start) + 1;
+  const double elapsed = std::clamp(static_cast<double>(as_of - year->start) + 1, 0.0, length);
+  count.expected_by_now = static_cast<int>(std::floor(count.required * elapsed / length));
+  return count;
+}
+
+std::vector<v1::Obligation> ComputeObligations(const InstitutionState& s, absl::CivilDay as_of,
+                                               const TermCalendar& calendar,
+                                               const ObligationRules& rules) {
+  std::vector<v1::Obligation> out;
+  if (!s.registered()) return out;
+  Collector c(s, as_of, &out);
+  const v1::InstitutionKind kind = s.details().kind();
+  const bool concern = domain::IsCausingConcern(s.state());
+  const Period* half_term = calendar.HalfTermAt(as_of);
+  const Period* term = calendar.TermAt(as_of);
+  const auto episode_start = Day(s.designated_on());
+
+  if (kind == v1::INSTITUTION_KIND_MAINTAINED_SCHOOL && concern) {
+    if (!s.has_lead_officer()) {
+      c.Deadline(v1::OBLIGATION_TYPE_LEAD_OFFICER_MISSING, InCategory(s) ? "R-13" : "R-5",
+                 "No Lead Officer assigned", episode_start, rules.lead_officer_working_days);
+    }
+    if (InCategory(s) && !s.statement_of_action_issued()) {
+      const v1::OfstedOutcomeRecorded& o = s.latest_ofsted();
+      const std::string& report = !o.publication_date().empty() ? o.publication_date()
+                                  : !o.inspection_date().empty() ? o.inspection_date()
+                                                                 : s.category_entered_on();
+      c.Deadline(v1::OBLIGATION_TYPE_STATEMENT_OF_ACTION_MISSING, "R-13",
+                 "Statement of Action not issued", Day(report),
+                 rules.statement_of_action_working_days);
+    }
+    if (!InCategory(s) && s.has_lead_officer() && s.action_plan_version() == 0) {
+      c.Deadline(v1::OBLIGATION_TYPE_ACTION_PLAN_MISSING, "R-9", "No SCC Action Plan agreed",
+                 Day(s.lead_officer_assigned_on()), rules.action_plan_working_days);
+    }
+    if (s.action_plan_version() > 0) {
+      c.EveryPeriod(v1::OBLIGATION_TYPE_ACTION_PLAN_REVIEW, "R-10", "Action-plan review",
+                    s.review_dates(), Day(s.action_plan_agreed_on()), half_term, calendar);
+    }
+    if (s.action_plan_version() > 0 || InCategory(s)) {
+      const auto since = InCategory(s) && !s.category_entered_on().empty()
+                             ? Day(s.category_entered_on())
+                             : Day(s.action_plan_agreed_on());
+      c.EveryPeriod(v1::OBLIGATION_TYPE_MONITORING_AND_CHALLENGE_MEETING,
+                    InCategory(s) ? "R-13" : "R-11", "Monitoring and Challenge Meeting",
+                    s.mcm_dates(), since, term, calendar);
+    }
+    if (InCategory(s)) {
+      c.EveryPeriod(v1::OBLIGATION_TYPE_PROGRESS_REVIEW_TEAM_MEETING, "R-13",
+                    "School Progress Review Team meeting", s.sprt_meeting_dates(),
+                    Day(s.category_entered_on()), term, calendar);
+    }
+    c.EveryPeriod(v1::OBLIGATION_TYPE_SRG_REVIEW, "R-6", "SRG review of the categorisation",
+                  s.srg_review_dates(), episode_start, half_term, calendar);
+    if (s.has_lead_officer()) {
+      c.EveryPeriod(v1::OBLIGATION_TYPE_QUALITY_ASSURANCE_MEETING, "R-12",
+                    absl::StrCat("HoSI meeting with Lead Officer ",
+                                 s.lead_officer().lead_officer_id()),
+                    s.qa_meeting_dates(), Day(s.lead_officer_assigned_on()), half_term, calendar);
+    }
+    const bool escalated = s.state() == v1::FLOWCHART_STATE_WARNING_NOTICE ||
+                           s.state() == v1::FLOWCHART_STATE_ELIGIBLE_FOR_INTERVENTION ||
+                           s.state() == v1::FLOWCHART_STATE_INTERVENTION || InCategory(s);
+    if (!escalated && episode_start) {
+      const absl::CivilDay twelve_months =
+          absl::CivilDay(episode_start->year() + 1, episode_start->month(), episode_start->day());
+      if (as_of > twelve_months) {
+        c.Add(v1::OBLIGATION_TYPE_WARNING_NOTICE_CANDIDATE, "R-16",
+              absl::StrCat("A school causing concern for ", as_of - *episode_start,
+                           " days: consider a formal warning notice if it seems unlikely to be "
+                           "Good within 6 months"),
+              twelve_months, true);
+      }
+    }
+    if (s.has_latest_ofsted() && domain::Classify(s.latest_ofsted()).ri_or_worse) {
+      c.Add(v1::OBLIGATION_TYPE_REMOVAL_BLOCKED, "R-15",
+            absl::StrCat("Cannot be removed until a later inspection judges it Good or better "
+                         "(latest: ",
+                         domain::Classify(s.latest_ofsted()).label, ")"),
+            as_of, false);
+    }
+    if (s.state() == v1::FLOWCHART_STATE_WARNING_NOTICE && !s.warning_notice_complied() &&
+        !s.warning_notice_not_complied()) {
+      if (auto ends = Day(s.warning_notice().compliance_period_ends_on()); ends && as_of > *ends) {
+        c.Add(v1::OBLIGATION_TYPE_COMPLIANCE_PERIOD_ENDED, "R-18",
+              "The warning notice's compliance period has ended: record whether the school "
+              "complied",
+              *ends, true);
+      }
+    }
+  }
+  if (kind == v1::INSTITUTION_KIND_EARLY_YEARS_SETTING && concern) {
+    c.EveryPeriod(v1::OBLIGATION_TYPE_SETTINGS_MEETING, "R-22",
+                  "Settings-causing-concern meeting", s.setting_meeting_dates(), episode_start,
+                  term, calendar);
+  }
+  const VisitCount visits = CountVisits(s, as_of, calendar);
+  if (visits.required > 0 && visits.done < visits.required) {
+    const Period* year = calendar.YearAt(as_of);
+    const double spacing =
+        (static_cast<double>(year->end - year->start) + 1) / visits.required;
+    const absl::CivilDay next_due =
+        year->start + static_cast<int>(std::ceil(spacing * (visits.done + 1))) - 1;
+    v1::Obligation& o = c.Add(
+        v1::OBLIGATION_TYPE_VISITS, kind == v1::INSTITUTION_KIND_EARLY_YEARS_SETTING ? "R-2" : "R-1",
+        absl::StrCat(visits.done, " of ", visits.required, " visits done in ", year->label),
+        std::min(next_due, year->end), visits.done < visits.expected_by_now);
+    o.set_done(visits.done);
+    o.set_required(visits.required);
+    o.set_period(year->label);
+  }
+  return out;
+}
+
+v1::InstitutionStatus BuildStatus(const InstitutionState& s, absl::CivilDay as_of,
+                                  const TermCalendar& calendar, const ObligationRules& rules) {
+  v1::InstitutionStatus out;
+  out.set_urn(s.urn());
+  *out.mutable_details() = s.details();
+  out.set_version(s.version());
+  out.set_state(s.state());
+  out.set_causing_concern(domain::IsCausingConcern(s.state()));
+  out.set_lead_officer_id(s.lead_officer().lead_officer_id());
+  out.set_lead_officer_name(s.lead_officer().lead_officer_name());
+  *out.mutable_triggers() = s.triggers();
+  *out.mutable_setting_triggers() = s.setting_triggers();
+  out.set_designated_on(s.designated_on());
+  if (out.causing_concern()) {
+    if (auto since = Day(s.designated_on())) out.set_days_in_scc(static_cast<int>(as_of - *since));
+  }
+  out.set_action_plan_version(s.action_plan_version());
+  out.set_last_review_on(s.last_review_on());
+  if (!s.mcm_dates().empty()) out.set_last_mcm_on(*std::max_element(s.mcm_dates().begin(), s.mcm_dates().end()));
+  if (!s.srg_review_dates().empty()) {
+    out.set_last_srg_review_on(
+        *std::max_element(s.srg_review_dates().begin(), s.srg_review_dates().end()));
+  }
+  out.set_last_srg_outcome(s.last_srg_outcome());
+  if (s.has_latest_ofsted()) {
+    *out.mutable_latest_ofsted() = s.latest_ofsted();
+    const domain::OfstedSummary summary = domain::Classify(s.latest_ofsted());
+    out.set_latest_ofsted_summary(summary.label);
+    out.set_ofsted_good_or_better(summary.good_or_better);
+  }
+  if (s.has_rag()) *out.mutable_rag() = s.rag();
+  if (s.has_warning_notice()) {
+    out.set_warning_notice_issued_on(s.warning_notice_issued_on());
+    out.set_compliance_period_ends_on(s.warning_notice().compliance_period_ends_on());
+    out.set_warning_notice_outcome(s.warning_notice_not_complied()
+                                       ? v1::WARNING_NOTICE_OUTCOME_NOT_COMPLIED
+                                   : s.warning_notice_complied()
+                                       ? v1::WARNING_NOTICE_OUTCOME_COMPLIED
+                                       : v1::WARNING_NOTICE_OUTCOME_PENDING);
+  }
+  out.set_eligible_for_intervention_on(s.eligible_for_intervention_on());
+  *out.mutable_interventions() = s.interventions();
+  out.set_trust_informed(s.trust_informed());
+  *out.mutable_escalated_to() = s.escalated_to();
+  out.set_removed_on(s.removed_on());
+  out.set_statement_of_action_issued_on(s.statement_of_action_issued_on());
+  out.set_category_entered_on(s.category_entered_on());
+  const VisitCount visits = CountVisits(s, as_of, calendar);
+  out.set_visits_this_year(visits.done);
+  out.set_visits_required(visits.required);
+  for (v1::Obligation& o : ComputeObligations(s, as_of, calendar, rules)) {
+    *out.add_obligations() = std::move(o);
+  }
+  for (const std::string& step : domain::AllowedNextSteps(s)) out.add_allowed_next_steps(step);
+  out.set_as_of(FormatDate(as_of));
+  return out;
+}
+
+}  // namespace scc::projections

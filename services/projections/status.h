@@ -1,0 +1,43 @@
+// An institution's status and obligations (domain.md section 5) as of a date, computed from
+// its folded state and the term calendar. Pure functions; thread-safe.
+#ifndef SCC_SERVICES_PROJECTIONS_STATUS_H_
+#define SCC_SERVICES_PROJECTIONS_STATUS_H_
+
+#include <vector>
+
+#include "absl/time/civil_time.h"
+#include "scc/v1/projections.pb.h"
+#include "services/domain/institution_state.h"
+#include "services/projections/term_calendar.h"
+
+namespace scc::projections {
+
+// The periods the rules leave to the LA, in working days.
+struct ObligationRules {
+  int lead_officer_working_days = 10;         // identify a Lead Officer after designation
+  int action_plan_working_days = 20;          // the LO's action plan after assignment
+  int statement_of_action_working_days = 10;  // after the inspection report (s15 EA 2005)
+};
+
+// Visits required this academic year (R-1 for maintained schools, R-2 for settings; academies
+// none) and done by `as_of`.
+struct VisitCount {
+  int required = 0;
+  int done = 0;
+  int expected_by_now = 0;  // pro rata through the academic year
+};
+VisitCount CountVisits(const domain::InstitutionState& state, absl::CivilDay as_of,
+                       const TermCalendar& calendar);
+
+// Everything due or overdue for the institution on `as_of`; met obligations are not listed.
+std::vector<v1::Obligation> ComputeObligations(const domain::InstitutionState& state,
+                                               absl::CivilDay as_of,
+                                               const TermCalendar& calendar,
+                                               const ObligationRules& rules);
+
+v1::InstitutionStatus BuildStatus(const domain::InstitutionState& state, absl::CivilDay as_of,
+                                  const TermCalendar& calendar, const ObligationRules& rules);
+
+}  // namespace scc::projections
+
+#endif  // SCC_SERVICES_PROJECTIONS_STATUS_H_

@@ -1,0 +1,50 @@
+// KvStore: an ordered key-value store on RocksDB for data derived from the event log (read
+// models and their checkpoints). Writes are atomic batches; by default not synced, because
+// derived data can always be rebuilt from the log (a batch is still all-or-nothing after a
+// crash). Thread-safe.
+#ifndef SCC_STORAGE_KV_STORE_H_
+#define SCC_STORAGE_KV_STORE_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace rocksdb {
+class DB;
+}
+
+namespace scc::storage {
+
+class KvStore {
+ public:
+  struct Batch {
+    std::vector<std::pair<std::string, std::string>> puts;
+    std::vector<std::string> deletes;
+    std::vector<std::string> delete_prefixes;  // every key starting with one of these
+  };
+
+  static absl::StatusOr<std::unique_ptr<KvStore>> Open(const std::string& dir);
+  ~KvStore();
+
+  absl::StatusOr<std::optional<std::string>> Get(const std::string& key) const;
+  // Applies the whole batch atomically: deletes first, then puts.
+  absl::Status Write(const Batch& batch, bool sync = false);
+  // Calls `fn` for every key starting with `prefix`, in key order, until it returns an error.
+  absl::Status Scan(const std::string& prefix,
+                    const std::function<absl::Status(absl::string_view key,
+                                                     absl::string_view value)>& fn) const;
+
+ private:
+  explicit KvStore(std::unique_ptr<rocksdb::DB> db);
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+}  // namespace scc::storage
+
+#endif  // SCC_STORAGE_KV_STORE_H_
