@@ -1,0 +1,273 @@
+// Obligations (domain.md section 5) with a fixed clock and a fixed calendar: one test per rule.
+#include "services/projections/status.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/domain/dates.h"
+#include "services/domain/domain_test_util.h"
+
+namespace scc::projections {
+namespace {
+
+using ::testing::HasSubstr;
+using namespace domain::testing;  // NOLINT: builders
+
+constexpr char kCalendar[] = R"(
+# two academic years
+2024/25 autumn 1 2024-09-04 2024-10-25
+2024/25 autumn 2 2024-11-04 2024-12-20
+2024/25 spring 1 2025-01-06 2025-02-14
+2024/25 spring 2 2025-02-24 2025-04-04
+2024/25 summer 1 2025-04-22 2025-05-23
+2024/25 summer 2 2025-06-02 2025-07-22
+2025/26 autumn 1 2025-09-03 2025-10-24
+2025/26 autumn 2 2025-11-03 2025-12-19
+)";
+
+TermCalendar Calendar() {
+  absl::StatusOr<TermCalendar> c = TermCalendar::Parse(kCalendar, "test");
+  EXPECT_TRUE(c.ok()) << c.status();
+  return *c;
+}
+
+absl::CivilDay Day(const char* text) { return *domain::ParseDate(text); }
+
+std::vector<v1::Obligation> Obligations(const Workflow& w, const char* as_of) {
+  return ComputeObligations(w.state(), Day(as_of), Calendar(), ObligationRules{});
+}
+
+// A copy, so callers may pass a temporary list.
+std::optional<v1::Obligation> Find(const std::vector<v1::Obligation>& all,
+                                   v1::ObligationType type) {
+  for (const v1::Obligation& o : all) {
+    if (o.type() == type) return o;
+  }
+  return std::nullopt;
+}
+
+Workflow Designated() {
+  Workflow w;
+  w.Must(Register(), "2024-09-01");
+  w.Must(RaiseConcern(), "2024-09-20");
+  w.Must(Designate(), "2024-10-01");
+  return w;
+}
+
+Workflow WithPlan() {
+  Workflow w = Designated();
+  w.Must(AssignLeadOfficer(), "2024-10-03");
+  w.Must(AgreePlan(), "2024-10-10");
+  return w;
+}
+
+TEST(TermCalendarTest, PeriodsAndHolidays) {
+  const TermCalendar c = Calendar();
+  EXPECT_EQ(c.HalfTermAt(Day("2024-11-05"))->label, "2024/25 autumn half term 2");
+  EXPECT_EQ(c.HalfTermAt(Day("2024-10-30"))->label, "2024/25 autumn half term 1");  // holiday
+  EXPECT_EQ(c.TermAt(Day("2025-03-01"))->label, "2024/25 spring term");
+  EXPECT_EQ(c.YearAt(Day("2025-08-10"))->label, "2024/25");
+  EXPECT_EQ(c.YearAt(Day("2025-09-10"))->label, "2025/26");
+  EXPECT_EQ(c.HalfTermAt(Day("2024-01-01")), nullptr);
+  EXPECT_EQ(c.Previous(c.HalfTermAt(Day("2024-11-05")))->label, "2024/25 autumn half term 1");
+  EXPECT_FALSE(TermCalendar::Parse("2024/25 winter 1 2024-09-04 2024-10-25", "x").ok());
+  EXPECT_FALSE(TermCalendar::Parse("2024/25 autumn 1 2024-09-04 2024-11-25\n"
+                                   "2024/25 autumn 2 2024-11-04 2024-12-20", "x").ok());
+  EXPECT_EQ(AddWorkingDays(Day("2024-10-04"), 1), Day("2024-10-07"));  // Friday -> Monday
+}
+
+TEST(ObligationTest, LeadOfficerMissingR5) {
+  const Workflow w = Designated();
+  const std::optional<v1::Obligation> open = Find(Obligations(w, "2024-10-08"), v1::OBLIGATION_TYPE_LEAD_OFFICER_MISSING);
+  ASSERT_TRUE(open.has_value());
+  EXPECT_EQ(open->rule(), "R-5");
+  EXPECT_FALSE(open->overdue());
+  EXPECT_EQ(open->due_on(), "2024-10-15");  // 10 working days
+  const std::optional<v1::Obligation> late = Find(Obligations(w, "2024-10-20"), v1::OBLIGATION_TYPE_LEAD_OFFICER_MISSING);
+  ASSERT_TRUE(late.has_value());
+  EXPECT_TRUE(late->overdue());
+  Workflow assigned = Designated();
+  assigned.Must(AssignLeadOfficer(), "2024-10-03");
+  EXPECT_FALSE(Find(Obligations(assigned, "2024-10-20"), v1::OBLIGATION_TYPE_LEAD_OFFICER_MISSING).has_value());
+}
+
+TEST(ObligationTest, ActionPlanMissingR9) {
+  Workflow w = Designated();
+  w.Must(AssignLeadOfficer(), "2024-10-03");
+  const std::optional<v1::Obligation> o = Find(Obligations(w, "2024-11-20"), v1::OBLIGATION_TYPE_ACTION_PLAN_MISSING);
+  ASSERT_TRUE(o.has_value());
+  EXPECT_TRUE(o->overdue());
+  EXPECT_FALSE(
+      Find(Obligations(WithPlan(), "2024-11-20"), v1::OBLIGATION_TYPE_ACTION_PLAN_MISSING));
+}
+
+TEST(ObligationTest, StatementOfActionMissingR13) {
+  Workflow w;
+  w.Must(Register(), "2024-09-01");
+  v1::EventPayload sm = Ofsted(v1::OFSTED_GRADE_INADEQUATE, "2024-11-04",
+                               v1::OFSTED_CATEGORY_SPECIAL_MEASURES);
+  sm.mutable_ofsted_outcome_recorded()->set_publication_date("2024-11-11");
+  w.Must(sm, "2024-11-12");
+  const auto all = Obligations(w, "2024-11-20");
+  const std::optional<v1::Obligation> soa = Find(all, v1::OBLIGATION_TYPE_STATEMENT_OF_ACTION_MISSING);
+  ASSERT_TRUE(soa.has_value());
+  EXPECT_EQ(soa->due_on(), "2024-11-25");  // 10 working days after publication
+  EXPECT_FALSE(soa->overdue());
+  EXPECT_EQ(Find(all, v1::OBLIGATION_TYPE_LEAD_OFFICER_MISSING)->rule(), "R-13");
+  EXPECT_TRUE(Find(Obligations(w, "2024-11-26"), v1::OBLIGATION_TYPE_STATEMENT_OF_ACTION_MISSING)
+                  ->overdue());
+  w.Must(AssignLeadOfficer(), "2024-11-13");
+  w.Must(StatementOfAction(), "2024-11-20");
+  EXPECT_FALSE(Find(Obligations(w, "2024-11-26"), v1::OBLIGATION_TYPE_STATEMENT_OF_ACTION_MISSING).has_value());
+}
+
+TEST(ObligationTest, ActionPlanReviewEachHalfTermR10) {
+  Workflow w = WithPlan();  // plan agreed in autumn half term 1
+  // Autumn half term 2 (the first whole half term) needs a review: due at its end.
+  const std::optional<v1::Obligation> due = Find(Obligations(w, "2024-11-20"), v1::OBLIGATION_TYPE_ACTION_PLAN_REVIEW);
+  ASSERT_TRUE(due.has_value());
+  EXPECT_FALSE(due->overdue());
+  EXPECT_EQ(due->due_on(), "2024-12-20");
+  // It passed without one: overdue in the next half term.
+  const std::optional<v1::Obligation> late = Find(Obligations(w, "2025-01-10"), v1::OBLIGATION_TYPE_ACTION_PLAN_REVIEW);
+  ASSERT_TRUE(late.has_value());
+  EXPECT_TRUE(late->overdue());
+  EXPECT_THAT(late->description(), HasSubstr("autumn half term 2"));
+  w.Must(Review(), "2024-12-05");
+  EXPECT_FALSE(Find(Obligations(w, "2025-01-10"), v1::OBLIGATION_TYPE_ACTION_PLAN_REVIEW)->overdue());
+}
+
+TEST(ObligationTest, MonitoringAndChallengeMeetingEachTermR11) {
+  Workflow w = WithPlan();  // plan in the autumn term: the spring term is the first whole term
+  EXPECT_FALSE(Find(Obligations(w, "2024-12-01"), v1::OBLIGATION_TYPE_MONITORING_AND_CHALLENGE_MEETING).has_value());
+  const std::optional<v1::Obligation> late =
+      Find(Obligations(w, "2025-04-25"), v1::OBLIGATION_TYPE_MONITORING_AND_CHALLENGE_MEETING);
+  ASSERT_TRUE(late.has_value());
+  EXPECT_TRUE(late->overdue());
+  EXPECT_EQ(late->rule(), "R-11");
+  w.Must(Review(), "2025-01-20");
+  w.Must(Mcm(), "2025-02-03");
+  EXPECT_FALSE(Find(Obligations(w, "2025-04-25"), v1::OBLIGATION_TYPE_MONITORING_AND_CHALLENGE_MEETING)
+                   ->overdue());
+}
+
+TEST(ObligationTest, SrgReviewEachHalfTermR6) {
+  Workflow w = Designated();
+  EXPECT_TRUE(Find(Obligations(w, "2025-01-10"), v1::OBLIGATION_TYPE_SRG_REVIEW)->overdue());
+  w.Must(SrgReview(v1::SRG_OUTCOME_CONTINUE), "2024-11-15");
+  EXPECT_FALSE(Find(Obligations(w, "2025-01-10"), v1::OBLIGATION_TYPE_SRG_REVIEW)->overdue());
+}
+
+TEST(ObligationTest, QualityAssuranceMeetingEachHalfTermR12) {
+  Workflow w = WithPlan();
+  const std::optional<v1::Obligation> late =
+      Find(Obligations(w, "2025-01-10"), v1::OBLIGATION_TYPE_QUALITY_ASSURANCE_MEETING);
+  ASSERT_TRUE(late.has_value());
+  EXPECT_TRUE(late->overdue());
+  EXPECT_EQ(late->lead_officer_id(), "lo-ann");
+  w.Must(QaMeeting(), "2024-11-15");
+  EXPECT_FALSE(Find(Obligations(w, "2025-01-10"), v1::OBLIGATION_TYPE_QUALITY_ASSURANCE_MEETING)
+                   ->overdue());
+}
+
+TEST(ObligationTest, ProgressReviewTeamMeetingEachTermInCategoryR13) {
+  Workflow w;
+  w.Must(Register(), "2024-09-01");
+  w.Must(Ofsted(v1::OFSTED_GRADE_INADEQUATE, "2024-09-20", v1::OFSTED_CATEGORY_SERIOUS_WEAKNESSES),
+         "2024-10-01");
+  EXPECT_TRUE(Find(Obligations(w, "2025-04-25"), v1::OBLIGATION_TYPE_PROGRESS_REVIEW_TEAM_MEETING)
+                  ->overdue());
+  w.Must(AssignLeadOfficer(), "2024-10-02");
+  w.Must(SprtMeeting(), "2025-03-01");
+  EXPECT_EQ(Find(Obligations(w, "2025-04-25"), v1::OBLIGATION_TYPE_PROGRESS_REVIEW_TEAM_MEETING)
+                ->overdue(),
+            false);
+}
+
+TEST(ObligationTest, VisitsDueAgainstDoneR1) {
+  Workflow w = WithPlan();  // in SCC: at least half-termly, 6 a year
+  const VisitCount none = CountVisits(w.state(), Day("2025-02-20"), Calendar());
+  EXPECT_EQ(none.required, 6);
+  EXPECT_EQ(none.done, 0);
+  const std::optional<v1::Obligation> o = Find(Obligations(w, "2025-02-20"), v1::OBLIGATION_TYPE_VISITS);
+  ASSERT_TRUE(o.has_value());
+  EXPECT_TRUE(o->overdue());  // half the year gone, none done
+  EXPECT_EQ(o->required(), 6);
+  EXPECT_EQ(o->period(), "2024/25");
+  for (const char* d : {"2024-09-20", "2024-10-20", "2024-11-20", "2025-01-20"}) w.Must(Visit(), d);
+  const std::optional<v1::Obligation> on_track = Find(Obligations(w, "2025-02-20"), v1::OBLIGATION_TYPE_VISITS);
+  ASSERT_TRUE(on_track.has_value());
+  EXPECT_FALSE(on_track->overdue());
+  EXPECT_EQ(on_track->done(), 4);
+
+  // RI with capacity not secure: about one a fortnight.
+  Workflow ri;
+  ri.Must(Register(), "2024-09-01");
+  ri.Must(Ofsted(v1::OFSTED_GRADE_REQUIRES_IMPROVEMENT, "2024-09-05"), "2024-09-10");
+  ri.Must(Rag(), "2024-09-11");
+  EXPECT_EQ(CountVisits(ri.state(), Day("2024-10-01"), Calendar()).required, 19);
+  // Securely Good: at least 2.
+  Workflow good;
+  good.Must(Register(), "2024-09-01");
+  good.Must(Ofsted(v1::OFSTED_GRADE_GOOD, "2024-09-05"), "2024-09-10");
+  EXPECT_EQ(CountVisits(good.state(), Day("2024-10-01"), Calendar()).required, 2);
+}
+
+TEST(ObligationTest, SettingVisitsAndMeetingsR2R22) {
+  Workflow w;
+  w.Must(Register(v1::INSTITUTION_KIND_EARLY_YEARS_SETTING), "2024-09-01");
+  EXPECT_EQ(CountVisits(w.state(), Day("2024-10-01"), Calendar()).required, 1);
+  w.Must(SettingConcern(), "2024-09-10");
+  EXPECT_EQ(CountVisits(w.state(), Day("2024-10-01"), Calendar()).required, 3);
+  const std::optional<v1::Obligation> meeting =
+      Find(Obligations(w, "2025-01-10"), v1::OBLIGATION_TYPE_SETTINGS_MEETING);
+  ASSERT_TRUE(meeting.has_value());
+  EXPECT_EQ(meeting->rule(), "R-22");
+}
+
+TEST(ObligationTest, WarningNoticeCandidateAfterTwelveMonthsR16) {
+  Workflow w = WithPlan();
+  EXPECT_FALSE(Find(Obligations(w, "2025-09-30"), v1::OBLIGATION_TYPE_WARNING_NOTICE_CANDIDATE).has_value());
+  const std::optional<v1::Obligation> o =
+      Find(Obligations(w, "2025-10-02"), v1::OBLIGATION_TYPE_WARNING_NOTICE_CANDIDATE);
+  ASSERT_TRUE(o.has_value());
+  EXPECT_EQ(o->due_on(), "2025-10-01");
+  w.Must(WarningNotice("2025-12-01"), "2025-10-05");
+  EXPECT_FALSE(Find(Obligations(w, "2025-10-10"), v1::OBLIGATION_TYPE_WARNING_NOTICE_CANDIDATE).has_value());
+}
+
+TEST(ObligationTest, RemovalBlockedByOfstedR15) {
+  Workflow w = WithPlan();
+  w.Must(Ofsted(v1::OFSTED_GRADE_REQUIRES_IMPROVEMENT, "2024-11-01"), "2024-11-05");
+  const std::optional<v1::Obligation> o = Find(Obligations(w, "2024-11-10"), v1::OBLIGATION_TYPE_REMOVAL_BLOCKED);
+  ASSERT_TRUE(o.has_value());
+  EXPECT_EQ(o->rule(), "R-15");
+  w.Must(Ofsted(v1::OFSTED_GRADE_GOOD, "2025-05-01"), "2025-05-05");
+  EXPECT_FALSE(Find(Obligations(w, "2025-05-10"), v1::OBLIGATION_TYPE_REMOVAL_BLOCKED).has_value());
+}
+
+TEST(ObligationTest, CompliancePeriodEndedWithoutOutcomeR18) {
+  Workflow w = WithPlan();
+  w.Must(WarningNotice("2024-12-01"), "2024-11-01");
+  EXPECT_FALSE(Find(Obligations(w, "2024-11-20"), v1::OBLIGATION_TYPE_COMPLIANCE_PERIOD_ENDED).has_value());
+  const std::optional<v1::Obligation> o =
+      Find(Obligations(w, "2024-12-05"), v1::OBLIGATION_TYPE_COMPLIANCE_PERIOD_ENDED);
+  ASSERT_TRUE(o.has_value());
+  EXPECT_TRUE(o->overdue());
+  EXPECT_EQ(o->due_on(), "2024-12-01");
+  w.Must(WarningNotComplied(), "2024-12-03");
+  EXPECT_FALSE(Find(Obligations(w, "2024-12-05"), v1::OBLIGATION_TYPE_COMPLIANCE_PERIOD_ENDED).has_value());
+}
+
+TEST(StatusTest, DaysInSccAndFields) {
+  Workflow w = WithPlan();
+  const v1::InstitutionStatus s = BuildStatus(w.state(), Day("2024-11-01"), Calendar(), {});
+  EXPECT_TRUE(s.causing_concern());
+  EXPECT_EQ(s.days_in_scc(), 31);
+  EXPECT_EQ(s.lead_officer_id(), "lo-ann");
+  EXPECT_EQ(s.action_plan_version(), 1u);
+  EXPECT_EQ(s.as_of(), "2024-11-01");
+  EXPECT_FALSE(s.allowed_next_steps().empty());
+}
+
+}  // namespace
+}  // namespace scc::projections
