@@ -289,6 +289,19 @@ absl::Status InstitutionProjection::WaitFor(uint64_t next_position, absl::Time d
       " (min_position); try again or allow a longer deadline"));
 }
 
+absl::Status InstitutionProjection::WaitUntilRebuilt(absl::Time deadline) const {
+  absl::MutexLock lock(&mu_);
+  mu_.AwaitWithDeadline(absl::Condition(
+                            +[](const InstitutionProjection* self) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                              return (!self->rebuilding_ && !self->rebuild_requested_) ||
+                                     self->stopping_;
+                            },
+                            this),
+                        deadline);
+  if (!rebuilding_ && !rebuild_requested_) return absl::OkStatus();
+  return absl::DeadlineExceededError("the projection rebuild has not finished yet");
+}
+
 void InstitutionProjection::RequestRebuild() {
   absl::MutexLock lock(&mu_);
   if (!rebuilding_) rebuild_requested_ = true;

@@ -62,6 +62,8 @@ class InstitutionProjection {
 
   // Starts a rebuild from position 0 in the background (no-op when one is running).
   void RequestRebuild();
+  // Waits until no rebuild is pending or running; kDeadlineExceeded when the deadline passes.
+  absl::Status WaitUntilRebuilt(absl::Time deadline) const;
   v1::ProjectionStatus Status() const;
 
   // Rebuilds from scratch with no server running: drops every generation, folds the whole log
