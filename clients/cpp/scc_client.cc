@@ -9,7 +9,8 @@ SccClient::SccClient(std::shared_ptr<grpc::Channel> channel, std::string token)
       interventions_(v1::InterventionService::NewStub(channel)),
       academies_(v1::AcademyService::NewStub(channel)),
       settings_(v1::SettingService::NewStub(channel)),
-      audit_(v1::AuditService::NewStub(channel)) {}
+      audit_(v1::AuditService::NewStub(channel)),
+      projections_(v1::ProjectionService::NewStub(channel)) {}
 
 std::unique_ptr<grpc::ClientContext> SccClient::NewContext() const {
   auto ctx = std::make_unique<grpc::ClientContext>();

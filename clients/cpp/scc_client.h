@@ -10,6 +10,7 @@
 
 #include "grpcpp/grpcpp.h"
 #include "scc/v1/audit.grpc.pb.h"
+#include "scc/v1/projections.grpc.pb.h"
 #include "scc/v1/workflow.grpc.pb.h"
 
 namespace scc::client {
@@ -23,6 +24,7 @@ class SccClient {
                     v1::CommandResult* result) const;
 
   v1::AuditService::Stub& audit() const { return *audit_; }
+  v1::ProjectionService::Stub& projections() const { return *projections_; }
   // A context with the bearer token and the default deadline.
   std::unique_ptr<grpc::ClientContext> NewContext() const;
 
@@ -37,6 +39,7 @@ class SccClient {
   std::unique_ptr<v1::AcademyService::Stub> academies_;
   std::unique_ptr<v1::SettingService::Stub> settings_;
   std::unique_ptr<v1::AuditService::Stub> audit_;
+  std::unique_ptr<v1::ProjectionService::Stub> projections_;
 };
 
 }  // namespace scc::client
