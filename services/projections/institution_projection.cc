@@ -92,7 +92,7 @@ absl::Status InstitutionProjection::Load() {
                                             log_->NextPosition(), " events)"));
   }
   absl::MutexLock lock(&mu_);
-  serving_ = live_->states;
+  serving_ = SortedMap(live_->states.begin(), live_->states.end());
   serving_position_ = live_->next_position;
   generation_ = live_->id;
   if (stale) {
@@ -233,7 +233,7 @@ void InstitutionProjection::Run() {
     std::unique_ptr<storage::Subscription> next = log_->Subscribe(live_->next_position);
     {
       absl::MutexLock lock(&mu_);
-      serving_ = live_->states;
+      serving_ = SortedMap(live_->states.begin(), live_->states.end());
       serving_position_ = live_->next_position;
       generation_ = live_->id;
       rebuilding_ = false;
@@ -254,15 +254,17 @@ InstitutionProjection::StatePtr InstitutionProjection::Get(const std::string& ur
 }
 
 std::vector<InstitutionProjection::StatePtr> InstitutionProjection::All() const {
-  std::vector<StatePtr> all;
-  {
-    absl::MutexLock lock(&mu_);
-    all.reserve(serving_.size());
-    for (const auto& [urn, state] : serving_) all.push_back(state);
+  return Select([](const domain::InstitutionState&) { return true; });
+}
+
+std::vector<InstitutionProjection::StatePtr> InstitutionProjection::Select(
+    const std::function<bool(const domain::InstitutionState&)>& keep) const {
+  std::vector<StatePtr> selected;
+  absl::MutexLock lock(&mu_);
+  for (const auto& [urn, state] : serving_) {
+    if (keep(*state)) selected.push_back(state);
   }
-  std::sort(all.begin(), all.end(),
-            [](const StatePtr& a, const StatePtr& b) { return a->urn() < b->urn(); });
-  return all;
+  return selected;
 }
 
 uint64_t InstitutionProjection::applied_position() const {

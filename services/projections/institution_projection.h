@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -53,6 +54,9 @@ class InstitutionProjection {
   StatePtr Get(const std::string& urn) const;
   // Every institution, sorted by URN.
   std::vector<StatePtr> All() const;
+  // The institutions for which `keep` is true, sorted by URN. `keep` runs under the read lock:
+  // keep it cheap and do not call back into the projection.
+  std::vector<StatePtr> Select(const std::function<bool(const domain::InstitutionState&)>& keep) const;
 
   // Every event before this position has been applied.
   uint64_t applied_position() const;
@@ -74,6 +78,7 @@ class InstitutionProjection {
 
  private:
   using Map = absl::flat_hash_map<std::string, StatePtr>;
+  using SortedMap = absl::btree_map<std::string, StatePtr>;
   struct Generation;
 
   InstitutionProjection(storage::EventLog* log, storage::KvStore* store, Options options);
@@ -94,7 +99,7 @@ class InstitutionProjection {
 
   // What readers see.
   mutable absl::Mutex mu_;
-  Map serving_ ABSL_GUARDED_BY(mu_);
+  SortedMap serving_ ABSL_GUARDED_BY(mu_);
   uint64_t serving_position_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   bool rebuild_requested_ ABSL_GUARDED_BY(mu_) = false;

@@ -133,24 +133,27 @@ grpc::ServerUnaryReactor* ProjectionServiceImpl::ListInstitutions(
     ASSIGN_OR_RETURN(size_t offset, Offset(request->page_token()));
     const uint32_t page_size = Clamp(request->page_size(), 50, 500);
     ASSIGN_OR_RETURN(View view, Resolve(request->options(), context));
-    ASSIGN_OR_RETURN(std::vector<StatePtr> all, Institutions(view));
-
     // Cheap filters on the folded state first; obligations only where they are asked about.
+    auto keep = [&](const domain::InstitutionState& s) {
+      return s.registered() &&
+             (!request->has_causing_concern() ||
+              domain::IsCausingConcern(s.state()) == request->causing_concern()) &&
+             AnyOf(request->states(), s.state()) && AnyOf(request->kinds(), s.details().kind()) &&
+             AnyOf(request->phases(), s.details().phase()) &&
+             (request->lead_officer_id().empty() ||
+              s.lead_officer().lead_officer_id() == request->lead_officer_id());
+    };
+    std::vector<StatePtr> candidates;
+    if (view.filter.empty()) {
+      candidates = projection_->Select(keep);
+    } else {
+      ASSIGN_OR_RETURN(std::vector<StatePtr> all, Institutions(view));
+      for (StatePtr& s : all) {
+        if (keep(*s)) candidates.push_back(std::move(s));
+      }
+    }
     std::vector<StatePtr> matching;
-    for (StatePtr& s : all) {
-      if (!s->registered()) continue;
-      if (request->has_causing_concern() &&
-          domain::IsCausingConcern(s->state()) != request->causing_concern()) {
-        continue;
-      }
-      if (!AnyOf(request->states(), s->state()) || !AnyOf(request->kinds(), s->details().kind()) ||
-          !AnyOf(request->phases(), s->details().phase())) {
-        continue;
-      }
-      if (!request->lead_officer_id().empty() &&
-          s->lead_officer().lead_officer_id() != request->lead_officer_id()) {
-        continue;
-      }
+    for (StatePtr& s : candidates) {
       if (!request->overdue().empty()) {
         const auto obligations = projections::ComputeObligations(*s, view.day, *calendar_, rules_);
         if (std::none_of(obligations.begin(), obligations.end(), [&](const v1::Obligation& o) {
