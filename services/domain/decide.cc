@@ -637,20 +637,20 @@ std::optional<Refusal> CommandPrecondition(const InstitutionState& s, const Even
 }
 
 // Checks a correction against the stream it corrects.
-absl::Status CheckCorrection(const InstitutionState& s, const v1::EventCorrected& c,
+absl::Status CheckCorrection(const InstitutionState& s, const Command& cmd,
                              const std::string& at) {
-  auto it = s.event_kinds().find(c.corrected_event_id());
-  if (it == s.event_kinds().end()) {
+  const v1::EventCorrected& c = cmd.payload.event_corrected();
+  if (!cmd.corrected_kind) {
     return InvalidField(at + ".corrected_event_id",
                         absl::StrCat("no event ", c.corrected_event_id(), " in institution ",
                                      s.urn()));
   }
   if (c.has_replacement()) {
-    if (it->second == EventPayload::kEventCorrected) {
+    if (*cmd.corrected_kind == EventPayload::kEventCorrected) {
       return InvalidField(at + ".corrected_event_id",
                           "a correction is corrected by correcting the original event");
     }
-    if (c.replacement().kind_case() != it->second) {
+    if (c.replacement().kind_case() != *cmd.corrected_kind) {
       return InvalidField(at + ".replacement", "must be of the same kind as the corrected event");
     }
     if (c.replacement().has_institution_registered() &&
@@ -811,7 +811,7 @@ absl::StatusOr<std::vector<EventPayload>> Decide(const InstitutionState& s, cons
       }
       break;
     case EventPayload::kEventCorrected:
-      if (absl::Status c = CheckCorrection(s, event.event_corrected(), at); !c.ok()) return c;
+      if (absl::Status c = CheckCorrection(s, cmd, at); !c.ok()) return c;
       break;
     case EventPayload::kLeadOfficerAssigned:
       if (s.has_lead_officer()) {

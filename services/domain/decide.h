@@ -3,6 +3,7 @@
 #ifndef SCC_SERVICES_DOMAIN_DECIDE_H_
 #define SCC_SERVICES_DOMAIN_DECIDE_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,9 @@ struct Command {
   v1::EventPayload payload;  // exactly one kind set: the event the command asks to record
   std::string actor;
   v1::Role role = v1::ROLE_UNSPECIFIED;
+  // For a correction: the kind of the event it names, looked up in the institution's stream by
+  // whoever reads it (nullopt: no such event there).
+  std::optional<v1::EventPayload::KindCase> corrected_kind;
 };
 
 // What the command table says about one kind of command.

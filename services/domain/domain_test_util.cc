@@ -294,6 +294,13 @@ Command Workflow::MakeCommand(const EventPayload& payload, const std::string& da
   cmd.payload = payload;
   cmd.actor = "tester";
   cmd.role = role;
+  if (payload.has_event_corrected()) {
+    for (const StoredEvent& e : events_) {
+      if (e.metadata.event_id() == payload.event_corrected().corrected_event_id()) {
+        cmd.corrected_kind = e.payload.kind_case();
+      }
+    }
+  }
   return cmd;
 }
 

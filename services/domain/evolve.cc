@@ -116,9 +116,6 @@ void Evolve(InstitutionState& s, const StoredEvent& event) {
   s.set_events_applied(s.events_applied() + 1);
   const EventPayload& p = event.payload;
   const std::string& on = event.metadata.effective_date();
-  if (!event.metadata.event_id().empty()) {
-    (*s.mutable_event_kinds())[event.metadata.event_id()] = p.kind_case();
-  }
   // A workflow step moves the state; these set `step` and share the bookkeeping below.
   std::optional<FlowchartState> step;
 

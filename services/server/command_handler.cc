@@ -162,6 +162,16 @@ void CommandHandler::Try(std::shared_ptr<Attempt> attempt) {
     return fail(VersionConflict(urn, cmd.context.expected_version(), domain::LastVersion(*state)));
   }
 
+  if (cmd.payload.has_event_corrected() && domain::IsValidUrn(urn)) {
+    absl::StatusOr<std::vector<domain::StoredEvent>> stream = codec::ReadInstitution(*log_, urn);
+    if (!stream.ok()) return fail(stream.status());
+    attempt->command.corrected_kind.reset();
+    for (const domain::StoredEvent& e : *stream) {
+      if (e.metadata.event_id() == cmd.payload.event_corrected().corrected_event_id()) {
+        attempt->command.corrected_kind = e.payload.kind_case();
+      }
+    }
+  }
   const absl::CivilDay today = today_();
   absl::StatusOr<std::vector<v1::EventPayload>> decided = domain::Decide(*state, cmd, today);
   if (!decided.ok()) return fail(decided.status());

@@ -393,6 +393,26 @@ TEST_F(WorkflowIntegrationTest, SigtermUnderLoadLosesNothingAcknowledged) {
   EXPECT_GE(verified.checked(), acked.size() + kThreads);
 }
 
+TEST_F(WorkflowIntegrationTest, CorrectionReplacesAnEarlierEventWithoutEditingIt) {
+  const std::string urn = "100011";
+  MustSend(urn, Register(v1::INSTITUTION_KIND_MAINTAINED_SCHOOL), "2024-09-01");
+  v1::CommandResult ofsted;
+  ASSERT_TRUE(Send(*hosi_, urn, Ofsted(v1::OFSTED_GRADE_INADEQUATE, "2024-09-10"), "2024-09-12",
+                   &ofsted).ok());
+  EXPECT_EQ(State(urn).latest_ofsted_summary(), "Inadequate");
+  const v1::EventPayload fixed = Ofsted(v1::OFSTED_GRADE_GOOD, "2024-09-10");
+  ASSERT_TRUE(Send(*hosi_, urn, Correct(ofsted.event_ids(0), &fixed), "2024-09-13").ok());
+  EXPECT_EQ(State(urn).latest_ofsted_summary(), "Good");
+  // The original stays in the trail, followed by the correction that references it.
+  const std::vector<v1::Event> history = History(*hosi_, urn);
+  ASSERT_EQ(history.size(), 3u);
+  EXPECT_EQ(history[1].payload().ofsted_outcome_recorded().legacy().overall(),
+            v1::OFSTED_GRADE_INADEQUATE);
+  EXPECT_EQ(history[2].payload().event_corrected().corrected_event_id(), ofsted.event_ids(0));
+  grpc::Status unknown = Send(*hosi_, urn, Correct("no-such-event", nullptr), "2024-09-13");
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 TEST_F(WorkflowIntegrationTest, ConfidentialNotesAreRedactedForReaders) {
   const std::string urn = "100006";
   MustSend(urn, Register(v1::INSTITUTION_KIND_MAINTAINED_SCHOOL), "2024-09-01");
