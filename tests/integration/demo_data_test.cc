@@ -67,6 +67,21 @@ TEST(DemoDataTest, LoadsEveryFlowchartStateOnce) {
     EXPECT_EQ(v1::FlowchartState_Name(response.state()), v1::FlowchartState_Name(state)) << urn;
   }
 
+  // The read models see the same authority: 13 institutions causing concern, with obligations.
+  v1::ListInstitutionsRequest list;
+  list.set_causing_concern(true);
+  list.mutable_options()->set_min_position(events);
+  v1::ListInstitutionsResponse page;
+  auto ctx = auditor.NewContext();
+  ASSERT_TRUE(auditor.projections().ListInstitutions(ctx.get(), list, &page).ok());
+  EXPECT_EQ(page.total(), 13u);
+  v1::ListObligationsRequest obligations;
+  obligations.set_overdue_only(true);
+  v1::ListObligationsResponse overdue;
+  auto ctx2 = auditor.NewContext();
+  ASSERT_TRUE(auditor.projections().ListObligations(ctx2.get(), obligations, &overdue).ok());
+  EXPECT_GT(overdue.total(), 0u);
+
   // Loading again finds everything recorded and writes nothing.
   ASSERT_EQ(RunLoader((*server)->address()), 0);
   EXPECT_EQ(EventCount(auditor), events);
