@@ -201,6 +201,7 @@ int main(int argc, char** argv) {
   hash->add_option("role", role, "role, e.g. lead_officer")->required();
   auto* rebuild = app.add_subcommand(
       "rebuild-projections", "rebuild every read model from the event log (server stopped)");
+  rebuild->fallthrough();  // accepts --data after the subcommand too
   CLI11_PARSE(app, argc, argv);
 
   if (*rebuild) return RebuildProjections(config);
