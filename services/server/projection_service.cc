@@ -76,14 +76,14 @@ absl::StatusOr<ProjectionServiceImpl::View> ProjectionServiceImpl::Resolve(
     view.filter.known_at = absl::FromUnixSeconds(options.known_at().seconds()) +
                            absl::Nanoseconds(options.known_at().nanos());
   }
-  if (options.min_position() > 0) {
+  if (options.has_min_position()) {
     if (options.min_position() > log_->NextPosition() + 1000000) {
       return domain::InvalidField("options.min_position", "is beyond the end of the log");
     }
     if (view.filter.empty()) {
-      RETURN_IF_ERROR(projection_->WaitFor(options.min_position(), Deadline(context)));
+      RETURN_IF_ERROR(projection_->WaitFor(options.min_position() + 1, Deadline(context)));
     } else {
-      RETURN_IF_ERROR(log_->WaitForPosition(options.min_position() - 1, Deadline(context)));
+      RETURN_IF_ERROR(log_->WaitForPosition(options.min_position(), Deadline(context)));
     }
   }
   return view;

@@ -70,7 +70,7 @@ TEST(DemoDataTest, LoadsEveryFlowchartStateOnce) {
   // The read models see the same authority: 13 institutions causing concern, with obligations.
   v1::ListInstitutionsRequest list;
   list.set_causing_concern(true);
-  list.mutable_options()->set_min_position(events);
+  list.mutable_options()->set_min_position(events - 1);
   v1::ListInstitutionsResponse page;
   auto ctx = auditor.NewContext();
   ASSERT_TRUE(auditor.projections().ListInstitutions(ctx.get(), list, &page).ok());

@@ -26,7 +26,7 @@ class ProjectionIntegrationTest : public ::testing::Test {
   }
   void TearDown() override { hosi_.reset(); }
 
-  // Records `payload`; returns the global position to read after.
+  // Records `payload`; returns its global position.
   uint64_t Send(const std::string& urn, const v1::EventPayload& payload, const std::string& date) {
     v1::CommandContext context;
     context.set_urn(urn);
@@ -35,7 +35,7 @@ class ProjectionIntegrationTest : public ::testing::Test {
     v1::CommandResult result;
     grpc::Status s = hosi_->Send(context, payload, &result);
     EXPECT_TRUE(s.ok()) << s.error_message();
-    return result.global_position() + 1;
+    return result.global_position();
   }
 
   storage::testing::TempDir dir_;
@@ -67,6 +67,13 @@ TEST_F(ProjectionIntegrationTest, ReadYourWritesAndFilters) {
   EXPECT_THAT(status.obligations(), ::testing::Contains(::testing::Property(
                                         &v1::Obligation::type,
                                         v1::OBLIGATION_TYPE_ACTION_PLAN_MISSING)));
+
+  // A position not yet written: the wait ends at the call's deadline.
+  get.mutable_options()->set_min_position(after + 50);
+  auto short_ctx = hosi_->NewContext();
+  short_ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
+  EXPECT_EQ(hosi_->projections().GetInstitution(short_ctx.get(), get, &status).error_code(),
+            grpc::StatusCode::DEADLINE_EXCEEDED);
 
   v1::ListInstitutionsRequest list;
   list.set_causing_concern(true);
