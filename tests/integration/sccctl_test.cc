@@ -1,0 +1,107 @@
+// sccctl against the real sccd: requests from flags and JSON, readable and JSON output, and an
+// exit code per kind of failure.
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "storage/test_util.h"
+#include "tests/integration/sccd_process.h"
+
+namespace scc::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Outcome {
+  int code = -1;
+  std::string out;  // stdout and stderr together
+};
+
+class SccctlTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto started = SccdProcess::Start(dir_.Sub("data"));
+    ASSERT_TRUE(started.ok()) << started.status();
+    server_ = *std::move(started);
+  }
+
+  Outcome Sccctl(const std::string& args, const std::string& token = kHosiToken,
+             const std::string& server = "") {
+    const std::string command =
+        absl::StrCat("SCC_SERVER=", server.empty() ? server_->address() : server,
+                     " SCC_TOKEN=", token, " ", SCCCTL_PATH, " ", args, " 2>&1");
+    Outcome run;
+    FILE* pipe = popen(command.c_str(), "r");
+    std::array<char, 4096> buffer;
+    while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) run.out.append(buffer.data(), n);
+    const int status = pclose(pipe);
+    run.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return run;
+  }
+
+  storage::testing::TempDir dir_;
+  std::unique_ptr<SccdProcess> server_;
+};
+
+constexpr char kRegister[] =
+    R"('{"registered": {"details": {"name": "Hillside Primary", "kind": "INSTITUTION_KIND_MAINTAINED_SCHOOL", "phase": "PHASE_PRIMARY"}}}')";
+
+TEST_F(SccctlTest, CommandsQueriesAndExitCodes) {
+  Outcome r = Sccctl(absl::StrCat("register-institution --urn 100001 --effective-date 2024-09-01 "
+                              "--reason 'opened' --data ",
+                              kRegister));
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("recorded 1 event(s) for 100001"));
+  EXPECT_THAT(r.out, HasSubstr("state MONITORED"));
+
+  // Refused by the workflow: the rule and the allowed next steps are shown.
+  r = Sccctl(R"(designate-school --urn 100001 --effective-date 2024-10-01 --data '{"designation": {"triggers": [{"trigger": "CONCERN_TRIGGER_PUPIL_SAFETY", "evidence": "x"}], "letter_sent_on": "2024-10-02"}}')");
+  EXPECT_EQ(r.code, 3) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("R-4"));
+  EXPECT_THAT(r.out, HasSubstr("RaiseConcern"));
+
+  r = Sccctl("get-institution --urn 100001");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("Hillside Primary"));
+  EXPECT_THAT(r.out, HasSubstr("MONITORED"));
+  r = Sccctl("--json get-workflow-state --urn 100001");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("\"state\": \"FLOWCHART_STATE_MONITORED\""));
+  r = Sccctl("list-institutions --page-size 10");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("100001"));
+  EXPECT_THAT(r.out, HasSubstr("1 of 1"));
+  r = Sccctl("get-history --urn 100001");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("institution_registered"));
+
+  EXPECT_EQ(Sccctl("get-institution --urn 100999").code, 4);
+  EXPECT_EQ(Sccctl("get-institution --urn 100001", "wrong-token").code, 5);
+  EXPECT_EQ(Sccctl("record-visit --urn 100001", kAuditorToken).code, 5);
+  r = Sccctl("record-visit --urn 12");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("field context.urn"));
+  EXPECT_EQ(Sccctl("no-such-command").code, 2);
+  EXPECT_EQ(Sccctl("get-institution --urn 100001 --data '{not json'").code, 2);
+  EXPECT_EQ(Sccctl("--timeout 2 get-institution --urn 100001", kHosiToken, "127.0.0.1:1").code, 6);
+}
+
+TEST_F(SccctlTest, HelpExplainsTheDomainAndListsEveryRpc) {
+  Outcome r = Sccctl("--help");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_THAT(r.out, HasSubstr("MCM = Monitoring and Challenge Meeting"));
+  EXPECT_THAT(r.out, HasSubstr("Exit codes"));
+  for (const char* rpc : {"register-institution", "designate-school", "remove-from-scc",
+                          "issue-warning-notice", "escalate-academy-concern",
+                          "remove-setting-from-list", "list-obligations", "search-audit",
+                          "verify-log", "watch"}) {
+    EXPECT_THAT(r.out, HasSubstr(rpc));
+  }
+}
+
+}  // namespace
+}  // namespace scc::testing
