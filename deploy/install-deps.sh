@@ -9,6 +9,7 @@ PACKAGES=(
   librocksdb-dev libabsl-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev
+  python3-grpcio python3-protobuf python3-pytest
 )
 
 missing=()

@@ -18,7 +18,12 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "clients/cpp/scc_client.h"
+#include "clients/import/csv.h"
+#include "clients/import/importer.h"
+#include "clients/import/rows.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
@@ -394,6 +399,53 @@ int Watch(const Global& g, const v1::WatchRequest& request) {
   return status.ok() ? kOk : Report(status);
 }
 
+// `import institutions|ofsted FILE`: one command per row, idempotent, with a progress bar.
+int Import(const Global& g, const std::string& kind, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "sccctl: cannot read %s\n", path.c_str());
+    return kBadUsage;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  absl::StatusOr<scc::import::CsvTable> table = scc::import::ParseCsv(scc::import::ToUtf8(text.str()));
+  if (!table.ok()) {
+    std::fprintf(stderr, "sccctl: %s: %s\n", path.c_str(), std::string(table.status().message()).c_str());
+    return kBadUsage;
+  }
+  const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
+  absl::StatusOr<scc::import::ImportPlan> plan = kind == "institutions"
+                                                     ? scc::import::PlanInstitutions(*table, today)
+                                                     : scc::import::PlanOfsted(*table, today);
+  if (!plan.ok()) {
+    std::fprintf(stderr, "sccctl: %s: %s\n", path.c_str(), std::string(plan.status().message()).c_str());
+    return kBadUsage;
+  }
+  scc::client::SccClient client(grpc::CreateChannel(g.server, grpc::InsecureChannelCredentials()),
+                                g.token);
+  client.set_deadline(std::chrono::milliseconds(static_cast<int64_t>(g.timeout_seconds * 1000)));
+  const bool bar = isatty(STDERR_FILENO) && plan->commands.size() >= 50;
+  const scc::import::ImportReport report =
+      scc::import::RunImport(client, *plan, [bar](size_t done, size_t total) {
+        if (!bar) return;
+        constexpr int kWidth = 40;
+        const int filled = static_cast<int>(done * kWidth / total);
+        std::fprintf(stderr, "\rimporting [%s%s] %zu/%zu", std::string(filled, '#').c_str(),
+                     std::string(kWidth - filled, ' ').c_str(), done, total);
+        if (done == total) std::fprintf(stderr, "\n");
+      });
+  for (const auto& problem : report.errors) {
+    std::fprintf(stderr, "%s:%d: %s\n", path.c_str(), problem.line, problem.reason.c_str());
+  }
+  for (const auto& skipped : report.skipped) {
+    std::fprintf(stderr, "%s:%d: skipped: %s\n", path.c_str(), skipped.line, skipped.reason.c_str());
+  }
+  std::printf("%s: %zu rows, %d recorded, %d already recorded, %zu skipped, %zu with errors\n",
+              path.c_str(), table->rows.size(), report.recorded, report.already_recorded,
+              report.skipped.size(), report.errors.size());
+  return report.errors.empty() ? kOk : kBadUsage;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -473,8 +525,27 @@ int main(int argc, char** argv) {
   watch->add_option("--urn", watch_urns, "only these institutions");
   watch->add_option("--type", watch_types, "only these event types, e.g. srg_designated");
 
+  std::string import_path;
+  CLI::App* import = app.add_subcommand(
+      "import", "import a GIAS establishment export or an Ofsted outcomes file (CSV); rows "
+                "already imported are not recorded again");
+  import->require_subcommand(1);
+  CLI::App* import_institutions = import->add_subcommand(
+      "institutions", "GIAS export: URN, EstablishmentName, TypeOfEstablishment (name), "
+                      "PhaseOfEducation (name), EstablishmentStatus (name), OpenDate, ...");
+  import_institutions->add_option("file", import_path, "CSV file")->required();
+  import_institutions->fallthrough();
+  CLI::App* import_ofsted = import->add_subcommand(
+      "ofsted", "Ofsted outcomes: URN, Inspection start date, Publication date, report-card "
+                "areas and Safeguarding standards, or Latest OEIF overall effectiveness");
+  import_ofsted->add_option("file", import_path, "CSV file")->required();
+  import_ofsted->fallthrough();
+  import->fallthrough();
+
   try {
     app.parse(argc, argv);
+    if (*import_institutions) return Import(g, "institutions", import_path);
+    if (*import_ofsted) return Import(g, "ofsted", import_path);
     if (*watch) {
       watch_request.set_from_position(from_position);
       for (const auto& u : watch_urns) watch_request.add_urns(u);

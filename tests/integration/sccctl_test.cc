@@ -90,6 +90,43 @@ TEST_F(SccctlTest, CommandsQueriesAndExitCodes) {
   EXPECT_EQ(Sccctl("--timeout 2 get-institution --urn 100001", kHosiToken, "127.0.0.1:1").code, 6);
 }
 
+TEST_F(SccctlTest, ImportsTheSampleFilesOnce) {
+  const std::string gias = absl::StrCat(SAMPLES_DIR, "/gias_establishments.csv");
+  const std::string ofsted = absl::StrCat(SAMPLES_DIR, "/ofsted_outcomes.csv");
+  Outcome r = Sccctl(absl::StrCat("import institutions ", gias));
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("11 recorded, 0 already recorded, 1 skipped, 0 with errors"));
+  EXPECT_THAT(r.out, HasSubstr("gias_establishments.csv:13: skipped: 200112 is closed"));
+  r = Sccctl(absl::StrCat("import ofsted ", ofsted));
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("8 recorded"));
+  // Twice: nothing new.
+  r = Sccctl(absl::StrCat("import institutions ", gias));
+  EXPECT_THAT(r.out, HasSubstr("0 recorded, 11 already recorded"));
+  r = Sccctl(absl::StrCat("import ofsted ", ofsted));
+  EXPECT_THAT(r.out, HasSubstr("0 recorded, 8 already recorded"));
+  // Windows-1252 names arrive as UTF-8; a report card with urgent improvement is a category.
+  EXPECT_THAT(Sccctl("get-institution --urn 200102").out, HasSubstr("St Mary\u2019s"));
+  EXPECT_THAT(Sccctl("get-institution --urn 200111").out, HasSubstr("OFSTED_CATEGORY"));
+}
+
+TEST_F(SccctlTest, BadRowsAreReportedWithLineNumbers) {
+  const std::string path = dir_.Sub("bad.csv");
+  FILE* f = fopen(path.c_str(), "w");
+  fputs("URN,EstablishmentName,TypeOfEstablishment (name),PhaseOfEducation (name)\n"
+        "200201,Good Row School,Community school,Primary\n"
+        "2002,Short Urn School,Community school,Primary\n"
+        "200203,Hogwarts,Independent school,Primary\n", f);
+  fclose(f);
+  Outcome r = Sccctl(absl::StrCat("import institutions ", path));
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("bad.csv:3: URN '2002'"));
+  EXPECT_THAT(r.out, HasSubstr("bad.csv:4: TypeOfEstablishment 'Independent school'"));
+  EXPECT_THAT(r.out, HasSubstr("1 recorded"));
+  EXPECT_EQ(Sccctl("get-institution --urn 200201").code, 0);
+  EXPECT_EQ(Sccctl(absl::StrCat("import institutions ", dir_.Sub("missing.csv"))).code, 2);
+}
+
 TEST_F(SccctlTest, HelpExplainsTheDomainAndListsEveryRpc) {
   Outcome r = Sccctl("--help");
   EXPECT_EQ(r.code, 0);
