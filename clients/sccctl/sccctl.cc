@@ -491,7 +491,14 @@ int main(int argc, char** argv) {
       sub->add_option("--data", flags.data, "request as protobuf JSON, @file, or - for stdin");
       const bool command = method->input_type()->FindFieldByName("context") != nullptr;
       if (command || method->input_type()->FindFieldByName("urn") != nullptr) {
-        sub->add_option("--urn", flags.urn, "the institution (DfE URN, or EY URN of a setting)");
+        sub->add_option("--urn,urn", flags.urn, "the institution (DfE URN, or EY URN of a setting)");
+      }
+      // Short names for what people type most.
+      static const std::map<std::string, std::string> kAliases = {
+          {"GetHistory", "history"}, {"VerifyLog", "verify"}, {"GetInstitution", "show"},
+          {"ListInstitutions", "list"}, {"ListObligations", "obligations"}};
+      if (auto alias = kAliases.find(method->name()); alias != kAliases.end()) {
+        sub->alias(alias->second);
       }
       if (command) {
         sub->add_option("--request-id", flags.request_id,

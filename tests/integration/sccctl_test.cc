@@ -75,11 +75,14 @@ TEST_F(SccctlTest, CommandsQueriesAndExitCodes) {
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("100001"));
   EXPECT_THAT(r.out, HasSubstr("1 of 1"));
-  r = Sccctl("get-history --urn 100001");
+  r = Sccctl("history 100001");  // the short form
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("institution_registered"));
 
   EXPECT_EQ(Sccctl("get-institution --urn 100999").code, 4);
+  r = Sccctl("verify");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("\"ok\": true"));
   EXPECT_EQ(Sccctl("get-institution --urn 100001", "wrong-token").code, 5);
   EXPECT_EQ(Sccctl("record-visit --urn 100001", kAuditorToken).code, 5);
   r = Sccctl("record-visit --urn 12");
