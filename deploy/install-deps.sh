@@ -10,6 +10,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev
   python3-grpcio python3-protobuf python3-pytest
+  chromium
 )
 
 missing=()

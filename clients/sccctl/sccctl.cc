@@ -8,6 +8,7 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <set>
 #include <random>
 #include <sstream>
 
@@ -17,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -33,6 +35,7 @@
 #include "grpcpp/grpcpp.h"
 #include "scc/v1/audit.grpc.pb.h"
 #include "scc/v1/projections.grpc.pb.h"
+#include "scc/v1/reports.grpc.pb.h"
 #include "scc/v1/workflow.grpc.pb.h"
 
 namespace {
@@ -137,7 +140,9 @@ void PrintObligations(const pb::RepeatedPtrField<v1::Obligation>& obligations) {
 
 // Readable output for the responses people read most; JSON for the rest.
 void PrintHuman(const pb::Message& m) {
-  if (const auto* r = dynamic_cast<const v1::CommandResult*>(&m)) {
+  if (const auto* f = dynamic_cast<const v1::ReportFile*>(&m)) {
+    std::fwrite(f->content().data(), 1, f->content().size(), stdout);
+  } else if (const auto* r = dynamic_cast<const v1::CommandResult*>(&m)) {
     std::printf("%s %d event(s) for %s: version %llu, global position %llu, state %s\n",
                 r->replayed() ? "already recorded (retry answered):" : "recorded",
                 r->event_ids_size(), r->urn().c_str(),
@@ -266,6 +271,8 @@ struct RequestFlags {
   bool confidential = false;
   std::optional<uint64_t> expected_version, min_position;
   uint32_t page_size = 0;
+  // Other top-level fields of the request, by name (strings, enums, timestamps).
+  std::map<std::string, std::string> fields;
 };
 
 const pb::FieldDescriptor* Field(const pb::Message& m, const char* name) {
@@ -323,6 +330,27 @@ std::unique_ptr<pb::Message> BuildRequest(const pb::MethodDescriptor& method,
       }
     }
     if (flags.min_position) o->set_min_position(*flags.min_position);
+  }
+  for (const auto& [name, value] : flags.fields) {
+    if (value.empty()) continue;
+    const pb::FieldDescriptor* f = request->GetDescriptor()->FindFieldByName(name);
+    if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_STRING) {
+      request->GetReflection()->SetString(request.get(), f, value);
+    } else if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_ENUM) {
+      // "html" for REPORT_FORMAT_HTML: the enum's prefix may be left out, in any case.
+      const pb::EnumValueDescriptor* v = f->enum_type()->FindValueByName(value);
+      for (int i = 0; v == nullptr && i < f->enum_type()->value_count(); ++i) {
+        const pb::EnumValueDescriptor* candidate = f->enum_type()->value(i);
+        if (absl::EndsWith(candidate->name(), absl::StrCat("_", absl::AsciiStrToUpper(value)))) v = candidate;
+      }
+      if (v == nullptr) throw CLI::ValidationError("--" + Kebab(name), "unknown value " + value);
+      request->GetReflection()->SetEnum(request.get(), f, v);
+    } else if (f->message_type() == pb::Timestamp::descriptor()) {
+      auto* t = static_cast<pb::Timestamp*>(request->GetReflection()->MutableMessage(request.get(), f));
+      if (!pb::util::TimeUtil::FromString(value, t)) {
+        throw CLI::ValidationError("--" + Kebab(name), "want an RFC 3339 instant, e.g. 2026-01-15T09:00:00Z");
+      }
+    }
   }
   SetString(request.get(), "page_token", flags.page_token);
   if (const pb::FieldDescriptor* f = Field(*request, "page_size"); f != nullptr && flags.page_size > 0) {
@@ -466,14 +494,15 @@ int main(int argc, char** argv) {
   // Touch one message of each API file so the linker keeps its descriptors in the pool.
   for (const pb::Descriptor* d : {v1::RegisterInstitutionRequest::descriptor(),
                                   v1::GetWorkflowStateRequest::descriptor(),
-                                  v1::GetInstitutionRequest::descriptor()}) {
+                                  v1::GetInstitutionRequest::descriptor(),
+                                  v1::GenerateTermReportRequest::descriptor()}) {
     (void)d;
   }
   const pb::DescriptorPool* pool = pb::DescriptorPool::generated_pool();
   for (const char* service_name : {"scc.v1.InstitutionService", "scc.v1.DesignationService",
                                    "scc.v1.InterventionService", "scc.v1.AcademyService",
                                    "scc.v1.SettingService", "scc.v1.ProjectionService",
-                                   "scc.v1.AuditService"}) {
+                                   "scc.v1.AuditService", "scc.v1.ReportService"}) {
     const pb::ServiceDescriptor* service = pool->FindServiceByName(service_name);
     if (service == nullptr) continue;
     for (int i = 0; i < service->method_count(); ++i) {
@@ -496,7 +525,8 @@ int main(int argc, char** argv) {
       // Short names for what people type most.
       static const std::map<std::string, std::string> kAliases = {
           {"GetHistory", "history"}, {"VerifyLog", "verify"}, {"GetInstitution", "show"},
-          {"ListInstitutions", "list"}, {"ListObligations", "obligations"}};
+          {"ListInstitutions", "list"}, {"ListObligations", "obligations"},
+          {"GenerateTermReport", "report"}};
       if (auto alias = kAliases.find(method->name()); alias != kAliases.end()) {
         sub->alias(alias->second);
       }
@@ -519,6 +549,27 @@ int main(int argc, char** argv) {
       if (method->input_type()->FindFieldByName("page_size") != nullptr) {
         sub->add_option("--page-size", flags.page_size, "results per page");
         sub->add_option("--page-token", flags.page_token, "the next page, from a previous answer");
+      }
+      // Flags for the request's other plain fields (e.g. report --term --format --known-at).
+      static const std::set<std::string> kCovered = {"urn", "context", "options", "page_size",
+                                                     "page_token"};
+      for (int f = 0; f < method->input_type()->field_count(); ++f) {
+        const pb::FieldDescriptor* field = method->input_type()->field(f);
+        const bool plain = !field->is_repeated() &&
+                           (field->cpp_type() == pb::FieldDescriptor::CPPTYPE_STRING ||
+                            field->cpp_type() == pb::FieldDescriptor::CPPTYPE_ENUM ||
+                            field->message_type() == pb::Timestamp::descriptor());
+        if (!plain || kCovered.count(field->name()) > 0) continue;
+        std::string help = field->message_type() != nullptr ? "RFC 3339 instant" : "";
+        if (field->enum_type() != nullptr) {
+          std::vector<std::string> values;
+          for (int v = 1; v < field->enum_type()->value_count(); ++v) {
+            values.push_back(field->enum_type()->value(v)->name());
+          }
+          help = absl::StrJoin(values, ", ");
+        }
+        sub->add_option("--" + absl::StrReplaceAll(field->name(), {{"_", "-"}}),
+                        flags.fields[field->name()], help);
       }
       unary[sub] = method;
     }

@@ -22,6 +22,7 @@
 #include "services/projections/term_calendar.h"
 #include "services/server/institution_repository.h"
 #include "services/server/projection_service.h"
+#include "services/server/report_service.h"
 #include "services/server/tokens.h"
 #include "storage/event_log.h"
 #include "storage/kv_store.h"
@@ -127,6 +128,8 @@ int Serve(const Config& config) {
   server::AuditServiceImpl audit(&gateway, log->get(), &repository, &watches);
   server::ProjectionServiceImpl queries(&gateway, log->get(), projection->get(), &*calendar,
                                         projections::ObligationRules{}, today);
+  server::ReportServiceImpl reports(&gateway, log->get(), &*calendar,
+                                    projections::ObligationRules{}, reports::ReportTargets{});
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -136,7 +139,7 @@ int Serve(const Config& config) {
   builder.SetMaxReceiveMessageSize(4 << 20);
   for (grpc::Service* service : std::initializer_list<grpc::Service*>{
            &institutions, &designation, &interventions, &academies, &settings, &audit,
-           &queries}) {
+           &queries, &reports}) {
     builder.RegisterService(service);
   }
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();

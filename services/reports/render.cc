@@ -1,0 +1,286 @@
+// Renderers of the termly report. Each is a pure function of the report: the same report gives
+// the same bytes.
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "google/protobuf/util/json_util.h"
+#include "services/reports/term_report.h"
+
+namespace scc::reports {
+namespace {
+
+using google::protobuf::RepeatedPtrField;
+
+std::string Percent(int part, int whole) {
+  return whole == 0 ? "n/a" : absl::StrFormat("%.1f%%", 100.0 * part / whole);
+}
+
+std::string CountsText(const RepeatedPtrField<v1::Count>& counts) {
+  std::vector<std::string> parts;
+  for (const v1::Count& c : counts) parts.push_back(absl::StrCat(c.key(), " ", c.count()));
+  return parts.empty() ? "none" : absl::StrJoin(parts, ", ");
+}
+
+std::string Dates(const RepeatedPtrField<std::string>& dates) {
+  return dates.empty() ? "none" : absl::StrJoin(dates, ", ");
+}
+
+std::string Path(const RepeatedPtrField<v1::TimelineEntry>& path) {
+  std::vector<std::string> parts;
+  for (const v1::TimelineEntry& e : path) parts.push_back(absl::StrCat(e.on(), " ", e.state()));
+  return absl::StrJoin(parts, " → ");
+}
+
+std::string Srg(const RepeatedPtrField<v1::TimelineEntry>& srg) {
+  std::vector<std::string> parts;
+  for (const v1::TimelineEntry& e : srg) {
+    parts.push_back(e.state().empty() ? e.on() : absl::StrCat(e.on(), " (", e.state(), ")"));
+  }
+  return parts.empty() ? "none" : absl::StrJoin(parts, ", ");
+}
+
+std::string Csv(const std::string& field) {
+  if (field.find_first_of(",\"\n") == std::string::npos) return field;
+  return absl::StrCat("\"", absl::StrReplaceAll(field, {{"\"", "\"\""}}), "\"");
+}
+
+std::string Html(const std::string& text) {
+  return absl::StrReplaceAll(text, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}});
+}
+
+// A vertical bar chart with one or two series, as inline SVG.
+std::string BarChart(const std::string& title, const std::vector<std::string>& labels,
+                     const std::vector<std::vector<int>>& series,
+                     const std::vector<std::string>& names) {
+  constexpr int kWidth = 460, kHeight = 240, kLeft = 36, kBottom = 46, kTop = 28;
+  const char* kColours[] = {"#1d70b8", "#d4351c"};
+  int max = 1;
+  for (const auto& s : series) {
+    for (int v : s) max = std::max(max, v);
+  }
+  const int plot_w = kWidth - kLeft - 10, plot_h = kHeight - kBottom - kTop;
+  const double slot = labels.empty() ? plot_w : static_cast<double>(plot_w) / labels.size();
+  const double bar = slot * 0.8 / std::max<size_t>(1, series.size());
+  std::string svg = absl::StrFormat(
+      "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"100%%\" "
+      "data-width=\"%d\" data-height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
+      "aria-label=\"%s\">"
+      "<rect width=\"%d\" height=\"%d\" fill=\"#f3f2f1\"/>"
+      "<text x=\"%d\" y=\"18\" font-size=\"13\" font-weight=\"bold\">%s</text>"
+      "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#0b0c0c\"/>"
+      "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"end\">%d</text>",
+      kWidth, kHeight, kWidth, kHeight, Html(title), kWidth, kHeight, kLeft, Html(title), kLeft,
+      kTop + plot_h, kLeft + plot_w, kTop + plot_h, kLeft - 4, kTop + 8, max);
+  for (size_t i = 0; i < labels.size(); ++i) {
+    for (size_t k = 0; k < series.size(); ++k) {
+      const int v = i < series[k].size() ? series[k][i] : 0;
+      const double h = static_cast<double>(plot_h) * v / max;
+      absl::StrAppendFormat(&svg,
+                            "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                            "fill=\"%s\"><title>%s: %d</title></rect>",
+                            kLeft + slot * i + slot * 0.1 + bar * k, kTop + plot_h - h, bar, h,
+                            kColours[k % 2], Html(labels[i]), v);
+    }
+    if (labels.size() <= 16) {
+      absl::StrAppendFormat(&svg,
+                            "<text x=\"%.1f\" y=\"%d\" font-size=\"9\" text-anchor=\"end\" "
+                            "transform=\"rotate(-35 %.1f %d)\">%s</text>",
+                            kLeft + slot * (i + 0.5), kTop + plot_h + 12, kLeft + slot * (i + 0.5),
+                            kTop + plot_h + 12, Html(labels[i]));
+    }
+  }
+  for (size_t k = 0; k < names.size() && series.size() > 1; ++k) {
+    absl::StrAppendFormat(&svg,
+                          "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\"/>"
+                          "<text x=\"%d\" y=\"%d\" font-size=\"10\">%s</text>",
+                          kWidth - 140, 8 + 14 * static_cast<int>(k), kColours[k % 2], kWidth - 126,
+                          17 + 14 * static_cast<int>(k), Html(names[k]));
+  }
+  svg += "</svg>";
+  return svg;
+}
+
+std::pair<std::vector<std::string>, std::vector<int>> Split(const RepeatedPtrField<v1::Count>& counts) {
+  std::vector<std::string> labels;
+  std::vector<int> values;
+  for (const v1::Count& c : counts) {
+    labels.push_back(c.key());
+    values.push_back(c.count());
+  }
+  return {labels, values};
+}
+
+}  // namespace
+
+std::string RenderJson(const v1::TermReport& report) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(report, &out, options);
+  return out;
+}
+
+std::string RenderCsv(const v1::TermReport& report) {
+  std::string out =
+      "urn,name,kind,phase,causing_concern_at_end,state,lead_officer,days_in_scc,triggers,"
+      "action_plan_version,reviews_in_term,mcms_in_term,srg_outcomes_in_term,visits_done,"
+      "visits_required,latest_ofsted,overdue\n";
+  for (const v1::ProgressPage& p : report.pages()) {
+    const std::vector<std::string> fields = {
+        p.urn(), p.name(), p.kind(), p.phase(), p.causing_concern_at_end() ? "yes" : "no",
+        p.state(), p.lead_officer(), absl::StrCat(p.days_in_scc()),
+        absl::StrJoin(p.triggers(), "; "), absl::StrCat(p.action_plan_version()),
+        absl::StrJoin(p.reviews_in_term(), "; "), absl::StrJoin(p.mcms_in_term(), "; "),
+        Srg(p.srg_outcomes_in_term()), absl::StrCat(p.visits_done()),
+        absl::StrCat(p.visits_required()), p.latest_ofsted(), absl::StrJoin(p.overdue(), "; ")};
+    std::vector<std::string> quoted;
+    for (const std::string& f : fields) quoted.push_back(Csv(f));
+    absl::StrAppend(&out, absl::StrJoin(quoted, ","), "\n");
+  }
+  return out;
+}
+
+std::string RenderMarkdown(const v1::TermReport& r) {
+  const v1::ReportSummary& s = r.summary();
+  std::string md = absl::StrCat(
+      "# Schools and settings causing concern: ", r.term(), "\n\n", r.first_day(), " to ",
+      r.last_day(), ", as known at ", r.known_at(), ".\n\n## Local authority summary\n\n",
+      "| measure | figure |\n|---|---|\n",
+      "| causing concern at the start of term | ", s.causing_concern_at_start(), " |\n",
+      "| causing concern at the end of term | ", s.causing_concern_at_end(), " |\n",
+      "| designated in the term | ", s.designated_in_term(), " (by phase: ",
+      CountsText(s.designated_by_phase()), "; by trigger: ", CountsText(s.designated_by_trigger()),
+      ") |\n| removed in the term | ", s.removed_in_term(), " (by phase: ",
+      CountsText(s.removed_by_phase()), ") |\n",
+      "| escalations | warning notices ", s.warning_notices(), ", interventions ",
+      s.interventions(), ", academy escalations ", s.academy_escalations(), " |\n",
+      "| overdue obligations | ", CountsText(s.overdue_by_type()), " |\n",
+      "| 12-month warning-notice candidates (R-16) | ", s.warning_notice_candidates(), " |\n",
+      "| schools Good or better | ", Percent(s.schools_good_or_better(), s.schools_inspected()),
+      " of ", s.schools_inspected(), " inspected (target ", Percent(s.schools_target() * 1000, 1000),
+      ") |\n| settings Good or better | ",
+      Percent(s.settings_good_or_better(), s.settings_inspected()), " of ", s.settings_inspected(),
+      " inspected (target ", Percent(s.settings_target() * 1000, 1000), ") |\n");
+  if (!r.compared_with().empty()) {
+    absl::StrAppend(&md, "\n## Changes since the report as known at ", r.compared_with(), "\n\n");
+    if (r.changes().empty()) md += "None.\n";
+    for (const std::string& c : r.changes()) absl::StrAppend(&md, "- ", c, "\n");
+  }
+  md += "\n## Progress of each school and setting causing concern\n";
+  for (const v1::ProgressPage& p : r.pages()) {
+    absl::StrAppend(
+        &md, "\n### ", p.urn(), " ", p.name(), "\n\n", p.kind(), ", ", p.phase(), ". State: **",
+        p.state(), "**", p.causing_concern_at_end() ? absl::StrCat(", ", p.days_in_scc(), " days in SCC") : "",
+        ".\n\n- Lead Officer: ", p.lead_officer().empty() ? "none" : p.lead_officer(),
+        "\n- Triggers: ", p.triggers().empty() ? "none" : absl::StrJoin(p.triggers(), ", "),
+        "\n- Path: ", Path(p.path()), "\n- Action plan: version ", p.action_plan_version(),
+        "; reviews in term: ", Dates(p.reviews_in_term()), "\n- MCMs in term: ",
+        Dates(p.mcms_in_term()), "\n- SRG in term: ", Srg(p.srg_outcomes_in_term()),
+        "\n- Visits: ", p.visits_done(), " of ", p.visits_required(), "\n- Latest Ofsted: ",
+        p.latest_ofsted().empty() ? "none recorded" : p.latest_ofsted(), "\n- Overdue: ",
+        p.overdue().empty() ? "nothing" : absl::StrJoin(p.overdue(), "; "), "\n");
+    for (const v1::TimelineEntry& n : p.meeting_notes()) {
+      absl::StrAppend(&md, "- Notes ", n.on(), ": ", n.state(), "\n");
+    }
+  }
+  return md;
+}
+
+std::string RenderHtml(const v1::TermReport& r) {
+  const v1::ReportSummary& s = r.summary();
+  const auto [weeks, per_week] = Split(r.causing_concern_per_week());
+  const auto [halves, designated] = Split(r.designated_per_half_term());
+  const auto [halves2, removed] = Split(r.removed_per_half_term());
+  const auto [bands, in_band] = Split(r.time_in_scc());
+  const auto [types, overdue] = Split(s.overdue_by_type());
+  std::string html = absl::StrCat(
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<title>SCC progress report ", Html(r.term()), "</title><style>\n"
+      "@page { size: A4; margin: 15mm; }\n"
+      "body { font-family: Arial, Helvetica, sans-serif; color: #0b0c0c; margin: 0 auto; "
+      "max-width: 190mm; font-size: 11pt; }\n"
+      "h1 { font-size: 20pt; } h2 { font-size: 15pt; border-bottom: 2px solid #1d70b8; }\n"
+      "table { border-collapse: collapse; width: 100%; } td, th { border: 1px solid #b1b4b6; "
+      "padding: 3px 6px; text-align: left; vertical-align: top; }\n"
+      ".charts { display: grid; grid-template-columns: 1fr 1fr; gap: 8px; }\n"
+      ".page { break-before: page; page-break-before: always; }\n"
+      "@media print { .charts { break-inside: avoid; } }\n"
+      "</style></head><body>\n<h1>Schools and settings causing concern: ", Html(r.term()),
+      "</h1>\n<p>", r.first_day(), " to ", r.last_day(), ", as known at ", Html(r.known_at()),
+      ".</p>\n<section class=\"charts\" id=\"charts\">\n",
+      BarChart("Causing concern per week", weeks, {per_week}, {}), "\n",
+      BarChart("Designations and removals per half term", halves, {designated, removed},
+               {"designated", "removed"}),
+      "\n", BarChart("Time in SCC at the end of term", bands, {in_band}, {}), "\n",
+      BarChart("Overdue obligations by type", types, {overdue}, {}),
+      "\n</section>\n<h2>Local authority summary</h2>\n<table>\n");
+  const std::pair<std::string, std::string> rows[] = {
+      {"Causing concern at the start of term", absl::StrCat(s.causing_concern_at_start())},
+      {"Causing concern at the end of term", absl::StrCat(s.causing_concern_at_end())},
+      {"Designated in the term", absl::StrCat(s.designated_in_term(), " (by phase: ",
+                                              CountsText(s.designated_by_phase()), "; by trigger: ",
+                                              CountsText(s.designated_by_trigger()), ")")},
+      {"Removed in the term", absl::StrCat(s.removed_in_term(), " (by phase: ",
+                                           CountsText(s.removed_by_phase()), ")")},
+      {"Escalations", absl::StrCat("warning notices ", s.warning_notices(), ", interventions ",
+                                   s.interventions(), ", academy escalations ",
+                                   s.academy_escalations())},
+      {"Overdue obligations", CountsText(s.overdue_by_type())},
+      {"12-month warning-notice candidates (R-16)", absl::StrCat(s.warning_notice_candidates())},
+      {"Schools Good or better", absl::StrCat(Percent(s.schools_good_or_better(), s.schools_inspected()),
+                                              " of ", s.schools_inspected(), " inspected (target ",
+                                              Percent(s.schools_target() * 1000, 1000), ")")},
+      {"Settings Good or better",
+       absl::StrCat(Percent(s.settings_good_or_better(), s.settings_inspected()), " of ",
+                    s.settings_inspected(), " inspected (target ",
+                    Percent(s.settings_target() * 1000, 1000), ")")},
+  };
+  for (const auto& [k, v] : rows) {
+    absl::StrAppend(&html, "<tr><th>", Html(k), "</th><td>", Html(v), "</td></tr>\n");
+  }
+  html += "</table>\n";
+  if (!r.compared_with().empty()) {
+    absl::StrAppend(&html, "<h2>Changes since the report as known at ", Html(r.compared_with()),
+                    "</h2>\n<ul>\n");
+    if (r.changes().empty()) html += "<li>None.</li>\n";
+    for (const std::string& c : r.changes()) absl::StrAppend(&html, "<li>", Html(c), "</li>\n");
+    html += "</ul>\n";
+  }
+  for (const v1::ProgressPage& p : r.pages()) {
+    absl::StrAppend(&html, "<section class=\"page\"><h2>", Html(p.urn()), " ", Html(p.name()),
+                    "</h2>\n<table>\n");
+    const std::pair<std::string, std::string> fields[] = {
+        {"Kind and phase", absl::StrCat(p.kind(), ", ", p.phase())},
+        {"State", absl::StrCat(p.state(), p.causing_concern_at_end()
+                                              ? absl::StrCat(", ", p.days_in_scc(), " days in SCC")
+                                              : "")},
+        {"Lead Officer", p.lead_officer().empty() ? "none" : p.lead_officer()},
+        {"Triggers", p.triggers().empty() ? "none" : absl::StrJoin(p.triggers(), ", ")},
+        {"Path", Path(p.path())},
+        {"Action plan", absl::StrCat("version ", p.action_plan_version(), "; reviews in term: ",
+                                     Dates(p.reviews_in_term()))},
+        {"MCMs in term", Dates(p.mcms_in_term())},
+        {"SRG in term", Srg(p.srg_outcomes_in_term())},
+        {"Visits", absl::StrCat(p.visits_done(), " of ", p.visits_required())},
+        {"Latest Ofsted", p.latest_ofsted().empty() ? "none recorded" : p.latest_ofsted()},
+        {"Overdue", p.overdue().empty() ? "nothing" : absl::StrJoin(p.overdue(), "; ")},
+    };
+    for (const auto& [k, v] : fields) {
+      absl::StrAppend(&html, "<tr><th>", Html(k), "</th><td>", Html(v), "</td></tr>\n");
+    }
+    for (const v1::TimelineEntry& n : p.meeting_notes()) {
+      absl::StrAppend(&html, "<tr><th>Notes ", Html(n.on()), "</th><td>", Html(n.state()),
+                      "</td></tr>\n");
+    }
+    html += "</table></section>\n";
+  }
+  html += "</body></html>\n";
+  return html;
+}
+
+}  // namespace scc::reports

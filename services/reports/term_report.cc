@@ -1,0 +1,379 @@
+#include "services/reports/term_report.h"
+
+#include <map>
+
+#include "absl/container/btree_map.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "services/codec/event_codec.h"
+#include "services/domain/dates.h"
+#include "services/domain/decide.h"
+#include "services/domain/errors.h"
+#include "services/domain/evolve.h"
+#include "services/domain/ofsted.h"
+#include "storage/status_macros.h"
+
+namespace scc::reports {
+namespace {
+
+using domain::FormatDate;
+using domain::InstitutionState;
+using domain::StoredEvent;
+
+std::string EnumName(const std::string& full, absl::string_view prefix) {
+  std::string name = absl::StartsWith(full, prefix) ? full.substr(prefix.size()) : full;
+  std::string out;
+  for (char& c : name) out.push_back(c == '_' ? ' ' : absl::ascii_tolower(c));
+  return out;
+}
+
+std::string PhaseName(v1::Phase p) { return EnumName(v1::Phase_Name(p), "PHASE_"); }
+std::string KindName(v1::InstitutionKind k) {
+  return EnumName(v1::InstitutionKind_Name(k), "INSTITUTION_KIND_");
+}
+std::string TriggerName(v1::ConcernTrigger t) {
+  return EnumName(v1::ConcernTrigger_Name(t), "CONCERN_TRIGGER_");
+}
+std::string SettingTriggerName(v1::SettingConcernTrigger t) {
+  return EnumName(v1::SettingConcernTrigger_Name(t), "SETTING_CONCERN_TRIGGER_");
+}
+std::string ObligationName(v1::ObligationType t) {
+  return EnumName(v1::ObligationType_Name(t), "OBLIGATION_TYPE_");
+}
+
+std::vector<std::string> Triggers(const InstitutionState& s) {
+  std::vector<std::string> out;
+  for (const v1::Trigger& t : s.triggers()) out.push_back(TriggerName(t.trigger()));
+  for (const v1::SettingTrigger& t : s.setting_triggers()) {
+    out.push_back(SettingTriggerName(t.trigger()));
+  }
+  return out;
+}
+
+void AddCounts(const std::map<std::string, int>& counts, google::protobuf::RepeatedPtrField<v1::Count>* out) {
+  for (const auto& [key, count] : counts) {
+    v1::Count* c = out->Add();
+    c->set_key(key);
+    c->set_count(count);
+  }
+}
+
+// One institution's events, folded along the way.
+struct Walk {
+  InstitutionState end;                       // as of the last day
+  std::vector<v1::TimelineEntry> changes;     // (date, state) whenever the state changed
+  std::vector<std::pair<std::string, bool>> concern;  // (date, causing concern) changes
+  std::vector<std::string> designations;      // dates in the term
+  std::vector<std::string> removals;          // dates in the term
+  std::vector<v1::TimelineEntry> notes;       // meeting notes in the term (date, "type: text")
+};
+
+bool InTerm(const std::string& date, const projections::Period& term) {
+  const auto day = domain::ParseDate(date);
+  return day && term.Contains(*day);
+}
+
+Walk WalkInstitution(const std::string& urn, const std::vector<StoredEvent>& events,
+                     const projections::Period& term, bool notes_visible) {
+  Walk walk;
+  walk.end.set_urn(urn);
+  // Replacements from corrections, applied in place of the originals.
+  absl::flat_hash_map<std::string, const v1::EventPayload*> replacements;
+  for (const StoredEvent& e : events) {
+    if (domain::NeedsRefold(e)) {
+      replacements[e.payload.event_corrected().corrected_event_id()] =
+          &e.payload.event_corrected().replacement();
+    }
+  }
+  for (const StoredEvent& original : events) {
+    auto it = replacements.find(original.metadata.event_id());
+    const StoredEvent e = it == replacements.end()
+                              ? original
+                              : StoredEvent{original.version, *it->second, original.metadata};
+    const std::string& on = e.metadata.effective_date();
+    const bool before = domain::IsCausingConcern(walk.end.state());
+    const v1::FlowchartState state_before = walk.end.state();
+    domain::Evolve(walk.end, e);
+    const bool after = domain::IsCausingConcern(walk.end.state());
+    if (walk.end.state() != state_before) {
+      v1::TimelineEntry entry;
+      entry.set_on(on);
+      entry.set_state(domain::StateName(walk.end.state()));
+      walk.changes.push_back(entry);
+    }
+    if (before != after) {
+      walk.concern.emplace_back(on, after);
+      if (InTerm(on, term)) (after ? walk.designations : walk.removals).push_back(on);
+    }
+    const bool meeting = e.payload.has_action_plan_review_held() ||
+                         e.payload.has_monitoring_and_challenge_meeting_held() ||
+                         e.payload.has_school_progress_review_team_meeting_held();
+    if (meeting && InTerm(on, term) && !e.metadata.notes().text().empty() &&
+        (notes_visible || !e.metadata.notes().confidential())) {
+      v1::TimelineEntry note;
+      note.set_on(on);
+      note.set_state(absl::StrCat(codec::EventType(e.payload), ": ", e.metadata.notes().text()));
+      walk.notes.push_back(note);
+    }
+  }
+  return walk;
+}
+
+bool ConcernOn(const Walk& walk, const std::string& date) {
+  bool in = false;
+  for (const auto& [on, value] : walk.concern) {
+    if (on > date) break;
+    in = value;
+  }
+  return in;
+}
+
+std::vector<std::string> DatesInTerm(const google::protobuf::RepeatedPtrField<std::string>& dates,
+                                     const projections::Period& term) {
+  std::vector<std::string> out;
+  for (const std::string& d : dates) {
+    if (InTerm(d, term)) out.push_back(d);
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<const projections::Period*> FindTerm(const projections::TermCalendar& calendar,
+                                                    const std::string& term) {
+  const std::vector<std::string> parts = absl::StrSplit(term, '-');
+  int year = 0;
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &year) ||
+      (parts[1] != "autumn" && parts[1] != "spring" && parts[1] != "summer")) {
+    return domain::InvalidField("term", absl::StrCat("'", term,
+                                                     "' is not <year>-<autumn|spring|summer>"));
+  }
+  for (const projections::Period& p : calendar.terms()) {
+    if (p.start.year() == year && absl::StrContains(p.label, absl::StrCat(" ", parts[1], " "))) {
+      return &p;
+    }
+  }
+  return absl::NotFoundError(absl::StrCat("the term calendar has no ", term, " term"));
+}
+
+absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
+                                               const projections::TermCalendar& calendar,
+                                               const projections::Period& term,
+                                               absl::Time known_at, v1::Role reader,
+                                               const projections::ObligationRules& rules,
+                                               const ReportTargets& targets) {
+  const std::string last_day = FormatDate(term.end);
+  const std::string day_before = FormatDate(term.start - 1);
+  // One scan: every institution's events known by `known_at` and effective by the last day
+  // (corrections count from when they were recorded).
+  absl::btree_map<std::string, std::vector<StoredEvent>> streams;
+  const uint64_t end_position = log.NextPosition();
+  for (uint64_t position = 0; position < end_position;) {
+    ASSIGN_OR_RETURN(storage::AllPage page,
+                     log.ReadAll(position, std::min<uint64_t>(5000, end_position - position)));
+    if (page.events.empty()) break;
+    for (const storage::RecordedEvent& recorded : page.events) {
+      if (recorded.recorded_at > known_at) continue;
+      const std::string urn = codec::UrnOfStream(recorded.stream);
+      if (urn.empty()) continue;
+      ASSIGN_OR_RETURN(StoredEvent event, codec::Decode(recorded));
+      if (event.metadata.effective_date() > last_day && !event.payload.has_event_corrected()) {
+        continue;
+      }
+      streams[urn].push_back(std::move(event));
+    }
+    position = page.next_position;
+  }
+
+  v1::TermReport report;
+  report.set_term(term.label);
+  report.set_first_day(FormatDate(term.start));
+  report.set_last_day(last_day);
+  report.set_known_at(absl::FormatTime(absl::RFC3339_full, known_at, absl::UTCTimeZone()));
+  v1::ReportSummary& summary = *report.mutable_summary();
+  summary.set_schools_target(targets.schools);
+  summary.set_settings_target(targets.settings);
+
+  // Weeks of the term (Mondays), and its half terms.
+  std::vector<absl::CivilDay> week_ends;
+  for (absl::CivilDay d = term.start; d <= term.end; d += 7) week_ends.push_back(std::min(d + 6, term.end));
+  std::vector<const projections::Period*> halves;
+  for (const projections::Period& h : calendar.half_terms()) {
+    if (term.Contains(h.start)) halves.push_back(&h);
+  }
+  std::vector<int> per_week(week_ends.size(), 0);
+  std::map<std::string, int> designated_by_phase, designated_by_trigger, removed_by_phase,
+      overdue_by_type, designated_per_half, removed_per_half, time_bands;
+  for (const projections::Period* h : halves) {
+    designated_per_half[h->label] = 0;
+    removed_per_half[h->label] = 0;
+  }
+  const char* kBands[] = {"1 under 6 months", "2 6 to 12 months", "3 12 to 24 months",
+                          "4 over 24 months"};
+  for (const char* band : kBands) time_bands[band] = 0;
+
+  for (const auto& [urn, events] : streams) {
+    const Walk walk = WalkInstitution(urn, events, term, codec::MayReadConfidential(reader));
+    const InstitutionState& s = walk.end;
+    if (!s.registered()) continue;
+    const bool at_start = ConcernOn(walk, day_before);
+    const bool at_end = domain::IsCausingConcern(s.state());
+    summary.set_causing_concern_at_start(summary.causing_concern_at_start() + at_start);
+    summary.set_causing_concern_at_end(summary.causing_concern_at_end() + at_end);
+    for (size_t w = 0; w < week_ends.size(); ++w) per_week[w] += ConcernOn(walk, FormatDate(week_ends[w]));
+    for (const std::string& on : walk.designations) {
+      ++designated_by_phase[PhaseName(s.details().phase())];
+      const std::vector<std::string> triggers = Triggers(s);
+      ++designated_by_trigger[triggers.empty() ? "unrecorded" : triggers.front()];
+      if (const projections::Period* h = calendar.HalfTermAt(*domain::ParseDate(on))) {
+        ++designated_per_half[h->label];
+      }
+    }
+    for (const std::string& on : walk.removals) {
+      ++removed_by_phase[PhaseName(s.details().phase())];
+      if (const projections::Period* h = calendar.HalfTermAt(*domain::ParseDate(on))) {
+        ++removed_per_half[h->label];
+      }
+    }
+    summary.set_designated_in_term(summary.designated_in_term() + walk.designations.size());
+    summary.set_removed_in_term(summary.removed_in_term() + walk.removals.size());
+    for (const StoredEvent& e : events) {
+      if (!InTerm(e.metadata.effective_date(), term)) continue;
+      if (e.payload.has_warning_notice_issued()) summary.set_warning_notices(summary.warning_notices() + 1);
+      if (e.payload.has_intervention_applied()) summary.set_interventions(summary.interventions() + 1);
+      if (e.payload.has_academy_concern_escalated()) {
+        summary.set_academy_escalations(summary.academy_escalations() + 1);
+      }
+    }
+    // Good or better: schools (maintained and academies) and settings with an outcome.
+    if (s.has_latest_ofsted()) {
+      const bool good = domain::Classify(s.latest_ofsted()).good_or_better;
+      if (s.details().kind() == v1::INSTITUTION_KIND_EARLY_YEARS_SETTING) {
+        summary.set_settings_inspected(summary.settings_inspected() + 1);
+        summary.set_settings_good_or_better(summary.settings_good_or_better() + good);
+      } else {
+        summary.set_schools_inspected(summary.schools_inspected() + 1);
+        summary.set_schools_good_or_better(summary.schools_good_or_better() + good);
+      }
+    }
+    if (!at_end && !at_start && walk.designations.empty()) continue;
+
+    // A progress page for every institution causing concern at some point in the term.
+    const std::vector<v1::Obligation> obligations =
+        projections::ComputeObligations(s, term.end, calendar, rules);
+    std::vector<std::string> overdue;
+    for (const v1::Obligation& o : obligations) {
+      if (o.type() == v1::OBLIGATION_TYPE_WARNING_NOTICE_CANDIDATE && at_end) {
+        summary.set_warning_notice_candidates(summary.warning_notice_candidates() + 1);
+      }
+      if (!o.overdue() || !at_end) continue;
+      ++overdue_by_type[ObligationName(o.type())];
+      overdue.push_back(absl::StrCat(o.rule(), " ", o.description()));
+    }
+    v1::ProgressPage& page = *report.add_pages();
+    page.set_urn(urn);
+    page.set_name(s.details().name());
+    page.set_kind(KindName(s.details().kind()));
+    page.set_phase(PhaseName(s.details().phase()));
+    page.set_lead_officer(s.lead_officer().lead_officer_name());
+    page.set_causing_concern_at_end(at_end);
+    if (at_end) {
+      if (auto since = domain::ParseDate(s.designated_on())) {
+        const int days = static_cast<int>(term.end - *since);
+        page.set_days_in_scc(days);
+        ++time_bands[days < 183 ? kBands[0] : days < 365 ? kBands[1] : days < 730 ? kBands[2] : kBands[3]];
+      }
+    }
+    for (const std::string& t : Triggers(s)) page.add_triggers(t);
+    page.set_state(domain::StateName(s.state()));
+    for (const v1::TimelineEntry& c : walk.changes) {
+      if (c.on() >= s.designated_on() || s.designated_on().empty()) *page.add_path() = c;
+    }
+    page.set_action_plan_version(s.action_plan_version());
+    for (const std::string& d : DatesInTerm(s.review_dates(), term)) page.add_reviews_in_term(d);
+    for (const std::string& d : DatesInTerm(s.mcm_dates(), term)) page.add_mcms_in_term(d);
+    if (s.srg_review_dates_size() > 0 && InTerm(s.srg_review_dates(s.srg_review_dates_size() - 1), term)) {
+      for (const std::string& d : DatesInTerm(s.srg_review_dates(), term)) {
+        v1::TimelineEntry* e = page.add_srg_outcomes_in_term();
+        e->set_on(d);
+      }
+      page.mutable_srg_outcomes_in_term()->rbegin()->set_state(
+          EnumName(v1::SrgOutcome_Name(s.last_srg_outcome()), "SRG_OUTCOME_"));
+    }
+    const projections::VisitCount visits = projections::CountVisits(s, term.end, calendar);
+    page.set_visits_done(visits.done);
+    page.set_visits_required(visits.required);
+    if (s.has_latest_ofsted()) {
+      page.set_latest_ofsted(absl::StrCat(domain::Classify(s.latest_ofsted()).label, " (",
+                                          s.latest_ofsted().inspection_date(), ")"));
+    }
+    for (std::string& o : overdue) page.add_overdue(std::move(o));
+    for (const v1::TimelineEntry& n : walk.notes) *page.add_meeting_notes() = n;
+  }
+
+  AddCounts(designated_by_phase, summary.mutable_designated_by_phase());
+  AddCounts(designated_by_trigger, summary.mutable_designated_by_trigger());
+  AddCounts(removed_by_phase, summary.mutable_removed_by_phase());
+  AddCounts(overdue_by_type, summary.mutable_overdue_by_type());
+  for (size_t w = 0; w < week_ends.size(); ++w) {
+    v1::Count* c = report.add_causing_concern_per_week();
+    c->set_key(FormatDate(term.start + static_cast<int>(7 * w)));
+    c->set_count(per_week[w]);
+  }
+  for (const projections::Period* h : halves) {
+    v1::Count* d = report.add_designated_per_half_term();
+    d->set_key(h->label);
+    d->set_count(designated_per_half[h->label]);
+    v1::Count* r = report.add_removed_per_half_term();
+    r->set_key(h->label);
+    r->set_count(removed_per_half[h->label]);
+  }
+  for (const auto& [band, count] : time_bands) {
+    v1::Count* c = report.add_time_in_scc();
+    c->set_key(band.substr(2));
+    c->set_count(count);
+  }
+  return report;
+}
+
+std::vector<std::string> Changes(const v1::TermReport& before, const v1::TermReport& after) {
+  std::vector<std::string> changes;
+  auto figure = [&](const char* what, int was, int now) {
+    if (was != now) changes.push_back(absl::StrCat(what, ": ", was, " -> ", now));
+  };
+  figure("causing concern at start of term", before.summary().causing_concern_at_start(),
+         after.summary().causing_concern_at_start());
+  figure("causing concern at end of term", before.summary().causing_concern_at_end(),
+         after.summary().causing_concern_at_end());
+  figure("designated in term", before.summary().designated_in_term(), after.summary().designated_in_term());
+  figure("removed in term", before.summary().removed_in_term(), after.summary().removed_in_term());
+  figure("schools Good or better", before.summary().schools_good_or_better(),
+         after.summary().schools_good_or_better());
+  std::map<std::string, const v1::ProgressPage*> was;
+  for (const v1::ProgressPage& p : before.pages()) was[p.urn()] = &p;
+  for (const v1::ProgressPage& p : after.pages()) {
+    auto it = was.find(p.urn());
+    if (it == was.end()) {
+      changes.push_back(absl::StrCat(p.urn(), " ", p.name(), ": now in the report"));
+      continue;
+    }
+    const v1::ProgressPage& old = *it->second;
+    auto field = [&](const char* what, const std::string& a, const std::string& b) {
+      if (a != b) changes.push_back(absl::StrCat(p.urn(), " ", what, ": ", a.empty() ? "-" : a, " -> ", b.empty() ? "-" : b));
+    };
+    field("state", old.state(), p.state());
+    field("lead officer", old.lead_officer(), p.lead_officer());
+    field("latest Ofsted", old.latest_ofsted(), p.latest_ofsted());
+    field("action plan version", absl::StrCat(old.action_plan_version()), absl::StrCat(p.action_plan_version()));
+    field("overdue", absl::StrCat(old.overdue_size()), absl::StrCat(p.overdue_size()));
+    was.erase(it);
+  }
+  for (const auto& [urn, page] : was) {
+    changes.push_back(absl::StrCat(urn, " ", page->name(), ": no longer in the report"));
+  }
+  return changes;
+}
+
+}  // namespace scc::reports

@@ -1,0 +1,47 @@
+// The termly progress report (domain.md section 6): built from the event log as of a term's
+// last day and as known at an instant, then rendered as JSON, CSV, Markdown or HTML. Given the
+// same log, term and known_at, every output is the same bytes. Thread-safe; reads the log.
+#ifndef SCC_SERVICES_REPORTS_TERM_REPORT_H_
+#define SCC_SERVICES_REPORTS_TERM_REPORT_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "scc/v1/reports.pb.h"
+#include "services/projections/status.h"
+#include "services/projections/term_calendar.h"
+#include "storage/event_log.h"
+
+namespace scc::reports {
+
+struct ReportTargets {
+  double schools = 0.9;   // share of schools Good or better the strategy aims for
+  double settings = 0.9;  // settings: 90% (domain.md section 6)
+};
+
+// `term` is "<year>-<autumn|spring|summer>", the calendar year in which the term starts.
+absl::StatusOr<const projections::Period*> FindTerm(const projections::TermCalendar& calendar,
+                                                    const std::string& term);
+
+// Builds the report. Confidential meeting notes are included only when `reader` may see them
+//
+absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
+                                               const projections::TermCalendar& calendar,
+                                               const projections::Period& term,
+                                               absl::Time known_at, v1::Role reader,
+                                               const projections::ObligationRules& rules,
+                                               const ReportTargets& targets);
+
+// What differs between the same term's report as known earlier and later.
+std::vector<std::string> Changes(const v1::TermReport& before, const v1::TermReport& after);
+
+std::string RenderJson(const v1::TermReport& report);
+std::string RenderCsv(const v1::TermReport& report);
+std::string RenderMarkdown(const v1::TermReport& report);
+std::string RenderHtml(const v1::TermReport& report);
+
+}  // namespace scc::reports
+
+#endif  // SCC_SERVICES_REPORTS_TERM_REPORT_H_

@@ -1,0 +1,78 @@
+#include "services/server/report_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "services/domain/errors.h"
+#include "storage/status_macros.h"
+
+namespace scc::server {
+namespace {
+
+absl::StatusOr<absl::Time> Instant(const google::protobuf::Timestamp& t, const char* field) {
+  if (t.seconds() < 0 || t.nanos() < 0 || t.nanos() > 999999999) {
+    return domain::InvalidField(field, "is not a valid timestamp");
+  }
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+}
+
+void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
+  const int64_t nanos = absl::ToUnixNanos(t);
+  out->set_seconds(nanos / 1000000000);
+  out->set_nanos(static_cast<int32_t>(nanos % 1000000000));
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* ReportServiceImpl::GenerateTermReport(
+    grpc::CallbackServerContext* context, const v1::GenerateTermReportRequest* request,
+    v1::ReportFile* response) {
+  return gateway_->Unary(context, "GenerateTermReport", "", [&](const Caller& caller) -> absl::Status {
+    ASSIGN_OR_RETURN(const projections::Period* term, reports::FindTerm(*calendar_, request->term()));
+    if (!v1::ReportFormat_IsValid(request->format())) {
+      return domain::InvalidField("format", "unknown report format");
+    }
+    // Microseconds: the precision the log records, so the instant reproduces the same bytes.
+    absl::Time known_at = absl::FromUnixMicros(absl::ToUnixMicros(absl::Now()));
+    if (request->has_known_at()) {
+      ASSIGN_OR_RETURN(known_at, Instant(request->known_at(), "known_at"));
+    }
+    ASSIGN_OR_RETURN(v1::TermReport report,
+                     reports::BuildTermReport(*log_, *calendar_, *term, known_at, caller.role,
+                                              rules_, targets_));
+    if (request->has_compare_known_at()) {
+      ASSIGN_OR_RETURN(absl::Time earlier, Instant(request->compare_known_at(), "compare_known_at"));
+      ASSIGN_OR_RETURN(v1::TermReport before,
+                       reports::BuildTermReport(*log_, *calendar_, *term, earlier, caller.role,
+                                                rules_, targets_));
+      for (std::string& c : reports::Changes(before, report)) report.add_changes(std::move(c));
+      report.set_compared_with(before.known_at());
+    }
+    const std::string base = absl::StrCat("scc-report-", request->term());
+    switch (request->format()) {
+      case v1::REPORT_FORMAT_CSV:
+        response->set_filename(base + ".csv");
+        response->set_content_type("text/csv; charset=utf-8");
+        response->set_content(reports::RenderCsv(report));
+        break;
+      case v1::REPORT_FORMAT_MARKDOWN:
+        response->set_filename(base + ".md");
+        response->set_content_type("text/markdown; charset=utf-8");
+        response->set_content(reports::RenderMarkdown(report));
+        break;
+      case v1::REPORT_FORMAT_HTML:
+        response->set_filename(base + ".html");
+        response->set_content_type("text/html; charset=utf-8");
+        response->set_content(reports::RenderHtml(report));
+        break;
+      default:
+        response->set_filename(base + ".json");
+        response->set_content_type("application/json");
+        response->set_content(reports::RenderJson(report));
+        break;
+    }
+    SetTimestamp(known_at, response->mutable_known_at());
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace scc::server

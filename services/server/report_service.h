@@ -1,0 +1,36 @@
+// ReportService: the termly progress report over gRPC. Thread-safe; what it points to must
+// outlive it.
+#ifndef SCC_SERVICES_SERVER_REPORT_SERVICE_H_
+#define SCC_SERVICES_SERVER_REPORT_SERVICE_H_
+
+#include "scc/v1/reports.grpc.pb.h"
+#include "services/projections/status.h"
+#include "services/projections/term_calendar.h"
+#include "services/reports/term_report.h"
+#include "services/server/grpc_services.h"
+#include "storage/event_log.h"
+
+namespace scc::server {
+
+class ReportServiceImpl final : public v1::ReportService::CallbackService {
+ public:
+  ReportServiceImpl(Gateway* gateway, const storage::EventLog* log,
+                    const projections::TermCalendar* calendar, projections::ObligationRules rules,
+                    reports::ReportTargets targets)
+      : gateway_(gateway), log_(log), calendar_(calendar), rules_(rules), targets_(targets) {}
+
+  grpc::ServerUnaryReactor* GenerateTermReport(grpc::CallbackServerContext* context,
+                                               const v1::GenerateTermReportRequest* request,
+                                               v1::ReportFile* response) override;
+
+ private:
+  Gateway* const gateway_;
+  const storage::EventLog* const log_;
+  const projections::TermCalendar* const calendar_;
+  const projections::ObligationRules rules_;
+  const reports::ReportTargets targets_;
+};
+
+}  // namespace scc::server
+
+#endif  // SCC_SERVICES_SERVER_REPORT_SERVICE_H_

@@ -1,0 +1,192 @@
+// The termly report on fixed data (fixed commit clock, fixed known_at): golden files for each
+// format, byte-for-byte determinism, known_at hiding later records, and the change list after a
+// correction. Set UPDATE_GOLDEN=1 to rewrite the golden files after an intended change.
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/domain/dates.h"
+#include "services/domain/domain_test_util.h"
+#include "services/projections/term_calendar.h"
+#include "services/reports/term_report.h"
+#include "services/server/command_handler.h"
+#include "services/server/institution_repository.h"
+#include "storage/test_util.h"
+
+namespace scc::reports {
+namespace {
+
+using ::testing::HasSubstr;
+using namespace domain::testing;  // NOLINT: builders
+
+// Records are committed at 2026-01-01T00:00:00Z plus one second per append.
+class FixedData {
+ public:
+  FixedData() {
+    storage::EventLogOptions options;
+    options.clock = [this] { return absl::FromUnixSeconds(1767225600) + absl::Seconds(ticks_++); };
+    log_ = *storage::EventLog::Open(dir_.Sub("events"), options);
+    repository_ = std::make_unique<server::InstitutionRepository>(log_.get());
+    handler_ = std::make_unique<server::CommandHandler>(
+        log_.get(), repository_.get(), [] { return absl::CivilDay(2026, 6, 30); });
+    calendar_ = *projections::TermCalendar::Load(TERM_CALENDAR_PATH);
+  }
+
+  std::string Run(const std::string& urn, const v1::EventPayload& payload, const std::string& date,
+                  const std::string& notes = "") {
+    domain::Command command;
+    command.context.set_urn(urn);
+    command.context.set_request_id(absl::StrCat("r", ++requests_));
+    command.context.set_effective_date(date);
+    command.context.set_reason("fixed data");
+    command.context.mutable_notes()->set_text(notes);
+    command.payload = payload;
+    std::string event_id;
+    absl::Notification done;
+    handler_->Execute({"hosi", v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT}, command,
+                      [&](absl::StatusOr<v1::CommandResult> r) {
+                        EXPECT_TRUE(r.ok()) << urn << " " << r.status();
+                        if (r.ok() && r->event_ids_size() > 0) event_id = r->event_ids(0);
+                        done.Notify();
+                      });
+    done.WaitForNotification();
+    return event_id;
+  }
+
+  // A small authority with every kind of story in the 2025/26 autumn term.
+  void Load() {
+    for (const char* urn : {"100001", "100002", "100003", "100004"}) Run(urn, Register(), "2024-09-01");
+    Run("140001", Register(v1::INSTITUTION_KIND_ACADEMY), "2024-09-01");
+    Run("400001", Register(v1::INSTITUTION_KIND_EARLY_YEARS_SETTING), "2024-09-01");
+    ofsted_id_ = Run("100001", Ofsted(v1::OFSTED_GRADE_REQUIRES_IMPROVEMENT, "2024-06-01"), "2024-09-02");
+    Run("100002", Ofsted(v1::OFSTED_GRADE_GOOD, "2023-06-01"), "2024-09-02");
+    // In SCC since the previous year, with reviews and MCMs in the term.
+    Run("100001", RaiseConcern(), "2024-09-20");
+    Run("100001", Designate(), "2024-10-01");
+    Run("100001", AssignLeadOfficer(), "2024-10-05");
+    Run("100001", AgreePlan(), "2024-10-20");
+    Run("100001", Review(), "2025-10-01", "Maths lead appointed");
+    Run("100001", Mcm(), "2025-10-10", "Governors challenged pace");
+    Run("100001", SrgReview(v1::SRG_OUTCOME_CONTINUE), "2025-10-15");
+    Run("100001", Visit(), "2025-10-20");
+    // Designated in the term.
+    v1::EventPayload concern = RaiseConcern();
+    concern.mutable_concern_raised()->set_discussed_with_headteacher_on("2025-09-10");
+    Run("100002", concern, "2025-09-12");
+    v1::EventPayload designate = Designate();
+    designate.mutable_srg_designated()->set_letter_sent_on("2025-10-02");
+    Run("100002", designate, "2025-10-01");
+    // Removed in the term after a Good inspection.
+    Run("100003", RaiseConcern(), "2024-09-20");
+    Run("100003", Designate(), "2024-10-01");
+    Run("100003", AssignLeadOfficer("lo-bob"), "2024-10-05");
+    Run("100003", Ofsted(v1::OFSTED_GRADE_GOOD, "2025-09-10"), "2025-09-20");
+    v1::EventPayload removal = Removal(true);
+    removal.mutable_scc_removed()->set_review_date("2025-09-10");
+    removal.mutable_scc_removed()->set_headteacher_agreed_on("2025-10-01");
+    removal.mutable_scc_removed()->set_srg_confirmed_on("2025-10-05");
+    Run("100003", removal, "2025-10-06");
+    // An academy escalated, a setting causing concern.
+    Run("140001", AcademyConcern(), "2025-09-15");
+    Run("140001", InformTrust(), "2025-09-22");
+    v1::EventPayload escalate = Escalate();
+    escalate.mutable_academy_concern_escalated()->set_trust_informed_of_escalation_on("2025-11-01");
+    Run("140001", escalate, "2025-11-10");
+    Run("400001", SettingConcern(), "2025-11-03");
+  }
+
+  v1::TermReport Build(absl::Time known_at, v1::Role reader = v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT) {
+    const projections::Period* term = *FindTerm(calendar_, "2025-autumn");
+    auto report = BuildTermReport(*log_, calendar_, *term, known_at, reader, {}, {});
+    EXPECT_TRUE(report.ok()) << report.status();
+    return *report;
+  }
+
+  // Moves the commit clock on, e.g. to record a correction after a report was produced.
+  void Later(absl::Duration d) { ticks_ += absl::ToInt64Seconds(d); }
+  const std::string& ofsted_id() const { return ofsted_id_; }
+  const projections::TermCalendar& calendar() const { return calendar_; }
+
+ private:
+  storage::testing::TempDir dir_;
+  int64_t ticks_ = 0;
+  std::unique_ptr<storage::EventLog> log_;
+  std::unique_ptr<server::InstitutionRepository> repository_;
+  std::unique_ptr<server::CommandHandler> handler_;
+  projections::TermCalendar calendar_;
+  int requests_ = 0;
+  std::string ofsted_id_;
+};
+
+const absl::Time kKnownAt = absl::FromUnixSeconds(1767225600 + 3600);
+
+void ExpectGolden(const std::string& name, const std::string& actual) {
+  const std::string path = absl::StrCat(GOLDEN_DIR, "/", name);
+  if (std::getenv("UPDATE_GOLDEN") != nullptr) {
+    std::ofstream(path, std::ios::binary) << actual;
+  }
+  std::ifstream in(path, std::ios::binary);
+  ASSERT_TRUE(in) << "missing golden file " << path << " (run with UPDATE_GOLDEN=1)";
+  std::stringstream expected;
+  expected << in.rdbuf();
+  EXPECT_EQ(actual, expected.str()) << name << " differs from its golden file";
+}
+
+TEST(TermReportTest, GoldenFilesForEveryFormat) {
+  FixedData data;
+  data.Load();
+  const v1::TermReport report = data.Build(kKnownAt);
+  const v1::ReportSummary& s = report.summary();
+  EXPECT_EQ(report.term(), "2025/26 autumn term");
+  EXPECT_EQ(s.causing_concern_at_start(), 2);  // 100001, 100003
+  EXPECT_EQ(s.causing_concern_at_end(), 4);    // 100001, 100002, 140001, 400001
+  EXPECT_EQ(s.designated_in_term(), 3);
+  EXPECT_EQ(s.removed_in_term(), 1);
+  EXPECT_EQ(s.academy_escalations(), 1);
+  EXPECT_EQ(report.pages_size(), 5);
+  ExpectGolden("term_report.json", RenderJson(report));
+  ExpectGolden("term_report.csv", RenderCsv(report));
+  ExpectGolden("term_report.md", RenderMarkdown(report));
+  ExpectGolden("term_report.html", RenderHtml(report));
+}
+
+TEST(TermReportTest, SameTermAndKnownAtGiveTheSameBytes) {
+  FixedData data;
+  data.Load();
+  const std::string first = RenderHtml(data.Build(kKnownAt));
+  // Later records (a correction made next month) do not change what was known then.
+  const v1::EventPayload good = Ofsted(v1::OFSTED_GRADE_GOOD, "2024-06-01");
+  data.Later(absl::Hours(24 * 30));
+  data.Run("100001", Correct(data.ofsted_id(), &good), "2026-02-01");
+  EXPECT_EQ(RenderHtml(data.Build(kKnownAt)), first);
+  EXPECT_EQ(RenderJson(data.Build(kKnownAt)), RenderJson(data.Build(kKnownAt)));
+  // Known later, the correction shows, and the change list says what moved.
+  const v1::TermReport before = data.Build(kKnownAt);
+  const v1::TermReport after = data.Build(kKnownAt + absl::Hours(24 * 60));
+  EXPECT_NE(RenderHtml(after), first);
+  const std::vector<std::string> changes = Changes(before, after);
+  EXPECT_THAT(changes, ::testing::Contains(HasSubstr("100001 latest Ofsted: Requires Improvement (2024-06-01) -> Good (2024-06-01)")));
+}
+
+TEST(TermReportTest, ConfidentialNotesOnlyForReadersAllowedToSeeThem) {
+  FixedData data;
+  data.Load();
+  EXPECT_THAT(RenderMarkdown(data.Build(kKnownAt)), HasSubstr("Governors challenged pace"));
+  EXPECT_THAT(RenderMarkdown(data.Build(kKnownAt, v1::ROLE_REPORT_READER)),
+              ::testing::Not(HasSubstr("Governors challenged pace")));
+}
+
+TEST(TermReportTest, TermNames) {
+  FixedData data;
+  EXPECT_EQ((*FindTerm(data.calendar(), "2025-spring"))->label, "2024/25 spring term");
+  EXPECT_EQ(FindTerm(data.calendar(), "2025-winter").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FindTerm(data.calendar(), "1999-autumn").status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace scc::reports
