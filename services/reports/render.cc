@@ -55,7 +55,7 @@ std::string Html(const std::string& text) {
 std::string BarChart(const std::string& title, const std::vector<std::string>& labels,
                      const std::vector<std::vector<int>>& series,
                      const std::vector<std::string>& names) {
-  constexpr int kWidth = 460, kHeight = 240, kLeft = 36, kBottom = 46, kTop = 28;
+  constexpr int kWidth = 460, kHeight = 250, kLeft = 36, kBottom = 66, kTop = 28;
   const char* kColours[] = {"#1d70b8", "#d4351c"};
   int max = 1;
   for (const auto& s : series) {
@@ -96,18 +96,20 @@ std::string BarChart(const std::string& title, const std::vector<std::string>& l
     absl::StrAppendFormat(&svg,
                           "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\"/>"
                           "<text x=\"%d\" y=\"%d\" font-size=\"10\">%s</text>",
-                          kWidth - 140, 8 + 14 * static_cast<int>(k), kColours[k % 2], kWidth - 126,
-                          17 + 14 * static_cast<int>(k), Html(names[k]));
+                          kWidth - 110, 26 + 14 * static_cast<int>(k), kColours[k % 2], kWidth - 96,
+                          35 + 14 * static_cast<int>(k), Html(names[k]));
   }
   svg += "</svg>";
   return svg;
 }
 
+// Chart labels: a half term without its academic year ("autumn half term 1").
 std::pair<std::vector<std::string>, std::vector<int>> Split(const RepeatedPtrField<v1::Count>& counts) {
   std::vector<std::string> labels;
   std::vector<int> values;
   for (const v1::Count& c : counts) {
-    labels.push_back(c.key());
+    const std::string& key = c.key();
+    labels.push_back(key.size() > 8 && key[4] == '/' ? key.substr(8) : key);
     values.push_back(c.count());
   }
   return {labels, values};

@@ -19,7 +19,8 @@ import grpc
 from google.protobuf import json_format
 from google.rpc import error_details_pb2, status_pb2
 from scc.v1 import (audit_pb2, audit_pb2_grpc, common_pb2, projections_pb2,
-                    projections_pb2_grpc, workflow_pb2, workflow_pb2_grpc)
+                    projections_pb2_grpc, reports_pb2, reports_pb2_grpc, workflow_pb2,
+                    workflow_pb2_grpc)
 
 __all__ = [
     "Client", "SccError", "InvalidRequest", "RefusedByRule", "VersionConflict", "AlreadyExists",
@@ -157,6 +158,7 @@ class Client:
                     self._commands[name] = getattr(stub, name)
         self.audit = audit_pb2_grpc.AuditServiceStub(self._channel)
         self.projections = projections_pb2_grpc.ProjectionServiceStub(self._channel)
+        self.reports = reports_pb2_grpc.ReportServiceStub(self._channel)
 
     def close(self):
         self._channel.close()
@@ -251,6 +253,17 @@ class Client:
             if not page.next_page_token:
                 return
             request.page_token = page.next_page_token
+
+    def term_report(self, term, fmt="html", known_at=None, compare_known_at=None):
+        """The termly progress report: a ReportFile (filename, content, known_at). Pass the
+        returned known_at again to get the same bytes."""
+        request = reports_pb2.GenerateTermReportRequest(
+            term=term, format=reports_pb2.ReportFormat.Value("REPORT_FORMAT_" + fmt.upper()))
+        if known_at is not None:
+            request.known_at.CopyFrom(known_at)
+        if compare_known_at is not None:
+            request.compare_known_at.CopyFrom(compare_known_at)
+        return self._call(self.reports.GenerateTermReport, request, timeout=60)
 
     def verify_log(self):
         return self._call(self.audit.VerifyLog, audit_pb2.VerifyLogRequest())
