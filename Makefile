@@ -26,6 +26,7 @@ run: build
 bench: build
 	@$(BUILD)/tests/bench/event_log_bench --out bench-results
 	@$(BUILD)/tests/bench/projection_bench --out bench-results
+	@$(BUILD)/tests/bench/report_bench --out bench-results
 
 clean:
 	rm -rf $(BUILD)
