@@ -1,8 +1,12 @@
 #include "services/reports/term_report.h"
 
 #include <map>
+#include <optional>
+#include <thread>
 
 #include "absl/container/btree_map.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -68,6 +72,10 @@ struct Walk {
   std::vector<std::string> designations;      // dates in the term
   std::vector<std::string> removals;          // dates in the term
   std::vector<v1::TimelineEntry> notes;       // meeting notes in the term (date, "type: text")
+  int warning_notices = 0;                    // escalations in the term
+  int interventions = 0;
+  int academy_escalations = 0;
+  bool needs_refold = false;                  // a correction replaces an earlier event
 };
 
 bool InTerm(const std::string& date, const projections::Period& term) {
@@ -75,11 +83,45 @@ bool InTerm(const std::string& date, const projections::Period& term) {
   return day && term.Contains(*day);
 }
 
+// Applies one event (the replacement, where a correction replaced it) to the walk.
+void Step(Walk& walk, const StoredEvent& e, const projections::Period& term, bool notes_visible) {
+  const std::string& on = e.metadata.effective_date();
+  const bool before = domain::IsCausingConcern(walk.end.state());
+  const v1::FlowchartState state_before = walk.end.state();
+  domain::Evolve(walk.end, e);
+  const bool after = domain::IsCausingConcern(walk.end.state());
+  if (walk.end.state() != state_before) {
+    v1::TimelineEntry entry;
+    entry.set_on(on);
+    entry.set_state(domain::StateName(walk.end.state()));
+    walk.changes.push_back(entry);
+  }
+  const bool in_term = InTerm(on, term);
+  if (before != after) {
+    walk.concern.emplace_back(on, after);
+    if (in_term) (after ? walk.designations : walk.removals).push_back(on);
+  }
+  if (!in_term) return;
+  walk.warning_notices += e.payload.has_warning_notice_issued();
+  walk.interventions += e.payload.has_intervention_applied();
+  walk.academy_escalations += e.payload.has_academy_concern_escalated();
+  const bool meeting = e.payload.has_action_plan_review_held() ||
+                       e.payload.has_monitoring_and_challenge_meeting_held() ||
+                       e.payload.has_school_progress_review_team_meeting_held();
+  if (meeting && !e.metadata.notes().text().empty() &&
+      (notes_visible || !e.metadata.notes().confidential())) {
+    v1::TimelineEntry note;
+    note.set_on(on);
+    note.set_state(absl::StrCat(codec::EventType(e.payload), ": ", e.metadata.notes().text()));
+    walk.notes.push_back(note);
+  }
+}
+
+// The whole walk of one institution's (filtered) events, corrections applied in place.
 Walk WalkInstitution(const std::string& urn, const std::vector<StoredEvent>& events,
                      const projections::Period& term, bool notes_visible) {
   Walk walk;
   walk.end.set_urn(urn);
-  // Replacements from corrections, applied in place of the originals.
   absl::flat_hash_map<std::string, const v1::EventPayload*> replacements;
   for (const StoredEvent& e : events) {
     if (domain::NeedsRefold(e)) {
@@ -89,36 +131,20 @@ Walk WalkInstitution(const std::string& urn, const std::vector<StoredEvent>& eve
   }
   for (const StoredEvent& original : events) {
     auto it = replacements.find(original.metadata.event_id());
-    const StoredEvent e = it == replacements.end()
-                              ? original
-                              : StoredEvent{original.version, *it->second, original.metadata};
-    const std::string& on = e.metadata.effective_date();
-    const bool before = domain::IsCausingConcern(walk.end.state());
-    const v1::FlowchartState state_before = walk.end.state();
-    domain::Evolve(walk.end, e);
-    const bool after = domain::IsCausingConcern(walk.end.state());
-    if (walk.end.state() != state_before) {
-      v1::TimelineEntry entry;
-      entry.set_on(on);
-      entry.set_state(domain::StateName(walk.end.state()));
-      walk.changes.push_back(entry);
-    }
-    if (before != after) {
-      walk.concern.emplace_back(on, after);
-      if (InTerm(on, term)) (after ? walk.designations : walk.removals).push_back(on);
-    }
-    const bool meeting = e.payload.has_action_plan_review_held() ||
-                         e.payload.has_monitoring_and_challenge_meeting_held() ||
-                         e.payload.has_school_progress_review_team_meeting_held();
-    if (meeting && InTerm(on, term) && !e.metadata.notes().text().empty() &&
-        (notes_visible || !e.metadata.notes().confidential())) {
-      v1::TimelineEntry note;
-      note.set_on(on);
-      note.set_state(absl::StrCat(codec::EventType(e.payload), ": ", e.metadata.notes().text()));
-      walk.notes.push_back(note);
-    }
+    Step(walk,
+         it == replacements.end() ? original
+                                  : StoredEvent{original.version, *it->second, original.metadata},
+         term, notes_visible);
   }
   return walk;
+}
+
+// Which events the report sees: recorded by `known_at`, effective by the last day
+// (corrections count from when they were recorded).
+bool Visible(const storage::RecordedEvent& recorded, const StoredEvent& event, absl::Time known_at,
+             const std::string& last_day) {
+  return recorded.recorded_at <= known_at &&
+         (event.metadata.effective_date() <= last_day || event.payload.has_event_corrected());
 }
 
 bool ConcernOn(const Walk& walk, const std::string& date) {
@@ -166,25 +192,69 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
                                                const ReportTargets& targets) {
   const std::string last_day = FormatDate(term.end);
   const std::string day_before = FormatDate(term.start - 1);
-  // One scan: every institution's events known by `known_at` and effective by the last day
-  // (corrections count from when they were recorded).
-  absl::btree_map<std::string, std::vector<StoredEvent>> streams;
+  // Two threads scan the log, each folding the institutions that hash to it as the events go
+  // by (nothing per event is kept). An institution with a correction that replaces an earlier
+  // event is folded again from its own stream afterwards.
+  const bool notes_visible = codec::MayReadConfidential(reader);
   const uint64_t end_position = log.NextPosition();
-  for (uint64_t position = 0; position < end_position;) {
-    ASSIGN_OR_RETURN(storage::AllPage page,
-                     log.ReadAll(position, std::min<uint64_t>(5000, end_position - position)));
-    if (page.events.empty()) break;
-    for (const storage::RecordedEvent& recorded : page.events) {
-      if (recorded.recorded_at > known_at) continue;
-      const std::string urn = codec::UrnOfStream(recorded.stream);
-      if (urn.empty()) continue;
-      ASSIGN_OR_RETURN(StoredEvent event, codec::Decode(recorded));
-      if (event.metadata.effective_date() > last_day && !event.payload.has_event_corrected()) {
-        continue;
+  constexpr int kThreads = 2;
+  std::vector<absl::flat_hash_map<std::string, Walk>> partitions(kThreads);
+  std::vector<absl::Status> failures(kThreads);
+  std::vector<std::thread> scanners;
+  for (int t = 0; t < kThreads; ++t) {
+    scanners.emplace_back([&, t] {
+      auto& walks = partitions[t];
+      for (uint64_t position = 0; position < end_position;) {
+        absl::StatusOr<storage::AllPage> page =
+            log.ReadAll(position, std::min<uint64_t>(5000, end_position - position));
+        if (!page.ok()) {
+          failures[t] = page.status();
+          return;
+        }
+        if (page->events.empty()) break;
+        for (const storage::RecordedEvent& recorded : page->events) {
+          if (recorded.recorded_at > known_at) continue;
+          const std::string urn = codec::UrnOfStream(recorded.stream);
+          if (urn.empty() || static_cast<int>(absl::Hash<std::string>{}(urn) % kThreads) != t) continue;
+          absl::StatusOr<StoredEvent> event = codec::Decode(recorded);
+          if (!event.ok()) {
+            failures[t] = event.status();
+            return;
+          }
+          if (!Visible(recorded, *event, known_at, last_day)) continue;
+          auto [it, fresh] = walks.try_emplace(urn);
+          if (fresh) it->second.end.set_urn(urn);
+          if (domain::NeedsRefold(*event)) {
+            it->second.needs_refold = true;
+          } else if (!it->second.needs_refold) {
+            Step(it->second, *event, term, notes_visible);
+          }
+        }
+        position = page->next_position;
       }
-      streams[urn].push_back(std::move(event));
+    });
+  }
+  for (std::thread& t : scanners) t.join();
+  for (const absl::Status& f : failures) RETURN_IF_ERROR(f);
+  absl::btree_map<std::string, Walk> walks;
+  for (auto& partition : partitions) {
+    for (auto& [urn, walk] : partition) walks.emplace(urn, std::move(walk));
+  }
+  for (auto& [urn, walk] : walks) {
+    if (!walk.needs_refold) continue;
+    std::vector<StoredEvent> visible;
+    std::optional<uint64_t> next = 0;
+    while (next) {
+      ASSIGN_OR_RETURN(storage::StreamPage page,
+                       log.ReadStream(codec::StreamName(urn), *next,
+                                      storage::ReadDirection::kForwards, 1000));
+      for (const storage::RecordedEvent& recorded : page.events) {
+        ASSIGN_OR_RETURN(StoredEvent event, codec::Decode(recorded));
+        if (Visible(recorded, event, known_at, last_day)) visible.push_back(std::move(event));
+      }
+      next = page.next_version;
     }
-    position = page.next_position;
+    walk = WalkInstitution(urn, visible, term, notes_visible);
   }
 
   v1::TermReport report;
@@ -214,8 +284,7 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
                           "4 over 24 months"};
   for (const char* band : kBands) time_bands[band] = 0;
 
-  for (const auto& [urn, events] : streams) {
-    const Walk walk = WalkInstitution(urn, events, term, codec::MayReadConfidential(reader));
+  for (const auto& [urn, walk] : walks) {
     const InstitutionState& s = walk.end;
     if (!s.registered()) continue;
     const bool at_start = ConcernOn(walk, day_before);
@@ -239,14 +308,9 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
     }
     summary.set_designated_in_term(summary.designated_in_term() + walk.designations.size());
     summary.set_removed_in_term(summary.removed_in_term() + walk.removals.size());
-    for (const StoredEvent& e : events) {
-      if (!InTerm(e.metadata.effective_date(), term)) continue;
-      if (e.payload.has_warning_notice_issued()) summary.set_warning_notices(summary.warning_notices() + 1);
-      if (e.payload.has_intervention_applied()) summary.set_interventions(summary.interventions() + 1);
-      if (e.payload.has_academy_concern_escalated()) {
-        summary.set_academy_escalations(summary.academy_escalations() + 1);
-      }
-    }
+    summary.set_warning_notices(summary.warning_notices() + walk.warning_notices);
+    summary.set_interventions(summary.interventions() + walk.interventions);
+    summary.set_academy_escalations(summary.academy_escalations() + walk.academy_escalations);
     // Good or better: schools (maintained and academies) and settings with an outcome.
     if (s.has_latest_ofsted()) {
       const bool good = domain::Classify(s.latest_ofsted()).good_or_better;
