@@ -35,6 +35,22 @@ struct RecordedEvent {
   std::string hash;  // SHA-256(previous record's hash || canonical bytes of this record)
 };
 
+// A committed event seen in place: views into the stored record, valid only during the call
+// that hands it out (EventLog::Scan). For reads that look at many events and keep few.
+struct RecordView {
+  uint64_t position = 0;
+  absl::string_view stream;
+  uint64_t version = 0;
+  absl::Time recorded_at;
+  absl::string_view type;
+  absl::string_view request_id;
+  absl::string_view metadata;
+  absl::string_view data;
+  absl::string_view hash;
+
+  RecordedEvent Copy() const;
+};
+
 // The optimistic-concurrency precondition of an Append.
 class ExpectedVersion {
  public:

@@ -717,6 +717,30 @@ absl::StatusOr<AllPage> EventLog::ReadAll(uint64_t from_position, size_t max_cou
   return page;
 }
 
+absl::Status EventLog::Scan(uint64_t from_position, uint64_t to_position,
+                            const std::function<absl::Status(const RecordView&)>& fn) const {
+  to_position = std::min(to_position, NextPosition());
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events_cf()));
+  it->Seek(PositionKey(from_position));
+  for (uint64_t position = from_position; position < to_position; ++position, it->Next()) {
+    if (!it->Valid() || ToView(it->key()) != PositionKey(position)) {
+      RETURN_IF_ERROR(FromRocks(it->status(), "scanning events"));
+      return absl::DataLossError(absl::StrCat("event at position ", position, " is missing"));
+    }
+    absl::StatusOr<RecordView> record = DecodeRecordView(ToView(it->value()));
+    if (!record.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("event at position ", position, ": ", record.status().message()));
+    }
+    if (record->position != position) {
+      return absl::DataLossError(absl::StrCat("event stored at position ", position,
+                                              " claims position ", record->position));
+    }
+    RETURN_IF_ERROR(fn(*record));
+  }
+  return absl::OkStatus();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Verification, backup, restore.
 

@@ -157,6 +157,12 @@ class EventLog {
   // Reads up to `max_count` committed events starting at global position `from_position`.
   absl::StatusOr<AllPage> ReadAll(uint64_t from_position, size_t max_count) const;
 
+  // Calls `fn` for each committed event in [from_position, to_position) in order, with a view
+  // into the stored record (no copies), until `fn` returns an error, which Scan returns.
+  // kDataLoss for a damaged or missing record.
+  absl::Status Scan(uint64_t from_position, uint64_t to_position,
+                    const std::function<absl::Status(const RecordView&)>& fn) const;
+
   // The number of committed events, i.e. the position the next event will get.
   uint64_t NextPosition() const;
   // The hash of the last committed event (32 zero bytes for an empty log). Recording it outside

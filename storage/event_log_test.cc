@@ -278,6 +278,31 @@ TEST_F(EventLogTest, ReadsGlobalLogInPagesWithContent) {
   EXPECT_TRUE(page->events.empty());
 }
 
+TEST_F(EventLogTest, ScanSeesEveryRecordInPlaceAndStopsOnError) {
+  MustAppend("a", 3, ExpectedVersion::Any(), "r1");
+  MustAppend("b", 2);
+  absl::StatusOr<AllPage> all = log_->ReadAll(0, 100);
+  ASSERT_TRUE(all.ok());
+  std::vector<RecordedEvent> seen;
+  ASSERT_TRUE(log_->Scan(1, 100, [&](const RecordView& v) {
+                    seen.push_back(v.Copy());
+                    return absl::OkStatus();
+                  }).ok());
+  ASSERT_EQ(seen.size(), 4u);
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].position, i + 1);
+    EXPECT_EQ(seen[i].data, all->events[i + 1].data);
+    EXPECT_EQ(seen[i].hash, all->events[i + 1].hash);
+    EXPECT_EQ(seen[i].recorded_at, all->events[i + 1].recorded_at);
+  }
+  int calls = 0;
+  const absl::Status stopped = log_->Scan(0, 100, [&](const RecordView&) {
+    return ++calls == 2 ? absl::CancelledError("enough") : absl::OkStatus();
+  });
+  EXPECT_EQ(stopped.code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(calls, 2);
+}
+
 TEST_F(EventLogTest, ReadCountIsCappedByOption) {
   EventLogOptions options;
   options.max_read_count = 3;

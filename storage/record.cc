@@ -80,6 +80,13 @@ class Reader {
     return s;
   }
   std::string LengthPrefixed() { return Bytes(Varint32()); }
+  absl::string_view LengthPrefixedView() {
+    const uint32_t n = Varint32();
+    if (!Need(n)) return {};
+    absl::string_view v = in_.substr(0, n);
+    in_.remove_prefix(n);
+    return v;
+  }
 
  private:
   bool Need(size_t n) {
@@ -180,7 +187,7 @@ std::string AppendFingerprint(absl::string_view stream, const std::vector<EventD
   return ChainHash("", content).substr(0, kFingerprintSize);
 }
 
-absl::StatusOr<RecordedEvent> DecodeRecord(absl::string_view value) {
+absl::StatusOr<RecordView> DecodeRecordView(absl::string_view value) {
   if (value.size() < 1 + 24 + 5 + kHashSize + 4) {
     return absl::DataLossError(absl::StrCat("event record too short (", value.size(), " bytes)"));
   }
@@ -195,18 +202,38 @@ absl::StatusOr<RecordedEvent> DecodeRecord(absl::string_view value) {
   if (format != kRecordFormatVersion) {
     return absl::DataLossError(absl::StrCat("unknown event record format ", format));
   }
-  RecordedEvent e;
-  e.position = r.Fixed64();
-  e.version = r.Fixed64();
-  e.recorded_at = FromMicros(r.Fixed64());
-  e.stream = r.LengthPrefixed();
-  e.type = r.LengthPrefixed();
-  e.request_id = r.LengthPrefixed();
-  e.metadata = r.LengthPrefixed();
-  e.data = r.LengthPrefixed();
+  RecordView v;
+  v.position = r.Fixed64();
+  v.version = r.Fixed64();
+  v.recorded_at = FromMicros(r.Fixed64());
+  v.stream = r.LengthPrefixedView();
+  v.type = r.LengthPrefixedView();
+  v.request_id = r.LengthPrefixedView();
+  v.metadata = r.LengthPrefixedView();
+  v.data = r.LengthPrefixedView();
   if (!r.ok() || !r.empty()) return absl::DataLossError("event record fields malformed");
-  e.hash = std::string(covered.substr(covered.size() - kHashSize));
+  v.hash = covered.substr(covered.size() - kHashSize);
+  return v;
+}
+
+RecordedEvent RecordView::Copy() const {
+  RecordedEvent e;
+  e.position = position;
+  e.version = version;
+  e.recorded_at = recorded_at;
+  e.stream = std::string(stream);
+  e.type = std::string(type);
+  e.request_id = std::string(request_id);
+  e.metadata = std::string(metadata);
+  e.data = std::string(data);
+  e.hash = std::string(hash);
   return e;
+}
+
+absl::StatusOr<RecordedEvent> DecodeRecord(absl::string_view value) {
+  absl::StatusOr<RecordView> view = DecodeRecordView(value);
+  if (!view.ok()) return view.status();
+  return view->Copy();
 }
 
 std::string EncodeStoredRequest(const StoredRequest& request) {

@@ -49,6 +49,8 @@ std::string SealRecord(std::string canonical, absl::string_view hash);
 std::string EncodeRecord(const RecordedEvent& event);
 // Checks the checksum and the format, then parses. kDataLoss names what is wrong.
 absl::StatusOr<RecordedEvent> DecodeRecord(absl::string_view value);
+// The same, with views into `value` instead of copies (valid while `value` is).
+absl::StatusOr<RecordView> DecodeRecordView(absl::string_view value);
 
 // Identifies the content of an Append (stream and events) for request_id checks.
 std::string AppendFingerprint(absl::string_view stream, const std::vector<EventData>& events);

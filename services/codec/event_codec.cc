@@ -22,15 +22,30 @@ std::string EventType(const v1::EventPayload& payload) {
   return field == nullptr ? "unknown" : field->name();
 }
 
-absl::StatusOr<domain::StoredEvent> Decode(const storage::RecordedEvent& recorded) {
+absl::string_view UrnView(absl::string_view stream) {
+  return absl::StartsWith(stream, kStreamPrefix) ? stream.substr(kStreamPrefix.size())
+                                                 : absl::string_view();
+}
+
+absl::StatusOr<domain::StoredEvent> Decode(const storage::RecordView& recorded) {
   domain::StoredEvent event;
   event.version = recorded.version;
-  if (!event.payload.ParseFromString(recorded.data) ||
-      !event.metadata.ParseFromString(recorded.metadata)) {
+  if (!event.payload.ParseFromArray(recorded.data.data(), static_cast<int>(recorded.data.size())) ||
+      !event.metadata.ParseFromArray(recorded.metadata.data(),
+                                     static_cast<int>(recorded.metadata.size()))) {
     return absl::DataLossError(
         absl::StrCat("event at position ", recorded.position, " does not decode"));
   }
   return event;
+}
+
+absl::StatusOr<domain::StoredEvent> Decode(const storage::RecordedEvent& recorded) {
+  storage::RecordView view;
+  view.position = recorded.position;
+  view.version = recorded.version;
+  view.data = recorded.data;
+  view.metadata = recorded.metadata;
+  return Decode(view);
 }
 
 bool MayReadConfidential(v1::Role role) {

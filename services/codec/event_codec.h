@@ -24,6 +24,9 @@ std::string UrnOfStream(const std::string& stream);
 std::string EventType(const v1::EventPayload& payload);
 
 absl::StatusOr<domain::StoredEvent> Decode(const storage::RecordedEvent& recorded);
+absl::StatusOr<domain::StoredEvent> Decode(const storage::RecordView& recorded);
+// The urn part of a stream name, without copying; empty for other streams.
+absl::string_view UrnView(absl::string_view stream);
 
 // roles that may read confidential notes.
 bool MayReadConfidential(v1::Role role);

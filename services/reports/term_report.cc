@@ -204,34 +204,26 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
   for (int t = 0; t < kThreads; ++t) {
     scanners.emplace_back([&, t] {
       auto& walks = partitions[t];
-      for (uint64_t position = 0; position < end_position;) {
-        absl::StatusOr<storage::AllPage> page =
-            log.ReadAll(position, std::min<uint64_t>(5000, end_position - position));
-        if (!page.ok()) {
-          failures[t] = page.status();
-          return;
+      // Both threads see every record in place; each decodes only its own institutions.
+      failures[t] = log.Scan(0, end_position, [&](const storage::RecordView& recorded) {
+        if (recorded.recorded_at > known_at) return absl::OkStatus();
+        const absl::string_view urn = codec::UrnView(recorded.stream);
+        if (urn.empty() || static_cast<int>(absl::Hash<absl::string_view>{}(urn) % kThreads) != t) {
+          return absl::OkStatus();
         }
-        if (page->events.empty()) break;
-        for (const storage::RecordedEvent& recorded : page->events) {
-          if (recorded.recorded_at > known_at) continue;
-          const std::string urn = codec::UrnOfStream(recorded.stream);
-          if (urn.empty() || static_cast<int>(absl::Hash<std::string>{}(urn) % kThreads) != t) continue;
-          absl::StatusOr<StoredEvent> event = codec::Decode(recorded);
-          if (!event.ok()) {
-            failures[t] = event.status();
-            return;
-          }
-          if (!Visible(recorded, *event, known_at, last_day)) continue;
-          auto [it, fresh] = walks.try_emplace(urn);
-          if (fresh) it->second.end.set_urn(urn);
-          if (domain::NeedsRefold(*event)) {
-            it->second.needs_refold = true;
-          } else if (!it->second.needs_refold) {
-            Step(it->second, *event, term, notes_visible);
-          }
+        ASSIGN_OR_RETURN(StoredEvent event, codec::Decode(recorded));
+        if (event.metadata.effective_date() > last_day && !event.payload.has_event_corrected()) {
+          return absl::OkStatus();
         }
-        position = page->next_position;
-      }
+        auto [it, fresh] = walks.try_emplace(urn);
+        if (fresh) it->second.end.set_urn(std::string(urn));
+        if (domain::NeedsRefold(event)) {
+          it->second.needs_refold = true;
+        } else if (!it->second.needs_refold) {
+          Step(it->second, event, term, notes_visible);
+        }
+        return absl::OkStatus();
+      });
     });
   }
   for (std::thread& t : scanners) t.join();
