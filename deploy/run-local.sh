@@ -22,5 +22,7 @@ cat <<TXT
 sccd is serving the demo authority on $LISTEN (data in $DATA). Ctrl-C stops it.
 Development tokens (deploy/dev-tokens.txt): dev-hosi, dev-lead-officer, dev-srg,
 dev-early-years, dev-auditor, dev-reader, dev-service — send 'authorization: Bearer <token>'.
+Try:  SCC_TOKEN=dev-hosi $BUILD/clients/sccctl list --data '{"causing_concern": true}'
+      SCC_TOKEN=dev-hosi $BUILD/clients/sccctl report --term 2025-autumn --format html > report.html
 TXT
 wait "$pid"
