@@ -693,25 +693,10 @@ absl::StatusOr<AllPage> EventLog::ReadAll(uint64_t from_position, size_t max_cou
   const uint64_t count =
       std::min<uint64_t>({max_count, options_.max_read_count, committed - from_position});
   page.events.reserve(count);
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events_cf()));
-  it->Seek(PositionKey(from_position));
-  for (uint64_t position = from_position; position < from_position + count; ++position) {
-    if (!it->Valid() || ToView(it->key()) != PositionKey(position)) {
-      RETURN_IF_ERROR(FromRocks(it->status(), "reading events"));
-      return absl::DataLossError(absl::StrCat("event at position ", position, " is missing"));
-    }
-    absl::StatusOr<RecordedEvent> record = DecodeRecord(ToView(it->value()));
-    if (!record.ok()) {
-      return absl::DataLossError(
-          absl::StrCat("event at position ", position, ": ", record.status().message()));
-    }
-    if (record->position != position) {
-      return absl::DataLossError(absl::StrCat("event stored at position ", position,
-                                              " claims position ", record->position));
-    }
-    page.events.push_back(*std::move(record));
-    it->Next();
-  }
+  RETURN_IF_ERROR(Scan(from_position, from_position + count, [&page](const RecordView& record) {
+    page.events.push_back(record.Copy());
+    return absl::OkStatus();
+  }));
   page.next_position = from_position + count;
   page.end = page.next_position == committed;
   return page;
