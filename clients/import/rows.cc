@@ -1,5 +1,7 @@
 #include "clients/import/rows.h"
 
+#include <optional>
+
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -44,6 +46,14 @@ class Row {
     const int i = table_.Column(column);
     if (i < 0 || i >= static_cast<int>(row_.fields.size())) return "";
     return std::string(absl::StripAsciiWhitespace(row_.fields[i]));
+  }
+  // An optional date column: "" when empty, ISO when a date, nullopt when not a date.
+  std::optional<std::string> OptionalDate(absl::string_view column) const {
+    const std::string text = Get(column);
+    if (text.empty()) return std::string();
+    std::string date = NormaliseDate(text);
+    if (date.empty()) return std::nullopt;
+    return date;
   }
   std::string First(std::initializer_list<absl::string_view> columns) const {
     for (absl::string_view c : columns) {
@@ -177,14 +187,12 @@ absl::StatusOr<ImportPlan> PlanInstitutions(const CsvTable& table, absl::CivilDa
                          "' is not a phase this server knows"));
       continue;
     }
-    std::string opened = row.Get("OpenDate");
-    if (!opened.empty()) {
-      opened = NormaliseDate(opened);
-      if (opened.empty()) {
-        error(absl::StrCat("OpenDate '", row.Get("OpenDate"), "' is not a date"));
-        continue;
-      }
+    const std::optional<std::string> opened_date = row.OptionalDate("OpenDate");
+    if (!opened_date) {
+      error(absl::StrCat("OpenDate '", row.Get("OpenDate"), "' is not a date"));
+      continue;
     }
+    const std::string& opened = *opened_date;
     RowCommand command;
     command.line = csv.line;
     command.urn = urn;
@@ -238,14 +246,12 @@ absl::StatusOr<ImportPlan> PlanOfsted(const CsvTable& table, absl::CivilDay toda
       error(absl::StrCat("Inspection start date ", inspected, " is in the future"));
       continue;
     }
-    std::string published = row.Get("Publication date");
-    if (!published.empty()) {
-      published = NormaliseDate(published);
-      if (published.empty()) {
-        error(absl::StrCat("Publication date '", row.Get("Publication date"), "' is not a date"));
-        continue;
-      }
+    const std::optional<std::string> published_date = row.OptionalDate("Publication date");
+    if (!published_date) {
+      error(absl::StrCat("Publication date '", row.Get("Publication date"), "' is not a date"));
+      continue;
     }
+    const std::string& published = *published_date;
     RowCommand command;
     command.line = csv.line;
     command.urn = urn;
