@@ -27,15 +27,20 @@ absl::string_view UrnView(absl::string_view stream) {
                                                  : absl::string_view();
 }
 
-absl::StatusOr<domain::StoredEvent> Decode(const storage::RecordView& recorded) {
-  domain::StoredEvent event;
-  event.version = recorded.version;
-  if (!event.payload.ParseFromArray(recorded.data.data(), static_cast<int>(recorded.data.size())) ||
-      !event.metadata.ParseFromArray(recorded.metadata.data(),
-                                     static_cast<int>(recorded.metadata.size()))) {
+absl::Status DecodeInto(const storage::RecordView& recorded, domain::StoredEvent* event) {
+  event->version = recorded.version;
+  if (!event->payload.ParseFromArray(recorded.data.data(), static_cast<int>(recorded.data.size())) ||
+      !event->metadata.ParseFromArray(recorded.metadata.data(),
+                                      static_cast<int>(recorded.metadata.size()))) {
     return absl::DataLossError(
         absl::StrCat("event at position ", recorded.position, " does not decode"));
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<domain::StoredEvent> Decode(const storage::RecordView& recorded) {
+  domain::StoredEvent event;
+  if (absl::Status s = DecodeInto(recorded, &event); !s.ok()) return s;
   return event;
 }
 

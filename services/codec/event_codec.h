@@ -25,6 +25,8 @@ std::string EventType(const v1::EventPayload& payload);
 
 absl::StatusOr<domain::StoredEvent> Decode(const storage::RecordedEvent& recorded);
 absl::StatusOr<domain::StoredEvent> Decode(const storage::RecordView& recorded);
+// Decodes into `event`, reusing its memory: for loops over many events.
+absl::Status DecodeInto(const storage::RecordView& recorded, domain::StoredEvent* event);
 // The urn part of a stream name, without copying; empty for other streams.
 absl::string_view UrnView(absl::string_view stream);
 

@@ -204,6 +204,8 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
   for (int t = 0; t < kThreads; ++t) {
     scanners.emplace_back([&, t] {
       auto& walks = partitions[t];
+      walks.reserve(1 << 16);
+      StoredEvent event;  // reused: parsing into it keeps its memory
       // Both threads see every record in place; each decodes only its own institutions.
       failures[t] = log.Scan(0, end_position, [&](const storage::RecordView& recorded) {
         if (recorded.recorded_at > known_at) return absl::OkStatus();
@@ -211,7 +213,7 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
         if (urn.empty() || static_cast<int>(absl::Hash<absl::string_view>{}(urn) % kThreads) != t) {
           return absl::OkStatus();
         }
-        ASSIGN_OR_RETURN(StoredEvent event, codec::Decode(recorded));
+        RETURN_IF_ERROR(codec::DecodeInto(recorded, &event));
         if (event.metadata.effective_date() > last_day && !event.payload.has_event_corrected()) {
           return absl::OkStatus();
         }

@@ -45,30 +45,42 @@ int main(int argc, char** argv) {
   const projections::Period* term = bench::Must(reports::FindTerm(calendar, "2024-autumn"));
   std::string md = absl::StrFormat(
       "# Report benchmark\n\n%d events per institution, 18 days apart from 2024-09-02; report for "
-      "the 2024/25 autumn term.\n\n| institutions | events | build ms | HTML ms | JSON ms | "
-      "HTML bytes |\n|---:|---:|---:|---:|---:|---:|\n",
+      "the 2024/25 autumn term.\n\n| institutions | events | build ms (first) | build ms (best of 3) "
+      "| HTML ms | JSON ms | HTML bytes |\n|---:|---:|---:|---:|---:|---:|---:|\n",
       per_institution);
   std::string json = "{\n  \"runs\": [\n";
   for (size_t k = 0; k < sizes.size(); ++k) {
     storage::testing::TempDir dir;
     auto log = bench::Must(storage::EventLog::Open(dir.Sub("events")));
     bench::Generate(*log, sizes[k], static_cast<uint64_t>(sizes[k]) * per_institution, 18);
-    std::fprintf(stderr, "[bench] building the report for %d institutions...\n", sizes[k]);
-    const auto t0 = Clock::now();
-    const v1::TermReport report = bench::Must(reports::BuildTermReport(
-        *log, calendar, *term, absl::Now(), v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT, {}, {}));
-    const auto t1 = Clock::now();
+    // Three builds: the first also pays for a cold cache and the compactions the generation
+    // left behind; the table shows the first and the best of three.
+    std::fprintf(stderr, "[bench] building the report for %d institutions (3 times)...\n", sizes[k]);
+    v1::TermReport report;
+    double first_ms = 0, best_ms = 1e18;
+    auto t0 = Clock::now(), t1 = t0;
+    for (int run = 0; run < 3; ++run) {
+      t0 = Clock::now();
+      report = bench::Must(reports::BuildTermReport(
+          *log, calendar, *term, absl::Now(), v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT, {}, {}));
+      t1 = Clock::now();
+      const double ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
+      if (run == 0) first_ms = ms;
+      best_ms = std::min(best_ms, ms);
+    }
     const std::string html = reports::RenderHtml(report);
     const auto t2 = Clock::now();
     const std::string as_json = reports::RenderJson(report);
     const auto t3 = Clock::now();
     auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
-    absl::StrAppendFormat(&md, "| %d | %d | %.0f | %.0f | %.0f | %d |\n", sizes[k],
-                          log->NextPosition(), ms(t0, t1), ms(t1, t2), ms(t2, t3), html.size());
+    absl::StrAppendFormat(&md, "| %d | %d | %.0f | %.0f | %.0f | %.0f | %d |\n", sizes[k],
+                          log->NextPosition(), first_ms, best_ms, ms(t1, t2), ms(t2, t3),
+                          html.size());
     absl::StrAppendFormat(&json,
-                          "    {\"institutions\": %d, \"events\": %d, \"build_ms\": %.1f, "
-                          "\"html_ms\": %.1f, \"json_ms\": %.1f, \"html_bytes\": %d}%s\n",
-                          sizes[k], log->NextPosition(), ms(t0, t1), ms(t1, t2), ms(t2, t3),
+                          "    {\"institutions\": %d, \"events\": %d, \"build_ms_first\": %.1f, "
+                          "\"build_ms_best\": %.1f, \"html_ms\": %.1f, \"json_ms\": %.1f, "
+                          "\"html_bytes\": %d}%s\n",
+                          sizes[k], log->NextPosition(), first_ms, best_ms, ms(t1, t2), ms(t2, t3),
                           html.size(), k + 1 < sizes.size() ? "," : "");
   }
   json += "  ]\n}\n";
