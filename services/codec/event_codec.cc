@@ -1,9 +1,11 @@
 #include "services/codec/event_codec.h"
 
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
+#include "services/domain/errors.h"
 
 namespace scc::codec {
 namespace {
@@ -53,6 +55,19 @@ absl::StatusOr<domain::StoredEvent> Decode(const storage::RecordedEvent& recorde
   return Decode(view);
 }
 
+absl::StatusOr<absl::Time> FromTimestamp(const google::protobuf::Timestamp& t, const char* field) {
+  if (t.seconds() < 0 || t.nanos() < 0 || t.nanos() > 999999999) {
+    return domain::InvalidField(field, "is not a valid timestamp");
+  }
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+}
+
+void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
+  const int64_t nanos = absl::ToUnixNanos(t);
+  out->set_seconds(nanos / 1000000000);
+  out->set_nanos(static_cast<int32_t>(nanos % 1000000000));
+}
+
 bool MayReadConfidential(v1::Role role) {
   switch (role) {
     case v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT:
@@ -74,9 +89,7 @@ v1::Event ToApiEvent(const storage::RecordedEvent& recorded, const domain::Store
   out.set_urn(UrnOfStream(recorded.stream));
   out.set_version(recorded.version);
   out.set_global_position(recorded.position);
-  const int64_t micros = absl::ToUnixMicros(recorded.recorded_at);
-  out.mutable_recorded_at()->set_seconds(micros / 1000000);
-  out.mutable_recorded_at()->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+  SetTimestamp(recorded.recorded_at, out.mutable_recorded_at());
   out.set_effective_date(m.effective_date());
   out.set_actor(m.actor());
   out.set_role(m.role());

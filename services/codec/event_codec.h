@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "google/protobuf/timestamp.pb.h"
 #include "scc/v1/common.pb.h"
 #include "scc/v1/events.pb.h"
 #include "services/domain/evolve.h"
@@ -29,6 +31,11 @@ absl::StatusOr<domain::StoredEvent> Decode(const storage::RecordView& recorded);
 absl::Status DecodeInto(const storage::RecordView& recorded, domain::StoredEvent* event);
 // The urn part of a stream name, without copying; empty for other streams.
 absl::string_view UrnView(absl::string_view stream);
+
+// google.protobuf.Timestamp <-> absl::Time. FromTimestamp refuses a malformed one, naming
+// `field`.
+absl::StatusOr<absl::Time> FromTimestamp(const google::protobuf::Timestamp& t, const char* field);
+void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out);
 
 // roles that may read confidential notes.
 bool MayReadConfidential(v1::Role role);

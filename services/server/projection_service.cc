@@ -69,12 +69,8 @@ absl::StatusOr<ProjectionServiceImpl::View> ProjectionServiceImpl::Resolve(
     view.day = *day;
   }
   if (options.has_known_at()) {
-    if (options.known_at().seconds() < 0 || options.known_at().nanos() < 0 ||
-        options.known_at().nanos() > 999999999) {
-      return domain::InvalidField("options.known_at", "is not a valid timestamp");
-    }
-    view.filter.known_at = absl::FromUnixSeconds(options.known_at().seconds()) +
-                           absl::Nanoseconds(options.known_at().nanos());
+    ASSIGN_OR_RETURN(view.filter.known_at,
+                     codec::FromTimestamp(options.known_at(), "options.known_at"));
   }
   if (options.has_min_position()) {
     if (options.min_position() > log_->NextPosition() + 1000000) {

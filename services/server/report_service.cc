@@ -2,26 +2,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "services/codec/event_codec.h"
 #include "services/domain/errors.h"
 #include "storage/status_macros.h"
 
 namespace scc::server {
-namespace {
-
-absl::StatusOr<absl::Time> Instant(const google::protobuf::Timestamp& t, const char* field) {
-  if (t.seconds() < 0 || t.nanos() < 0 || t.nanos() > 999999999) {
-    return domain::InvalidField(field, "is not a valid timestamp");
-  }
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
-
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
-  const int64_t nanos = absl::ToUnixNanos(t);
-  out->set_seconds(nanos / 1000000000);
-  out->set_nanos(static_cast<int32_t>(nanos % 1000000000));
-}
-
-}  // namespace
 
 grpc::ServerUnaryReactor* ReportServiceImpl::GenerateTermReport(
     grpc::CallbackServerContext* context, const v1::GenerateTermReportRequest* request,
@@ -34,13 +19,14 @@ grpc::ServerUnaryReactor* ReportServiceImpl::GenerateTermReport(
     // Microseconds: the precision the log records, so the instant reproduces the same bytes.
     absl::Time known_at = absl::FromUnixMicros(absl::ToUnixMicros(absl::Now()));
     if (request->has_known_at()) {
-      ASSIGN_OR_RETURN(known_at, Instant(request->known_at(), "known_at"));
+      ASSIGN_OR_RETURN(known_at, codec::FromTimestamp(request->known_at(), "known_at"));
     }
     ASSIGN_OR_RETURN(v1::TermReport report,
                      reports::BuildTermReport(*log_, *calendar_, *term, known_at, caller.role,
                                               rules_, targets_));
     if (request->has_compare_known_at()) {
-      ASSIGN_OR_RETURN(absl::Time earlier, Instant(request->compare_known_at(), "compare_known_at"));
+      ASSIGN_OR_RETURN(absl::Time earlier,
+                       codec::FromTimestamp(request->compare_known_at(), "compare_known_at"));
       ASSIGN_OR_RETURN(v1::TermReport before,
                        reports::BuildTermReport(*log_, *calendar_, *term, earlier, caller.role,
                                                 rules_, targets_));
@@ -70,7 +56,7 @@ grpc::ServerUnaryReactor* ReportServiceImpl::GenerateTermReport(
         response->set_content(reports::RenderJson(report));
         break;
     }
-    SetTimestamp(known_at, response->mutable_known_at());
+    codec::SetTimestamp(known_at, response->mutable_known_at());
     return absl::OkStatus();
   });
 }
