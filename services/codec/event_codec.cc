@@ -1,6 +1,5 @@
 #include "services/codec/event_codec.h"
 
-
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
