@@ -8,6 +8,7 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -39,12 +40,20 @@ struct Config {
   std::string term_calendar = "deploy/term-calendar.txt";
   std::string today;  // fixed date for tests and demonstrations; empty: the real date
   bool access_log = true;
+  bool insecure = false;  // allow plaintext on an address other than loopback
   int shutdown_grace_seconds = 10;
 };
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "sccd: %s\n", message.c_str());
   return 1;
+}
+
+// Loopback addresses only: 127.0.0.0/8, ::1 and localhost.
+bool IsLoopback(const std::string& listen) {
+  const std::string host = listen.substr(0, listen.rfind(':'));
+  return absl::StartsWith(host, "127.") || host == "localhost" || host == "[::1]" ||
+         host == "ipv4:127.0.0.1" || host == "::1";
 }
 
 std::string EventsDir(const Config& c) { return c.data + "/events"; }
@@ -85,6 +94,12 @@ int Serve(const Config& config) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // Bearer tokens and school records must not cross a network in plaintext.
+  if (!IsLoopback(config.listen) && !config.insecure) {
+    return Fail(absl::StrCat("refusing to serve plaintext gRPC on ", config.listen,
+                             ": listen on loopback (127.0.0.1), or pass --insecure to accept the "
+                             "risk (e.g. behind a TLS-terminating proxy)"));
+  }
   absl::StatusOr<server::TokenStore> tokens = server::TokenStore::Load(config.tokens);
   if (!tokens.ok()) return Fail(tokens.status().ToString());
   if (tokens->size() == 0) return Fail(absl::StrCat(config.tokens, " holds no tokens"));
@@ -196,6 +211,8 @@ int main(int argc, char** argv) {
                  "how long SIGTERM waits for in-flight calls")
       ->capture_default_str();
   app.add_flag("!--no-access-log", config.access_log, "do not log one line per request");
+  app.add_flag("--insecure", config.insecure,
+               "allow plaintext gRPC on a non-loopback address (tokens travel unencrypted)");
   std::string token;
   auto* hash = app.add_subcommand("hash-token", "print the line to add to a tokens file");
   std::string user, role;
