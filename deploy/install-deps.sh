@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   g++ cmake ninja-build pkg-config ccache make
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  librocksdb-dev libabsl-dev libssl-dev
+  librocksdb-dev libabsl-dev libssl-dev openssl
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev
   python3-grpcio python3-protobuf python3-pytest

@@ -22,6 +22,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "clients/cpp/channel.h"
 #include "clients/cpp/scc_client.h"
 #include "clients/import/csv.h"
 #include "clients/import/importer.h"
@@ -259,6 +260,8 @@ int Report(const grpc::Status& status) {
 
 struct Global {
   std::string server = "127.0.0.1:50051";
+  scc::client::ChannelSecurity tls;
+  std::shared_ptr<grpc::Channel> channel;  // opened once the flags are parsed
   std::string token;
   bool json = false;
   double timeout_seconds = 30;
@@ -368,8 +371,7 @@ std::unique_ptr<grpc::ClientContext> NewContext(const Global& g) {
 }
 
 int CallUnary(const Global& g, const pb::MethodDescriptor& method, const pb::Message& request) {
-  auto channel = grpc::CreateChannel(g.server, grpc::InsecureChannelCredentials());
-  grpc::GenericStub stub(channel);
+  grpc::GenericStub stub(g.channel);
   const std::string bytes = request.SerializeAsString();
   grpc::Slice slice(bytes);
   grpc::ByteBuffer in(&slice, 1), out;
@@ -403,7 +405,7 @@ int CallUnary(const Global& g, const pb::MethodDescriptor& method, const pb::Mes
 
 // `watch`: follows the feed until interrupted, one line (or JSON object) per event.
 int Watch(const Global& g, const v1::WatchRequest& request) {
-  auto stub = v1::AuditService::NewStub(grpc::CreateChannel(g.server, grpc::InsecureChannelCredentials()));
+  auto stub = v1::AuditService::NewStub(g.channel);
   grpc::ClientContext context;
   if (!g.token.empty()) context.AddMetadata("authorization", "Bearer " + g.token);
   auto stream = stub->Watch(&context, request);
@@ -449,8 +451,7 @@ int Import(const Global& g, const std::string& kind, const std::string& path) {
     std::fprintf(stderr, "sccctl: %s: %s\n", path.c_str(), std::string(plan.status().message()).c_str());
     return kBadUsage;
   }
-  scc::client::SccClient client(grpc::CreateChannel(g.server, grpc::InsecureChannelCredentials()),
-                                g.token);
+  scc::client::SccClient client(g.channel, g.token);
   client.set_deadline(std::chrono::milliseconds(static_cast<int64_t>(g.timeout_seconds * 1000)));
   const bool bar = isatty(STDERR_FILENO) && plan->commands.size() >= 50;
   const scc::import::ImportReport report =
@@ -486,6 +487,13 @@ int main(int argc, char** argv) {
   Global g;
   app.add_option("--server", g.server, "sccd address")->envname("SCC_SERVER")->capture_default_str();
   app.add_option("--token", g.token, "bearer token")->envname("SCC_TOKEN");
+  app.add_option("--tls-ca", g.tls.ca_file,
+                 "use TLS; PEM file of the CA that signs sccd's certificate")
+      ->envname("SCC_TLS_CA");
+  app.add_option("--tls-cert", g.tls.cert_file, "client certificate (PEM) for mutual TLS")
+      ->envname("SCC_TLS_CERT");
+  app.add_option("--tls-key", g.tls.key_file, "private key (PEM) of --tls-cert")
+      ->envname("SCC_TLS_KEY");
   app.add_flag("--json", g.json, "print responses as protobuf JSON");
   app.add_option("--timeout", g.timeout_seconds, "seconds to wait for an answer")->capture_default_str();
 
@@ -602,6 +610,13 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+        scc::client::OpenChannel(g.server, g.tls);
+    if (!channel.ok()) {
+      std::fprintf(stderr, "sccctl: %s\n", std::string(channel.status().message()).c_str());
+      return kBadUsage;
+    }
+    g.channel = *std::move(channel);
     if (*import_institutions) return Import(g, "institutions", import_path);
     if (*import_ofsted) return Import(g, "ofsted", import_path);
     if (*watch) {

@@ -1,10 +1,12 @@
-// sccd: the SCC workflow server. gRPC on one port (loopback by default), RocksDB event log in a
-// data directory, bearer tokens from a tokens file. SIGTERM or SIGINT drain in-flight calls
+// sccd: the SCC workflow server. gRPC on one port (loopback plaintext by default, TLS or mutual
+// TLS on request), RocksDB event log in a data directory, bearer tokens from a tokens file. SIGTERM or SIGINT drain in-flight calls
 // and close the log cleanly; nothing acknowledged is lost either way.
 #include <signal.h>
 
 #include <cstdio>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 
 #include "CLI/CLI.hpp"
@@ -41,6 +43,8 @@ struct Config {
   std::string today;  // fixed date for tests and demonstrations; empty: the real date
   bool access_log = true;
   bool insecure = false;  // allow plaintext on an address other than loopback
+  std::string tls_cert, tls_key;  // PEM files: serve TLS when both are given
+  std::string tls_client_ca;      // PEM roots: mutual TLS, every client must present a cert
   int shutdown_grace_seconds = 10;
 };
 
@@ -54,6 +58,53 @@ bool IsLoopback(const std::string& listen) {
   const std::string host = listen.substr(0, listen.rfind(':'));
   return absl::StartsWith(host, "127.") || host == "localhost" || host == "[::1]" ||
          host == "ipv4:127.0.0.1" || host == "::1";
+}
+
+absl::StatusOr<std::string> ReadPem(const std::string& option, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(option, ": cannot read ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Plaintext only on loopback unless --insecure (bearer tokens and school records must not cross
+// a network unencrypted); TLS when a certificate is given; mutual TLS with --tls-client-ca.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListeningCredentials(const Config& c) {
+  if (c.tls_cert.empty() != c.tls_key.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+  }
+  if (c.tls_cert.empty()) {
+    if (!c.tls_client_ca.empty()) {
+      return absl::InvalidArgumentError("--tls-client-ca needs --tls-cert and --tls-key");
+    }
+    if (!IsLoopback(c.listen) && !c.insecure) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "refusing to serve plaintext gRPC on ", c.listen,
+          ": give --tls-cert and --tls-key, listen on loopback (127.0.0.1), or pass --insecure "
+          "to accept the risk (e.g. behind a TLS-terminating proxy)"));
+    }
+    return grpc::InsecureServerCredentials();
+  }
+  absl::StatusOr<std::string> cert = ReadPem("--tls-cert", c.tls_cert);
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadPem("--tls-key", c.tls_key);
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions options;
+  options.pem_key_cert_pairs.push_back({*std::move(key), *std::move(cert)});
+  if (!c.tls_client_ca.empty()) {
+    absl::StatusOr<std::string> roots = ReadPem("--tls-client-ca", c.tls_client_ca);
+    if (!roots.ok()) return roots.status();
+    options.pem_root_certs = *std::move(roots);
+    options.client_certificate_request =
+        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(options);
+}
+
+std::string Transport(const Config& c) {
+  if (c.tls_cert.empty()) return "plaintext";
+  return c.tls_client_ca.empty() ? "tls" : "mutual tls";
 }
 
 std::string EventsDir(const Config& c) { return c.data + "/events"; }
@@ -94,12 +145,9 @@ int Serve(const Config& config) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  // Bearer tokens and school records must not cross a network in plaintext.
-  if (!IsLoopback(config.listen) && !config.insecure) {
-    return Fail(absl::StrCat("refusing to serve plaintext gRPC on ", config.listen,
-                             ": listen on loopback (127.0.0.1), or pass --insecure to accept the "
-                             "risk (e.g. behind a TLS-terminating proxy)"));
-  }
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      ListeningCredentials(config);
+  if (!credentials.ok()) return Fail(std::string(credentials.status().message()));
   absl::StatusOr<server::TokenStore> tokens = server::TokenStore::Load(config.tokens);
   if (!tokens.ok()) return Fail(tokens.status().ToString());
   if (tokens->size() == 0) return Fail(absl::StrCat(config.tokens, " holds no tokens"));
@@ -150,7 +198,7 @@ int Serve(const Config& config) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(config.listen, *credentials, &port);
   builder.SetMaxReceiveMessageSize(4 << 20);
   for (grpc::Service* service : std::initializer_list<grpc::Service*>{
            &institutions, &designation, &interventions, &academies, &settings, &audit,
@@ -162,11 +210,11 @@ int Serve(const Config& config) {
     return Fail(absl::StrCat("cannot listen on ", config.listen));
   }
   const std::string host = config.listen.substr(0, config.listen.rfind(':'));
-  std::printf("sccd listening on %s:%d (data %s, %llu events, opened in %.0f ms)\n", host.c_str(),
-              port, config.data.c_str(), static_cast<unsigned long long>((*log)->NextPosition()),
+  std::printf("sccd listening on %s:%d (%s, data %s, %llu events, opened in %.0f ms)\n",
+              host.c_str(), port, Transport(config).c_str(), config.data.c_str(), static_cast<unsigned long long>((*log)->NextPosition()),
               absl::ToDoubleMilliseconds(absl::Now() - opening));
   std::fflush(stdout);
-  access_log.Info(absl::StrCat("listening on ", host, ":", port));
+  access_log.Info(absl::StrCat("listening on ", host, ":", port, " (", Transport(config), ")"));
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
@@ -213,6 +261,11 @@ int main(int argc, char** argv) {
   app.add_flag("!--no-access-log", config.access_log, "do not log one line per request");
   app.add_flag("--insecure", config.insecure,
                "allow plaintext gRPC on a non-loopback address (tokens travel unencrypted)");
+  app.add_option("--tls-cert", config.tls_cert,
+                 "serve TLS with this certificate chain (PEM); deploy/make-dev-ca.sh makes one");
+  app.add_option("--tls-key", config.tls_key, "private key (PEM) of --tls-cert");
+  app.add_option("--tls-client-ca", config.tls_client_ca,
+                 "mutual TLS: clients must present a certificate signed by this CA (PEM)");
   std::string token;
   auto* hash = app.add_subcommand("hash-token", "print the line to add to a tokens file");
   std::string user, role;

@@ -24,8 +24,9 @@ TOKENS = {
 class Sccd:
     """One sccd process; restartable on the same data directory."""
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, extra_args=()):
         self.workdir = workdir
+        self.extra_args = list(extra_args)
         self.tokens = os.path.join(workdir, "tokens.txt")
         with open(self.tokens, "w") as f:
             for user, (token, role) in TOKENS.items():
@@ -37,7 +38,7 @@ class Sccd:
         self.process = subprocess.Popen(
             [os.environ["SCCD_BIN"], "--listen", "127.0.0.1:0", "--data",
              os.path.join(self.workdir, "data"), "--tokens", self.tokens,
-             "--term-calendar", os.environ["TERM_CALENDAR"], "--no-access-log"],
+             "--term-calendar", os.environ["TERM_CALENDAR"], "--no-access-log"] + self.extra_args,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60
         line = b""
@@ -58,8 +59,8 @@ class Sccd:
             self.process.wait(timeout=30)
             self.process = None
 
-    def client(self, user):
-        return Client(self.address, token=TOKENS[user][0])
+    def client(self, user, **tls):
+        return Client(self.address, token=TOKENS[user][0], **tls)
 
 
 @pytest.fixture

@@ -1,10 +1,5 @@
 // sccctl against the real sccd: requests from flags and JSON, readable and JSON output, and an
 // exit code per kind of failure.
-#include <sys/wait.h>
-
-#include <array>
-#include <cstdio>
-
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -16,10 +11,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-struct Outcome {
-  int code = -1;
-  std::string out;  // stdout and stderr together
-};
+using Outcome = CommandOutcome;
 
 class SccctlTest : public ::testing::Test {
  protected:
@@ -31,16 +23,8 @@ class SccctlTest : public ::testing::Test {
 
   Outcome Sccctl(const std::string& args, const std::string& token = kHosiToken,
              const std::string& server = "") {
-    const std::string command =
-        absl::StrCat("SCC_SERVER=", server.empty() ? server_->address() : server,
-                     " SCC_TOKEN=", token, " ", SCCCTL_PATH, " ", args, " 2>&1");
-    Outcome run;
-    FILE* pipe = popen(command.c_str(), "r");
-    std::array<char, 4096> buffer;
-    while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) run.out.append(buffer.data(), n);
-    const int status = pclose(pipe);
-    run.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return run;
+    return RunCommand(absl::StrCat("SCC_SERVER=", server.empty() ? server_->address() : server,
+                                   " SCC_TOKEN=", token, " ", SCCCTL_PATH, " ", args));
   }
 
   storage::testing::TempDir dir_;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -34,9 +35,17 @@ absl::Status WriteTokens(const std::string& path) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<SccdProcess>> SccdProcess::Start(const std::string& data_dir) {
+absl::StatusOr<std::unique_ptr<SccdProcess>> SccdProcess::Start(const std::string& data_dir,
+                                                                const Options& options) {
   const std::string tokens = data_dir + ".tokens";
   if (absl::Status s = WriteTokens(tokens); !s.ok()) return s;
+  std::vector<std::string> args = {SCCD_PATH,  "--listen",         "127.0.0.1:0",
+                                   "--data",   data_dir,           "--tokens",
+                                   tokens,     "--term-calendar",  TERM_CALENDAR_PATH};
+  args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
   std::unique_ptr<SccdProcess> p(new SccdProcess());
   p->log_path_ = data_dir + ".log";
   int out[2];
@@ -49,9 +58,7 @@ absl::StatusOr<std::unique_ptr<SccdProcess>> SccdProcess::Start(const std::strin
     if (log >= 0) dup2(log, STDERR_FILENO);
     close(out[0]);
     close(out[1]);
-    execl(SCCD_PATH, SCCD_PATH, "--listen", "127.0.0.1:0", "--data", data_dir.c_str(),
-          "--tokens", tokens.c_str(), "--term-calendar", TERM_CALENDAR_PATH,
-          static_cast<char*>(nullptr));
+    execv(SCCD_PATH, argv.data());
     _exit(127);
   }
   close(out[1]);
@@ -77,7 +84,9 @@ absl::StatusOr<std::unique_ptr<SccdProcess>> SccdProcess::Start(const std::strin
   }
   const size_t end = line.find(' ', at + marker.size());
   p->address_ = line.substr(at + marker.size(), end - at - marker.size());
-  p->channel_ = grpc::CreateChannel(p->address_, grpc::InsecureChannelCredentials());
+  p->channel_ = grpc::CreateChannel(p->address_, options.credentials != nullptr
+                                                     ? options.credentials
+                                                     : grpc::InsecureChannelCredentials());
   return p;
 }
 
@@ -107,6 +116,17 @@ std::string SccdProcess::Log() const {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+CommandOutcome RunCommand(const std::string& shell_command) {
+  CommandOutcome run;
+  FILE* pipe = popen(absl::StrCat(shell_command, " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return run;
+  char buffer[4096];
+  while (size_t n = fread(buffer, 1, sizeof(buffer), pipe)) run.out.append(buffer, n);
+  const int status = pclose(pipe);
+  run.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
 }
 
 std::unique_ptr<grpc::ClientContext> Authorized(const std::string& token) {

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "grpcpp/grpcpp.h"
@@ -24,8 +25,17 @@ inline constexpr char kServiceToken[] = "t-service";
 
 class SccdProcess {
  public:
+  struct Options {
+    std::vector<std::string> extra_args;  // more sccd flags, e.g. --tls-cert
+    // How channel() connects; null: plaintext.
+    std::shared_ptr<grpc::ChannelCredentials> credentials;
+  };
   // Starts sccd with data in `data_dir` (kept between restarts) and waits until it listens.
-  static absl::StatusOr<std::unique_ptr<SccdProcess>> Start(const std::string& data_dir);
+  static absl::StatusOr<std::unique_ptr<SccdProcess>> Start(const std::string& data_dir,
+                                                            const Options& options);
+  static absl::StatusOr<std::unique_ptr<SccdProcess>> Start(const std::string& data_dir) {
+    return Start(data_dir, Options{});
+  }
   ~SccdProcess();  // SIGTERM, then waits
 
   // SIGTERM and wait; returns the exit status as waitpid reports it.
@@ -45,6 +55,14 @@ class SccdProcess {
   std::string log_path_;
   std::shared_ptr<grpc::Channel> channel_;
 };
+
+// What a program run through the shell did: its exit code (-1 if killed by a signal) and its
+// stdout and stderr together.
+struct CommandOutcome {
+  int code = -1;
+  std::string out;
+};
+CommandOutcome RunCommand(const std::string& shell_command);
 
 // A client context carrying `token` as a bearer token, with a 10 s deadline.
 std::unique_ptr<grpc::ClientContext> Authorized(const std::string& token);

@@ -1,9 +1,5 @@
 // sccd as an operator starts it: the gRPC health service answers, and plaintext on a
 // non-loopback address is refused unless --insecure is given.
-#include <sys/wait.h>
-
-#include <cstdio>
-
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
@@ -42,16 +38,12 @@ TEST(ServerOptionsTest, HealthServiceReportsServing) {
 
 TEST(ServerOptionsTest, PlaintextOnANonLoopbackAddressNeedsInsecure) {
   storage::testing::TempDir dir;
-  const std::string command = absl::StrCat(SCCD_BIN, " --listen 0.0.0.0:0 --data ",
-                                           dir.Sub("data"), " 2>&1");
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string out;
-  char buffer[512];
-  while (size_t n = fread(buffer, 1, sizeof(buffer), pipe)) out.append(buffer, n);
-  const int status = pclose(pipe);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << status;
-  EXPECT_THAT(out, ::testing::HasSubstr("refusing to serve plaintext gRPC on 0.0.0.0:0"));
-  EXPECT_THAT(out, ::testing::HasSubstr("--insecure"));
+  const CommandOutcome run =
+      RunCommand(absl::StrCat(SCCD_BIN, " --listen 0.0.0.0:0 --data ", dir.Sub("data")));
+  EXPECT_EQ(run.code, 1) << run.out;
+  EXPECT_THAT(run.out, ::testing::HasSubstr("refusing to serve plaintext gRPC on 0.0.0.0:0"));
+  EXPECT_THAT(run.out, ::testing::HasSubstr("--insecure"));
+  EXPECT_THAT(run.out, ::testing::HasSubstr("--tls-cert"));
 }
 
 }  // namespace

@@ -137,11 +137,35 @@ def _translate(error):
     return _ERRORS.get(error.code(), SccError)(error.code(), error.details(), details)
 
 
-class Client:
-    """Calls sccd with a bearer token. Thread-safe (gRPC channels and stubs are)."""
+def _read(path):
+    with open(path, "rb") as f:
+        return f.read()
 
-    def __init__(self, address="127.0.0.1:50051", token="", timeout=10.0):
-        self._channel = grpc.insecure_channel(address)
+
+def _open_channel(address, tls_ca, tls_cert, tls_key):
+    if bool(tls_cert) != bool(tls_key):
+        raise ValueError("tls_cert and tls_key go together")
+    if not tls_ca:
+        if tls_cert:
+            raise ValueError("a client certificate needs TLS: give tls_ca too")
+        return grpc.insecure_channel(address)
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=_read(tls_ca),
+        private_key=_read(tls_key) if tls_key else None,
+        certificate_chain=_read(tls_cert) if tls_cert else None)
+    return grpc.secure_channel(address, credentials)
+
+
+class Client:
+    """Calls sccd with a bearer token. Thread-safe (gRPC channels and stubs are).
+
+    Plaintext unless tls_ca (PEM file of the CA that signs sccd's certificate) is given;
+    tls_cert and tls_key add a client certificate for mutual TLS.
+    """
+
+    def __init__(self, address="127.0.0.1:50051", token="", timeout=10.0,
+                 tls_ca=None, tls_cert=None, tls_key=None):
+        self._channel = _open_channel(address, tls_ca, tls_cert, tls_key)
         self._metadata = (("authorization", "Bearer " + token),) if token else ()
         self._timeout = timeout
         stubs = [
