@@ -52,7 +52,17 @@ std::string MethodName(const google::protobuf::Message& request) {
 // ---------------------------------------------------------------------------------------------
 
 absl::StatusOr<Caller> Gateway::Authenticate(grpc::CallbackServerContext* context) const {
-  return tokens_->Authenticate(Metadata(context, "authorization"));
+  std::shared_ptr<const TokenStore> tokens;
+  {
+    absl::MutexLock lock(&mu_);
+    tokens = tokens_;
+  }
+  return tokens->Authenticate(Metadata(context, "authorization"));
+}
+
+void Gateway::ReplaceTokens(std::shared_ptr<const TokenStore> tokens) {
+  absl::MutexLock lock(&mu_);
+  tokens_ = std::move(tokens);
 }
 
 void Gateway::Finish(grpc::ServerUnaryReactor* reactor, grpc::CallbackServerContext* context,

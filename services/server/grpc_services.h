@@ -6,8 +6,10 @@
 
 #include <functional>
 #include <memory>
+#include <utility>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
 #include "grpcpp/grpcpp.h"
 #include "scc/v1/audit.grpc.pb.h"
 #include "scc/v1/workflow.grpc.pb.h"
@@ -20,13 +22,16 @@
 
 namespace scc::server {
 
-// Shared by all services: who is calling, and one access-log line per call.
+// Shared by all services: who is calling, and one access-log line per call. Thread-safe; the
+// tokens can be replaced while calls run (a call sees either the old or the new set).
 class Gateway {
  public:
-  Gateway(const TokenStore* tokens, AccessLog* access_log)
-      : tokens_(tokens), access_log_(access_log) {}
+  Gateway(std::shared_ptr<const TokenStore> tokens, AccessLog* access_log)
+      : tokens_(std::move(tokens)), access_log_(access_log) {}
 
   absl::StatusOr<Caller> Authenticate(grpc::CallbackServerContext* context) const;
+  // Token rotation without a restart (sccd reloads the tokens file on SIGHUP).
+  void ReplaceTokens(std::shared_ptr<const TokenStore> tokens);
 
   // A unary read: authenticates, runs `body` for the caller and finishes with its status.
   grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, const char* method,
@@ -39,7 +44,8 @@ class Gateway {
   AccessLog* access_log() const { return access_log_; }
 
  private:
-  const TokenStore* const tokens_;
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const TokenStore> tokens_ ABSL_GUARDED_BY(mu_);
   AccessLog* const access_log_;
 };
 

@@ -1,6 +1,7 @@
 // sccd: the SCC workflow server. gRPC on one port (loopback plaintext by default, TLS or mutual
-// TLS on request), RocksDB event log in a data directory, bearer tokens from a tokens file. SIGTERM or SIGINT drain in-flight calls
-// and close the log cleanly; nothing acknowledged is lost either way.
+// TLS on request), RocksDB event log in a data directory, bearer tokens from a tokens file
+// (reloaded on SIGHUP). SIGTERM or SIGINT drain in-flight calls and close the log cleanly;
+// nothing acknowledged is lost either way.
 #include <signal.h>
 
 #include <cstdio>
@@ -107,6 +108,13 @@ std::string Transport(const Config& c) {
   return c.tls_client_ca.empty() ? "tls" : "mutual tls";
 }
 
+absl::StatusOr<std::shared_ptr<const server::TokenStore>> LoadTokens(const std::string& path) {
+  absl::StatusOr<server::TokenStore> tokens = server::TokenStore::Load(path);
+  if (!tokens.ok()) return tokens.status();
+  if (tokens->size() == 0) return absl::FailedPreconditionError(absl::StrCat(path, " holds no tokens"));
+  return std::make_shared<const server::TokenStore>(*std::move(tokens));
+}
+
 std::string EventsDir(const Config& c) { return c.data + "/events"; }
 std::string ProjectionsDir(const Config& c) { return c.data + "/projections"; }
 
@@ -143,14 +151,14 @@ int Serve(const Config& config) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       ListeningCredentials(config);
   if (!credentials.ok()) return Fail(std::string(credentials.status().message()));
-  absl::StatusOr<server::TokenStore> tokens = server::TokenStore::Load(config.tokens);
+  absl::StatusOr<std::shared_ptr<const server::TokenStore>> tokens = LoadTokens(config.tokens);
   if (!tokens.ok()) return Fail(tokens.status().ToString());
-  if (tokens->size() == 0) return Fail(absl::StrCat(config.tokens, " holds no tokens"));
   absl::TimeZone zone;
   if (!absl::LoadTimeZone(config.time_zone, &zone)) {
     return Fail(absl::StrCat("unknown time zone ", config.time_zone));
@@ -180,7 +188,7 @@ int Serve(const Config& config) {
   if (!projection.ok()) return Fail(projection.status().ToString());
   server::InstitutionRepository repository(log->get());
   server::CommandHandler handler(log->get(), &repository, today);
-  server::Gateway gateway(&*tokens, &access_log);
+  server::Gateway gateway(*std::move(tokens), &access_log);
   server::CommandRunner runner(&gateway, &handler);
   server::WatchRegistry watches;
   server::InstitutionServiceImpl institutions(&runner);
@@ -217,7 +225,18 @@ int Serve(const Config& config) {
   access_log.Info(absl::StrCat("listening on ", host, ":", port, " (", Transport(config), ")"));
 
   int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) {
+    // Token rotation: the new file replaces the old one whole, or not at all.
+    absl::StatusOr<std::shared_ptr<const server::TokenStore>> reloaded = LoadTokens(config.tokens);
+    if (reloaded.ok()) {
+      const size_t count = (*reloaded)->size();
+      gateway.ReplaceTokens(*std::move(reloaded));
+      access_log.Info(absl::StrCat("SIGHUP: ", count, " tokens loaded from ", config.tokens));
+    } else {
+      access_log.Info(absl::StrCat("SIGHUP: tokens NOT reloaded, the previous ones stay: ",
+                                   reloaded.status().message()));
+    }
+  }
   access_log.Info(absl::StrCat("signal ", signal_number, ": draining in-flight calls"));
   watches.CancelAll();
   server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(config.shutdown_grace_seconds)));

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "services/server/tokens.h"
@@ -48,6 +49,7 @@ absl::StatusOr<std::unique_ptr<SccdProcess>> SccdProcess::Start(const std::strin
   argv.push_back(nullptr);
   std::unique_ptr<SccdProcess> p(new SccdProcess());
   p->log_path_ = data_dir + ".log";
+  p->tokens_path_ = tokens;
   int out[2];
   if (pipe(out) != 0) return absl::InternalError("pipe failed");
   p->pid_ = fork();
@@ -107,6 +109,22 @@ void SccdProcess::Kill() {
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;
+}
+
+void SccdProcess::Signal(int signal_number) {
+  if (pid_ > 0) kill(pid_, signal_number);
+}
+
+bool SccdProcess::WaitForLog(const std::string& text, int count) const {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::string log = Log();
+    int seen = 0;
+    for (size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + 1)) ++seen;
+    if (seen >= count) return true;
+    std::this_thread::yield();
+  }
+  return false;
 }
 
 SccdProcess::~SccdProcess() { Terminate(); }

@@ -42,6 +42,13 @@ class SccdProcess {
   int Terminate();
   // SIGKILL and wait: no chance to clean up.
   void Kill();
+  // Sends `signal_number` (e.g. SIGHUP) and returns at once.
+  void Signal(int signal_number);
+  // Waits (at most 10 s) until the server's log holds `text` `count` times or more.
+  bool WaitForLog(const std::string& text, int count = 1) const;
+
+  // The tokens file the server reads (the test tokens; rewrite it and send SIGHUP to rotate).
+  const std::string& tokens_path() const { return tokens_path_; }
 
   const std::string& address() const { return address_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
@@ -53,6 +60,7 @@ class SccdProcess {
   pid_t pid_ = -1;
   std::string address_;
   std::string log_path_;
+  std::string tokens_path_;
   std::shared_ptr<grpc::Channel> channel_;
 };
 

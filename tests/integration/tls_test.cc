@@ -69,7 +69,7 @@ class TlsTest : public ::testing::Test {
 
 TEST_F(TlsTest, ServesClientsThatTrustItsCaAndNoOneElse) {
   ASSERT_NO_FATAL_FAILURE(StartServer(/*mutual=*/false));
-  EXPECT_THAT(server_->Log(), HasSubstr("(tls)"));
+  EXPECT_TRUE(server_->WaitForLog("(tls)")) << server_->Log();
   EXPECT_TRUE(VerifyLog(Tls(Pem("ca.pem"))).ok());
 
   const grpc::Status plaintext = VerifyLog(Tls(""));
@@ -85,7 +85,7 @@ TEST_F(TlsTest, ServesClientsThatTrustItsCaAndNoOneElse) {
 
 TEST_F(TlsTest, MutualTlsTurnsAwayClientsWithoutACertificate) {
   ASSERT_NO_FATAL_FAILURE(StartServer(/*mutual=*/true));
-  EXPECT_THAT(server_->Log(), HasSubstr("(mutual tls)"));
+  EXPECT_TRUE(server_->WaitForLog("(mutual tls)")) << server_->Log();
   EXPECT_TRUE(VerifyLog(Tls(Pem("ca.pem"), Pem("client.pem"), Pem("client.key"))).ok());
   const grpc::Status no_cert = VerifyLog(Tls(Pem("ca.pem")));
   EXPECT_EQ(no_cert.error_code(), grpc::StatusCode::UNAVAILABLE) << no_cert.error_message();
