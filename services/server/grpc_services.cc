@@ -112,11 +112,16 @@ grpc::ServerUnaryReactor* CommandRunner::Run(grpc::CallbackServerContext* contex
 
 // ---------------------------------------------------------------------------------------------
 
-bool WatchRegistry::Add(storage::Subscription* subscription) {
+absl::Status WatchRegistry::Add(storage::Subscription* subscription) {
   absl::MutexLock lock(&mu_);
-  if (closing_) return false;
+  if (closing_) return absl::UnavailableError("the server is shutting down");
+  if (open_.size() >= limit_) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("too many open Watch streams (the server allows ", limit_,
+                     "); close one you no longer read, or retry later"));
+  }
   open_.insert(subscription);
-  return true;
+  return absl::OkStatus();
 }
 
 void WatchRegistry::Remove(storage::Subscription* subscription) {
@@ -366,8 +371,8 @@ grpc::ServerWriteReactor<v1::WatchResponse>* AuditServiceImpl::Watch(grpc::Callb
   record.user = caller->user;
   record.role = RoleName(caller->role);
   std::unique_ptr<storage::Subscription> subscription = log_->Subscribe(request->from_position());
-  if (!watches_->Add(subscription.get())) {
-    const grpc::Status status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down");
+  if (absl::Status added = watches_->Add(subscription.get()); !added.ok()) {
+    const grpc::Status status = ToGrpcStatus(added);
     gateway_->access_log()->Record(record, status);
     return new RefusedWatch(status);
   }

@@ -146,10 +146,14 @@ class SettingServiceImpl final : public v1::SettingService::CallbackService {
 #undef SCC_COMMAND_RPC
 
 // The open Watch calls, so shutdown can end them before the log closes.
+// The open Watch streams, each holding a subscription and a thread: bounded, so that clients
+// that open streams and never read cannot exhaust the server. Thread-safe.
 class WatchRegistry {
  public:
-  // False once shutting down: the caller must refuse the watch.
-  bool Add(storage::Subscription* subscription);
+  explicit WatchRegistry(size_t limit) : limit_(limit) {}
+  // UNAVAILABLE once shutting down, RESOURCE_EXHAUSTED when `limit` streams are open: the
+  // caller must refuse the watch with that status.
+  absl::Status Add(storage::Subscription* subscription);
   void Remove(storage::Subscription* subscription);
   // Cancels every open watch and refuses new ones.
   void CancelAll();
@@ -157,6 +161,7 @@ class WatchRegistry {
   void WaitUntilEmpty();
 
  private:
+  const size_t limit_;
   absl::Mutex mu_;
   absl::flat_hash_set<storage::Subscription*> open_ ABSL_GUARDED_BY(mu_);
   bool closing_ ABSL_GUARDED_BY(mu_) = false;

@@ -47,6 +47,7 @@ struct Config {
   std::string tls_cert, tls_key;  // PEM files: serve TLS when both are given
   std::string tls_client_ca;      // PEM roots: mutual TLS, every client must present a cert
   int shutdown_grace_seconds = 10;
+  size_t max_watches = 64;  // open Watch streams; each holds a thread
 };
 
 int Fail(const std::string& message) {
@@ -190,7 +191,7 @@ int Serve(const Config& config) {
   server::CommandHandler handler(log->get(), &repository, today);
   server::Gateway gateway(*std::move(tokens), &access_log);
   server::CommandRunner runner(&gateway, &handler);
-  server::WatchRegistry watches;
+  server::WatchRegistry watches(config.max_watches);
   server::InstitutionServiceImpl institutions(&runner);
   server::DesignationServiceImpl designation(&runner);
   server::InterventionServiceImpl interventions(&runner);
@@ -277,6 +278,10 @@ int main(int argc, char** argv) {
   app.add_option("--shutdown-grace-seconds", config.shutdown_grace_seconds,
                  "how long SIGTERM waits for in-flight calls")
       ->capture_default_str();
+  app.add_option("--max-watches", config.max_watches,
+                 "most Watch streams open at once; more are refused with RESOURCE_EXHAUSTED")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_flag("!--no-access-log", config.access_log, "do not log one line per request");
   app.add_flag("--insecure", config.insecure,
                "allow plaintext gRPC on a non-loopback address (tokens travel unencrypted)");

@@ -1,5 +1,6 @@
 // sccd as an operator runs it: the gRPC health service answers, plaintext on a non-loopback
-// address is refused unless --insecure is given, and SIGHUP rotates the tokens.
+// address is refused unless --insecure is given, SIGHUP rotates the tokens, and open Watch
+// streams are bounded.
 #include <signal.h>
 
 #include <fstream>
@@ -80,6 +81,60 @@ TEST(ServerOptionsTest, TokensAreRotatedOnSighupWithoutARestart) {
   server.Signal(SIGHUP);
   ASSERT_TRUE(server.WaitForLog("tokens NOT reloaded")) << server.Log();
   EXPECT_EQ(VerifyLogAs(server, kRotated), grpc::StatusCode::OK);
+}
+
+// A Watch as the auditor; heartbeats every second, so an open stream always has a message.
+struct OpenWatch {
+  std::unique_ptr<grpc::ClientContext> context = Authorized(kAuditorToken);
+  std::unique_ptr<grpc::ClientReader<v1::WatchResponse>> stream;
+  explicit OpenWatch(v1::AuditService::Stub& stub) {
+    context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    v1::WatchRequest request;
+    request.set_heartbeat_seconds(1);
+    stream = stub.Watch(context.get(), request);
+  }
+  // OK while the stream is open; the final status once the server has ended it.
+  grpc::Status FirstMessage() {
+    v1::WatchResponse message;
+    return stream->Read(&message) ? grpc::Status::OK : stream->Finish();
+  }
+  grpc::Status Close() {
+    context->TryCancel();
+    v1::WatchResponse message;
+    while (stream->Read(&message)) {
+    }
+    return stream->Finish();
+  }
+};
+
+TEST(ServerOptionsTest, WatchStreamsPastTheLimitAreRefused) {
+  storage::testing::TempDir dir;
+  SccdProcess::Options options;
+  options.extra_args = {"--max-watches", "2"};
+  auto started = SccdProcess::Start(dir.Sub("data"), options);
+  ASSERT_TRUE(started.ok()) << started.status();
+  auto stub = v1::AuditService::NewStub((*started)->channel());
+
+  OpenWatch first(*stub), second(*stub);
+  ASSERT_TRUE(first.FirstMessage().ok());
+  ASSERT_TRUE(second.FirstMessage().ok());
+  OpenWatch third(*stub);
+  const grpc::Status refused = third.FirstMessage();
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(refused.error_message(), ::testing::HasSubstr("the server allows 2"));
+
+  // Closing a stream frees its place (once the server has let go of it).
+  EXPECT_EQ(first.Close().error_code(), grpc::StatusCode::CANCELLED);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  grpc::Status again;
+  do {
+    OpenWatch next(*stub);
+    again = next.FirstMessage();
+    if (again.ok()) next.Close();
+  } while (again.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
+           std::chrono::steady_clock::now() < deadline);
+  EXPECT_TRUE(again.ok()) << again.error_message();
+  second.Close();
 }
 
 }  // namespace
