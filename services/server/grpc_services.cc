@@ -2,12 +2,14 @@
 
 #include <limits>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
+#include "grpc/grpc_security_constants.h"
 #include "services/domain/decide.h"
 #include "services/domain/errors.h"
 #include "services/domain/ofsted.h"
@@ -57,7 +59,18 @@ absl::StatusOr<Caller> Gateway::Authenticate(grpc::CallbackServerContext* contex
     absl::MutexLock lock(&mu_);
     tokens = tokens_;
   }
-  return tokens->Authenticate(Metadata(context, "authorization"));
+  const std::string authorization = Metadata(context, "authorization");
+  // No bearer token: a client certificate that mutual TLS verified may stand for a service account.
+  if (authorization.empty()) {
+    const std::shared_ptr<const grpc::AuthContext> auth = context->auth_context();
+    if (auth != nullptr && auth->IsPeerAuthenticated()) {
+      const std::vector<grpc::string_ref> names = auth->FindPropertyValues(GRPC_X509_CN_PROPERTY_NAME);
+      if (!names.empty()) {
+        return tokens->AuthenticateCertificate(std::string(names.front().data(), names.front().size()));
+      }
+    }
+  }
+  return tokens->Authenticate(authorization);
 }
 
 void Gateway::ReplaceTokens(std::shared_ptr<const TokenStore> tokens) {

@@ -48,6 +48,23 @@ absl::StatusOr<TokenStore> TokenStore::Parse(const std::string& text, const std:
           absl::StrCat(where(), "want '<sha256 hex> <user> <role>', got ", fields.size(),
                        " fields"));
     }
+    constexpr absl::string_view kCert = "cert:";
+    if (absl::StartsWith(fields[0], kCert)) {
+      const std::string common_name = fields[0].substr(kCert.size());
+      if (common_name.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(where(), "'cert:' needs a common name"));
+      }
+      if (ParseRole(fields[2]) != v1::ROLE_SERVICE_ACCOUNT) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            where(), "a client certificate maps to a service_account, not '", fields[2], "'"));
+      }
+      if (!store.certificates_.emplace(common_name, Caller{fields[1], v1::ROLE_SERVICE_ACCOUNT})
+               .second) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where(), "the certificate '", common_name, "' twice"));
+      }
+      continue;
+    }
     const std::string hash = absl::AsciiStrToLower(fields[0]);
     if (hash.size() != 64 || !std::all_of(hash.begin(), hash.end(), [](char c) {
           return absl::ascii_isxdigit(static_cast<unsigned char>(c));
@@ -87,6 +104,17 @@ absl::StatusOr<Caller> TokenStore::Authenticate(const std::string& authorization
   }
   auto it = callers_.find(HashToken(authorization.substr(kBearer.size())));
   if (it == callers_.end()) return absl::UnauthenticatedError("unknown or revoked token");
+  return it->second;
+}
+
+absl::StatusOr<Caller> TokenStore::AuthenticateCertificate(const std::string& common_name) const {
+  auto it = certificates_.find(common_name);
+  if (it == certificates_.end()) {
+    return absl::UnauthenticatedError(absl::StrCat(
+        "the client certificate CN=", common_name,
+        " is not mapped to a service account (a 'cert:' line of the tokens file); send a bearer "
+        "token instead"));
+  }
   return it->second;
 }
 

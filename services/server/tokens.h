@@ -1,7 +1,9 @@
-// TokenStore: bearer tokens -> caller identity. The tokens file holds only SHA-256 hashes of
-// tokens, one per line: "<64 hex chars> <user id> <role>" ('#' starts a comment); roles are
-// head_of_school_improvement, lead_officer, srg_member, early_years_standards_team, auditor,
-// report_reader, service_account. Immutable after loading; thread-safe.
+// TokenStore: bearer tokens and client certificates -> caller identity. The tokens file holds
+// only SHA-256 hashes of tokens, one per line: "<64 hex chars> <user id> <role>" ('#' starts a
+// comment); roles are head_of_school_improvement, lead_officer, srg_member,
+// early_years_standards_team, auditor, report_reader, service_account. A line
+// "cert:<common name> <user id> service_account" maps a client certificate, verified by mutual
+// TLS, to a service account. Immutable after loading; thread-safe.
 #ifndef SCC_SERVICES_SERVER_TOKENS_H_
 #define SCC_SERVICES_SERVER_TOKENS_H_
 
@@ -27,11 +29,15 @@ class TokenStore {
   // The caller for an "authorization" header value ("Bearer <token>"); UNAUTHENTICATED when it
   // is missing, malformed or unknown.
   absl::StatusOr<Caller> Authenticate(const std::string& authorization) const;
+  // The service account for a client certificate's verified common name; UNAUTHENTICATED when
+  // no "cert:" line names it.
+  absl::StatusOr<Caller> AuthenticateCertificate(const std::string& common_name) const;
 
-  size_t size() const { return callers_.size(); }
+  size_t size() const { return callers_.size() + certificates_.size(); }
 
  private:
-  absl::flat_hash_map<std::string, Caller> callers_;  // hex SHA-256 of the token -> caller
+  absl::flat_hash_map<std::string, Caller> callers_;       // hex SHA-256 of the token -> caller
+  absl::flat_hash_map<std::string, Caller> certificates_;  // certificate common name -> caller
 };
 
 // Lower-case hex SHA-256 of `token`, as the tokens file stores it.

@@ -18,8 +18,9 @@
 namespace scc::testing {
 namespace {
 
-absl::Status WriteTokens(const std::string& path) {
+absl::Status WriteTokens(const std::string& path, const std::vector<std::string>& extra_lines) {
   std::ofstream out(path);
+  for (const std::string& line : extra_lines) out << line << "\n";
   for (const auto& [token, user, role] :
        std::initializer_list<std::tuple<const char*, const char*, const char*>>{
            {kHosiToken, "hosi", "head_of_school_improvement"},
@@ -39,7 +40,7 @@ absl::Status WriteTokens(const std::string& path) {
 absl::StatusOr<std::unique_ptr<SccdProcess>> SccdProcess::Start(const std::string& data_dir,
                                                                 const Options& options) {
   const std::string tokens = data_dir + ".tokens";
-  if (absl::Status s = WriteTokens(tokens); !s.ok()) return s;
+  if (absl::Status s = WriteTokens(tokens, options.extra_token_lines); !s.ok()) return s;
   std::vector<std::string> args = {SCCD_PATH,  "--listen",         "127.0.0.1:0",
                                    "--data",   data_dir,           "--tokens",
                                    tokens,     "--term-calendar",  TERM_CALENDAR_PATH};

@@ -27,6 +27,7 @@ class SccdProcess {
  public:
   struct Options {
     std::vector<std::string> extra_args;  // more sccd flags, e.g. --tls-cert
+    std::vector<std::string> extra_token_lines;  // appended to the test tokens file
     // How channel() connects; null: plaintext.
     std::shared_ptr<grpc::ChannelCredentials> credentials;
   };

@@ -1,6 +1,7 @@
 // sccd over TLS and mutual TLS, with certificates from deploy/make-dev-ca.sh: clients that trust
 // the CA are served, plaintext clients and clients of another CA are not, and under mutual TLS a
-// client without a certificate is turned away before any call reaches the service.
+// client without a certificate is turned away before any call reaches the service; a mapped
+// client certificate stands for a service account.
 #include <memory>
 #include <string>
 #include <utility>
@@ -39,6 +40,8 @@ class TlsTest : public ::testing::Test {
   // Starts sccd serving TLS; `mutual` also demands client certificates signed by the CA.
   void StartServer(bool mutual) {
     SccdProcess::Options options;
+    // make-dev-ca.sh's client certificate has CN=scc-service.
+    options.extra_token_lines = {"cert:scc-service gias-sync-cert service_account"};
     options.extra_args = {"--tls-cert", Pem("server.pem"), "--tls-key", Pem("server.key")};
     if (mutual) {
       options.extra_args.insert(options.extra_args.end(), {"--tls-client-ca", Pem("ca.pem")});
@@ -48,15 +51,16 @@ class TlsTest : public ::testing::Test {
     server_ = *std::move(started);
   }
 
-  // VerifyLog as the auditor over a channel opened with `security`.
-  grpc::Status VerifyLog(const client::ChannelSecurity& security) {
+  // VerifyLog over a channel opened with `security`, with `token` (none if empty).
+  grpc::Status VerifyLog(const client::ChannelSecurity& security,
+                         const std::string& token = kAuditorToken) {
     absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
         client::OpenChannel(server_->address(), security);
     if (!channel.ok()) return grpc::Status(grpc::StatusCode::INTERNAL, channel.status().ToString());
     auto stub = v1::AuditService::NewStub(*channel);
     v1::VerifyLogResponse response;
     const grpc::Status status =
-        stub->VerifyLog(Authorized(kAuditorToken).get(), v1::VerifyLogRequest(), &response);
+        stub->VerifyLog(Authorized(token).get(), v1::VerifyLogRequest(), &response);
     if (status.ok()) {
       EXPECT_TRUE(response.ok()) << response.problem();
     }
@@ -87,6 +91,13 @@ TEST_F(TlsTest, MutualTlsTurnsAwayClientsWithoutACertificate) {
   ASSERT_NO_FATAL_FAILURE(StartServer(/*mutual=*/true));
   EXPECT_TRUE(server_->WaitForLog("(mutual tls)")) << server_->Log();
   EXPECT_TRUE(VerifyLog(Tls(Pem("ca.pem"), Pem("client.pem"), Pem("client.key"))).ok());
+  // The certificate alone identifies a mapped service account; the bearer token still wins.
+  EXPECT_TRUE(VerifyLog(Tls(Pem("ca.pem"), Pem("client.pem"), Pem("client.key")), "").ok());
+  EXPECT_TRUE(server_->WaitForLog(R"("user":"gias-sync-cert","role":"service_account")"))
+      << server_->Log();
+  const grpc::Status bad_token =
+      VerifyLog(Tls(Pem("ca.pem"), Pem("client.pem"), Pem("client.key")), "t-unknown");
+  EXPECT_EQ(bad_token.error_code(), grpc::StatusCode::UNAUTHENTICATED);
   const grpc::Status no_cert = VerifyLog(Tls(Pem("ca.pem")));
   EXPECT_EQ(no_cert.error_code(), grpc::StatusCode::UNAVAILABLE) << no_cert.error_message();
   const grpc::Status foreign_cert = VerifyLog(

@@ -1,0 +1,62 @@
+// TokenStore: what a tokens file may hold, and who each credential turns out to be.
+#include "services/server/tokens.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace scc::server {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(TokenStoreTest, BearerTokensAndCertificatesMapToCallers) {
+  const std::string text = absl::StrCat(HashToken("secret-1"), " ann lead_officer  # comment\n",
+                                        "\n", "cert:gias-sync gias-sync service_account\n");
+  absl::StatusOr<TokenStore> store = TokenStore::Parse(text, "tokens.txt");
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ(store->size(), 2u);
+
+  absl::StatusOr<Caller> ann = store->Authenticate("Bearer secret-1");
+  ASSERT_TRUE(ann.ok()) << ann.status();
+  EXPECT_EQ(ann->user, "ann");
+  EXPECT_EQ(ann->role, v1::ROLE_LEAD_OFFICER);
+  EXPECT_EQ(store->Authenticate("Bearer secret-2").status().message(), "unknown or revoked token");
+  EXPECT_THAT(store->Authenticate("").status().message(), HasSubstr("missing credentials"));
+  EXPECT_THAT(store->Authenticate("Basic abc").status().message(), HasSubstr("'Bearer <token>'"));
+
+  absl::StatusOr<Caller> service = store->AuthenticateCertificate("gias-sync");
+  ASSERT_TRUE(service.ok()) << service.status();
+  EXPECT_EQ(service->user, "gias-sync");
+  EXPECT_EQ(service->role, v1::ROLE_SERVICE_ACCOUNT);
+  const absl::Status stranger = store->AuthenticateCertificate("someone-else").status();
+  EXPECT_EQ(stranger.code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(stranger.message(), HasSubstr("CN=someone-else is not mapped"));
+}
+
+TEST(TokenStoreTest, BadLinesAreRefusedWithFileAndLine) {
+  struct Case {
+    std::string text;
+    std::string error;
+  };
+  const std::string hash = HashToken("t");
+  for (const Case& c : std::vector<Case>{
+           {"plain-token ann auditor", "tokens.txt:1: the first field must be the token's SHA-256"},
+           {hash + " ann", "tokens.txt:1: want '<sha256 hex> <user> <role>', got 2 fields"},
+           {"\n" + hash + " ann headteacher", "tokens.txt:2: unknown role 'headteacher'"},
+           {hash + " ann auditor\n" + hash + " bob auditor", "tokens.txt:2: the same token hash twice"},
+           {"cert: svc service_account", "tokens.txt:1: 'cert:' needs a common name"},
+           {"cert:svc svc auditor", "tokens.txt:1: a client certificate maps to a service_account"},
+           {"cert:svc a service_account\ncert:svc b service_account", "the certificate 'svc' twice"},
+       }) {
+    absl::StatusOr<TokenStore> store = TokenStore::Parse(c.text, "tokens.txt");
+    EXPECT_EQ(store.status().code(), absl::StatusCode::kInvalidArgument) << c.text;
+    EXPECT_THAT(store.status().message(), HasSubstr(c.error)) << c.text;
+  }
+}
+
+}  // namespace
+}  // namespace scc::server
