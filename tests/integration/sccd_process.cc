@@ -13,6 +13,8 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "services/server/tokens.h"
 
 namespace scc::testing {
@@ -146,6 +148,27 @@ CommandOutcome RunCommand(const std::string& shell_command) {
   const int status = pclose(pipe);
   run.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return run;
+}
+
+grpc::Status CallByPath(const std::shared_ptr<grpc::Channel>& channel, const std::string& path,
+                        const std::string& request, const std::string& token,
+                        std::string* response) {
+  grpc::GenericStub stub(channel);
+  const grpc::Slice bytes(request);
+  grpc::ByteBuffer in(&bytes, 1), out;
+  grpc::Status status;
+  absl::Notification done;
+  stub.UnaryCall(Authorized(token).get(), path, grpc::StubOptions(), &in, &out,
+                 [&](grpc::Status s) {
+                   status = std::move(s);
+                   done.Notify();
+                 });
+  done.WaitForNotification();
+  grpc::Slice slice;
+  if (status.ok() && out.DumpToSingleSlice(&slice).ok()) {
+    response->assign(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  return status;
 }
 
 std::unique_ptr<grpc::ClientContext> Authorized(const std::string& token) {

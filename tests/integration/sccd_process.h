@@ -73,6 +73,12 @@ struct CommandOutcome {
 };
 CommandOutcome RunCommand(const std::string& shell_command);
 
+// A unary call by path ("/package.Service/Method") with a serialised request, as `token` (none
+// if empty); the serialised response goes to `response` when the call succeeds.
+grpc::Status CallByPath(const std::shared_ptr<grpc::Channel>& channel, const std::string& path,
+                        const std::string& request, const std::string& token,
+                        std::string* response);
+
 // A client context carrying `token` as a bearer token, with a 10 s deadline.
 std::unique_ptr<grpc::ClientContext> Authorized(const std::string& token);
 
