@@ -9,6 +9,7 @@ PACKAGES=(
   librocksdb-dev libabsl-dev libssl-dev openssl
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev
+  clang libclang-rt-14-dev
   python3-grpcio python3-protobuf python3-pytest
   chromium
 )
