@@ -12,14 +12,14 @@ work="${2:-$root/build/fuzz}"
 mkdir -p "$work"
 flags=(-std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -I"$root")
-absl_libs=$(pkg-config --libs absl_strings absl_status absl_statusor)
+libs="$(pkg-config --libs absl_strings absl_status absl_statusor) -lcrypto"
 
 build() {  # build TARGET SOURCES...
   local target="$1"; shift
   if [[ ! -x "$work/$target" || -n "$(find "$@" -newer "$work/$target" 2>/dev/null)" ]]; then
     echo "fuzz: building $target"
     # shellcheck disable=SC2086
-    clang++ "${flags[@]}" "$@" -o "$work/$target" $absl_libs
+    clang++ "${flags[@]}" "$@" -o "$work/$target" $libs
   fi
 }
 
@@ -33,4 +33,6 @@ run() {  # run TARGET
 }
 
 build csv "$root/tests/fuzz/csv_fuzz.cc" "$root/clients/import/csv.cc"
+build record "$root/tests/fuzz/record_fuzz.cc" "$root/storage/record.cc" "$root/storage/crc32c.cc"
 run csv
+run record
