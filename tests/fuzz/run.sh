@@ -3,16 +3,20 @@
 # seed corpus in tests/fuzz/corpus/<target>. Exit 0 when no input crashed; otherwise the crashing
 # input is left in the work directory (printed) — add it to the corpus and fix the code.
 #
-#   tests/fuzz/run.sh [SECONDS_PER_TARGET] [WORK_DIR]
+#   tests/fuzz/run.sh [SECONDS_PER_TARGET] [BUILD_DIR]
+# BUILD_DIR (default ./build) must hold the generated protobuf code (make build); the fuzzers
+# and their growing corpora live in BUILD_DIR/fuzz.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 seconds="${1:-30}"
-work="${2:-$root/build/fuzz}"
+build_dir="$(cd "${2:-$root/build}" && pwd)"
+work="$build_dir/fuzz"
 mkdir -p "$work"
 flags=(-std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-       -I"$root")
-libs="$(pkg-config --libs absl_strings absl_status absl_statusor) -lcrypto"
+       -I"$root" -I"$build_dir/proto")
+libs="$(pkg-config --libs protobuf absl_strings absl_status absl_statusor absl_str_format \
+        absl_time absl_flat_hash_map absl_cord) -lcrypto"
 
 build() {  # build TARGET SOURCES...
   local target="$1"; shift
@@ -34,5 +38,9 @@ run() {  # run TARGET
 
 build csv "$root/tests/fuzz/csv_fuzz.cc" "$root/clients/import/csv.cc"
 build record "$root/tests/fuzz/record_fuzz.cc" "$root/storage/record.cc" "$root/storage/crc32c.cc"
+domain=("$root"/services/domain/{dates,decide,errors,evolve,ofsted}.cc)
+protos=("$build_dir"/proto/scc/v1/{common,events,state}.pb.cc "$build_dir"/proto/google/rpc/error_details.pb.cc)
+build decide "$root/tests/fuzz/decide_fuzz.cc" "${domain[@]}" "${protos[@]}"
 run csv
 run record
+run decide
