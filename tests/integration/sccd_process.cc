@@ -158,7 +158,9 @@ grpc::Status CallByPath(const std::shared_ptr<grpc::Channel>& channel, const std
   grpc::ByteBuffer in(&bytes, 1), out;
   grpc::Status status;
   absl::Notification done;
-  stub.UnaryCall(Authorized(token).get(), path, grpc::StubOptions(), &in, &out,
+  // The context must outlive the call, not only the statement that starts it.
+  const std::unique_ptr<grpc::ClientContext> context = Authorized(token);
+  stub.UnaryCall(context.get(), path, grpc::StubOptions(), &in, &out,
                  [&](grpc::Status s) {
                    status = std::move(s);
                    done.Notify();
