@@ -12,6 +12,7 @@
 #include "google/protobuf/reflection.h"
 #include "services/domain/dates.h"
 #include "services/domain/errors.h"
+#include "services/domain/fields.h"
 #include "services/domain/ofsted.h"
 
 namespace scc::domain {
@@ -271,69 +272,6 @@ Refusal WrongKind(const Entry& entry, v1::InstitutionKind kind) {
 
 // ---------------------------------------------------------------------------------------------
 // Shape checks.
-
-constexpr size_t kMaxText = 10000;
-constexpr size_t kMaxReason = 2000;
-constexpr size_t kMaxNotes = 20000;
-constexpr int kMaxRepeated = 200;
-
-bool IsDateField(const std::string& name) {
-  return absl::EndsWith(name, "_on") || absl::EndsWith(name, "_date");
-}
-
-void CheckScalar(const google::protobuf::Message& m, const google::protobuf::FieldDescriptor* f,
-                 int index, const std::string& path, Violations& v) {
-  using google::protobuf::FieldDescriptor;
-  const google::protobuf::Reflection* r = m.GetReflection();
-  if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
-    const std::string value = index < 0 ? r->GetString(m, f) : r->GetRepeatedString(m, f, index);
-    const size_t limit = f->name() == "reason" ? kMaxReason
-                         : f->name() == "text" ? kMaxNotes
-                                               : kMaxText;
-    if (value.size() > limit) {
-      v.Add(path, absl::StrCat("is ", value.size(), " characters; the limit is ", limit));
-    } else if (IsDateField(f->name()) && !value.empty() && !ParseDate(value)) {
-      v.Add(path, absl::StrCat("'", value, "' is not a date (YYYY-MM-DD)"));
-    }
-  } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_ENUM) {
-    const int value = index < 0 ? r->GetEnumValue(m, f) : r->GetRepeatedEnumValue(m, f, index);
-    if (f->enum_type()->FindValueByNumber(value) == nullptr) {
-      v.Add(path, absl::StrCat("unknown ", f->enum_type()->name(), " value ", value));
-    }
-  }
-}
-
-// Walks every set field: text limits, dates, known enum values, list lengths.
-void CheckFields(const google::protobuf::Message& m, const std::string& prefix, Violations& v) {
-  using google::protobuf::FieldDescriptor;
-  const google::protobuf::Reflection* r = m.GetReflection();
-  std::vector<const FieldDescriptor*> fields;
-  r->ListFields(m, &fields);
-  for (const FieldDescriptor* f : fields) {
-    const std::string path = prefix.empty() ? f->name() : absl::StrCat(prefix, ".", f->name());
-    if (!f->is_repeated()) {
-      if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
-        CheckFields(r->GetMessage(m, f), path, v);
-      } else {
-        CheckScalar(m, f, -1, path, v);
-      }
-      continue;
-    }
-    const int n = r->FieldSize(m, f);
-    if (n > kMaxRepeated) {
-      v.Add(path, absl::StrCat("has ", n, " entries; the limit is ", kMaxRepeated));
-      continue;
-    }
-    for (int i = 0; i < n; ++i) {
-      const std::string item = absl::StrCat(path, "[", i, "]");
-      if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
-        CheckFields(r->GetRepeatedMessage(m, f, i), item, v);
-      } else {
-        CheckScalar(m, f, i, item, v);
-      }
-    }
-  }
-}
 
 // Helpers for required fields; `at` is the payload's field name in the request.
 struct Required {
@@ -668,6 +606,12 @@ const CommandSpec* FindCommand(Kind kind) {
   return e == nullptr ? nullptr : &e->spec;
 }
 
+std::vector<const CommandSpec*> Commands() {
+  std::vector<const CommandSpec*> specs;
+  for (const Entry& e : Table()) specs.push_back(&e.spec);
+  return specs;
+}
+
 bool RoleMayRecord(v1::Role role, Kind kind) {
   const Entry* e = FindEntry(kind);
   return e != nullptr && role > 0 && role < 32 && (e->roles & Bit(role)) != 0;
@@ -750,12 +694,12 @@ absl::StatusOr<std::vector<EventPayload>> Decide(const InstitutionState& s, cons
   }
   if (ctx.request_id().empty()) v.Add("context.request_id", "is required (a UUID is best)");
   if (ctx.request_id().size() > 128) v.Add("context.request_id", "is longer than 128 characters");
-  CheckFields(ctx, "context", v);
+  CheckFields(ctx, "context", kCommandLimits, v);
   {
     // The payload's own message, under the name the request gives it.
     const google::protobuf::FieldDescriptor* set =
         cmd.payload.GetDescriptor()->FindFieldByNumber(cmd.payload.kind_case());
-    CheckFields(cmd.payload.GetReflection()->GetMessage(cmd.payload, set), at, v);
+    CheckFields(cmd.payload.GetReflection()->GetMessage(cmd.payload, set), at, kCommandLimits, v);
   }
   if (auto day = ParseDate(effective)) {
     if (*day > today) v.Add("context.effective_date", absl::StrCat(effective, " is in the future"));

@@ -36,6 +36,8 @@ struct CommandSpec {
 
 // The spec of a command kind; nullptr for kinds no command records (e.g. reassignment).
 const CommandSpec* FindCommand(v1::EventPayload::KindCase kind);
+// Every command, in the order of the command table.
+std::vector<const CommandSpec*> Commands();
 
 // Whether `role` may send commands of `kind` (the authorization matrix, in one place).
 bool RoleMayRecord(v1::Role role, v1::EventPayload::KindCase kind);

@@ -1,0 +1,34 @@
+// Field-by-field checks of any request, by reflection: text lengths, dates (fields named
+// *_on or *_date), known enum values and list lengths, each violation named by its path
+// ("designation.triggers[0].evidence"). Commands and queries have their own limits. Pure;
+// thread-safe.
+#ifndef SCC_SERVICES_DOMAIN_FIELDS_H_
+#define SCC_SERVICES_DOMAIN_FIELDS_H_
+
+#include <cstddef>
+#include <string>
+
+#include "google/protobuf/message.h"
+#include "services/domain/errors.h"
+
+namespace scc::domain {
+
+struct FieldLimits {
+  size_t max_text;      // characters of any text field not named below
+  size_t max_reason;    // "reason" fields
+  size_t max_notes;     // "text" fields (notes)
+  int max_repeated;     // entries of any list
+};
+
+// What a command may carry (free text of meetings and plans).
+inline constexpr FieldLimits kCommandLimits{10000, 2000, 20000, 200};
+// What a query may carry (URNs, ids, filters, page tokens).
+inline constexpr FieldLimits kQueryLimits{256, 256, 256, 1000};
+
+// Adds a violation to `v` for every set field of `m` (under `prefix`) that breaks `limits`.
+void CheckFields(const google::protobuf::Message& m, const std::string& prefix,
+                 const FieldLimits& limits, Violations& v);
+
+}  // namespace scc::domain
+
+#endif  // SCC_SERVICES_DOMAIN_FIELDS_H_
