@@ -3,11 +3,15 @@
 // comment); roles are head_of_school_improvement, lead_officer, srg_member,
 // early_years_standards_team, auditor, report_reader, service_account. A line
 // "cert:<common name> <user id> service_account" maps a client certificate, verified by mutual
-// TLS, to a service account. Immutable after loading; thread-safe.
+// TLS, to a service account. A presented token is hashed and compared with every stored hash in
+// constant time, so neither the token nor which hash it is near shows in the timing. Immutable
+// after loading; thread-safe.
 #ifndef SCC_SERVICES_SERVER_TOKENS_H_
 #define SCC_SERVICES_SERVER_TOKENS_H_
 
+#include <array>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
@@ -33,10 +37,14 @@ class TokenStore {
   // no "cert:" line names it.
   absl::StatusOr<Caller> AuthenticateCertificate(const std::string& common_name) const;
 
-  size_t size() const { return callers_.size() + certificates_.size(); }
+  size_t size() const { return tokens_.size() + certificates_.size(); }
 
  private:
-  absl::flat_hash_map<std::string, Caller> callers_;       // hex SHA-256 of the token -> caller
+  struct Token {
+    std::array<unsigned char, 32> digest;  // SHA-256 of the token
+    Caller caller;
+  };
+  std::vector<Token> tokens_;
   absl::flat_hash_map<std::string, Caller> certificates_;  // certificate common name -> caller
 };
 
