@@ -40,6 +40,8 @@ void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out);
 // roles that may read confidential notes.
 bool MayReadConfidential(v1::Role role);
 
+// The API's view of a stored event for `reader`: confidential notes, and the MCM's assessment
+// of the LA's support, are left out (notes_redacted) unless the reader may see them.
 v1::Event ToApiEvent(const storage::RecordedEvent& recorded, const domain::StoredEvent& event,
                      v1::Role reader);
 

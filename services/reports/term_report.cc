@@ -189,7 +189,8 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
                                                const projections::Period& term,
                                                absl::Time known_at, v1::Role reader,
                                                const projections::ObligationRules& rules,
-                                               const ReportTargets& targets) {
+                                               const ReportTargets& targets,
+                                               absl::Time deadline) {
   const std::string last_day = FormatDate(term.end);
   const std::string day_before = FormatDate(term.start - 1);
   // Two threads scan the log, each folding the institutions that hash to it as the events go
@@ -206,8 +207,15 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
       auto& walks = partitions[t];
       walks.reserve(1 << 16);
       StoredEvent event;  // reused: parsing into it keeps its memory
+      uint64_t seen = 0;
       // Both threads see every record in place; each decodes only its own institutions.
       failures[t] = log.Scan(0, end_position, [&](const storage::RecordView& recorded) {
+        constexpr uint64_t kClockEvery = 1 << 16;  // records between looks at the clock
+        if (++seen % kClockEvery == 0 && absl::Now() > deadline) {
+          return absl::DeadlineExceededError(absl::StrCat(
+              "the report was not ready within the time allowed (", seen, " of ", end_position,
+              " events read); ask for a longer deadline or a narrower known_at"));
+        }
         if (recorded.recorded_at > known_at) return absl::OkStatus();
         const absl::string_view urn = codec::UrnView(recorded.stream);
         if (urn.empty() || static_cast<int>(absl::Hash<absl::string_view>{}(urn) % kThreads) != t) {

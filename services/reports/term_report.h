@@ -26,13 +26,14 @@ absl::StatusOr<const projections::Period*> FindTerm(const projections::TermCalen
                                                     const std::string& term);
 
 // Builds the report. Confidential meeting notes are included only when `reader` may see them
-//
+// . DEADLINE_EXCEEDED when the log could not be read by `deadline`.
 absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
                                                const projections::TermCalendar& calendar,
                                                const projections::Period& term,
                                                absl::Time known_at, v1::Role reader,
                                                const projections::ObligationRules& rules,
-                                               const ReportTargets& targets);
+                                               const ReportTargets& targets,
+                                               absl::Time deadline = absl::InfiniteFuture());
 
 // What differs between the same term's report as known earlier and later.
 std::vector<std::string> Changes(const v1::TermReport& before, const v1::TermReport& after);

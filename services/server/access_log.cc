@@ -27,7 +27,9 @@ const char* CodeName(grpc::StatusCode code) {
 }  // namespace
 
 void AccessLog::Record(const AccessRecord& r, const grpc::Status& status) {
-  if (!enabled_) return;
+  const bool denied = status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+                      status.error_code() == grpc::StatusCode::PERMISSION_DENIED;
+  if (!enabled_ && !denied) return;
   const std::string line = absl::StrFormat(
       "{\"time\":%s,\"method\":%s,\"peer\":%s,\"user\":%s,\"role\":%s,\"urn\":%s,"
       "\"request_id\":%s,\"status\":%s,\"latency_ms\":%.3f%s}\n",

@@ -1,5 +1,6 @@
-// AccessLog: one JSON line per request (method, caller, institution, status, latency) on a
-// stream, by default stderr. Thread-safe.
+// AccessLog: one JSON line per request (method, peer, caller, institution, status, latency) on
+// a stream, by default stderr. Denied calls (UNAUTHENTICATED, PERMISSION_DENIED) are written even
+// when the log is disabled. Thread-safe.
 #ifndef SCC_SERVICES_SERVER_ACCESS_LOG_H_
 #define SCC_SERVICES_SERVER_ACCESS_LOG_H_
 

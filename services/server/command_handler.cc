@@ -8,6 +8,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/rpc/error_details.pb.h"
+#include "services/domain/authorization.h"
 #include "services/domain/errors.h"
 #include "services/codec/event_codec.h"
 #include "services/server/tokens.h"
@@ -126,9 +127,9 @@ void CommandHandler::Execute(const Caller& caller, domain::Command command, Done
     std::move(done)(absl::InvalidArgumentError("the request carries no command payload"));
     return;
   }
-  if (!domain::RoleMayRecord(caller.role, command.payload.kind_case())) {
-    std::move(done)(absl::PermissionDeniedError(absl::StrCat(
-        "role ", RoleName(caller.role), " may not call ", spec->rpc, " (user ", caller.user, ")")));
+  if (absl::Status allowed = domain::AuthorizeCall(caller.user, caller.role, spec->rpc);
+      !allowed.ok()) {
+    std::move(done)(std::move(allowed));
     return;
   }
   auto attempt = std::make_shared<Attempt>();
@@ -156,6 +157,9 @@ void CommandHandler::Try(std::shared_ptr<Attempt> attempt) {
     state = *std::move(loaded);
   } else {
     state = std::make_shared<domain::InstitutionState>();  // Decide reports the bad URN
+  }
+  if (absl::Status in_reach = domain::AuthorizeCommandScope(*state, cmd); !in_reach.ok()) {
+    return fail(std::move(in_reach));
   }
   if (cmd.context.has_expected_version() &&
       (!state->has_version() || state->version() != cmd.context.expected_version())) {

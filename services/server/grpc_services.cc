@@ -10,8 +10,10 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
 #include "grpc/grpc_security_constants.h"
+#include "services/domain/authorization.h"
 #include "services/domain/decide.h"
 #include "services/domain/errors.h"
+#include "services/domain/fields.h"
 #include "services/domain/ofsted.h"
 #include "services/codec/event_codec.h"
 #include "services/server/grpc_status.h"
@@ -21,7 +23,6 @@ namespace scc::server {
 namespace {
 
 constexpr uint32_t kDefaultPageSize = 100;
-constexpr uint32_t kMaxPageSize = 1000;
 
 uint32_t PageSize(uint32_t requested) {
   return requested == 0 ? kDefaultPageSize : std::min(requested, kMaxPageSize);
@@ -53,6 +54,13 @@ std::string MethodName(const google::protobuf::Message& request) {
 
 // ---------------------------------------------------------------------------------------------
 
+Gateway::Gateway(std::shared_ptr<const TokenStore> tokens, AccessLog* access_log,
+                 absl::Duration long_call_limit)
+    : tokens_(std::move(tokens)),
+      tokens_loaded_at_(absl::Now()),
+      access_log_(access_log),
+      long_call_limit_(long_call_limit) {}
+
 absl::StatusOr<Caller> Gateway::Authenticate(grpc::CallbackServerContext* context) const {
   std::shared_ptr<const TokenStore> tokens;
   {
@@ -73,9 +81,36 @@ absl::StatusOr<Caller> Gateway::Authenticate(grpc::CallbackServerContext* contex
   return tokens->Authenticate(authorization);
 }
 
+absl::StatusOr<Caller> Gateway::Admit(grpc::CallbackServerContext* context,
+                                      absl::string_view method) const {
+  ASSIGN_OR_RETURN(Caller caller, Authenticate(context));
+  RETURN_IF_ERROR(domain::AuthorizeCall(caller.user, caller.role, method));
+  return caller;
+}
+
 void Gateway::ReplaceTokens(std::shared_ptr<const TokenStore> tokens) {
   absl::MutexLock lock(&mu_);
   tokens_ = std::move(tokens);
+  tokens_loaded_at_ = absl::Now();
+}
+
+size_t Gateway::token_count() const {
+  absl::MutexLock lock(&mu_);
+  return tokens_->size();
+}
+
+absl::Time Gateway::tokens_loaded_at() const {
+  absl::MutexLock lock(&mu_);
+  return tokens_loaded_at_;
+}
+
+absl::Time Gateway::LongCallDeadline(const grpc::CallbackServerContext* context) const {
+  return std::min(absl::FromChrono(context->deadline()), absl::Now() + long_call_limit_);
+}
+
+void Gateway::Record(const AccessRecord& record, const grpc::Status& status) {
+  denied_.Count(record.peer, status.error_code());
+  access_log_->Record(record, status);
 }
 
 void Gateway::Finish(grpc::ServerUnaryReactor* reactor, grpc::CallbackServerContext* context,
@@ -83,7 +118,7 @@ void Gateway::Finish(grpc::ServerUnaryReactor* reactor, grpc::CallbackServerCont
   const grpc::Status grpc_status = ToGrpcStatus(status);
   record.peer = context->peer();
   record.latency = absl::Now() - start;
-  access_log_->Record(record, grpc_status);
+  Record(record, grpc_status);
   reactor->Finish(grpc_status);
 }
 
@@ -146,6 +181,11 @@ void WatchRegistry::CancelAll() {
   absl::MutexLock lock(&mu_);
   closing_ = true;
   for (storage::Subscription* s : open_) s->Cancel();
+}
+
+size_t WatchRegistry::open() const {
+  absl::MutexLock lock(&mu_);
+  return open_.size();
 }
 
 void WatchRegistry::WaitUntilEmpty() {
@@ -262,6 +302,17 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::WatchResponse> {
   int owners_ ABSL_GUARDED_BY(mu_) = 2;  // the thread and OnDone
 };
 
+absl::Status ValidateWatch(const v1::WatchRequest& request) {
+  domain::Violations v;
+  domain::CheckFields(request, "", domain::kQueryLimits, v);
+  constexpr uint32_t kMaxHeartbeatSeconds = 3600;
+  if (request.heartbeat_seconds() > kMaxHeartbeatSeconds) {
+    v.Add("heartbeat_seconds", absl::StrCat("is ", request.heartbeat_seconds(),
+                                            "; the limit is ", kMaxHeartbeatSeconds));
+  }
+  return v.Status();
+}
+
 // Finishes a streaming call at once with an error.
 class RefusedWatch : public grpc::ServerWriteReactor<v1::WatchResponse> {
  public:
@@ -272,19 +323,25 @@ class RefusedWatch : public grpc::ServerWriteReactor<v1::WatchResponse> {
 }  // namespace
 
 grpc::ServerUnaryReactor* Gateway::Unary(grpc::CallbackServerContext* context, const char* method,
-                                         const std::string& urn,
+                                         const google::protobuf::Message& request,
                                          const std::function<absl::Status(const Caller&)>& body) {
   const absl::Time start = absl::Now();
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   AccessRecord record;
   record.method = method;
-  record.urn = urn;
-  absl::StatusOr<Caller> caller = Authenticate(context);
+  if (const auto* urn = request.GetDescriptor()->FindFieldByName("urn");
+      urn != nullptr && urn->type() == google::protobuf::FieldDescriptor::TYPE_STRING &&
+      !urn->is_repeated()) {
+    record.urn = request.GetReflection()->GetString(request, urn).substr(0, 64);
+  }
+  absl::StatusOr<Caller> caller = Admit(context, method);
   absl::Status status = caller.status();
   if (caller.ok()) {
     record.user = caller->user;
     record.role = RoleName(caller->role);
-    status = body(*caller);
+    domain::Violations violations;
+    domain::CheckFields(request, "", domain::kQueryLimits, violations);
+    status = violations.empty() ? body(*caller) : violations.Status();
   }
   Finish(reactor, context, record, start, status);
   return reactor;
@@ -293,7 +350,7 @@ grpc::ServerUnaryReactor* Gateway::Unary(grpc::CallbackServerContext* context, c
 grpc::ServerUnaryReactor* AuditServiceImpl::GetWorkflowState(
     grpc::CallbackServerContext* context, const v1::GetWorkflowStateRequest* request,
     v1::WorkflowState* response) {
-  return gateway_->Unary(context, "GetWorkflowState", request->urn(), [&](const Caller&) -> absl::Status {
+  return gateway_->Unary(context, "GetWorkflowState", *request, [&](const Caller&) -> absl::Status {
     if (!domain::IsValidUrn(request->urn())) {
       return domain::InvalidField("urn", absl::StrCat("'", request->urn(), "' is not a URN"));
     }
@@ -328,7 +385,7 @@ grpc::ServerUnaryReactor* AuditServiceImpl::GetWorkflowState(
 grpc::ServerUnaryReactor* AuditServiceImpl::GetHistory(grpc::CallbackServerContext* context,
                                                        const v1::GetHistoryRequest* request,
                                                        v1::GetHistoryResponse* response) {
-  return gateway_->Unary(context, "GetHistory", request->urn(), [&](const Caller& caller) -> absl::Status {
+  return gateway_->Unary(context, "GetHistory", *request, [&](const Caller& caller) -> absl::Status {
     if (!domain::IsValidUrn(request->urn())) {
       return domain::InvalidField("urn", absl::StrCat("'", request->urn(), "' is not a URN"));
     }
@@ -357,7 +414,7 @@ grpc::ServerUnaryReactor* AuditServiceImpl::GetHistory(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* AuditServiceImpl::ReadEvents(grpc::CallbackServerContext* context,
                                                        const v1::ReadEventsRequest* request,
                                                        v1::ReadEventsResponse* response) {
-  return gateway_->Unary(context, "ReadEvents", "", [&](const Caller& caller) -> absl::Status {
+  return gateway_->Unary(context, "ReadEvents", *request, [&](const Caller& caller) -> absl::Status {
     ASSIGN_OR_RETURN(storage::AllPage page,
                      log_->ReadAll(request->from_position(), PageSize(request->page_size())));
     for (const storage::RecordedEvent& recorded : page.events) {
@@ -372,34 +429,62 @@ grpc::ServerUnaryReactor* AuditServiceImpl::ReadEvents(grpc::CallbackServerConte
 
 grpc::ServerWriteReactor<v1::WatchResponse>* AuditServiceImpl::Watch(grpc::CallbackServerContext* context,
                                                              const v1::WatchRequest* request) {
-  absl::StatusOr<Caller> caller = gateway_->Authenticate(context);
   AccessRecord record;
   record.method = "Watch";
   record.peer = context->peer();
+  absl::StatusOr<Caller> caller = gateway_->Admit(context, record.method);
   if (!caller.ok()) {
     const grpc::Status status = ToGrpcStatus(caller.status());
-    gateway_->access_log()->Record(record, status);
+    gateway_->Record(record, status);
     return new RefusedWatch(status);
   }
   record.user = caller->user;
   record.role = RoleName(caller->role);
+  if (absl::Status valid = ValidateWatch(*request); !valid.ok()) {
+    const grpc::Status status = ToGrpcStatus(valid);
+    gateway_->Record(record, status);
+    return new RefusedWatch(status);
+  }
   std::unique_ptr<storage::Subscription> subscription = log_->Subscribe(request->from_position());
   if (absl::Status added = watches_->Add(subscription.get()); !added.ok()) {
     const grpc::Status status = ToGrpcStatus(added);
-    gateway_->access_log()->Record(record, status);
+    gateway_->Record(record, status);
     return new RefusedWatch(status);
   }
-  gateway_->access_log()->Record(record, grpc::Status::OK);
+  gateway_->Record(record, grpc::Status::OK);
   return new WatchReactor(std::move(subscription), caller->role, *request, watches_);
 }
 
 grpc::ServerUnaryReactor* AuditServiceImpl::VerifyLog(grpc::CallbackServerContext* context,
                                                       const v1::VerifyLogRequest* request,
                                                       v1::VerifyLogResponse* response) {
-  return gateway_->Unary(context, "VerifyLog", "", [&](const Caller&) -> absl::Status {
+  return gateway_->Unary(context, "VerifyLog", *request, [&](const Caller&) -> absl::Status {
+    // In pieces, so a long log cannot hold the call past its deadline or after a cancel.
+    constexpr uint64_t kPiece = 1 << 16;
+    const absl::Time deadline = gateway_->LongCallDeadline(context);
     const uint64_t to = request->to_position() == 0 ? std::numeric_limits<uint64_t>::max()
                                                     : request->to_position();
-    ASSIGN_OR_RETURN(storage::VerifyReport report, log_->Verify(request->from_position(), to));
+    if (to < request->from_position()) {
+      return domain::InvalidField("to_position", "is before from_position");
+    }
+    storage::VerifyReport report;
+    for (uint64_t at = request->from_position();;) {
+      // The last piece runs to `to` itself, so that reaching the end also checks the head.
+      const uint64_t piece_to = to - at <= kPiece ? to : at + kPiece;
+      ASSIGN_OR_RETURN(storage::VerifyReport piece, log_->Verify(at, piece_to));
+      report.checked += piece.checked;
+      report.ok = piece.ok;
+      report.first_bad_position = piece.first_bad_position;
+      report.problem = piece.problem;
+      if (!piece.ok || piece.to < piece_to || piece.to == to) break;
+      at = piece.to;
+      if (context->IsCancelled() || absl::Now() > deadline) {
+        return absl::DeadlineExceededError(absl::StrCat(
+            "verified positions ", request->from_position(), " to ", at - 1,
+            " (all good) in the time allowed; call again with from_position=", at,
+            " to go on"));
+      }
+    }
     response->set_ok(report.ok);
     response->set_checked(report.checked);
     if (report.first_bad_position) response->set_first_bad_position(*report.first_bad_position);

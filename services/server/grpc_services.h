@@ -15,6 +15,7 @@
 #include "scc/v1/workflow.grpc.pb.h"
 #include "services/server/access_log.h"
 #include "services/server/command_handler.h"
+#include "services/server/denied_attempts.h"
 #include "services/server/institution_repository.h"
 #include "services/server/tokens.h"
 #include "storage/event_log.h"
@@ -22,31 +23,54 @@
 
 namespace scc::server {
 
-// Shared by all services: who is calling, and one access-log line per call. Thread-safe; the
-// tokens can be replaced while calls run (a call sees either the old or the new set).
+// Page sizes of history and event reads are cut to this.
+inline constexpr uint32_t kMaxPageSize = 1000;
+
+// Shared by all services: who is calling, whether they may (the authorization matrix of
+// services/domain/authorization.h), one access-log line per call and the count of denied
+// calls. Thread-safe; the tokens can be replaced while calls run (a call sees either the old or
+// the new set).
 class Gateway {
  public:
-  Gateway(std::shared_ptr<const TokenStore> tokens, AccessLog* access_log)
-      : tokens_(std::move(tokens)), access_log_(access_log) {}
+  // `long_call_limit`: the longest a long call may run when its client sets no shorter deadline.
+  Gateway(std::shared_ptr<const TokenStore> tokens, AccessLog* access_log,
+          absl::Duration long_call_limit = absl::Minutes(2));
 
   absl::StatusOr<Caller> Authenticate(grpc::CallbackServerContext* context) const;
-  // Token rotation without a restart (sccd reloads the tokens file on SIGHUP).
+  // Authenticates, then asks the authorization matrix whether the caller may call `method`.
+  absl::StatusOr<Caller> Admit(grpc::CallbackServerContext* context,
+                               absl::string_view method) const;
+  // Token rotation without a restart (sccd reloads the tokens file on SIGHUP or when it changes).
   void ReplaceTokens(std::shared_ptr<const TokenStore> tokens);
+  size_t token_count() const;
+  absl::Time tokens_loaded_at() const;
 
-  // A unary read: authenticates, runs `body` for the caller and finishes with its status.
+  // A unary call that records nothing: admits the caller, checks `request` against the query
+  // limits (INVALID_ARGUMENT naming the field), runs `body` for them and finishes with its
+  // status.
   grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, const char* method,
-                                  const std::string& urn,
+                                  const google::protobuf::Message& request,
                                   const std::function<absl::Status(const Caller&)>& body);
 
   // Finishes `reactor` with `status` and writes the access-log line.
   void Finish(grpc::ServerUnaryReactor* reactor, grpc::CallbackServerContext* context,
               AccessRecord record, absl::Time start, const absl::Status& status);
-  AccessLog* access_log() const { return access_log_; }
+  // Writes the access-log line of a finished call and counts it if it was denied.
+  void Record(const AccessRecord& record, const grpc::Status& status);
+
+  // When a long call (termly report, whole-log verify) must stop: the client's deadline,
+  // but no later than the server's limit from now.
+  absl::Time LongCallDeadline(const grpc::CallbackServerContext* context) const;
+
+  const DeniedAttempts& denied() const { return denied_; }
 
  private:
   mutable absl::Mutex mu_;
   std::shared_ptr<const TokenStore> tokens_ ABSL_GUARDED_BY(mu_);
+  absl::Time tokens_loaded_at_ ABSL_GUARDED_BY(mu_);
   AccessLog* const access_log_;
+  const absl::Duration long_call_limit_;
+  DeniedAttempts denied_;
 };
 
 // Runs a command RPC: request field 1 is the CommandContext, field 2 the payload, which is the
@@ -145,7 +169,6 @@ class SettingServiceImpl final : public v1::SettingService::CallbackService {
 
 #undef SCC_COMMAND_RPC
 
-// The open Watch calls, so shutdown can end them before the log closes.
 // The open Watch streams, each holding a subscription and a thread: bounded, so that clients
 // that open streams and never read cannot exhaust the server. Thread-safe.
 class WatchRegistry {
@@ -159,10 +182,11 @@ class WatchRegistry {
   void CancelAll();
   // Blocks until every watch has let go of its subscription (after CancelAll).
   void WaitUntilEmpty();
+  size_t open() const;
 
  private:
   const size_t limit_;
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   absl::flat_hash_set<storage::Subscription*> open_ ABSL_GUARDED_BY(mu_);
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
 };

@@ -100,7 +100,7 @@ absl::StatusOr<std::vector<StatePtr>> ProjectionServiceImpl::Institutions(const 
 grpc::ServerUnaryReactor* ProjectionServiceImpl::GetInstitution(
     grpc::CallbackServerContext* context, const v1::GetInstitutionRequest* request,
     v1::InstitutionStatus* response) {
-  return gateway_->Unary(context, "GetInstitution", request->urn(),
+  return gateway_->Unary(context, "GetInstitution", *request,
                          [&](const Caller&) -> absl::Status {
     RETURN_IF_ERROR(CheckUrn(request->urn()));
     ASSIGN_OR_RETURN(View view, Resolve(request->options(), context));
@@ -125,7 +125,7 @@ grpc::ServerUnaryReactor* ProjectionServiceImpl::GetInstitution(
 grpc::ServerUnaryReactor* ProjectionServiceImpl::ListInstitutions(
     grpc::CallbackServerContext* context, const v1::ListInstitutionsRequest* request,
     v1::ListInstitutionsResponse* response) {
-  return gateway_->Unary(context, "ListInstitutions", "", [&](const Caller&) -> absl::Status {
+  return gateway_->Unary(context, "ListInstitutions", *request, [&](const Caller&) -> absl::Status {
     ASSIGN_OR_RETURN(size_t offset, Offset(request->page_token()));
     const uint32_t page_size = Clamp(request->page_size(), 50, 500);
     ASSIGN_OR_RETURN(View view, Resolve(request->options(), context));
@@ -199,7 +199,7 @@ grpc::ServerUnaryReactor* ProjectionServiceImpl::ListInstitutions(
 grpc::ServerUnaryReactor* ProjectionServiceImpl::ListObligations(
     grpc::CallbackServerContext* context, const v1::ListObligationsRequest* request,
     v1::ListObligationsResponse* response) {
-  return gateway_->Unary(context, "ListObligations", request->urn(),
+  return gateway_->Unary(context, "ListObligations", *request,
                          [&](const Caller&) -> absl::Status {
     if (!request->urn().empty()) RETURN_IF_ERROR(CheckUrn(request->urn()));
     ASSIGN_OR_RETURN(size_t offset, Offset(request->page_token()));
@@ -235,7 +235,7 @@ grpc::ServerUnaryReactor* ProjectionServiceImpl::ListObligations(
 grpc::ServerUnaryReactor* ProjectionServiceImpl::SearchAudit(
     grpc::CallbackServerContext* context, const v1::SearchAuditRequest* request,
     v1::SearchAuditResponse* response) {
-  return gateway_->Unary(context, "SearchAudit", request->urn(),
+  return gateway_->Unary(context, "SearchAudit", *request,
                          [&](const Caller& caller) -> absl::Status {
     domain::Violations bad;
     if (!request->urn().empty() && !domain::IsValidUrn(request->urn())) {
@@ -279,14 +279,9 @@ grpc::ServerUnaryReactor* ProjectionServiceImpl::SearchAudit(
 }
 
 grpc::ServerUnaryReactor* ProjectionServiceImpl::RebuildProjections(
-    grpc::CallbackServerContext* context, const v1::RebuildProjectionsRequest*,
+    grpc::CallbackServerContext* context, const v1::RebuildProjectionsRequest* request,
     v1::ProjectionStatus* response) {
-  return gateway_->Unary(context, "RebuildProjections", "", [&](const Caller& caller) {
-    if (caller.role != v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT &&
-        caller.role != v1::ROLE_SERVICE_ACCOUNT) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "role ", RoleName(caller.role), " may not call RebuildProjections"));
-    }
+  return gateway_->Unary(context, "RebuildProjections", *request, [&](const Caller&) {
     projection_->RequestRebuild();
     *response = projection_->Status();
     return absl::OkStatus();
@@ -294,9 +289,9 @@ grpc::ServerUnaryReactor* ProjectionServiceImpl::RebuildProjections(
 }
 
 grpc::ServerUnaryReactor* ProjectionServiceImpl::GetProjectionStatus(
-    grpc::CallbackServerContext* context, const v1::RebuildProjectionsRequest*,
+    grpc::CallbackServerContext* context, const v1::RebuildProjectionsRequest* request,
     v1::ProjectionStatus* response) {
-  return gateway_->Unary(context, "GetProjectionStatus", "", [&](const Caller&) {
+  return gateway_->Unary(context, "GetProjectionStatus", *request, [&](const Caller&) {
     *response = projection_->Status();
     return absl::OkStatus();
   });

@@ -11,7 +11,7 @@ namespace scc::server {
 grpc::ServerUnaryReactor* ReportServiceImpl::GenerateTermReport(
     grpc::CallbackServerContext* context, const v1::GenerateTermReportRequest* request,
     v1::ReportFile* response) {
-  return gateway_->Unary(context, "GenerateTermReport", "", [&](const Caller& caller) -> absl::Status {
+  return gateway_->Unary(context, "GenerateTermReport", *request, [&](const Caller& caller) -> absl::Status {
     ASSIGN_OR_RETURN(const projections::Period* term, reports::FindTerm(*calendar_, request->term()));
     if (!v1::ReportFormat_IsValid(request->format())) {
       return domain::InvalidField("format", "unknown report format");
@@ -21,15 +21,16 @@ grpc::ServerUnaryReactor* ReportServiceImpl::GenerateTermReport(
     if (request->has_known_at()) {
       ASSIGN_OR_RETURN(known_at, codec::FromTimestamp(request->known_at(), "known_at"));
     }
+    const absl::Time deadline = gateway_->LongCallDeadline(context);
     ASSIGN_OR_RETURN(v1::TermReport report,
                      reports::BuildTermReport(*log_, *calendar_, *term, known_at, caller.role,
-                                              rules_, targets_));
+                                              rules_, targets_, deadline));
     if (request->has_compare_known_at()) {
       ASSIGN_OR_RETURN(absl::Time earlier,
                        codec::FromTimestamp(request->compare_known_at(), "compare_known_at"));
       ASSIGN_OR_RETURN(v1::TermReport before,
                        reports::BuildTermReport(*log_, *calendar_, *term, earlier, caller.role,
-                                                rules_, targets_));
+                                                rules_, targets_, deadline));
       for (std::string& c : reports::Changes(before, report)) report.add_changes(std::move(c));
       report.set_compared_with(before.known_at());
     }

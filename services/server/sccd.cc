@@ -1,24 +1,28 @@
 // sccd: the SCC workflow server. gRPC on one port (loopback plaintext by default, TLS or mutual
 // TLS on request), RocksDB event log in a data directory, bearer tokens from a tokens file
-// (reloaded on SIGHUP). SIGTERM or SIGINT drain in-flight calls and close the log cleanly;
+// (reloaded on SIGHUP and when the file changes). SIGTERM or SIGINT drain in-flight calls and close the log cleanly;
 // nothing acknowledged is lost either way.
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "services/server/access_log.h"
+#include "services/server/admin_service.h"
 #include "services/server/command_handler.h"
 #include "services/server/grpc_services.h"
 #include "services/domain/dates.h"
@@ -48,6 +52,12 @@ struct Config {
   std::string tls_client_ca;      // PEM roots: mutual TLS, every client must present a cert
   int shutdown_grace_seconds = 10;
   size_t max_watches = 64;  // open Watch streams; each holds a thread
+  int tokens_poll_seconds = 5;  // reload the tokens file this soon after it changes; 0: SIGHUP only
+  // Limits on every client (SECURITY.md).
+  size_t max_message_bytes = 4 << 20;
+  int max_streams_per_connection = 100;
+  size_t memory_quota_mb = 512;
+  double long_call_seconds = 120;
 };
 
 int Fail(const std::string& message) {
@@ -114,6 +124,28 @@ absl::StatusOr<std::shared_ptr<const server::TokenStore>> LoadTokens(const std::
   if (!tokens.ok()) return tokens.status();
   if (tokens->size() == 0) return absl::FailedPreconditionError(absl::StrCat(path, " holds no tokens"));
   return std::make_shared<const server::TokenStore>(*std::move(tokens));
+}
+
+// The tokens file's modification time, size and inode: changes when the file is rewritten or
+// replaced. Empty when the file cannot be read.
+std::string FileStamp(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return "";
+  return absl::StrCat(st.st_mtim.tv_sec, ".", st.st_mtim.tv_nsec, "/", st.st_size, "/", st.st_ino);
+}
+
+// Token rotation: the new file replaces the old one whole, or not at all.
+void ReloadTokens(const Config& config, const std::string& why, server::Gateway& gateway,
+                  server::AccessLog& access_log) {
+  absl::StatusOr<std::shared_ptr<const server::TokenStore>> reloaded = LoadTokens(config.tokens);
+  if (reloaded.ok()) {
+    const size_t count = (*reloaded)->size();
+    gateway.ReplaceTokens(*std::move(reloaded));
+    access_log.Info(absl::StrCat(why, ": ", count, " tokens loaded from ", config.tokens));
+  } else {
+    access_log.Info(absl::StrCat(why, ": tokens NOT reloaded, the previous ones stay: ",
+                                 reloaded.status().message()));
+  }
 }
 
 std::string EventsDir(const Config& c) { return c.data + "/events"; }
@@ -189,7 +221,8 @@ int Serve(const Config& config) {
   if (!projection.ok()) return Fail(projection.status().ToString());
   server::InstitutionRepository repository(log->get());
   server::CommandHandler handler(log->get(), &repository, today);
-  server::Gateway gateway(*std::move(tokens), &access_log);
+  std::string tokens_stamp = FileStamp(config.tokens);
+  server::Gateway gateway(*std::move(tokens), &access_log, absl::Seconds(config.long_call_seconds));
   server::CommandRunner runner(&gateway, &handler);
   server::WatchRegistry watches(config.max_watches);
   server::InstitutionServiceImpl institutions(&runner);
@@ -202,16 +235,28 @@ int Serve(const Config& config) {
                                         projections::ObligationRules{}, today);
   server::ReportServiceImpl reports(&gateway, log->get(), &*calendar,
                                     projections::ObligationRules{}, reports::ReportTargets{});
+  v1::ServerLimits limits;
+  limits.set_max_message_bytes(config.max_message_bytes);
+  limits.set_max_streams_per_connection(config.max_streams_per_connection);
+  limits.set_max_watches(static_cast<uint32_t>(config.max_watches));
+  limits.set_memory_quota_bytes(uint64_t{config.memory_quota_mb} << 20);
+  limits.set_long_call_seconds(config.long_call_seconds);
+  limits.set_max_page_size(server::kMaxPageSize);
+  server::AdminServiceImpl admin(&gateway, log->get(), &watches, limits);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(config.listen, *credentials, &port);
-  builder.SetMaxReceiveMessageSize(4 << 20);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_message_bytes));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, config.max_streams_per_connection);
+  grpc::ResourceQuota quota("sccd");
+  quota.Resize(config.memory_quota_mb << 20);
+  builder.SetResourceQuota(quota);
   for (grpc::Service* service : std::initializer_list<grpc::Service*>{
            &institutions, &designation, &interventions, &academies, &settings, &audit,
-           &queries, &reports}) {
+           &queries, &reports, &admin}) {
     builder.RegisterService(service);
   }
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -225,20 +270,26 @@ int Serve(const Config& config) {
   std::fflush(stdout);
   access_log.Info(absl::StrCat("listening on ", host, ":", port, " (", Transport(config), ")"));
 
+  // A rewritten tokens file is picked up without a signal too.
+  absl::Notification stopping;
+  std::thread tokens_watcher;
+  if (config.tokens_poll_seconds > 0) {
+    tokens_watcher = std::thread([&] {
+      while (!stopping.WaitForNotificationWithTimeout(absl::Seconds(config.tokens_poll_seconds))) {
+        const std::string stamp = FileStamp(config.tokens);
+        if (stamp.empty() || stamp == tokens_stamp) continue;
+        tokens_stamp = stamp;
+        ReloadTokens(config, "tokens file changed", gateway, access_log);
+      }
+    });
+  }
   int signal_number = 0;
   while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) {
-    // Token rotation: the new file replaces the old one whole, or not at all.
-    absl::StatusOr<std::shared_ptr<const server::TokenStore>> reloaded = LoadTokens(config.tokens);
-    if (reloaded.ok()) {
-      const size_t count = (*reloaded)->size();
-      gateway.ReplaceTokens(*std::move(reloaded));
-      access_log.Info(absl::StrCat("SIGHUP: ", count, " tokens loaded from ", config.tokens));
-    } else {
-      access_log.Info(absl::StrCat("SIGHUP: tokens NOT reloaded, the previous ones stay: ",
-                                   reloaded.status().message()));
-    }
+    ReloadTokens(config, "SIGHUP", gateway, access_log);
   }
   access_log.Info(absl::StrCat("signal ", signal_number, ": draining in-flight calls"));
+  stopping.Notify();
+  if (tokens_watcher.joinable()) tokens_watcher.join();
   watches.CancelAll();
   server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(config.shutdown_grace_seconds)));
   server->Wait();
@@ -282,7 +333,29 @@ int main(int argc, char** argv) {
                  "most Watch streams open at once; more are refused with RESOURCE_EXHAUSTED")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  app.add_flag("!--no-access-log", config.access_log, "do not log one line per request");
+  app.add_option("--tokens-poll-seconds", config.tokens_poll_seconds,
+                 "reload the tokens file this many seconds after it changes (0: only on SIGHUP)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--max-message-bytes", config.max_message_bytes,
+                 "largest request accepted; larger ones get RESOURCE_EXHAUSTED")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1024}, size_t{64} << 20));
+  app.add_option("--max-streams-per-connection", config.max_streams_per_connection,
+                 "concurrent calls on one client connection; more wait their turn")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
+  app.add_option("--memory-quota-mb", config.memory_quota_mb,
+                 "memory gRPC may use for all connections' buffers together")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{16}, size_t{1} << 20));
+  app.add_option("--long-call-seconds", config.long_call_seconds,
+                 "longest a long call (termly report, whole-log verify) runs when its client "
+                 "asks for no shorter deadline; past it: DEADLINE_EXCEEDED")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 3600.0));
+  app.add_flag("!--no-access-log", config.access_log,
+               "do not log one line per request (denied calls are always logged)");
   app.add_flag("--insecure", config.insecure,
                "allow plaintext gRPC on a non-loopback address (tokens travel unencrypted)");
   app.add_option("--tls-cert", config.tls_cert,

@@ -18,6 +18,7 @@ TOKENS = {
     "ey-lead": ("t-early-years", "early_years_standards_team"),
     "auditor": ("t-auditor", "auditor"),
     "board-reader": ("t-reader", "report_reader"),
+    "gias-sync": ("t-service", "service_account"),
 }
 
 

@@ -222,7 +222,7 @@ def test_watch_consumer_resumes_without_gaps_or_duplicates(sccd, hosi):
                                                "visitor": "lni"},
                      effective_date="2024-10-%02d" % day)
     seen, position = [], 0
-    with sccd.client("board-reader") as reader:
+    with sccd.client("gias-sync") as reader:
         for _ in range(4):  # read two events per connection, then drop it
             taken = 0
             for event, next_position in reader.watch(position, event_types=["visit_recorded"],

@@ -442,7 +442,7 @@ TEST_F(WorkflowIntegrationTest, WatchDeliversHistoryThenLiveEvents) {
   MustSend(urn, Register(v1::INSTITUTION_KIND_MAINTAINED_SCHOOL), "2024-09-01");
   MustSend(urn, RaiseConcern(), "2024-09-20");
 
-  SccClient reader = As(kReaderToken);
+  SccClient reader = As(kServiceToken);  // a system following the feed
   auto ctx = reader.NewContext();
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   v1::WatchRequest request;
@@ -470,7 +470,7 @@ TEST_F(WorkflowIntegrationTest, FilteredWatchResumesWithoutGapsOrDuplicates) {
     MustSend(i % 2 == 0 ? watched : other, Visit(), absl::StrCat("2024-10-0", i + 1));
   }
   // The consumer reads two events, disconnects, and resumes from its last position.
-  SccClient reader = As(kReaderToken);
+  SccClient reader = As(kServiceToken);  // a system following the feed
   std::vector<uint64_t> seen;
   uint64_t resume = 0;
   for (int session = 0; session < 3; ++session) {

@@ -4,7 +4,7 @@ keeps its resume position in a file, so after a restart or a dropped connection 
 where it stopped — nothing missed, nothing handled twice.
 
     PYTHONPATH=build/python:clients/python \\
-      clients/python/examples/watch_consumer.py --token dev-reader --position-file feed.pos
+      clients/python/examples/watch_consumer.py --token dev-service --position-file feed.pos
 """
 
 import argparse

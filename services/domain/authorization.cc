@@ -1,0 +1,160 @@
+#include "services/domain/authorization.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace scc::domain {
+namespace {
+
+constexpr unsigned Bit(v1::Role r) { return 1u << static_cast<unsigned>(r); }
+constexpr unsigned kHosi = Bit(v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT);
+constexpr unsigned kLo = Bit(v1::ROLE_LEAD_OFFICER);
+constexpr unsigned kSrg = Bit(v1::ROLE_SRG_MEMBER);
+constexpr unsigned kEy = Bit(v1::ROLE_EARLY_YEARS_STANDARDS_TEAM);
+constexpr unsigned kAuditor = Bit(v1::ROLE_AUDITOR);
+constexpr unsigned kReader = Bit(v1::ROLE_REPORT_READER);
+constexpr unsigned kService = Bit(v1::ROLE_SERVICE_ACCOUNT);
+constexpr unsigned kEveryone = kHosi | kLo | kSrg | kEy | kAuditor | kReader | kService;
+
+// The RPCs that record nothing, and who may call them. Commands are in the command table
+// (decide.cc), where each row names its roles.
+struct ReadRpc {
+  const char* rpc;
+  unsigned roles;
+};
+
+const std::vector<ReadRpc>& ReadRpcs() {
+  static const auto* const kReads = new std::vector<ReadRpc>{
+      // One institution at a time, or the LA-wide lists: every role (notes redacted by R-25).
+      {"GetWorkflowState", kEveryone},
+      {"GetHistory", kEveryone},
+      {"GetInstitution", kEveryone},
+      {"ListInstitutions", kEveryone},
+      {"ListObligations", kEveryone},
+      {"GetProjectionStatus", kEveryone},
+      // The termly progress report is for the SRG and the SSSPB, and the officers in them.
+      {"GenerateTermReport", kEveryone},
+      // The whole log: the audit and the systems that follow it.
+      {"ReadEvents", kHosi | kSrg | kAuditor | kService},
+      {"Watch", kHosi | kSrg | kAuditor | kService},
+      {"SearchAudit", kHosi | kSrg | kAuditor | kService},
+      {"VerifyLog", kHosi | kSrg | kAuditor | kReader | kService},
+      // Operations.
+      {"RebuildProjections", kHosi | kService},
+      {"GetServerStatus", kHosi | kAuditor | kService},
+  };
+  return *kReads;
+}
+
+std::string RoleLabel(v1::Role role) {
+  std::string name = v1::Role_Name(role).substr(5);  // after "ROLE_"
+  absl::AsciiStrToLower(&name);
+  return name;
+}
+
+const CommandSpec* CommandByRpc(absl::string_view rpc) {
+  for (const CommandSpec* spec : Commands()) {
+    if (spec->rpc == rpc) return spec;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+const std::vector<v1::Role>& MatrixRoles() {
+  static const auto* const kRoles = new std::vector<v1::Role>{
+      v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT, v1::ROLE_LEAD_OFFICER,  v1::ROLE_SRG_MEMBER,
+      v1::ROLE_EARLY_YEARS_STANDARDS_TEAM, v1::ROLE_AUDITOR,       v1::ROLE_REPORT_READER,
+      v1::ROLE_SERVICE_ACCOUNT};
+  return *kRoles;
+}
+
+Reach ReachOf(v1::Role role, absl::string_view rpc) {
+  if (role <= v1::ROLE_UNSPECIFIED || role >= 32) return Reach::kNone;
+  if (const CommandSpec* spec = CommandByRpc(rpc)) {
+    if (!RoleMayRecord(role, spec->kind)) return Reach::kNone;
+    if (role == v1::ROLE_LEAD_OFFICER) return Reach::kLedInstitutions;
+    if (role == v1::ROLE_EARLY_YEARS_STANDARDS_TEAM) return Reach::kSettings;
+    return Reach::kAll;
+  }
+  for (const ReadRpc& read : ReadRpcs()) {
+    if (read.rpc == rpc) return (read.roles & Bit(role)) != 0 ? Reach::kAll : Reach::kNone;
+  }
+  return Reach::kNone;
+}
+
+absl::Status AuthorizeCall(const std::string& user, v1::Role role, absl::string_view rpc) {
+  if (ReachOf(role, rpc) != Reach::kNone) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat("role ", RoleLabel(role), " may not call ", rpc,
+                                                  " (user ", user, "); see docs/authorization.md"));
+}
+
+absl::Status AuthorizeCommandScope(const InstitutionState& state, const Command& command) {
+  const CommandSpec* spec = FindCommand(command.payload.kind_case());
+  if (spec == nullptr) return absl::OkStatus();  // Decide refuses it
+  const Reach reach = ReachOf(command.role, spec->rpc);
+  const std::string& urn = command.context.urn();
+  switch (reach) {
+    case Reach::kNone:
+      return AuthorizeCall(command.actor, command.role, spec->rpc);
+    case Reach::kAll:
+      return absl::OkStatus();
+    case Reach::kSettings: {
+      v1::InstitutionKind kind = state.details().kind();
+      if (!state.registered() && command.payload.has_institution_registered()) {
+        kind = command.payload.institution_registered().details().kind();
+      }
+      if (!state.registered() && kind == v1::INSTITUTION_KIND_UNSPECIFIED) return absl::OkStatus();
+      if (kind == v1::INSTITUTION_KIND_EARLY_YEARS_SETTING) return absl::OkStatus();
+      return absl::PermissionDeniedError(absl::StrCat(
+          "the Early Years Standards Team acts on early-years settings only; ", urn,
+          " is not a setting (user ", command.actor, ", ", spec->rpc, ")"));
+    }
+    case Reach::kLedInstitutions: {
+      if (!state.registered()) return absl::OkStatus();
+      const std::string& lead_officer = state.lead_officer().lead_officer_id();
+      const std::string& lni = state.details().learning_network_inspector();
+      if (command.actor == lead_officer || command.actor == lni) return absl::OkStatus();
+      return absl::PermissionDeniedError(absl::StrCat(
+          "Lead Officer ", command.actor, " does not lead ", urn, " (its Lead Officer: ",
+          lead_officer.empty() ? "none" : lead_officer, "; its Learning Network Inspector: ",
+          lni.empty() ? "none" : lni, "); a Lead Officer writes only for the institutions they "
+          "lead (", spec->rpc, ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::vector<std::string> MatrixRpcs() {
+  std::vector<std::string> rpcs;
+  for (const CommandSpec* spec : Commands()) rpcs.push_back(spec->rpc);
+  for (const ReadRpc& read : ReadRpcs()) rpcs.push_back(read.rpc);
+  return rpcs;
+}
+
+std::string AuthorizationMarkdown() {
+  std::string md = "| RPC |";
+  std::string rule = "|---|";
+  for (v1::Role role : MatrixRoles()) {
+    absl::StrAppend(&md, " ", RoleLabel(role), " |");
+    absl::StrAppend(&rule, "---|");
+  }
+  absl::StrAppend(&md, "\n", rule, "\n");
+  for (const std::string& rpc : MatrixRpcs()) {
+    absl::StrAppend(&md, "| ", rpc, " |");
+    for (v1::Role role : MatrixRoles()) {
+      const char* cell = "no";
+      switch (ReachOf(role, rpc)) {
+        case Reach::kNone: cell = "no"; break;
+        case Reach::kAll: cell = "yes"; break;
+        case Reach::kLedInstitutions: cell = "led only"; break;
+        case Reach::kSettings: cell = "settings only"; break;
+      }
+      absl::StrAppend(&md, " ", cell, " |");
+    }
+    absl::StrAppend(&md, "\n");
+  }
+  return md;
+}
+
+}  // namespace scc::domain

@@ -1,0 +1,54 @@
+// Who may do what: the authorization matrix of every RPC x every role, and the scope of the
+// roles limited to some institutions. The one place the server asks, for commands and reads
+// alike (the gateway before any RPC runs, the command handler once it knows the institution).
+// docs/authorization.md is rendered from here and a test keeps the two equal. Pure functions;
+// thread-safe.
+#ifndef SCC_SERVICES_DOMAIN_AUTHORIZATION_H_
+#define SCC_SERVICES_DOMAIN_AUTHORIZATION_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "scc/v1/common.pb.h"
+#include "services/domain/decide.h"
+#include "services/domain/institution_state.h"
+
+namespace scc::domain {
+
+// How far a role's permission to call an RPC reaches.
+enum class Reach {
+  kNone,              // may not call it
+  kAll,               // every institution
+  kLedInstitutions,   // Lead Officer: institutions they lead (their Lead Officer, or named LNI)
+  kSettings,          // Early Years Standards Team: early-years settings only
+};
+
+// The roles a caller can have, in the order the matrix lists them.
+const std::vector<v1::Role>& MatrixRoles();
+
+// What `role` may do with `rpc` (a method name, e.g. "DesignateSchool" or "GetHistory").
+// kNone for RPCs the matrix does not name.
+Reach ReachOf(v1::Role role, absl::string_view rpc);
+
+// The first check of every call: PERMISSION_DENIED "role R may not call RPC (user U)" when the
+// matrix says kNone.
+absl::Status AuthorizeCall(const std::string& user, v1::Role role, absl::string_view rpc);
+
+// The second check of a command, against the institution it names: PERMISSION_DENIED when the
+// caller's reach does not cover it. A Lead Officer writes only for institutions whose current
+// Lead Officer or named Learning Network Inspector they are; the Early Years Standards
+// Team writes only for early-years settings (a registration by the kind it registers). An
+// unregistered institution passes (Decide answers NOT_FOUND).
+absl::Status AuthorizeCommandScope(const InstitutionState& state, const Command& command);
+
+// Every RPC the matrix names, commands first, in the order of the documented table.
+std::vector<std::string> MatrixRpcs();
+
+// The matrix as Markdown (RPC, then one column per role): the table of docs/authorization.md.
+std::string AuthorizationMarkdown();
+
+}  // namespace scc::domain
+
+#endif  // SCC_SERVICES_DOMAIN_AUTHORIZATION_H_

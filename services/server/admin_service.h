@@ -1,0 +1,38 @@
+// AdminService: what the server is doing and how it protects itself — denied calls by peer,
+// open Watch streams, credentials in force and the limits it enforces. Thread-safe; what it
+// points to must outlive it.
+#ifndef SCC_SERVICES_SERVER_ADMIN_SERVICE_H_
+#define SCC_SERVICES_SERVER_ADMIN_SERVICE_H_
+
+#include "absl/time/time.h"
+#include "scc/v1/admin.grpc.pb.h"
+#include "services/server/grpc_services.h"
+#include "storage/event_log.h"
+
+namespace scc::server {
+
+class AdminServiceImpl final : public v1::AdminService::CallbackService {
+ public:
+  AdminServiceImpl(Gateway* gateway, const storage::EventLog* log, const WatchRegistry* watches,
+                   v1::ServerLimits limits)
+      : gateway_(gateway),
+        log_(log),
+        watches_(watches),
+        limits_(std::move(limits)),
+        started_at_(absl::Now()) {}
+
+  grpc::ServerUnaryReactor* GetServerStatus(grpc::CallbackServerContext* context,
+                                            const v1::GetServerStatusRequest* request,
+                                            v1::ServerStatus* response) override;
+
+ private:
+  Gateway* const gateway_;
+  const storage::EventLog* const log_;
+  const WatchRegistry* const watches_;
+  const v1::ServerLimits limits_;
+  const absl::Time started_at_;
+};
+
+}  // namespace scc::server
+
+#endif  // SCC_SERVICES_SERVER_ADMIN_SERVICE_H_
