@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -35,6 +36,26 @@ TEST(TokenStoreTest, BearerTokensAndCertificatesMapToCallers) {
   const absl::Status stranger = store->AuthenticateCertificate("someone-else").status();
   EXPECT_EQ(stranger.code(), absl::StatusCode::kUnauthenticated);
   EXPECT_THAT(stranger.message(), HasSubstr("CN=someone-else is not mapped"));
+}
+
+TEST(TokenStoreTest, EveryOneOfManyTokensFindsItsOwnCaller) {
+  // Every stored hash is compared for every token presented; each still finds its own line,
+  // upper-case hex included.
+  std::string text;
+  for (int i = 0; i < 300; ++i) {
+    std::string hash = HashToken(absl::StrCat("token-", i));
+    if (i % 2 == 0) hash = absl::AsciiStrToUpper(hash);
+    absl::StrAppend(&text, hash, " user-", i, " auditor\n");
+  }
+  absl::StatusOr<TokenStore> store = TokenStore::Parse(text, "tokens.txt");
+  ASSERT_TRUE(store.ok()) << store.status();
+  for (int i : {0, 1, 150, 299}) {
+    absl::StatusOr<Caller> caller = store->Authenticate(absl::StrCat("Bearer token-", i));
+    ASSERT_TRUE(caller.ok()) << i;
+    EXPECT_EQ(caller->user, absl::StrCat("user-", i));
+  }
+  EXPECT_EQ(store->Authenticate("Bearer token-300").status().code(),
+            absl::StatusCode::kUnauthenticated);
 }
 
 TEST(TokenStoreTest, BadLinesAreRefusedWithFileAndLine) {

@@ -3,6 +3,7 @@
 // streams are bounded.
 #include <signal.h>
 
+#include <cstdio>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
@@ -67,6 +68,42 @@ TEST(ServerOptionsTest, TokensAreRotatedOnSighupWithoutARestart) {
   server.Signal(SIGHUP);
   ASSERT_TRUE(server.WaitForLog("tokens NOT reloaded")) << server.Log();
   EXPECT_EQ(VerifyLogAs(server, kRotated), grpc::StatusCode::OK);
+}
+
+TEST(ServerOptionsTest, ARewrittenTokensFileIsPickedUpWithoutASignal) {
+  storage::testing::TempDir dir;
+  SccdProcess::Options options;
+  options.extra_args = {"--tokens-poll-seconds", "1"};
+  auto started = SccdProcess::Start(dir.Sub("data"), options);
+  ASSERT_TRUE(started.ok()) << started.status();
+  SccdProcess& server = **started;
+  constexpr char kRotated[] = "t-rotated-by-file";
+  EXPECT_EQ(VerifyLogAs(server, kRotated), grpc::StatusCode::UNAUTHENTICATED);
+
+  // Written aside and renamed into place, as an operator's script should.
+  const std::string next = server.tokens_path() + ".next";
+  std::ofstream(next) << server::HashToken(kRotated) << " auditor-3 auditor\n";
+  ASSERT_EQ(std::rename(next.c_str(), server.tokens_path().c_str()), 0);
+  ASSERT_TRUE(server.WaitForLog("tokens file changed: 1 tokens loaded")) << server.Log();
+  EXPECT_EQ(VerifyLogAs(server, kRotated), grpc::StatusCode::OK);
+  EXPECT_EQ(VerifyLogAs(server, kAuditorToken), grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST(ServerOptionsTest, DeniedCallsAreLoggedWithThePeerEvenWithoutAnAccessLog) {
+  storage::testing::TempDir dir;
+  SccdProcess::Options options;
+  options.extra_args = {"--no-access-log"};
+  auto started = SccdProcess::Start(dir.Sub("data"), options);
+  ASSERT_TRUE(started.ok()) << started.status();
+  SccdProcess& server = **started;
+  EXPECT_EQ(VerifyLogAs(server, kAuditorToken), grpc::StatusCode::OK);
+  EXPECT_EQ(VerifyLogAs(server, "t-guess"), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(VerifyLogAs(server, kLeadOfficerToken), grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(server.WaitForLog("\"status\":\"PERMISSION_DENIED\"")) << server.Log();
+  const std::string log = server.Log();
+  EXPECT_THAT(log, ::testing::HasSubstr("\"status\":\"UNAUTHENTICATED\""));
+  EXPECT_THAT(log, ::testing::HasSubstr("\"peer\":\"ipv4:127.0.0.1:"));
+  EXPECT_THAT(log, ::testing::Not(::testing::HasSubstr("\"status\":\"OK\"")));
 }
 
 // A Watch as the auditor; heartbeats every second, so an open stream always has a message.
