@@ -34,6 +34,7 @@
 #include "google/rpc/status.pb.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
+#include "scc/v1/admin.grpc.pb.h"
 #include "scc/v1/audit.grpc.pb.h"
 #include "scc/v1/projections.grpc.pb.h"
 #include "scc/v1/reports.grpc.pb.h"
@@ -503,14 +504,16 @@ int main(int argc, char** argv) {
   for (const pb::Descriptor* d : {v1::RegisterInstitutionRequest::descriptor(),
                                   v1::GetWorkflowStateRequest::descriptor(),
                                   v1::GetInstitutionRequest::descriptor(),
-                                  v1::GenerateTermReportRequest::descriptor()}) {
+                                  v1::GenerateTermReportRequest::descriptor(),
+                                  v1::GetServerStatusRequest::descriptor()}) {
     (void)d;
   }
   const pb::DescriptorPool* pool = pb::DescriptorPool::generated_pool();
   for (const char* service_name : {"scc.v1.InstitutionService", "scc.v1.DesignationService",
                                    "scc.v1.InterventionService", "scc.v1.AcademyService",
                                    "scc.v1.SettingService", "scc.v1.ProjectionService",
-                                   "scc.v1.AuditService", "scc.v1.ReportService"}) {
+                                   "scc.v1.AuditService", "scc.v1.ReportService",
+                                   "scc.v1.AdminService"}) {
     const pb::ServiceDescriptor* service = pool->FindServiceByName(service_name);
     if (service == nullptr) continue;
     for (int i = 0; i < service->method_count(); ++i) {
@@ -534,7 +537,7 @@ int main(int argc, char** argv) {
       static const std::map<std::string, std::string> kAliases = {
           {"GetHistory", "history"}, {"VerifyLog", "verify"}, {"GetInstitution", "show"},
           {"ListInstitutions", "list"}, {"ListObligations", "obligations"},
-          {"GenerateTermReport", "report"}};
+          {"GenerateTermReport", "report"}, {"GetServerStatus", "status"}};
       if (auto alias = kAliases.find(method->name()); alias != kAliases.end()) {
         sub->alias(alias->second);
       }

@@ -46,6 +46,27 @@ def designate_to_plan(client, urn):
                    effective_date="2024-10-20")
 
 
+def test_roles_act_only_within_their_reach_and_denials_are_counted(sccd, hosi):
+    visit = {"kind": "VISIT_KIND_LEAD_OFFICER_MONITORING", "visitor": "Ann Okafor"}
+    register(hosi, "100011")            # no LNI; lo-ann becomes its Lead Officer
+    register(hosi, "100012")            # nobody lo-ann leads
+    designate_to_plan(hosi, "100011")
+    with sccd.client("lo-ann") as lo:
+        lo.command("RecordVisit", "100011", visit, effective_date="2024-11-01")
+        with pytest.raises(PermissionDenied) as denied:
+            lo.command("RecordVisit", "100012", visit, effective_date="2024-11-01")
+        assert "does not lead 100012" in str(denied.value)
+        with pytest.raises(PermissionDenied):
+            lo.command("DesignateSchool", "100011", {"triggers": [TRIGGER]})
+    with sccd.client("ey-lead") as ey, pytest.raises(PermissionDenied) as denied:
+        ey.command("RecordVisit", "100011", visit, effective_date="2024-11-01")
+    assert "early-years settings only" in str(denied.value)
+    with sccd.client("auditor") as auditor:
+        status = auditor.server_status()
+    assert status.denied_permission == 3
+    assert [p.permission_denied for p in status.denied_peers] == [3]
+
+
 def test_school_cycle_to_removal(hosi):
     urn = "100001"
     register(hosi, urn)

@@ -18,7 +18,7 @@ import uuid
 import grpc
 from google.protobuf import json_format
 from google.rpc import error_details_pb2, status_pb2
-from scc.v1 import (audit_pb2, audit_pb2_grpc, common_pb2, projections_pb2,
+from scc.v1 import (admin_pb2, admin_pb2_grpc, audit_pb2, audit_pb2_grpc, common_pb2, projections_pb2,
                     projections_pb2_grpc, reports_pb2, reports_pb2_grpc, workflow_pb2,
                     workflow_pb2_grpc)
 
@@ -183,6 +183,7 @@ class Client:
         self.audit = audit_pb2_grpc.AuditServiceStub(self._channel)
         self.projections = projections_pb2_grpc.ProjectionServiceStub(self._channel)
         self.reports = reports_pb2_grpc.ReportServiceStub(self._channel)
+        self.admin = admin_pb2_grpc.AdminServiceStub(self._channel)
 
     def close(self):
         self._channel.close()
@@ -289,8 +290,15 @@ class Client:
             request.compare_known_at.CopyFrom(compare_known_at)
         return self._call(self.reports.GenerateTermReport, request, timeout=60)
 
-    def verify_log(self):
-        return self._call(self.audit.VerifyLog, audit_pb2.VerifyLogRequest())
+    def verify_log(self, from_position=0):
+        """Checks every hash link from `from_position` on. On a log too long for one call the
+        server answers DEADLINE_EXCEEDED naming the position to go on from."""
+        return self._call(self.audit.VerifyLog,
+                          audit_pb2.VerifyLogRequest(from_position=from_position), timeout=150)
+
+    def server_status(self):
+        """Denied calls by peer, open watches, credentials in force and the server's limits."""
+        return self._call(self.admin.GetServerStatus, admin_pb2.GetServerStatusRequest())
 
     def watch(self, from_position=0, urns=(), event_types=(), heartbeat_seconds=15, timeout=None):
         """Yields (event or None, next_position) from `from_position` on: history, then live.
