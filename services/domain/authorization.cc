@@ -2,19 +2,12 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "services/domain/role_bits.h"
 
 namespace scc::domain {
 namespace {
 
-constexpr unsigned Bit(v1::Role r) { return 1u << static_cast<unsigned>(r); }
-constexpr unsigned kHosi = Bit(v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT);
-constexpr unsigned kLo = Bit(v1::ROLE_LEAD_OFFICER);
-constexpr unsigned kSrg = Bit(v1::ROLE_SRG_MEMBER);
-constexpr unsigned kEy = Bit(v1::ROLE_EARLY_YEARS_STANDARDS_TEAM);
-constexpr unsigned kAuditor = Bit(v1::ROLE_AUDITOR);
-constexpr unsigned kReader = Bit(v1::ROLE_REPORT_READER);
-constexpr unsigned kService = Bit(v1::ROLE_SERVICE_ACCOUNT);
-constexpr unsigned kEveryone = kHosi | kLo | kSrg | kEy | kAuditor | kReader | kService;
+using namespace role_bits;  // NOLINT: the table reads best with short role names
 
 // The RPCs that record nothing, and who may call them. Commands are in the command table
 // (decide.cc), where each row names its roles.

@@ -14,6 +14,7 @@
 #include "services/domain/errors.h"
 #include "services/domain/fields.h"
 #include "services/domain/ofsted.h"
+#include "services/domain/role_bits.h"
 
 namespace scc::domain {
 namespace {
@@ -25,13 +26,7 @@ using Kind = v1::EventPayload::KindCase;
 // Which institutions a command applies to.
 enum Applies : unsigned { kSchool = 1, kAcademy = 2, kSetting = 4, kAll = 7 };
 
-// Roles as a bit set.
-constexpr unsigned Bit(v1::Role r) { return 1u << static_cast<unsigned>(r); }
-constexpr unsigned kHosi = Bit(v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT);
-constexpr unsigned kLo = Bit(v1::ROLE_LEAD_OFFICER);
-constexpr unsigned kSrg = Bit(v1::ROLE_SRG_MEMBER);
-constexpr unsigned kEy = Bit(v1::ROLE_EARLY_YEARS_STANDARDS_TEAM);
-constexpr unsigned kService = Bit(v1::ROLE_SERVICE_ACCOUNT);
+using namespace role_bits;  // NOLINT: the table reads best with short role names
 
 constexpr FlowchartState kMonitored = v1::FLOWCHART_STATE_MONITORED;
 constexpr FlowchartState kAtRisk = v1::FLOWCHART_STATE_AT_RISK;

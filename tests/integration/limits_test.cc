@@ -28,9 +28,7 @@ namespace {
 using ::testing::HasSubstr;
 
 std::unique_ptr<SccdProcess> Start(const std::string& data, std::vector<std::string> args) {
-  SccdProcess::Options options;
-  options.extra_args = std::move(args);
-  auto started = SccdProcess::Start(data, options);
+  auto started = SccdProcess::Start(data, std::move(args));
   EXPECT_TRUE(started.ok()) << started.status();
   return started.ok() ? *std::move(started) : nullptr;
 }

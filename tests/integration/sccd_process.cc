@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "grpcpp/generic/generic_stub.h"
+#include "gtest/gtest.h"
 #include "services/server/tokens.h"
 
 namespace scc::testing {
@@ -130,7 +131,13 @@ bool SccdProcess::WaitForLog(const std::string& text, int count) const {
   return false;
 }
 
-SccdProcess::~SccdProcess() { Terminate(); }
+SccdProcess::~SccdProcess() {
+  // A server that does not stop cleanly on SIGTERM (a crash, or a sanitizer's report in a
+  // sanitized build) fails the test that ran it, with its log.
+  const int status = Terminate();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << "sccd did not stop cleanly (wait status " << status << "); its log:\n" << Log();
+}
 
 std::string SccdProcess::Log() const {
   std::ifstream in(log_path_);

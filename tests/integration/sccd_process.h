@@ -37,6 +37,13 @@ class SccdProcess {
   static absl::StatusOr<std::unique_ptr<SccdProcess>> Start(const std::string& data_dir) {
     return Start(data_dir, Options{});
   }
+  // With more sccd flags, e.g. {"--max-watches", "2"}.
+  static absl::StatusOr<std::unique_ptr<SccdProcess>> Start(const std::string& data_dir,
+                                                            std::vector<std::string> extra_args) {
+    Options options;
+    options.extra_args = std::move(extra_args);
+    return Start(data_dir, options);
+  }
   ~SccdProcess();  // SIGTERM, then waits
 
   // SIGTERM and wait; returns the exit status as waitpid reports it.

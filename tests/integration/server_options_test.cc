@@ -72,9 +72,8 @@ TEST(ServerOptionsTest, TokensAreRotatedOnSighupWithoutARestart) {
 
 TEST(ServerOptionsTest, ARewrittenTokensFileIsPickedUpWithoutASignal) {
   storage::testing::TempDir dir;
-  SccdProcess::Options options;
-  options.extra_args = {"--tokens-poll-seconds", "1"};
-  auto started = SccdProcess::Start(dir.Sub("data"), options);
+  auto started = SccdProcess::Start(dir.Sub("data"),
+                                    std::vector<std::string>{"--tokens-poll-seconds", "1"});
   ASSERT_TRUE(started.ok()) << started.status();
   SccdProcess& server = **started;
   constexpr char kRotated[] = "t-rotated-by-file";
@@ -91,9 +90,8 @@ TEST(ServerOptionsTest, ARewrittenTokensFileIsPickedUpWithoutASignal) {
 
 TEST(ServerOptionsTest, DeniedCallsAreLoggedWithThePeerEvenWithoutAnAccessLog) {
   storage::testing::TempDir dir;
-  SccdProcess::Options options;
-  options.extra_args = {"--no-access-log"};
-  auto started = SccdProcess::Start(dir.Sub("data"), options);
+  auto started = SccdProcess::Start(dir.Sub("data"),
+                                    std::vector<std::string>{"--no-access-log"});
   ASSERT_TRUE(started.ok()) << started.status();
   SccdProcess& server = **started;
   EXPECT_EQ(VerifyLogAs(server, kAuditorToken), grpc::StatusCode::OK);
@@ -132,9 +130,8 @@ struct OpenWatch {
 
 TEST(ServerOptionsTest, WatchStreamsPastTheLimitAreRefused) {
   storage::testing::TempDir dir;
-  SccdProcess::Options options;
-  options.extra_args = {"--max-watches", "2"};
-  auto started = SccdProcess::Start(dir.Sub("data"), options);
+  auto started = SccdProcess::Start(dir.Sub("data"),
+                                    std::vector<std::string>{"--max-watches", "2"});
   ASSERT_TRUE(started.ok()) << started.status();
   auto stub = v1::AuditService::NewStub((*started)->channel());
 
