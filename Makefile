@@ -4,7 +4,10 @@ BUILD ?= build
 DATA  ?= data
 JOBS  ?= 2
 
-.PHONY: deps configure build test run bench clean
+ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
+
+.PHONY: deps configure build test test-asan test-tsan run bench clean
 
 deps:
 	@bash deploy/install-deps.sh
@@ -15,9 +18,35 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
-# Every test (unit, integration, crash) through ctest; its closing line counts them.
+# Every test (unit, integration, crash, fuzz, end to end) through ctest; then the storage
+# concurrency tests under ThreadSanitizer and every test under AddressSanitizer + UBSan.
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
+	@$(MAKE) --no-print-directory test-tsan
+	@$(MAKE) --no-print-directory test-asan
+
+# ASan + UBSan, in a build of its own: every test but the fuzzers (built sanitized already).
+test-asan: deps
+	@test -f $(ASAN_BUILD)/build.ninja || cmake -S . -B $(ASAN_BUILD) -G Ninja \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCC_SANITIZE=address
+	@echo "test-asan: building with AddressSanitizer and UndefinedBehaviorSanitizer in $(ASAN_BUILD)"
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS) --timeout 900 -E '^fuzz_'
+
+# TSan, in a build of its own: the storage tests (concurrent writers and subscribers, the
+# group-commit pipeline, power cuts, tampering).
+TSAN_TESTS = crc32c_test record_test event_log_test event_log_concurrency_test \
+  event_log_tamper_test event_log_durability_test
+test-tsan: deps
+	@test -f $(TSAN_BUILD)/build.ninja || cmake -S . -B $(TSAN_BUILD) -G Ninja \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCC_SANITIZE=thread
+	@echo "test-tsan: building $(TSAN_TESTS) with ThreadSanitizer in $(TSAN_BUILD)"
+	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target $(TSAN_TESTS)
+	@cd $(TSAN_BUILD) && \
+	  TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tests/tsan/suppressions.txt" \
+	  ctest --output-on-failure -j $(JOBS) --timeout 900 -L storage
 
 # Starts sccd on 127.0.0.1:50051 with data in ./data and loads the demo authority once.
 run: build
@@ -29,4 +58,4 @@ bench: build
 	@$(BUILD)/tests/bench/report_bench --out bench-results
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
