@@ -29,6 +29,17 @@ TEST(CsvTest, QuotesNewlinesCrlfAndBom) {
   EXPECT_THAT(std::string(open.status().message()), HasSubstr("line 2"));
 }
 
+// Old Mac exports end lines with a lone CR; the fuzzer reached it first (seed lone_cr.csv).
+TEST(CsvTest, LoneCarriageReturnsEndLines) {
+  auto t = ParseCsv("URN,Name\r100001,Hill\r100002,\"Vale\rSchool\"\r");
+  ASSERT_TRUE(t.ok()) << t.status();
+  ASSERT_EQ(t->rows.size(), 2u);
+  EXPECT_EQ(t->rows[0].fields[0], "100001");
+  EXPECT_EQ(t->rows[0].line, 2);
+  EXPECT_EQ(t->rows[1].fields[1], "Vale\rSchool");
+  EXPECT_EQ(t->rows[1].line, 3);
+}
+
 TEST(CsvTest, Windows1252BecomesUtf8) {
   EXPECT_EQ(ToUtf8("St Mary\x92s"), "St Mary\u2019s");
   EXPECT_EQ(ToUtf8("caf\xE9"), "caf\u00e9");

@@ -1,6 +1,8 @@
 #include "services/projections/as_of.h"
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "services/codec/event_codec.h"
 #include "storage/status_macros.h"
 
@@ -35,9 +37,15 @@ absl::StatusOr<domain::InstitutionState> FoldAsOf(const storage::EventLog& log,
 }
 
 absl::StatusOr<absl::btree_map<std::string, domain::InstitutionState>> FoldAllAsOf(
-    const storage::EventLog& log, const TimeFilter& filter, uint64_t end_position) {
+    const storage::EventLog& log, const TimeFilter& filter, uint64_t end_position,
+    absl::Time deadline) {
   absl::flat_hash_map<std::string, std::vector<domain::StoredEvent>> streams;
   for (uint64_t position = 0; position < end_position;) {
+    if (absl::Now() > deadline) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "folding the log as of a date took longer than allowed (", position, " of ",
+          end_position, " events read); ask for a longer deadline"));
+    }
     ASSIGN_OR_RETURN(storage::AllPage page,
                      log.ReadAll(position, std::min<uint64_t>(5000, end_position - position)));
     if (page.events.empty()) break;

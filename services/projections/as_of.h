@@ -31,8 +31,10 @@ absl::StatusOr<domain::InstitutionState> FoldAsOf(const storage::EventLog& log,
                                                   const TimeFilter& filter);
 
 // Every institution, from one scan of the global log up to `end_position` (exclusive).
+// DEADLINE_EXCEEDED when the scan is not done by `deadline`.
 absl::StatusOr<absl::btree_map<std::string, domain::InstitutionState>> FoldAllAsOf(
-    const storage::EventLog& log, const TimeFilter& filter, uint64_t end_position);
+    const storage::EventLog& log, const TimeFilter& filter, uint64_t end_position,
+    absl::Time deadline = absl::InfiniteFuture());
 
 }  // namespace scc::projections
 

@@ -58,7 +58,7 @@ class Gateway {
   // Writes the access-log line of a finished call and counts it if it was denied.
   void Record(const AccessRecord& record, const grpc::Status& status);
 
-  // When a long call (termly report, whole-log verify) must stop: the client's deadline,
+  // When a long call (termly report, whole-log verify, list as of a date) must stop: the client's deadline,
   // but no later than the server's limit from now.
   absl::Time LongCallDeadline(const grpc::CallbackServerContext* context) const;
 

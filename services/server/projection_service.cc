@@ -56,12 +56,14 @@ absl::Status CheckUrn(const std::string& urn) {
 struct ProjectionServiceImpl::View {
   projections::TimeFilter filter;
   absl::CivilDay day;  // obligations and days in SCC are computed for this date
+  absl::Time deadline;  // for folding the log as of a date: a long call
 };
 
 absl::StatusOr<ProjectionServiceImpl::View> ProjectionServiceImpl::Resolve(
     const v1::QueryOptions& options, grpc::CallbackServerContext* context) const {
   View view;
   view.day = today_();
+  view.deadline = gateway_->LongCallDeadline(context);
   if (!options.as_of().empty()) {
     const auto day = domain::ParseDate(options.as_of());
     if (!day) return domain::InvalidField("options.as_of", "is not a date (YYYY-MM-DD)");
@@ -88,7 +90,8 @@ absl::StatusOr<ProjectionServiceImpl::View> ProjectionServiceImpl::Resolve(
 absl::StatusOr<std::vector<StatePtr>> ProjectionServiceImpl::Institutions(const View& view) const {
   if (view.filter.empty()) return projection_->All();
   ASSIGN_OR_RETURN(auto folded,
-                   projections::FoldAllAsOf(*log_, view.filter, log_->NextPosition()));
+                   projections::FoldAllAsOf(*log_, view.filter, log_->NextPosition(),
+                                            view.deadline));
   std::vector<StatePtr> states;
   states.reserve(folded.size());
   for (auto& [urn, state] : folded) {

@@ -350,8 +350,8 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(size_t{16}, size_t{1} << 20));
   app.add_option("--long-call-seconds", config.long_call_seconds,
-                 "longest a long call (termly report, whole-log verify) runs when its client "
-                 "asks for no shorter deadline; past it: DEADLINE_EXCEEDED")
+                 "longest a long call (termly report, whole-log verify, list as of a date) runs "
+                 "when its client asks for no shorter deadline; past it: DEADLINE_EXCEEDED")
       ->capture_default_str()
       ->check(CLI::Range(0.001, 3600.0));
   app.add_flag("!--no-access-log", config.access_log,

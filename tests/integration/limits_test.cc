@@ -73,6 +73,14 @@ TEST(LimitsTest, LongCallsStopAtTheServersLimitAndSayWhereToGoOn) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << status.error_message();
   EXPECT_THAT(status.error_message(), HasSubstr("not ready within the time allowed"));
 
+  v1::ListInstitutionsRequest as_of;
+  as_of.mutable_options()->set_as_of("2024-12-31");
+  v1::ListInstitutionsResponse institutions;
+  status = v1::ProjectionService::NewStub(server->channel())
+               ->ListInstitutions(Authorized(kHosiToken).get(), as_of, &institutions);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("folding the log as of a date"));
+
   // With the default limit the same calls finish.
   server.reset();
   server = Start(dir.Sub("data"), {});
@@ -81,6 +89,10 @@ TEST(LimitsTest, LongCallsStopAtTheServersLimitAndSayWhereToGoOn) {
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(response.checked(), kEvents);
   EXPECT_TRUE(response.ok());
+  status = v1::ProjectionService::NewStub(server->channel())
+               ->ListInstitutions(Authorized(kHosiToken).get(), as_of, &institutions);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(institutions.total(), 1000u);
 
   // Page sizes past the limit are cut to it.
   v1::ReadEventsRequest read;
