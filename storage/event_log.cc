@@ -507,12 +507,21 @@ void EventLog::Commit(PreparedGroup group) {
       absl::MutexLock lock(&mu_);
       next_position_ = group.end_position;
       last_hash_ = group.end_hash;
+      ++stats_.groups;
+      stats_.appends += group.appends.size();
+      stats_.events += group.end_position - group.first_position;
+      const auto& bounds = CommitStats::kGroupSizeBounds;
+      const size_t bucket =
+          std::lower_bound(bounds.begin(), bounds.end(), group.appends.size()) - bounds.begin();
+      ++stats_.group_sizes[bucket];
     } else {
       // Nothing of this group is acknowledged. Whether the batch reached the WAL is unknown until
       // the database is reopened, so no later group may reuse its positions (see header).
       const absl::Status rocks =
           FromRocks(s, "event log commit failed; reopen the log to resume writing");
       failure = absl::IsResourceExhausted(rocks) ? rocks : absl::UnavailableError(rocks.message());
+      absl::MutexLock lock(&mu_);
+      ++stats_.failed_groups;
     }
   }
   {
@@ -550,6 +559,21 @@ void EventLog::Commit(PreparedGroup group) {
 uint64_t EventLog::NextPosition() const {
   absl::MutexLock lock(&mu_);
   return next_position_;
+}
+
+CommitStats EventLog::Stats() const {
+  absl::MutexLock lock(&mu_);
+  return stats_;
+}
+
+std::optional<uint64_t> EventLog::IntProperty(const std::string& name) const {
+  uint64_t total = 0;
+  for (rocksdb::ColumnFamilyHandle* cf : handles_) {
+    uint64_t value = 0;
+    if (!db_->GetIntProperty(cf, name, &value)) return std::nullopt;
+    total += value;
+  }
+  return total;
 }
 
 std::string EventLog::HeadHash() const {

@@ -22,6 +22,7 @@
 #ifndef SCC_STORAGE_EVENT_LOG_H_
 #define SCC_STORAGE_EVENT_LOG_H_
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -106,6 +107,18 @@ struct VerifyReport {
   std::string problem;    // why the first bad position is bad; empty when ok
 };
 
+// What an open log has committed, for metrics: synced groups (group commit), the appends and
+// events in them, and how many appends each group carried, in buckets whose upper bounds are
+// kGroupSizeBounds (the last bucket counts larger groups).
+struct CommitStats {
+  static constexpr std::array<uint64_t, 9> kGroupSizeBounds = {1, 2, 4, 8, 16, 32, 64, 128, 256};
+  uint64_t groups = 0;
+  uint64_t appends = 0;
+  uint64_t events = 0;
+  uint64_t failed_groups = 0;
+  std::array<uint64_t, kGroupSizeBounds.size() + 1> group_sizes{};
+};
+
 class EventLog {
  public:
   using AppendCallback = absl::AnyInvocable<void(absl::StatusOr<AppendResult>) &&>;
@@ -187,6 +200,12 @@ class EventLog {
   // error only when the database could not be read.
   absl::StatusOr<VerifyReport> Verify(uint64_t from, uint64_t to) const;
 
+  // Commit counters since Open.
+  CommitStats Stats() const;
+  // An integer property of the underlying database, summed over its column families (e.g.
+  // "rocksdb.estimate-live-data-size", "rocksdb.total-sst-files-size"); nullopt if unknown.
+  std::optional<uint64_t> IntProperty(const std::string& name) const;
+
   // Writes a consistent online copy of the log into `backup_dir`, which must not exist.
   // Safe while appends continue: the copy holds a prefix of the log.
   absl::Status Backup(const std::string& backup_dir) const;
@@ -237,6 +256,7 @@ class EventLog {
   uint64_t next_position_ ABSL_GUARDED_BY(mu_);
   std::string last_hash_ ABSL_GUARDED_BY(mu_);
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
+  CommitStats stats_ ABSL_GUARDED_BY(mu_);
 
   // Hand-over between callers, sequencer and syncer.
   absl::Mutex pipeline_mu_;

@@ -68,6 +68,21 @@ TEST_F(EventLogTest, AssignsStreamVersionsAndGlobalPositions) {
   EXPECT_EQ(*log_->StreamVersion("s-missing"), std::nullopt);
 }
 
+TEST_F(EventLogTest, CountsCommittedGroupsAppendsAndEvents) {
+  MustAppend("a", 2);
+  MustAppend("b", 3);
+  const CommitStats stats = log_->Stats();
+  EXPECT_EQ(stats.groups, 2u);  // one after the other: a group each
+  EXPECT_EQ(stats.appends, 2u);
+  EXPECT_EQ(stats.events, 5u);
+  EXPECT_EQ(stats.failed_groups, 0u);
+  EXPECT_EQ(stats.group_sizes[0], 2u);  // both groups held one append
+  EXPECT_TRUE(log_->IntProperty("rocksdb.estimate-num-keys").has_value());
+  EXPECT_FALSE(log_->IntProperty("rocksdb.no-such-property").has_value());
+  Reopen();
+  EXPECT_EQ(log_->Stats().groups, 0u);  // since this open
+}
+
 TEST_F(EventLogTest, ExpectedVersionKinds) {
   EXPECT_TRUE(log_->Append("s", ExpectedVersion::NoStream(), MakeEvents(1), "").ok());
   EXPECT_TRUE(log_->Append("s", ExpectedVersion::Exists(), MakeEvents(1), "").ok());

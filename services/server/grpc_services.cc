@@ -55,11 +55,12 @@ std::string MethodName(const google::protobuf::Message& request) {
 // ---------------------------------------------------------------------------------------------
 
 Gateway::Gateway(std::shared_ptr<const TokenStore> tokens, AccessLog* access_log,
-                 absl::Duration long_call_limit)
+                 absl::Duration long_call_limit, CallMetrics* metrics)
     : tokens_(std::move(tokens)),
       tokens_loaded_at_(absl::Now()),
       access_log_(access_log),
-      long_call_limit_(long_call_limit) {}
+      long_call_limit_(long_call_limit),
+      metrics_(metrics) {}
 
 absl::StatusOr<Caller> Gateway::Authenticate(grpc::CallbackServerContext* context) const {
   std::shared_ptr<const TokenStore> tokens;
@@ -82,9 +83,11 @@ absl::StatusOr<Caller> Gateway::Authenticate(grpc::CallbackServerContext* contex
 }
 
 absl::StatusOr<Caller> Gateway::Admit(grpc::CallbackServerContext* context,
-                                      absl::string_view method) const {
+                                      AccessRecord& record) const {
   ASSIGN_OR_RETURN(Caller caller, Authenticate(context));
-  RETURN_IF_ERROR(domain::AuthorizeCall(caller.user, caller.role, method));
+  record.actor = caller.user;
+  record.role = RoleName(caller.role);
+  RETURN_IF_ERROR(domain::AuthorizeCall(caller.user, caller.role, record.method));
   return caller;
 }
 
@@ -111,6 +114,7 @@ absl::Time Gateway::LongCallDeadline(const grpc::CallbackServerContext* context)
 void Gateway::Record(const AccessRecord& record, const grpc::Status& status) {
   denied_.Count(record.peer, status.error_code());
   access_log_->Record(record, status);
+  if (metrics_ != nullptr) metrics_->Record(record.method, status.error_code(), record.latency);
 }
 
 void Gateway::Finish(grpc::ServerUnaryReactor* reactor, grpc::CallbackServerContext* context,
@@ -147,7 +151,7 @@ grpc::ServerUnaryReactor* CommandRunner::Run(grpc::CallbackServerContext* contex
     gateway_->Finish(reactor, context, record, start, caller.status());
     return reactor;
   }
-  record.user = caller->user;
+  record.actor = caller->user;
   record.role = RoleName(caller->role);
   handler_->Execute(*caller, std::move(command),
                     [this, reactor, context, response, record,
@@ -334,11 +338,9 @@ grpc::ServerUnaryReactor* Gateway::Unary(grpc::CallbackServerContext* context, c
       !urn->is_repeated()) {
     record.urn = request.GetReflection()->GetString(request, urn).substr(0, 64);
   }
-  absl::StatusOr<Caller> caller = Admit(context, method);
+  absl::StatusOr<Caller> caller = Admit(context, record);
   absl::Status status = caller.status();
   if (caller.ok()) {
-    record.user = caller->user;
-    record.role = RoleName(caller->role);
     domain::Violations violations;
     domain::CheckFields(request, "", domain::kQueryLimits, violations);
     status = violations.empty() ? body(*caller) : violations.Status();
@@ -432,14 +434,12 @@ grpc::ServerWriteReactor<v1::WatchResponse>* AuditServiceImpl::Watch(grpc::Callb
   AccessRecord record;
   record.method = "Watch";
   record.peer = context->peer();
-  absl::StatusOr<Caller> caller = gateway_->Admit(context, record.method);
+  absl::StatusOr<Caller> caller = gateway_->Admit(context, record);
   if (!caller.ok()) {
     const grpc::Status status = ToGrpcStatus(caller.status());
     gateway_->Record(record, status);
     return new RefusedWatch(status);
   }
-  record.user = caller->user;
-  record.role = RoleName(caller->role);
   if (absl::Status valid = ValidateWatch(*request); !valid.ok()) {
     const grpc::Status status = ToGrpcStatus(valid);
     gateway_->Record(record, status);

@@ -16,6 +16,7 @@
 #include "services/server/access_log.h"
 #include "services/server/command_handler.h"
 #include "services/server/denied_attempts.h"
+#include "services/server/metrics.h"
 #include "services/server/institution_repository.h"
 #include "services/server/tokens.h"
 #include "storage/event_log.h"
@@ -33,13 +34,14 @@ inline constexpr uint32_t kMaxPageSize = 1000;
 class Gateway {
  public:
   // `long_call_limit`: the longest a long call may run when its client sets no shorter deadline.
+  // `metrics` (optional) counts and times every call.
   Gateway(std::shared_ptr<const TokenStore> tokens, AccessLog* access_log,
-          absl::Duration long_call_limit = absl::Minutes(2));
+          absl::Duration long_call_limit = absl::Minutes(2), CallMetrics* metrics = nullptr);
 
   absl::StatusOr<Caller> Authenticate(grpc::CallbackServerContext* context) const;
-  // Authenticates, then asks the authorization matrix whether the caller may call `method`.
-  absl::StatusOr<Caller> Admit(grpc::CallbackServerContext* context,
-                               absl::string_view method) const;
+  // Authenticates, names the caller in `record`, then asks the authorization matrix whether
+  // they may call `record.method`.
+  absl::StatusOr<Caller> Admit(grpc::CallbackServerContext* context, AccessRecord& record) const;
   // Token rotation without a restart (sccd reloads the tokens file on SIGHUP or when it changes).
   void ReplaceTokens(std::shared_ptr<const TokenStore> tokens);
   size_t token_count() const;
@@ -55,7 +57,8 @@ class Gateway {
   // Finishes `reactor` with `status` and writes the access-log line.
   void Finish(grpc::ServerUnaryReactor* reactor, grpc::CallbackServerContext* context,
               AccessRecord record, absl::Time start, const absl::Status& status);
-  // Writes the access-log line of a finished call and counts it if it was denied.
+  // Writes the access-log line of a finished call, counts it if it was denied, and records it in
+  // the call metrics.
   void Record(const AccessRecord& record, const grpc::Status& status);
 
   // When a long call (termly report, whole-log verify, list as of a date) must stop: the client's deadline,
@@ -70,6 +73,7 @@ class Gateway {
   absl::Time tokens_loaded_at_ ABSL_GUARDED_BY(mu_);
   AccessLog* const access_log_;
   const absl::Duration long_call_limit_;
+  CallMetrics* const metrics_;
   DeniedAttempts denied_;
 };
 

@@ -29,6 +29,7 @@
 #include "services/projections/institution_projection.h"
 #include "services/projections/term_calendar.h"
 #include "services/server/institution_repository.h"
+#include "services/server/metrics.h"
 #include "services/server/projection_service.h"
 #include "services/server/report_service.h"
 #include "services/server/tokens.h"
@@ -58,6 +59,9 @@ struct Config {
   int max_streams_per_connection = 100;
   size_t memory_quota_mb = 512;
   double long_call_seconds = 120;
+  // Prometheus metrics over HTTP ("host:port"; empty: none).
+  std::string metrics_listen = "127.0.0.1:9464";
+  std::string log_level = "info";
 };
 
 int Fail(const std::string& message) {
@@ -143,7 +147,7 @@ void ReloadTokens(const Config& config, const std::string& why, server::Gateway&
     gateway.ReplaceTokens(*std::move(reloaded));
     access_log.Info(absl::StrCat(why, ": ", count, " tokens loaded from ", config.tokens));
   } else {
-    access_log.Info(absl::StrCat(why, ": tokens NOT reloaded, the previous ones stay: ",
+    access_log.Warn(absl::StrCat(why, ": tokens NOT reloaded, the previous ones stay: ",
                                  reloaded.status().message()));
   }
 }
@@ -187,6 +191,11 @@ int Serve(const Config& config) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  const std::optional<server::LogLevel> level = server::ParseLogLevel(config.log_level);
+  if (!level) {
+    return Fail(absl::StrCat("--log-level '", config.log_level,
+                             "' is not debug, info, warn or error"));
+  }
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       ListeningCredentials(config);
   if (!credentials.ok()) return Fail(std::string(credentials.status().message()));
@@ -213,7 +222,7 @@ int Serve(const Config& config) {
       storage::KvStore::Open(ProjectionsDir(config));
   if (!store.ok()) return Fail(store.status().ToString());
 
-  server::AccessLog access_log(stderr, config.access_log);
+  server::AccessLog access_log(stderr, config.access_log, *level);
   projections::InstitutionProjection::Options projection_options;
   projection_options.progress = [&access_log](const std::string& line) { access_log.Info(line); };
   absl::StatusOr<std::unique_ptr<projections::InstitutionProjection>> projection =
@@ -222,7 +231,9 @@ int Serve(const Config& config) {
   server::InstitutionRepository repository(log->get());
   server::CommandHandler handler(log->get(), &repository, today);
   std::string tokens_stamp = FileStamp(config.tokens);
-  server::Gateway gateway(*std::move(tokens), &access_log, absl::Seconds(config.long_call_seconds));
+  server::CallMetrics call_metrics;
+  server::Gateway gateway(*std::move(tokens), &access_log, absl::Seconds(config.long_call_seconds),
+                          &call_metrics);
   server::CommandRunner runner(&gateway, &handler);
   server::WatchRegistry watches(config.max_watches);
   server::InstitutionServiceImpl institutions(&runner);
@@ -263,12 +274,27 @@ int Serve(const Config& config) {
   if (server == nullptr || port == 0) {
     return Fail(absl::StrCat("cannot listen on ", config.listen));
   }
+  std::unique_ptr<server::MetricsServer> metrics;
+  std::string metrics_note;
+  if (!config.metrics_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<server::MetricsServer>> started = server::MetricsServer::Start(
+        config.metrics_listen,
+        server::MetricSources{&call_metrics, log->get(), projection->get(), &watches,
+                              &gateway.denied(), config.data});
+    if (!started.ok()) return Fail(std::string(started.status().message()));
+    metrics = *std::move(started);
+    const std::string metrics_host = config.metrics_listen.substr(0, config.metrics_listen.rfind(':'));
+    metrics_note = absl::StrCat("; metrics on http://", metrics_host, ":", metrics->port(), "/metrics");
+  }
   const std::string host = config.listen.substr(0, config.listen.rfind(':'));
-  std::printf("sccd listening on %s:%d (%s, data %s, %llu events, opened in %.0f ms)\n",
-              host.c_str(), port, Transport(config).c_str(), config.data.c_str(), static_cast<unsigned long long>((*log)->NextPosition()),
-              absl::ToDoubleMilliseconds(absl::Now() - opening));
+  // One line on stdout, read by scripts and tests to learn the ports.
+  std::printf("sccd listening on %s:%d (%s, data %s, %llu events, opened in %.0f ms%s)\n",
+              host.c_str(), port, Transport(config).c_str(), config.data.c_str(),
+              static_cast<unsigned long long>((*log)->NextPosition()),
+              absl::ToDoubleMilliseconds(absl::Now() - opening), metrics_note.c_str());
   std::fflush(stdout);
-  access_log.Info(absl::StrCat("listening on ", host, ":", port, " (", Transport(config), ")"));
+  access_log.Info(absl::StrCat("listening on ", host, ":", port, " (", Transport(config), ")",
+                               metrics_note));
 
   // A rewritten tokens file is picked up without a signal too.
   absl::Notification stopping;
@@ -290,6 +316,7 @@ int Serve(const Config& config) {
   access_log.Info(absl::StrCat("signal ", signal_number, ": draining in-flight calls"));
   stopping.Notify();
   if (tokens_watcher.joinable()) tokens_watcher.join();
+  if (metrics != nullptr) metrics->Stop();
   watches.CancelAll();
   server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(config.shutdown_grace_seconds)));
   server->Wait();
@@ -354,6 +381,13 @@ int main(int argc, char** argv) {
                  "when its client asks for no shorter deadline; past it: DEADLINE_EXCEEDED")
       ->capture_default_str()
       ->check(CLI::Range(0.001, 3600.0));
+  app.add_option("--metrics-listen", config.metrics_listen,
+                 "serve Prometheus metrics over HTTP on host:port (GET /metrics, /healthz); "
+                 "empty: no metrics")
+      ->capture_default_str();
+  app.add_option("--log-level", config.log_level,
+                 "least severe log lines written: debug, info, warn (denied calls), error")
+      ->capture_default_str();
   app.add_flag("!--no-access-log", config.access_log,
                "do not log one line per request (denied calls are always logged)");
   app.add_flag("--insecure", config.insecure,

@@ -39,7 +39,8 @@ class Sccd:
         self.process = subprocess.Popen(
             [os.environ["SCCD_BIN"], "--listen", "127.0.0.1:0", "--data",
              os.path.join(self.workdir, "data"), "--tokens", self.tokens,
-             "--term-calendar", os.environ["TERM_CALENDAR"], "--no-access-log"] + self.extra_args,
+             "--term-calendar", os.environ["TERM_CALENDAR"], "--no-access-log",
+             "--metrics-listen", "127.0.0.1:0"] + self.extra_args,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60
         line = b""

@@ -44,9 +44,10 @@ absl::StatusOr<std::unique_ptr<SccdProcess>> SccdProcess::Start(const std::strin
                                                                 const Options& options) {
   const std::string tokens = data_dir + ".tokens";
   if (absl::Status s = WriteTokens(tokens, options.extra_token_lines); !s.ok()) return s;
-  std::vector<std::string> args = {SCCD_PATH,  "--listen",         "127.0.0.1:0",
-                                   "--data",   data_dir,           "--tokens",
-                                   tokens,     "--term-calendar",  TERM_CALENDAR_PATH};
+  std::vector<std::string> args = {SCCD_PATH,        "--listen",          "127.0.0.1:0",
+                                   "--data",         data_dir,            "--tokens",
+                                   tokens,           "--term-calendar",   TERM_CALENDAR_PATH,
+                                   "--metrics-listen", "127.0.0.1:0"};
   args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
@@ -90,6 +91,11 @@ absl::StatusOr<std::unique_ptr<SccdProcess>> SccdProcess::Start(const std::strin
   }
   const size_t end = line.find(' ', at + marker.size());
   p->address_ = line.substr(at + marker.size(), end - at - marker.size());
+  const std::string metrics_marker = "metrics on http://";
+  if (const size_t m = line.find(metrics_marker); m != std::string::npos) {
+    const size_t from = m + metrics_marker.size();
+    p->metrics_address_ = line.substr(from, line.find('/', from) - from);
+  }
   p->channel_ = grpc::CreateChannel(p->address_, options.credentials != nullptr
                                                      ? options.credentials
                                                      : grpc::InsecureChannelCredentials());

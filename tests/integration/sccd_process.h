@@ -59,6 +59,8 @@ class SccdProcess {
   const std::string& tokens_path() const { return tokens_path_; }
 
   const std::string& address() const { return address_; }
+  // Where its Prometheus metrics are served ("127.0.0.1:PORT"; empty when off).
+  const std::string& metrics_address() const { return metrics_address_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   // What the server wrote to stderr so far (the access log).
   std::string Log() const;
@@ -67,6 +69,7 @@ class SccdProcess {
   SccdProcess() = default;
   pid_t pid_ = -1;
   std::string address_;
+  std::string metrics_address_;
   std::string log_path_;
   std::string tokens_path_;
   std::shared_ptr<grpc::Channel> channel_;

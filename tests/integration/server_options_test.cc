@@ -104,6 +104,26 @@ TEST(ServerOptionsTest, DeniedCallsAreLoggedWithThePeerEvenWithoutAnAccessLog) {
   EXPECT_THAT(log, ::testing::Not(::testing::HasSubstr("\"status\":\"OK\"")));
 }
 
+TEST(ServerOptionsTest, LogLinesAreJsonWithALevelAndTheLevelFilters) {
+  storage::testing::TempDir dir;
+  auto started = SccdProcess::Start(dir.Sub("data"),
+                                    std::vector<std::string>{"--log-level", "warn"});
+  ASSERT_TRUE(started.ok()) << started.status();
+  SccdProcess& server = **started;
+  EXPECT_EQ(VerifyLogAs(server, kAuditorToken), grpc::StatusCode::OK);
+  EXPECT_EQ(VerifyLogAs(server, kReaderToken), grpc::StatusCode::OK);
+  EXPECT_EQ(VerifyLogAs(server, kLeadOfficerToken), grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(server.WaitForLog("\"level\":\"warn\",\"method\":\"VerifyLog\"")) << server.Log();
+  const std::string log = server.Log();
+  EXPECT_THAT(log, ::testing::HasSubstr("\"actor\":\"lo-ann\",\"role\":\"lead_officer\""));
+  EXPECT_THAT(log, ::testing::Not(::testing::HasSubstr("\"level\":\"info\"")));
+
+  const CommandOutcome bad =
+      RunCommand(absl::StrCat(SCCD_BIN, " --data ", dir.Sub("other"), " --log-level chatty"));
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_THAT(bad.out, ::testing::HasSubstr("--log-level 'chatty' is not debug, info, warn or error"));
+}
+
 // A Watch as the auditor; heartbeats every second, so an open stream always has a message.
 struct OpenWatch {
   std::unique_ptr<grpc::ClientContext> context = Authorized(kAuditorToken);

@@ -93,7 +93,7 @@ TEST_F(TlsTest, MutualTlsTurnsAwayClientsWithoutACertificate) {
   EXPECT_TRUE(VerifyLog(Tls(Pem("ca.pem"), Pem("client.pem"), Pem("client.key"))).ok());
   // The certificate alone identifies a mapped service account; the bearer token still wins.
   EXPECT_TRUE(VerifyLog(Tls(Pem("ca.pem"), Pem("client.pem"), Pem("client.key")), "").ok());
-  EXPECT_TRUE(server_->WaitForLog(R"("user":"gias-sync-cert","role":"service_account")"))
+  EXPECT_TRUE(server_->WaitForLog(R"("actor":"gias-sync-cert","role":"service_account")"))
       << server_->Log();
   const grpc::Status bad_token =
       VerifyLog(Tls(Pem("ca.pem"), Pem("client.pem"), Pem("client.key")), "t-unknown");

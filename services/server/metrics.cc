@@ -1,0 +1,200 @@
+#include "services/server/metrics.h"
+
+#include <filesystem>
+#include <system_error>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "httplib.h"
+#include "services/projections/institution_projection.h"
+#include "services/server/denied_attempts.h"
+#include "services/server/grpc_services.h"
+#include "storage/event_log.h"
+
+namespace scc::server {
+namespace {
+
+void Header(std::string* out, const char* name, const char* type, const char* help) {
+  absl::StrAppend(out, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type, "\n");
+}
+
+void Sample(std::string* out, absl::string_view name, absl::string_view labels, double value) {
+  absl::StrAppend(out, name, labels.empty() ? "" : absl::StrCat("{", labels, "}"), " ", value,
+                  "\n");
+}
+
+void Gauge(std::string* out, const char* name, const char* help, double value) {
+  Header(out, name, "gauge", help);
+  Sample(out, name, "", value);
+}
+
+void Counter(std::string* out, const char* name, const char* help, double value) {
+  Header(out, name, "counter", help);
+  Sample(out, name, "", value);
+}
+
+uint64_t DirectoryBytes(const std::string& dir) {
+  uint64_t total = 0;
+  std::error_code error;
+  for (std::filesystem::recursive_directory_iterator it(dir, error), end; !error && it != end;
+       it.increment(error)) {
+    std::error_code size_error;
+    if (it->is_regular_file(size_error)) {
+      const uintmax_t size = it->file_size(size_error);
+      if (!size_error) total += size;
+    }
+  }
+  return total;
+}
+
+std::string StatusName(grpc::StatusCode code) {
+  static constexpr const char* kNames[] = {
+      "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+      "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+      "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
+      "UNAUTHENTICATED"};
+  const int i = static_cast<int>(code);
+  return i >= 0 && i <= 16 ? kNames[i] : "UNKNOWN";
+}
+
+}  // namespace
+
+void CallMetrics::Record(const std::string& method, grpc::StatusCode code,
+                         absl::Duration latency) {
+  const double seconds = absl::ToDoubleSeconds(latency);
+  const size_t bucket =
+      std::lower_bound(kLatencyBounds.begin(), kLatencyBounds.end(), seconds) -
+      kLatencyBounds.begin();
+  absl::MutexLock lock(&mu_);
+  ++calls_[{method, StatusName(code)}];
+  Latency& l = latency_[method];
+  if (bucket < l.buckets.size()) ++l.buckets[bucket];
+  ++l.count;
+  l.sum += seconds;
+}
+
+void CallMetrics::Render(std::string* out) const {
+  absl::MutexLock lock(&mu_);
+  Header(out, "scc_calls_total", "counter", "Calls finished, by RPC method and gRPC status.");
+  for (const auto& [key, count] : calls_) {
+    Sample(out, "scc_calls_total",
+           absl::StrCat("method=\"", key.first, "\",status=\"", key.second, "\""), count);
+  }
+  Header(out, "scc_call_duration_seconds", "histogram",
+         "Time from a call's arrival to its answer, by RPC method.");
+  for (const auto& [method, l] : latency_) {
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i < kLatencyBounds.size(); ++i) {
+      cumulative += l.buckets[i];
+      Sample(out, "scc_call_duration_seconds_bucket",
+             absl::StrCat("method=\"", method, "\",le=\"", kLatencyBounds[i], "\""), cumulative);
+    }
+    Sample(out, "scc_call_duration_seconds_bucket",
+           absl::StrCat("method=\"", method, "\",le=\"+Inf\""), l.count);
+    Sample(out, "scc_call_duration_seconds_sum", absl::StrCat("method=\"", method, "\""), l.sum);
+    Sample(out, "scc_call_duration_seconds_count", absl::StrCat("method=\"", method, "\""),
+           l.count);
+  }
+}
+
+std::string RenderMetrics(const MetricSources& s) {
+  std::string out;
+  s.calls->Render(&out);
+
+  const storage::CommitStats commits = s.log->Stats();
+  const uint64_t next_position = s.log->NextPosition();
+  Counter(&out, "scc_log_events_appended_total", "Events committed since start.", commits.events);
+  Counter(&out, "scc_log_appends_total", "Appends (commands) committed since start.",
+          commits.appends);
+  Counter(&out, "scc_log_commit_failures_total", "Group commits that failed since start.",
+          commits.failed_groups);
+  Header(&out, "scc_log_group_commit_appends", "histogram",
+         "Appends per synced write (group commit): larger groups share one fsync.");
+  uint64_t cumulative = 0;
+  const auto& bounds = storage::CommitStats::kGroupSizeBounds;
+  for (size_t i = 0; i < bounds.size(); ++i) {
+    cumulative += commits.group_sizes[i];
+    Sample(&out, "scc_log_group_commit_appends_bucket", absl::StrCat("le=\"", bounds[i], "\""),
+           cumulative);
+  }
+  Sample(&out, "scc_log_group_commit_appends_bucket", "le=\"+Inf\"", commits.groups);
+  Sample(&out, "scc_log_group_commit_appends_sum", "", commits.appends);
+  Sample(&out, "scc_log_group_commit_appends_count", "", commits.groups);
+  Gauge(&out, "scc_log_next_position", "Events in the log (the next global position).",
+        next_position);
+
+  const v1::ProjectionStatus projection = s.projection->Status();
+  Gauge(&out, "scc_projection_applied_position", "Events the read models have applied.",
+        projection.applied_position());
+  Gauge(&out, "scc_projection_lag_events", "Events in the log the read models have not applied.",
+        next_position > projection.applied_position()
+            ? next_position - projection.applied_position()
+            : 0);
+  Gauge(&out, "scc_projection_rebuilding", "1 while the read models are being rebuilt.",
+        projection.rebuilding() ? 1 : 0);
+
+  static constexpr std::pair<const char*, const char*> kRocks[] = {
+      {"rocksdb.estimate-live-data-size", "scc_rocksdb_live_data_bytes"},
+      {"rocksdb.total-sst-files-size", "scc_rocksdb_sst_files_bytes"},
+      {"rocksdb.cur-size-all-mem-tables", "scc_rocksdb_memtable_bytes"},
+      {"rocksdb.estimate-num-keys", "scc_rocksdb_keys"},
+      {"rocksdb.num-running-compactions", "scc_rocksdb_running_compactions"},
+      {"rocksdb.num-running-flushes", "scc_rocksdb_running_flushes"},
+  };
+  for (const auto& [property, name] : kRocks) {
+    if (std::optional<uint64_t> value = s.log->IntProperty(property)) {
+      Gauge(&out, name, absl::StrCat("RocksDB ", property, " of the event log.").c_str(), *value);
+    }
+  }
+  Gauge(&out, "scc_data_dir_bytes", "Bytes of files in the data directory.",
+        DirectoryBytes(s.data_dir));
+  Gauge(&out, "scc_watch_streams_open", "Watch streams open now.", s.watches->open());
+  Header(&out, "scc_denied_calls_total", "counter",
+         "Calls refused for their credentials or by the authorization matrix.");
+  Sample(&out, "scc_denied_calls_total", "reason=\"unauthenticated\"", s.denied->unauthenticated());
+  Sample(&out, "scc_denied_calls_total", "reason=\"permission_denied\"",
+         s.denied->permission_denied());
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& address,
+                                                                    MetricSources sources) {
+  const size_t colon = address.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos || !absl::SimpleAtoi(address.substr(colon + 1), &port) ||
+      port < 0 || port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--metrics-listen '", address, "' is not host:port"));
+  }
+  const std::string host = address.substr(0, colon);
+  std::unique_ptr<MetricsServer> server(new MetricsServer());
+  server->http_ = std::make_unique<httplib::Server>();
+  server->http_->Get("/metrics", [sources](const httplib::Request&, httplib::Response& response) {
+    response.set_content(RenderMetrics(sources), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  server->http_->Get("/healthz", [](const httplib::Request&, httplib::Response& response) {
+    response.set_content("ok\n", "text/plain");
+  });
+  if (port == 0) {
+    port = server->http_->bind_to_any_port(host);
+  } else if (!server->http_->bind_to_port(host, port)) {
+    port = -1;
+  }
+  if (port <= 0) {
+    return absl::UnavailableError(absl::StrCat("cannot serve metrics on ", address));
+  }
+  server->port_ = port;
+  httplib::Server* http = server->http_.get();
+  server->thread_ = std::thread([http] { http->listen_after_bind(); });
+  return server;
+}
+
+void MetricsServer::Stop() {
+  if (!thread_.joinable()) return;
+  http_->stop();
+  thread_.join();
+}
+
+MetricsServer::~MetricsServer() { Stop(); }
+
+}  // namespace scc::server
