@@ -10,7 +10,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libcpp-httplib-dev
   clang libclang-rt-14-dev
-  python3-grpcio python3-protobuf python3-pytest
+  python3-grpcio python3-protobuf python3-pytest python3-yaml
   chromium
 )
 

@@ -843,6 +843,10 @@ absl::Status EventLog::Restore(const std::string& backup_dir, const std::string&
     return absl::FailedPreconditionError(
         absl::StrCat("restore target ", target_dir, " is not empty"));
   }
+  // The target's parent may be new too (a fresh data directory for sccd: DIR/events).
+  if (const fs::path parent = fs::path(target_dir).parent_path(); !parent.empty()) {
+    fs::create_directories(parent, ec);
+  }
   fs::copy(backup_dir, target_dir, fs::copy_options::recursive, ec);
   absl::Status status;
   if (ec) {

@@ -371,25 +371,45 @@ std::unique_ptr<grpc::ClientContext> NewContext(const Global& g) {
   return context;
 }
 
-int CallUnary(const Global& g, const pb::MethodDescriptor& method, const pb::Message& request) {
+// One unary call by its path ("/package.Service/Method"), serialised request in, serialised
+// response out.
+grpc::Status CallByPath(const Global& g, const std::string& path, const std::string& request,
+                        std::string* response) {
   grpc::GenericStub stub(g.channel);
-  const std::string bytes = request.SerializeAsString();
-  grpc::Slice slice(bytes);
+  grpc::Slice slice(request);
   grpc::ByteBuffer in(&slice, 1), out;
   grpc::Status status;
   absl::Notification done;
   auto context = NewContext(g);
-  stub.UnaryCall(context.get(), absl::StrCat("/", method.service()->full_name(), "/", method.name()),
-                 grpc::StubOptions(), &in, &out, [&](grpc::Status s) {
-                   status = std::move(s);
-                   done.Notify();
-                 });
+  stub.UnaryCall(context.get(), path, grpc::StubOptions(), &in, &out, [&](grpc::Status s) {
+    status = std::move(s);
+    done.Notify();
+  });
   done.WaitForNotification();
-  if (!status.ok()) return Report(status);
+  if (!status.ok()) return status;
   std::vector<grpc::Slice> slices;
   out.Dump(&slices);
+  for (const grpc::Slice& s : slices) response->append(reinterpret_cast<const char*>(s.begin()), s.size());
+  return status;
+}
+
+// `health`: the standard gRPC health check (no token needed); exit 0 when SERVING.
+int Health(const Global& g) {
+  std::string response;
+  const grpc::Status status = CallByPath(g, "/grpc.health.v1.Health/Check", "", &response);
+  if (!status.ok()) return Report(status);
+  // HealthCheckResponse{status: SERVING} is field 1, varint 1.
+  const bool serving = response == std::string("\x08\x01", 2);
+  std::printf("%s\n", serving ? "SERVING" : "NOT_SERVING");
+  return serving ? kOk : kUnavailable;
+}
+
+int CallUnary(const Global& g, const pb::MethodDescriptor& method, const pb::Message& request) {
   std::string response_bytes;
-  for (const grpc::Slice& s : slices) response_bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  const grpc::Status status = CallByPath(
+      g, absl::StrCat("/", method.service()->full_name(), "/", method.name()),
+      request.SerializeAsString(), &response_bytes);
+  if (!status.ok()) return Report(status);
   std::unique_ptr<pb::Message> response(
       pb::MessageFactory::generated_factory()->GetPrototype(method.output_type())->New());
   if (!response->ParseFromString(response_bytes)) {
@@ -537,7 +557,8 @@ int main(int argc, char** argv) {
       static const std::map<std::string, std::string> kAliases = {
           {"GetHistory", "history"}, {"VerifyLog", "verify"}, {"GetInstitution", "show"},
           {"ListInstitutions", "list"}, {"ListObligations", "obligations"},
-          {"GenerateTermReport", "report"}, {"GetServerStatus", "status"}};
+          {"GenerateTermReport", "report"}, {"GetServerStatus", "status"},
+          {"BackupLog", "backup"}};
       if (auto alias = kAliases.find(method->name()); alias != kAliases.end()) {
         sub->alias(alias->second);
       }
@@ -588,6 +609,9 @@ int main(int argc, char** argv) {
   v1::WatchRequest watch_request;
   uint64_t from_position = 0;
   std::vector<std::string> watch_urns, watch_types;
+  CLI::App* health = app.add_subcommand(
+      "health", "grpc.health.v1.Health/Check: prints SERVING and exits 0 when the server serves");
+  health->fallthrough();
   CLI::App* watch = app.add_subcommand("watch", "AuditService.Watch: follow the event feed (Ctrl-C stops)");
   watch->fallthrough();
   watch->add_option("--from", from_position, "first global position")->capture_default_str();
@@ -620,6 +644,7 @@ int main(int argc, char** argv) {
       return kBadUsage;
     }
     g.channel = *std::move(channel);
+    if (*health) return Health(g);
     if (*import_institutions) return Import(g, "institutions", import_path);
     if (*import_ofsted) return Import(g, "ofsted", import_path);
     if (*watch) {

@@ -35,6 +35,7 @@ const std::vector<ReadRpc>& ReadRpcs() {
       // Operations.
       {"RebuildProjections", kHosi | kService},
       {"GetServerStatus", kHosi | kAuditor | kService},
+      {"BackupLog", kHosi | kService},
   };
   return *kReads;
 }

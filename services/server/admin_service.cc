@@ -1,6 +1,14 @@
 #include "services/server/admin_service.h"
 
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "services/codec/event_codec.h"
+#include "services/domain/errors.h"
+#include "storage/status_macros.h"
 
 namespace scc::server {
 
@@ -25,6 +33,36 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetServerStatus(
     response->set_tokens(static_cast<uint32_t>(gateway_->token_count()));
     codec::SetTimestamp(gateway_->tokens_loaded_at(), response->mutable_tokens_loaded_at());
     *response->mutable_limits() = limits_;
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::BackupLog(grpc::CallbackServerContext* context,
+                                                      const v1::BackupLogRequest* request,
+                                                      v1::BackupLogResponse* response) {
+  return gateway_->Unary(context, "BackupLog", *request, [&](const Caller&) -> absl::Status {
+    const std::string& name = request->name();
+    const bool safe = !name.empty() && name[0] != '.' &&
+                      std::all_of(name.begin(), name.end(), [](char c) {
+                        return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' ||
+                               c == '_' || c == '-';
+                      });
+    if (!safe) {
+      return domain::InvalidField(
+          "name", "must be letters, digits, '.', '_' or '-', not starting with '.'");
+    }
+    std::error_code error;
+    std::filesystem::create_directories(backup_root_, error);
+    if (error) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot create the backup root ", backup_root_, ": ", error.message()));
+    }
+    const std::string directory = (std::filesystem::path(backup_root_) / name).string();
+    const uint64_t events = log_->NextPosition();
+    RETURN_IF_ERROR(log_->Backup(directory));
+    response->set_directory(directory);
+    response->set_events_at_least(events);
+    codec::SetTimestamp(absl::Now(), response->mutable_taken_at());
     return absl::OkStatus();
   });
 }

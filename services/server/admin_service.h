@@ -1,5 +1,5 @@
 // AdminService: what the server is doing and how it protects itself — denied calls by peer,
-// open Watch streams, credentials in force and the limits it enforces. Thread-safe; what it
+// open Watch streams, credentials in force and the limits it enforces — and online backups. Thread-safe; what it
 // points to must outlive it.
 #ifndef SCC_SERVICES_SERVER_ADMIN_SERVICE_H_
 #define SCC_SERVICES_SERVER_ADMIN_SERVICE_H_
@@ -13,23 +13,29 @@ namespace scc::server {
 
 class AdminServiceImpl final : public v1::AdminService::CallbackService {
  public:
+  // Backups go below `backup_root` (created when first needed).
   AdminServiceImpl(Gateway* gateway, const storage::EventLog* log, const WatchRegistry* watches,
-                   v1::ServerLimits limits)
+                   v1::ServerLimits limits, std::string backup_root)
       : gateway_(gateway),
         log_(log),
         watches_(watches),
         limits_(std::move(limits)),
+        backup_root_(std::move(backup_root)),
         started_at_(absl::Now()) {}
 
   grpc::ServerUnaryReactor* GetServerStatus(grpc::CallbackServerContext* context,
                                             const v1::GetServerStatusRequest* request,
                                             v1::ServerStatus* response) override;
+  grpc::ServerUnaryReactor* BackupLog(grpc::CallbackServerContext* context,
+                                      const v1::BackupLogRequest* request,
+                                      v1::BackupLogResponse* response) override;
 
  private:
   Gateway* const gateway_;
   const storage::EventLog* const log_;
   const WatchRegistry* const watches_;
   const v1::ServerLimits limits_;
+  const std::string backup_root_;
   const absl::Time started_at_;
 };
 

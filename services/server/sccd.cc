@@ -62,6 +62,7 @@ struct Config {
   // Prometheus metrics over HTTP ("host:port"; empty: none).
   std::string metrics_listen = "127.0.0.1:9464";
   std::string log_level = "info";
+  std::string backup_root;  // online backups (AdminService.BackupLog); default <data>/backups
 };
 
 int Fail(const std::string& message) {
@@ -253,7 +254,9 @@ int Serve(const Config& config) {
   limits.set_memory_quota_bytes(uint64_t{config.memory_quota_mb} << 20);
   limits.set_long_call_seconds(config.long_call_seconds);
   limits.set_max_page_size(server::kMaxPageSize);
-  server::AdminServiceImpl admin(&gateway, log->get(), &watches, limits);
+  server::AdminServiceImpl admin(&gateway, log->get(), &watches, limits,
+                                 config.backup_root.empty() ? config.data + "/backups"
+                                                            : config.backup_root);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -385,6 +388,8 @@ int main(int argc, char** argv) {
                  "serve Prometheus metrics over HTTP on host:port (GET /metrics, /healthz); "
                  "empty: no metrics")
       ->capture_default_str();
+  app.add_option("--backup-root", config.backup_root,
+                 "where AdminService.BackupLog writes backups (default: DATA/backups)");
   app.add_option("--log-level", config.log_level,
                  "least severe log lines written: debug, info, warn (denied calls), error")
       ->capture_default_str();

@@ -1,0 +1,109 @@
+// What an operator does to a running sccd, as docs/operations.md tells it: take an online
+// backup through AdminService.BackupLog while the server serves, restore it with
+// `scclog restore`, start a server on the restored directory and find the same history and
+// the same head hash; and check health with `sccctl health`.
+#include <filesystem>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "clients/cpp/scc_client.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "scc/v1/admin.grpc.pb.h"
+#include "services/domain/domain_test_util.h"
+#include "storage/test_util.h"
+#include "tests/integration/sccd_process.h"
+
+namespace scc::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+grpc::Status Backup(SccdProcess& server, const char* token, const std::string& name,
+                    v1::BackupLogResponse* response) {
+  v1::BackupLogRequest request;
+  request.set_name(name);
+  return v1::AdminService::NewStub(server.channel())
+      ->BackupLog(Authorized(token).get(), request, response);
+}
+
+v1::VerifyLogResponse Verify(SccdProcess& server) {
+  client::SccClient auditor(server.channel(), kAuditorToken);
+  v1::VerifyLogResponse response;
+  const grpc::Status s = auditor.audit().VerifyLog(auditor.NewContext().get(), {}, &response);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return response;
+}
+
+TEST(OperationsTest, OnlineBackupRestoresToTheSameHistory) {
+  storage::testing::TempDir dir;
+  auto started = SccdProcess::Start(dir.Sub("data"));
+  ASSERT_TRUE(started.ok()) << started.status();
+  SccdProcess& server = **started;
+  client::SccClient hosi(server.channel(), kHosiToken);
+  namespace t = domain::testing;
+  int n = 0;
+  for (const v1::EventPayload& p : {t::Register(), t::RaiseConcern(), t::Visit()}) {
+    v1::CommandContext context;
+    context.set_urn("100001");
+    context.set_request_id(absl::StrCat("op-", ++n));
+    context.set_effective_date("2024-09-25");
+    v1::CommandResult result;
+    ASSERT_TRUE(hosi.Send(context, p, &result).ok());
+  }
+
+  v1::BackupLogResponse backup;
+  grpc::Status status = Backup(server, kHosiToken, "nightly-1", &backup);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(backup.directory(), dir.Sub("data") + "/backups/nightly-1");
+  EXPECT_EQ(backup.events_at_least(), 3u);
+  EXPECT_TRUE(std::filesystem::exists(backup.directory() + "/CURRENT"));
+  const v1::VerifyLogResponse before = Verify(server);
+
+  // Refusals name the field or the reason.
+  status = Backup(server, kHosiToken, "nightly-1", &backup);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("already exists"));
+  status = Backup(server, kHosiToken, "../../etc", &backup);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("name"));
+  EXPECT_EQ(Backup(server, kAuditorToken, "by-auditor", &backup).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  // Restore as docs/operations.md says, then serve the restored directory.
+  const std::string restored = dir.Sub("restored");
+  const CommandOutcome restore = RunCommand(absl::StrCat(
+      SCCLOG_PATH, " restore ", dir.Sub("data"), "/backups/nightly-1 ", restored, "/events"));
+  ASSERT_EQ(restore.code, 0) << restore.out;
+  auto second = SccdProcess::Start(restored);
+  ASSERT_TRUE(second.ok()) << second.status();
+  const v1::VerifyLogResponse after = Verify(**second);
+  EXPECT_TRUE(after.ok());
+  EXPECT_EQ(after.checked(), 3u);
+  EXPECT_EQ(after.head_hash(), before.head_hash());
+  client::SccClient reader((*second)->channel(), kReaderToken);
+  v1::InstitutionStatus institution;
+  v1::GetInstitutionRequest get;
+  get.set_urn("100001");
+  get.mutable_options()->set_min_position(2);  // the read models are rebuilt on the first start
+  status = reader.projections().GetInstitution(reader.NewContext().get(), get, &institution);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(institution.state(), v1::FLOWCHART_STATE_AT_RISK);
+}
+
+TEST(OperationsTest, SccctlHealthSaysServing) {
+  storage::testing::TempDir dir;
+  auto started = SccdProcess::Start(dir.Sub("data"));
+  ASSERT_TRUE(started.ok()) << started.status();
+  CommandOutcome health =
+      RunCommand(absl::StrCat(SCCCTL_PATH, " --server ", (*started)->address(), " health"));
+  EXPECT_EQ(health.code, 0) << health.out;
+  EXPECT_THAT(health.out, HasSubstr("SERVING"));
+  const std::string address = (*started)->address();
+  started->reset();  // stopped
+  health = RunCommand(absl::StrCat(SCCCTL_PATH, " --server ", address, " --timeout 2 health"));
+  EXPECT_EQ(health.code, 6) << health.out;
+}
+
+}  // namespace
+}  // namespace scc::testing
