@@ -38,7 +38,7 @@ test-asan: deps
 # TSan, in a build of its own: the storage tests (concurrent writers and subscribers, the
 # group-commit pipeline, power cuts, tampering).
 TSAN_TESTS = crc32c_test record_test event_log_test event_log_concurrency_test \
-  event_log_tamper_test event_log_durability_test
+  event_log_tamper_test event_log_durability_test event_log_corruption_test
 test-tsan: deps
 	@test -f $(TSAN_BUILD)/build.ninja || cmake -S . -B $(TSAN_BUILD) -G Ninja \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCC_SANITIZE=thread

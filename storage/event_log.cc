@@ -94,6 +94,10 @@ absl::StatusOr<std::unique_ptr<EventLog>> EventLog::Open(const std::string& dir,
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.paranoid_checks = true;
+  // A crash can leave the last WAL record half-written (it was never acknowledged: appends are
+  // answered after the sync); damage anywhere else in the WAL would otherwise end recovery
+  // there and silently drop the acknowledged records after it, so it fails the open instead.
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 4;
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
@@ -733,7 +737,7 @@ absl::Status EventLog::Scan(uint64_t from_position, uint64_t to_position,
   it->Seek(PositionKey(from_position));
   for (uint64_t position = from_position; position < to_position; ++position, it->Next()) {
     if (!it->Valid() || ToView(it->key()) != PositionKey(position)) {
-      RETURN_IF_ERROR(FromRocks(it->status(), "scanning events"));
+      RETURN_IF_ERROR(FromRocks(it->status(), absl::StrCat("scanning events at position ", position)));
       return absl::DataLossError(absl::StrCat("event at position ", position, " is missing"));
     }
     absl::StatusOr<RecordView> record = DecodeRecordView(ToView(it->value()));
@@ -784,6 +788,11 @@ absl::StatusOr<VerifyReport> EventLog::Verify(uint64_t from, uint64_t to) const 
   it->Seek(PositionKey(from));
   for (uint64_t position = from; position < report.to; ++position, it->Next()) {
     if (!it->Valid() || ToView(it->key()) != PositionKey(position)) {
+      // Damaged storage (a block whose checksum fails names its file) is a finding at this
+      // position, like a damaged record; only an unreadable disk is an error.
+      if (it->status().IsCorruption()) {
+        return bad(position, absl::StrCat("stored data unreadable: ", it->status().ToString()));
+      }
       RETURN_IF_ERROR(FromRocks(it->status(), "verifying events"));
       return bad(position, "record missing: gap in global positions");
     }
