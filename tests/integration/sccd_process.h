@@ -59,6 +59,7 @@ class SccdProcess {
   const std::string& tokens_path() const { return tokens_path_; }
 
   const std::string& address() const { return address_; }
+  pid_t pid() const { return pid_; }
   // Where its Prometheus metrics are served ("127.0.0.1:PORT"; empty when off).
   const std::string& metrics_address() const { return metrics_address_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
