@@ -104,10 +104,15 @@ v1::Event ToApiEvent(const storage::RecordedEvent& recorded, const domain::Store
   out.set_causation_id(m.causation_id());
   out.set_type(recorded.type);
   *out.mutable_payload() = event.payload;
-  // the MCM's assessment of the LA's support is part of the meeting's notes.
-  if (out.payload().has_monitoring_and_challenge_meeting_held() && !MayReadConfidential(reader) &&
-      !out.payload().monitoring_and_challenge_meeting_held().quality_of_la_support().empty()) {
-    out.mutable_payload()->mutable_monitoring_and_challenge_meeting_held()->clear_quality_of_la_support();
+  // the MCM's assessment of the LA's support is part of the meeting's notes, also
+  // in a correction that replaces the meeting's record.
+  v1::EventPayload* meeting = out.mutable_payload();
+  if (meeting->has_event_corrected() && meeting->event_corrected().has_replacement()) {
+    meeting = meeting->mutable_event_corrected()->mutable_replacement();
+  }
+  if (meeting->has_monitoring_and_challenge_meeting_held() && !MayReadConfidential(reader) &&
+      !meeting->monitoring_and_challenge_meeting_held().quality_of_la_support().empty()) {
+    meeting->mutable_monitoring_and_challenge_meeting_held()->clear_quality_of_la_support();
     out.set_notes_redacted(true);
   }
   out.set_hash(absl::BytesToHexString(recorded.hash));

@@ -87,7 +87,7 @@ const std::vector<Entry>& Table() {
       {{EventPayload::kActionPlanReviewHeld, "HoldActionPlanReview", "review", false}, kSchool,
        kHosi | kLo, {kPlanActive, kCategory, kWarning, kEligible, kIntervention}, "R-10"},
       {{EventPayload::kStatementOfActionIssued, "IssueStatementOfAction", "statement", false},
-       kSchool, kHosi | kLo, {kCategory}, "R-13"},
+       kSchool, kHosi | kLo, {kCategory, kIntervention}, "R-13"},
       {{EventPayload::kMonitoringAndChallengeMeetingHeld, "HoldMonitoringAndChallengeMeeting",
         "meeting", false},
        kSchool, kHosi, {kPlanActive, kCategory, kWarning, kEligible, kIntervention}, "R-11"},
@@ -195,6 +195,10 @@ std::optional<Refusal> StatePrecondition(const InstitutionState& s, Kind kind) {
       }
       return std::nullopt;
     case EventPayload::kStatementOfActionIssued:
+      if (s.category_entered_on().empty()) {
+        return Refusal{"R-13", "a Statement of Action is written for a school judged to need "
+                               "special measures or to have serious weaknesses"};
+      }
       if (!s.has_lead_officer()) {
         return Refusal{"R-13", "a school in an Ofsted category is always assigned a Lead "
                                "Officer, who writes the Statement of Action: assign one first"};
@@ -211,6 +215,13 @@ std::optional<Refusal> StatePrecondition(const InstitutionState& s, Kind kind) {
       if (!s.has_lead_officer()) {
         return Refusal{kind == EventPayload::kQualityAssuranceMeetingHeld ? "R-12" : "R-13",
                        "the school has no Lead Officer yet"};
+      }
+      return std::nullopt;
+    case EventPayload::kWarningNoticeComplied:
+    case EventPayload::kWarningNoticeNotComplied:
+      if (s.warning_notice_not_complied()) {
+        return Refusal{"R-18", "the school's failure to comply is already recorded: the next "
+                               "step is the written notice of intention to intervene"};
       }
       return std::nullopt;
     case EventPayload::kNoticeOfIntentionToInterveneIssued:
@@ -416,8 +427,6 @@ void CheckPayload(const EventPayload& p, const std::string& at, absl::CivilDay t
       if (auto d = ParseDate(p.srg_designated().letter_sent_on()); d && *d > today) {
         v.Add(at + ".letter_sent_on", "is in the future");
       }
-      not_after_effective("discussed_with_headteacher_on",
-                          p.srg_designated().discussed_with_headteacher_on());
       break;
     case EventPayload::kLeadOfficerAssigned:
       req.Text("lead_officer_id", p.lead_officer_assigned().lead_officer_id());
@@ -516,13 +525,21 @@ absl::Status Refuse(const InstitutionState& s, const Refusal& r) {
 std::optional<Refusal> CommandPrecondition(const InstitutionState& s, const EventPayload& p,
                                            const std::string& effective) {
   switch (p.kind_case()) {
-    case EventPayload::kSrgDesignated:
-      if (p.srg_designated().discussed_with_headteacher_on().empty() &&
-          s.concern_discussed_with_headteacher_on().empty()) {
+    case EventPayload::kSrgDesignated: {
+      const std::string& discussed = p.srg_designated().discussed_with_headteacher_on().empty()
+                                         ? s.concern_discussed_with_headteacher_on()
+                                         : p.srg_designated().discussed_with_headteacher_on();
+      if (discussed.empty()) {
         return Refusal{"R-4", "concerns must be discussed with the headteacher before the SRG "
                               "designates: give discussed_with_headteacher_on"};
       }
+      if (discussed > effective) {
+        return Refusal{"R-4", absl::StrCat("concerns must already have been discussed with the "
+                                           "headteacher before the SRG: discussed on ",
+                                           discussed, ", after the SRG on ", effective)};
+      }
       return std::nullopt;
+    }
     case EventPayload::kLeadOfficerAssigned:
       if (s.has_lead_officer() &&
           s.lead_officer().lead_officer_id() == p.lead_officer_assigned().lead_officer_id()) {
@@ -539,10 +556,19 @@ std::optional<Refusal> CommandPrecondition(const InstitutionState& s, const Even
       return std::nullopt;
     }
     case EventPayload::kWarningNoticeNotComplied:
-      if (s.has_warning_notice() && effective < s.warning_notice().compliance_period_ends_on()) {
+      if (s.has_warning_notice() && effective <= s.warning_notice().compliance_period_ends_on()) {
         return Refusal{"R-18", absl::StrCat("the compliance period runs until ",
                                             s.warning_notice().compliance_period_ends_on(),
-                                            ": non-compliance can be recorded from then")};
+                                            ": non-compliance can be recorded once it has ended")};
+      }
+      return std::nullopt;
+    case EventPayload::kSrgReviewOutcomeRecorded:
+      if (p.srg_review_outcome_recorded().outcome() == v1::SRG_OUTCOME_REMOVE &&
+          s.has_latest_ofsted() && Classify(s.latest_ofsted()).ri_or_worse) {
+        return Refusal{"R-15", absl::StrCat("the SRG cannot decide to remove a school whose "
+                                            "latest Ofsted outcome is ",
+                                            Classify(s.latest_ofsted()).label,
+                                            " until a later inspection judges it Good or better")};
       }
       return std::nullopt;
     case EventPayload::kSccRemoved:
@@ -558,10 +584,17 @@ std::optional<Refusal> CommandPrecondition(const InstitutionState& s, const Even
       }
       return std::nullopt;
     case EventPayload::kSettingRemovedFromList:
-      if (p.setting_removed_from_list().basis() == v1::SETTING_REMOVAL_BASIS_OFSTED_GRADE_CHANGED &&
-          !(s.has_latest_ofsted() && Classify(s.latest_ofsted()).good_or_better)) {
-        return Refusal{"R-23", "removal because the grade changed needs a recorded Ofsted "
-                               "outcome of Good or better"};
+      if (p.setting_removed_from_list().basis() == v1::SETTING_REMOVAL_BASIS_OFSTED_GRADE_CHANGED) {
+        if (!(s.has_latest_ofsted() && Classify(s.latest_ofsted()).good_or_better)) {
+          return Refusal{"R-23", "removal because the grade changed needs a recorded Ofsted "
+                                 "outcome of Good or better"};
+        }
+        if (s.latest_ofsted().inspection_date() < s.designated_on()) {
+          return Refusal{"R-23", absl::StrCat("the latest inspection (",
+                                              s.latest_ofsted().inspection_date(),
+                                              ") was before the setting was listed (",
+                                              s.designated_on(), "): its grade has not changed")};
+        }
       }
       return std::nullopt;
     default:

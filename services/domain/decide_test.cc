@@ -117,6 +117,34 @@ TEST(DecideTest, SpecialMeasuresFromAnyStateThenGoodOutcomeLeavesCategory) {
   EXPECT_EQ(v.state().state(), v1::FLOWCHART_STATE_ACTION_PLAN_ACTIVE);
 }
 
+TEST(DecideTest, AnOfstedCategoryLastsThroughInterventionUntilALaterGoodJudgement) {
+  // a school in special measures stays in the category when a power is used; it is
+  // eligible for intervention from the judgement; its Statement of Action is still due.
+  Workflow w = SchoolAt(v1::FLOWCHART_STATE_ACTION_PLAN_ACTIVE);
+  w.Must(Ofsted(v1::OFSTED_GRADE_INADEQUATE, "2025-01-20", v1::OFSTED_CATEGORY_SPECIAL_MEASURES),
+         "2025-02-01");
+  EXPECT_EQ(w.state().category_entered_on(), "2025-02-01");
+  EXPECT_EQ(w.state().eligible_for_intervention_on(), "2025-02-01");
+  w.Must(Intervention(v1::INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD), "2025-02-05");
+  EXPECT_EQ(w.state().state(), v1::FLOWCHART_STATE_INTERVENTION);
+  EXPECT_EQ(w.state().category_entered_on(), "2025-02-01");
+  EXPECT_THAT(AllowedNextSteps(w.state()), ::testing::Contains("IssueStatementOfAction"));
+  w.Must(StatementOfAction(), "2025-02-10");
+  // A later Good judgement ends the category; the IEB stays in place.
+  w.Must(Ofsted(v1::OFSTED_GRADE_GOOD, "2026-01-20"), "2026-02-01");
+  EXPECT_EQ(w.state().state(), v1::FLOWCHART_STATE_INTERVENTION);
+  EXPECT_TRUE(w.state().category_entered_on().empty());
+
+  // Judged to have serious weaknesses while an IEB is already in place: in the category too.
+  Workflow v = SchoolAt(v1::FLOWCHART_STATE_ELIGIBLE_FOR_INTERVENTION);
+  v.Must(Intervention(v1::INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD), "2025-11-20");
+  v.Must(Ofsted(v1::OFSTED_GRADE_INADEQUATE, "2026-01-20", v1::OFSTED_CATEGORY_SERIOUS_WEAKNESSES),
+         "2026-02-01");
+  EXPECT_EQ(v.state().state(), v1::FLOWCHART_STATE_INTERVENTION);
+  EXPECT_EQ(v.state().category_entered_on(), "2026-02-01");
+  v.Must(StatementOfAction(), "2026-02-10");
+}
+
 TEST(DecideTest, OfstedCategoryPutsAMonitoredSchoolInScc) {
   Workflow w = SchoolAt(v1::FLOWCHART_STATE_MONITORED);
   w.Must(ReportCardOutcome(v1::REPORT_CARD_GRADE_URGENT_IMPROVEMENT,
@@ -356,10 +384,69 @@ INSTANTIATE_TEST_SUITE_P(
                 },
                 SettingRemoved(v1::SETTING_REMOVAL_BASIS_OFSTED_GRADE_CHANGED), "2025-02-10", kFp,
                 "R-23"},
+        Refusal{"HeadteacherDiscussionAfterTheSrg",
+                [] {
+                  Workflow w = SchoolAt(v1::FLOWCHART_STATE_MONITORED);
+                  v1::EventPayload concern = RaiseConcern();
+                  concern.mutable_concern_raised()->clear_discussed_with_headteacher_on();
+                  w.Must(concern, "2024-09-20");
+                  return w;
+                },
+                [] {
+                  v1::EventPayload late = Designate(false);
+                  late.mutable_srg_designated()->set_discussed_with_headteacher_on("2024-10-03");
+                  return late;
+                }(),
+                "2024-10-01", kFp, "R-4"},
+        Refusal{"NonComplianceOnTheLastDayOfThePeriod",
+                [] { return SchoolAt(v1::FLOWCHART_STATE_WARNING_NOTICE); }, WarningNotComplied(),
+                "2025-11-01", kFp, "R-18"},
+        Refusal{"ComplianceAfterNonComplianceWasRecorded",
+                [] {
+                  Workflow w = SchoolAt(v1::FLOWCHART_STATE_WARNING_NOTICE);
+                  w.Must(WarningNotComplied(), "2025-11-05");
+                  return w;
+                },
+                WarningComplied(), "2025-11-06", kFp, "R-18"},
+        Refusal{"NonComplianceRecordedTwice",
+                [] {
+                  Workflow w = SchoolAt(v1::FLOWCHART_STATE_WARNING_NOTICE);
+                  w.Must(WarningNotComplied(), "2025-11-05");
+                  return w;
+                },
+                WarningNotComplied(), "2025-11-06", kFp, "R-18"},
+        Refusal{"SrgDecidesRemovalWhileRequiresImprovement",
+                [] { return SchoolWithLatestOfsted(v1::OFSTED_GRADE_REQUIRES_IMPROVEMENT); },
+                SrgReview(v1::SRG_OUTCOME_REMOVE), "2025-05-20", kFp, "R-15"},
+        Refusal{"StatementOfActionWithoutACategory",
+                [] {
+                  Workflow w = SchoolAt(v1::FLOWCHART_STATE_ELIGIBLE_FOR_INTERVENTION);
+                  w.Must(Intervention(v1::INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD),
+                         "2025-11-20");
+                  return w;
+                },
+                StatementOfAction(), "2025-11-25", kFp, "R-13"},
+        Refusal{"SettingRemovedForAGradeFromBeforeItWasListed",
+                [] {
+                  Workflow w = NewInstitution(kSetting);
+                  w.Must(Ofsted(v1::OFSTED_GRADE_GOOD, "2024-10-01"), "2024-10-05");
+                  w.Must(SettingConcern(), "2025-01-10");
+                  return w;
+                },
+                SettingRemoved(v1::SETTING_REMOVAL_BASIS_OFSTED_GRADE_CHANGED), "2025-02-10", kFp,
+                "R-23"},
         Refusal{"SecondRegistration", [] { return NewInstitution(kSchool); }, Register(kSchool),
                 "2024-09-02", absl::StatusCode::kAlreadyExists, "already registered"},
         Refusal{"UnregisteredInstitution", [] { return Workflow(); }, RaiseConcern(),
                 "2024-09-25", absl::StatusCode::kNotFound, "not registered"}));
+
+TEST(DecideTest, ATermlySettingsMeetingMeansSupportIsActive) {
+  Workflow w = NewInstitution(kSetting);
+  w.Must(SettingConcern(), "2025-01-10");
+  EXPECT_EQ(w.state().state(), v1::FLOWCHART_STATE_CAUSING_CONCERN);
+  w.Must(SettingMeeting(), "2025-02-10");
+  EXPECT_EQ(w.state().state(), v1::FLOWCHART_STATE_SUPPORT_ACTIVE);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Malformed input: INVALID_ARGUMENT naming the field.

@@ -63,23 +63,32 @@ void ApplyOfsted(InstitutionState& s, const v1::OfstedOutcomeRecorded& outcome,
   const bool category = summary.category == v1::OFSTED_CATEGORY_SPECIAL_MEASURES ||
                         summary.category == v1::OFSTED_CATEGORY_SERIOUS_WEAKNESSES;
   if (category) {
-    // Any state -> OFSTED_CATEGORY (section 4); powers already in use stay in force.
-    if (s.state() == v1::FLOWCHART_STATE_OFSTED_CATEGORY ||
-        s.state() == v1::FLOWCHART_STATE_INTERVENTION) {
-      return;
-    }
+    // Any state -> OFSTED_CATEGORY (section 4). A school already in a category stays in it
+    // from its first judgement; powers already in use stay in force (state INTERVENTION), the
+    // school is in the category all the same (R-13: Statement of Action, termly reviews).
     if (!IsCausingConcern(s.state())) {
       StartEpisode(s, on);
       v1::Trigger* trigger = s.add_triggers();
       trigger->set_trigger(v1::CONCERN_TRIGGER_OFSTED_BELOW_GOOD);
       trigger->set_evidence(summary.label);
     }
-    s.set_category_entered_on(on);
-    s.set_state(v1::FLOWCHART_STATE_OFSTED_CATEGORY);
-    s.set_last_step_on(on);
-  } else if (s.state() == v1::FLOWCHART_STATE_OFSTED_CATEGORY) {
-    s.set_state(StateAfterCategory(s));
-    s.set_last_step_on(on);
+    if (s.category_entered_on().empty()) s.set_category_entered_on(on);
+    // an Ofsted judgement of SW (s61) or SM (s62) makes the school eligible for
+    // intervention.
+    if (s.eligible_for_intervention_on().empty()) s.set_eligible_for_intervention_on(on);
+    if (s.state() != v1::FLOWCHART_STATE_INTERVENTION &&
+        s.state() != v1::FLOWCHART_STATE_OFSTED_CATEGORY) {
+      s.set_state(v1::FLOWCHART_STATE_OFSTED_CATEGORY);
+      s.set_last_step_on(on);
+    }
+  } else if (!s.category_entered_on().empty()) {
+    // A later judgement outside the categories: the school leaves its category.
+    s.clear_category_entered_on();
+    if (s.state() == v1::FLOWCHART_STATE_OFSTED_CATEGORY) {
+      if (s.interventions_size() == 0) s.clear_eligible_for_intervention_on();
+      s.set_state(StateAfterCategory(s));
+      s.set_last_step_on(on);
+    }
   }
 }
 
@@ -267,6 +276,7 @@ void Evolve(InstitutionState& s, const StoredEvent& event) {
       break;
     case EventPayload::kSettingsCausingConcernMeetingHeld:
       s.add_setting_meeting_dates(on);
+      step = v1::FLOWCHART_STATE_SUPPORT_ACTIVE;  // support under way: the termly meeting
       break;
     case EventPayload::kSettingRemovedFromList:
     case EventPayload::kSccRemoved:

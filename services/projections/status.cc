@@ -82,8 +82,9 @@ class Collector {
   std::vector<v1::Obligation>* out_;
 };
 
+// In special measures or with serious weaknesses, also once powers are in use.
 bool InCategory(const InstitutionState& s) {
-  return s.state() == v1::FLOWCHART_STATE_OFSTED_CATEGORY;
+  return !s.category_entered_on().empty() && domain::IsCausingConcern(s.state());
 }
 
 }  // namespace
@@ -227,7 +228,7 @@ std::vector<v1::Obligation> ComputeObligations(const InstitutionState& s, absl::
     v1::Obligation& o = c.Add(
         v1::OBLIGATION_TYPE_VISITS, kind == v1::INSTITUTION_KIND_EARLY_YEARS_SETTING ? "R-2" : "R-1",
         absl::StrCat(visits.done, " of ", visits.required, " visits done in ", year->label),
-        std::min(next_due, year->end), visits.done < visits.expected_by_now);
+        std::min(next_due, year->end), as_of > std::min(next_due, year->end));
     o.set_done(visits.done);
     o.set_required(visits.required);
     o.set_period(year->label);

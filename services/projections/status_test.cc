@@ -183,6 +183,20 @@ TEST(ObligationTest, ProgressReviewTeamMeetingEachTermInCategoryR13) {
             false);
 }
 
+TEST(ObligationTest, CategoryObligationsStayWhenAPowerIsUsedR13) {
+  Workflow w = WithPlan();
+  v1::EventPayload sm = Ofsted(v1::OFSTED_GRADE_INADEQUATE, "2024-11-04",
+                               v1::OFSTED_CATEGORY_SPECIAL_MEASURES);
+  sm.mutable_ofsted_outcome_recorded()->set_publication_date("2024-11-11");
+  w.Must(sm, "2024-11-12");
+  w.Must(Intervention(v1::INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD), "2024-11-14");
+  ASSERT_EQ(w.state().state(), v1::FLOWCHART_STATE_INTERVENTION);
+  const auto all = Obligations(w, "2025-04-25");
+  EXPECT_TRUE(Find(all, v1::OBLIGATION_TYPE_STATEMENT_OF_ACTION_MISSING).has_value());
+  EXPECT_TRUE(Find(all, v1::OBLIGATION_TYPE_PROGRESS_REVIEW_TEAM_MEETING).has_value());
+  EXPECT_EQ(CountVisits(w.state(), Day("2025-01-10"), Calendar()).required, 19);
+}
+
 TEST(ObligationTest, VisitsDueAgainstDoneR1) {
   Workflow w = WithPlan();  // in SCC: at least half-termly, 6 a year
   const VisitCount none = CountVisits(w.state(), Day("2025-02-20"), Calendar());
@@ -198,6 +212,11 @@ TEST(ObligationTest, VisitsDueAgainstDoneR1) {
   ASSERT_TRUE(on_track.has_value());
   EXPECT_FALSE(on_track->overdue());
   EXPECT_EQ(on_track->done(), 4);
+  // Due on a day, overdue only from the next (as every other obligation).
+  const std::string due = on_track->due_on();
+  EXPECT_FALSE(Find(Obligations(w, due.c_str()), v1::OBLIGATION_TYPE_VISITS)->overdue()) << due;
+  const std::string next_day = domain::FormatDate(Day(due.c_str()) + 1);
+  EXPECT_TRUE(Find(Obligations(w, next_day.c_str()), v1::OBLIGATION_TYPE_VISITS)->overdue());
 
   // RI with capacity not secure: about one a fortnight.
   Workflow ri;

@@ -62,7 +62,11 @@ absl::Status RequestReused(const std::string& request_id) {
 
 // notes of action-plan reviews and MCMs are confidential whatever the caller
 // says.
-bool NotesAlwaysConfidential(v1::EventPayload::KindCase kind) {
+// A correction that replaces such a meeting's record is as confidential as the meeting.
+bool NotesAlwaysConfidential(const v1::EventPayload& payload) {
+  const v1::EventPayload::KindCase kind =
+      payload.has_event_corrected() ? payload.event_corrected().replacement().kind_case()
+                                    : payload.kind_case();
   return kind == v1::EventPayload::kActionPlanReviewHeld ||
          kind == v1::EventPayload::kMonitoringAndChallengeMeetingHeld;
 }
@@ -191,7 +195,7 @@ void CommandHandler::Try(std::shared_ptr<Attempt> attempt) {
     metadata.set_effective_date(domain::EffectiveDate(cmd, today));
     metadata.set_reason(cmd.context.reason());
     *metadata.mutable_notes() = cmd.context.notes();
-    if (NotesAlwaysConfidential(payload.kind_case())) metadata.mutable_notes()->set_confidential(true);
+    if (NotesAlwaysConfidential(payload)) metadata.mutable_notes()->set_confidential(true);
     metadata.set_correlation_id(cmd.context.correlation_id());
     metadata.set_causation_id(cmd.context.causation_id());
     metadata.set_command_hash(attempt->hash);

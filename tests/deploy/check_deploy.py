@@ -106,11 +106,17 @@ def main(source, sccd, sccctl):
              "--tokens", os.path.join(deploy, "dev-tokens.txt"),
              "--term-calendar", os.path.join(deploy, "term-calendar.txt"),
              "--backup-root", os.path.join(tmp, "backups")],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            stdout=subprocess.PIPE, stderr=open(os.path.join(tmp, "sccd.log"), "w"))
         line = run.stdout.readline().decode()
         check("sccd listening on 127.0.0.1:" in line, "sccd starts from sccd.example.toml")
         run.terminate()
-        check(run.wait(timeout=30) == 0, "sccd stops cleanly on SIGTERM")
+        try:
+            code = run.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            run.kill()
+            code = "no exit within 60 s"
+        check(code == 0, "sccd stops cleanly on SIGTERM (exit %s); its log:\n%s"
+              % (code, open(os.path.join(tmp, "sccd.log")).read()))
 
     print("%d problem(s)" % len(FAILURES))
     return 1 if FAILURES else 0

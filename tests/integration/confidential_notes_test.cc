@@ -26,7 +26,8 @@ constexpr char kUrn[] = "100042";
 // Each secret is written once; none may reach a reader who may not see it.
 const std::vector<std::string>& Secrets() {
   static const auto* secrets = new std::vector<std::string>{
-      "SECRET-review-notes", "SECRET-mcm-notes", "SECRET-la-support", "SECRET-visit-notes"};
+      "SECRET-review-notes", "SECRET-mcm-notes",         "SECRET-la-support",
+      "SECRET-visit-notes",  "SECRET-correction-notes",  "SECRET-corrected-support"};
   return *secrets;
 }
 constexpr char kOpenNote[] = "OPEN-plan-agreed-with-the-head";
@@ -46,21 +47,28 @@ class ConfidentialNotesTest : public ::testing::Test {
     Send(t::Review(), "2024-11-12", Secrets()[0]);  // always confidential
     v1::EventPayload mcm = t::Mcm();
     mcm.mutable_monitoring_and_challenge_meeting_held()->set_quality_of_la_support(Secrets()[2]);
-    Send(mcm, "2024-11-26", Secrets()[1]);           // always confidential
+    const std::string mcm_id = Send(mcm, "2024-11-26", Secrets()[1]);  // always confidential
     Send(t::Visit(), "2024-12-02", Secrets()[3], /*confidential=*/true);
+    // A correction that replaces the MCM's record is as confidential as the meeting.
+    v1::EventPayload fixed = mcm;
+    fixed.mutable_monitoring_and_challenge_meeting_held()->set_quality_of_la_support(Secrets()[5]);
+    Send(t::Correct(mcm_id, &fixed), "2024-12-03", Secrets()[4]);
   }
 
-  void Send(const v1::EventPayload& payload, const std::string& date,
-            const std::string& notes = "", bool confidential = false) {
+  // Records `payload` and returns the id of the (first) event recorded.
+  std::string Send(const v1::EventPayload& payload, const std::string& date,
+                   const std::string& notes = "", bool confidential = false) {
     v1::CommandContext context;
     context.set_urn(kUrn);
     context.set_request_id(absl::StrCat("req-", ++requests_));
     context.set_effective_date(date);
     context.mutable_notes()->set_text(notes);
     context.mutable_notes()->set_confidential(confidential);
+    context.set_reason("integration test");
     v1::CommandResult result;
     const grpc::Status s = SccClient(server_->channel(), kHosiToken).Send(context, payload, &result);
-    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return result.event_ids_size() > 0 ? result.event_ids(0) : "";
   }
 
   // What each read path answers `token`, as raw bytes.
@@ -72,7 +80,7 @@ class ConfidentialNotesTest : public ::testing::Test {
     history.set_urn(kUrn);
     v1::GetHistoryResponse history_page;
     EXPECT_TRUE(client.audit().GetHistory(client.NewContext().get(), history, &history_page).ok());
-    EXPECT_EQ(history_page.events_size(), 8);
+    EXPECT_EQ(history_page.events_size(), 9);
     answers.emplace_back("GetHistory", history_page.SerializeAsString());
 
     auto reports = v1::ReportService::NewStub(server_->channel());
@@ -92,14 +100,14 @@ class ConfidentialNotesTest : public ::testing::Test {
 
     v1::ReadEventsResponse events;
     EXPECT_TRUE(client.audit().ReadEvents(client.NewContext().get(), {}, &events).ok());
-    EXPECT_EQ(events.events_size(), 8);
+    EXPECT_EQ(events.events_size(), 9);
     answers.emplace_back("ReadEvents", events.SerializeAsString());
 
     v1::SearchAuditRequest search;
     search.set_urn(kUrn);
     v1::SearchAuditResponse found;
     EXPECT_TRUE(client.projections().SearchAudit(client.NewContext().get(), search, &found).ok());
-    EXPECT_EQ(found.events_size(), 8);
+    EXPECT_EQ(found.events_size(), 9);
     answers.emplace_back("SearchAudit", found.SerializeAsString());
 
     auto context = client.NewContext();
@@ -108,7 +116,7 @@ class ConfidentialNotesTest : public ::testing::Test {
     auto reader = client.audit().Watch(context.get(), watch);
     std::string watched;
     v1::WatchResponse item;
-    for (int events_seen = 0; events_seen < 8 && reader->Read(&item);) {
+    for (int events_seen = 0; events_seen < 9 && reader->Read(&item);) {
       if (item.has_event()) ++events_seen;
       watched += item.SerializeAsString();
     }
@@ -164,7 +172,7 @@ TEST_F(ConfidentialNotesTest, RedactedEventsSayWhatWasLeftOut) {
     EXPECT_TRUE(e.notes().confidential()) << e.type();
     EXPECT_TRUE(e.notes().text().empty()) << e.type();
   }
-  EXPECT_EQ(redacted, 3);  // the review, the MCM, the flagged visit
+  EXPECT_EQ(redacted, 4);  // the review, the MCM, the flagged visit, the MCM's correction
   // The stored record is unchanged: the head of school improvement still reads it whole.
   SccClient hosi(server_->channel(), kHosiToken);
   ASSERT_TRUE(hosi.audit().GetHistory(hosi.NewContext().get(), request, &page).ok());
