@@ -7,7 +7,7 @@ JOBS  ?= 2
 ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
 
-.PHONY: deps configure build test test-asan test-tsan run bench clean
+.PHONY: deps configure build test test-asan test-tsan run bench soak clean
 
 deps:
 	@bash deploy/install-deps.sh
@@ -56,6 +56,11 @@ bench: build
 	@$(BUILD)/tests/bench/event_log_bench --out bench-results
 	@$(BUILD)/tests/bench/projection_bench --out bench-results
 	@$(BUILD)/tests/bench/report_bench --out bench-results
+
+# A few minutes of steady load on sccd: throughput, latency and memory over time.
+SOAK_SECONDS ?= 180
+soak: build
+	@$(BUILD)/tests/bench/soak_bench --out bench-results --seconds $(SOAK_SECONDS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
