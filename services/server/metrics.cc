@@ -5,6 +5,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "httplib.h"
 #include "services/projections/institution_projection.h"
 #include "services/server/denied_attempts.h"
@@ -186,6 +187,10 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::s
   server->port_ = port;
   httplib::Server* http = server->http_.get();
   server->thread_ = std::thread([http] { http->listen_after_bind(); });
+  // httplib's stop() does nothing until the listening loop runs: wait for it, so that a server
+  // stopped right after starting (SIGTERM during start-up) does not listen on forever.
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (!http->is_running() && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(1));
   return server;
 }
 
