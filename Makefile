@@ -45,7 +45,7 @@ test-tsan: deps
 	@echo "test-tsan: building $(TSAN_TESTS) with ThreadSanitizer in $(TSAN_BUILD)"
 	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target $(TSAN_TESTS)
 	@cd $(TSAN_BUILD) && \
-	  TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tests/tsan/suppressions.txt" \
+	  TSAN_OPTIONS="halt_on_error=1 ignore_noninstrumented_modules=1 suppressions=$(CURDIR)/tests/tsan/suppressions.txt" \
 	  ctest --output-on-failure -j $(JOBS) --timeout 900 -L storage
 
 # Starts sccd on 127.0.0.1:50051 with data in ./data and loads the demo authority once.

@@ -57,39 +57,16 @@ std::string EncodeFormat(uint32_t v) {
                      static_cast<char>((v >> 16) & 0xFF), static_cast<char>((v >> 24) & 0xFF)};
 }
 
-}  // namespace
-
-struct EventLog::PendingAppend {
-  std::string stream;
-  ExpectedVersion expected = ExpectedVersion::Any();
-  std::vector<EventData> events;
-  std::string request_id;
-  std::string fingerprint;  // set only with a request_id
-  size_t bytes = 0;
-  AppendCallback done;
-  absl::StatusOr<AppendResult> outcome = absl::InternalError("append not decided");
-  std::optional<size_t> same_request_as;  // index of an earlier append in the group
+// The database of an event log directory, opened and checked: format marker and head agree
+// with the last stored record (a fresh directory gets both).
+struct OpenedDatabase {
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  Head head;
 };
 
-struct EventLog::PreparedGroup {
-  uint64_t seq = 0;
-  std::vector<PendingAppend> appends;
-  rocksdb::WriteBatch batch;
-  uint64_t first_position = 0;
-  uint64_t end_position = 0;  // next position once committed
-  std::string end_hash;
-};
-
-// ---------------------------------------------------------------------------------------------
-// Opening and closing.
-
-absl::StatusOr<std::unique_ptr<EventLog>> EventLog::Open(const std::string& dir,
-                                                         EventLogOptions options) {
-  if (!options.clock) options.clock = [] { return absl::Now(); };
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", dir, ": ", ec.message()));
-
+absl::StatusOr<OpenedDatabase> OpenDatabase(const std::string& dir,
+                                            const EventLogOptions& options) {
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
@@ -178,16 +155,55 @@ absl::StatusOr<std::unique_ptr<EventLog>> EventLog::Open(const std::string& dir,
     }
   }
   last.reset();
+  return OpenedDatabase{std::move(db), std::move(handles), head};
 
-  return std::unique_ptr<EventLog>(new EventLog(std::move(options), std::move(db),
-                                                std::move(handles), head.next_position,
+}
+
+}  // namespace
+
+struct EventLog::PendingAppend {
+  std::string stream;
+  ExpectedVersion expected = ExpectedVersion::Any();
+  std::vector<EventData> events;
+  std::string request_id;
+  std::string fingerprint;  // set only with a request_id
+  size_t bytes = 0;
+  AppendCallback done;
+  absl::StatusOr<AppendResult> outcome = absl::InternalError("append not decided");
+  std::optional<size_t> same_request_as;  // index of an earlier append in the group
+};
+
+struct EventLog::PreparedGroup {
+  uint64_t seq = 0;
+  std::vector<PendingAppend> appends;
+  rocksdb::WriteBatch batch;
+  uint64_t first_position = 0;
+  uint64_t end_position = 0;  // next position once committed
+  std::string end_hash;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Opening and closing.
+
+absl::StatusOr<std::unique_ptr<EventLog>> EventLog::Open(const std::string& dir,
+                                                         EventLogOptions options) {
+  if (!options.clock) options.clock = [] { return absl::Now(); };
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", dir, ": ", ec.message()));
+
+  ASSIGN_OR_RETURN(OpenedDatabase opened, OpenDatabase(dir, options));
+  const Head head = opened.head;
+  return std::unique_ptr<EventLog>(new EventLog(dir, std::move(options), std::move(opened.db),
+                                                std::move(opened.handles), head.next_position,
                                                 head.last_hash, head.last_recorded_at));
 }
 
-EventLog::EventLog(EventLogOptions options, std::unique_ptr<rocksdb::DB> db,
+EventLog::EventLog(std::string dir, EventLogOptions options, std::unique_ptr<rocksdb::DB> db,
                    std::vector<rocksdb::ColumnFamilyHandle*> handles, uint64_t next_position,
                    std::string last_hash, absl::Time last_recorded_at)
-    : options_(std::move(options)),
+    : dir_(std::move(dir)),
+      options_(std::move(options)),
       db_(std::move(db)),
       handles_(std::move(handles)),
       next_position_(next_position),
@@ -210,8 +226,65 @@ EventLog::~EventLog() {
   }
   sequencer_.join();
   syncer_.join();
+  absl::WriterMutexLock lock(&db_mu_);
+  if (db_ == nullptr) return;
   for (rocksdb::ColumnFamilyHandle* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
   db_->Close().PermitUncheckedError();
+}
+
+absl::Status EventLog::DbAvailable() const {
+  if (db_ != nullptr) return absl::OkStatus();
+  return absl::UnavailableError(
+      "the event log is closed after a failed write and could not be reopened yet");
+}
+
+absl::Status EventLog::RecoverFromWriteError() {
+  absl::Status failure;
+  {
+    absl::MutexLock lock(&pipeline_mu_);
+    failure = write_error_;
+  }
+  if (failure.ok()) return failure;
+  // Does the disk take a synced write again? Asked through the same Env the database uses.
+  rocksdb::Env* env = options_.env != nullptr ? options_.env : rocksdb::Env::Default();
+  const std::string probe = (fs::path(dir_) / "WRITE_PROBE").string();
+  {
+    std::unique_ptr<rocksdb::WritableFile> file;
+    rocksdb::Status s = env->NewWritableFile(probe, &file, rocksdb::EnvOptions());
+    if (s.ok()) s = file->Append("probe");
+    if (s.ok()) s = file->Sync();
+    if (file != nullptr) file->Close().PermitUncheckedError();
+    env->DeleteFile(probe).PermitUncheckedError();
+    if (!s.ok()) return failure;
+  }
+  // RocksDB keeps a database read-only after a failed WAL write: open it again, and take the
+  // head (and thereby whether the failed group landed) from what is durable.
+  absl::WriterMutexLock lock(&db_mu_);
+  if (db_ != nullptr) {
+    for (rocksdb::ColumnFamilyHandle* h : handles_) {
+      db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    }
+    db_->Close().PermitUncheckedError();
+    db_.reset();
+    handles_.clear();
+  }
+  absl::StatusOr<OpenedDatabase> opened = OpenDatabase(dir_, options_);
+  if (!opened.ok()) return failure;
+  db_ = std::move(opened->db);
+  handles_ = std::move(opened->handles);
+  {
+    absl::MutexLock head_lock(&mu_);
+    next_position_ = opened->head.next_position;
+    last_hash_ = opened->head.last_hash;
+  }
+  prepared_position_ = opened->head.next_position;
+  prepared_hash_ = opened->head.last_hash;
+  last_recorded_at_ = std::max(last_recorded_at_, opened->head.last_recorded_at);
+  stream_heads_.clear();
+  inflight_requests_.clear();
+  absl::MutexLock pipeline_lock(&pipeline_mu_);
+  write_error_ = absl::OkStatus();
+  return absl::OkStatus();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -332,6 +405,16 @@ void EventLog::SequencerLoop() {
         queue_.pop_front();
       }
     }
+    {
+      // After a failed commit, once nothing is being written: reopen if the disk works again.
+      absl::MutexLock lock(&pipeline_mu_);
+      pipeline_mu_.Await(absl::Condition(
+          +[](EventLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->pipeline_mu_) {
+            return self->write_error_.ok() || !self->committing_;
+          },
+          this));
+    }
+    RecoverFromWriteError().IgnoreError();  // a standing error fails the group below
     auto group = std::make_unique<PreparedGroup>(Prepare(std::move(appends)));
     {
       absl::MutexLock lock(&pipeline_mu_);
@@ -376,6 +459,7 @@ absl::StatusOr<std::optional<uint64_t>> EventLog::CachedStreamVersion(const std:
 }
 
 EventLog::PreparedGroup EventLog::Prepare(std::vector<PendingAppend> appends) {
+  absl::ReaderMutexLock db_lock(&db_mu_);
   PreparedGroup group;
   group.seq = ++group_seq_;
   group.first_position = prepared_position_;
@@ -425,6 +509,9 @@ void EventLog::Decide(PendingAppend& p, uint64_t group_seq, absl::Time now,
     std::optional<StoredRequest> earlier;
     if (auto it = inflight_requests_.find(p.request_id); it != inflight_requests_.end()) {
       earlier = StoredRequest{it->second.stream, it->second.fingerprint, it->second.result};
+    } else if (absl::Status available = DbAvailable(); !available.ok()) {
+      p.outcome = available;
+      return;
     } else {
       std::string stored;
       rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), requests_cf(), p.request_id, &stored);
@@ -506,7 +593,12 @@ void EventLog::Commit(PreparedGroup group) {
   if (failure.ok() && group.end_position > group.first_position) {
     rocksdb::WriteOptions sync;
     sync.sync = true;
-    rocksdb::Status s = db_->Write(sync, &group.batch);
+    rocksdb::Status s;
+    {
+      absl::ReaderMutexLock db_lock(&db_mu_);
+      s = db_ != nullptr ? db_->Write(sync, &group.batch)
+                         : rocksdb::Status::IOError("the event log's database is closed");
+    }
     if (s.ok()) {
       absl::MutexLock lock(&mu_);
       next_position_ = group.end_position;
@@ -571,6 +663,8 @@ CommitStats EventLog::Stats() const {
 }
 
 std::optional<uint64_t> EventLog::IntProperty(const std::string& name) const {
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  if (db_ == nullptr) return std::nullopt;
   uint64_t total = 0;
   for (rocksdb::ColumnFamilyHandle* cf : handles_) {
     uint64_t value = 0;
@@ -619,6 +713,7 @@ std::unique_ptr<Subscription> EventLog::Subscribe(uint64_t from_position) {
 
 absl::StatusOr<std::optional<uint64_t>> EventLog::ReadStreamVersion(
     const std::string& stream) const {
+  RETURN_IF_ERROR(DbAvailable());
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), streams_cf()));
   it->SeekForPrev(StreamIndexKey(stream, std::numeric_limits<uint64_t>::max()));
   if (!it->status().ok()) return FromRocks(it->status(), "reading stream index");
@@ -632,6 +727,8 @@ absl::StatusOr<std::optional<uint64_t>> EventLog::ReadStreamVersion(
 absl::StatusOr<std::optional<EventLog::PriorAppend>> EventLog::FindRequest(
     const std::string& request_id) const {
   if (request_id.empty()) return std::optional<PriorAppend>();
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  RETURN_IF_ERROR(DbAvailable());
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), requests_cf(), request_id, &value);
   if (s.IsNotFound()) return std::optional<PriorAppend>();
@@ -642,10 +739,12 @@ absl::StatusOr<std::optional<EventLog::PriorAppend>> EventLog::FindRequest(
 }
 
 absl::StatusOr<std::optional<uint64_t>> EventLog::StreamVersion(const std::string& stream) const {
+  absl::ReaderMutexLock db_lock(&db_mu_);
   return ReadStreamVersion(stream);
 }
 
 absl::StatusOr<RecordedEvent> EventLog::ReadAt(uint64_t position) const {
+  RETURN_IF_ERROR(DbAvailable());
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), events_cf(), PositionKey(position), &value);
   if (s.IsNotFound()) {
@@ -669,6 +768,7 @@ absl::StatusOr<StreamPage> EventLog::ReadStream(const std::string& stream, uint6
                                                 size_t max_count) const {
   if (max_count == 0) return absl::InvalidArgumentError("max_count: must be positive");
   max_count = std::min(max_count, options_.max_read_count);
+  absl::ReaderMutexLock db_lock(&db_mu_);
   ASSIGN_OR_RETURN(std::optional<uint64_t> last, ReadStreamVersion(stream));
   if (!last) return absl::NotFoundError(absl::StrCat("stream '", stream, "' has no events"));
 
@@ -733,6 +833,8 @@ absl::StatusOr<AllPage> EventLog::ReadAll(uint64_t from_position, size_t max_cou
 absl::Status EventLog::Scan(uint64_t from_position, uint64_t to_position,
                             const std::function<absl::Status(const RecordView&)>& fn) const {
   to_position = std::min(to_position, NextPosition());
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  RETURN_IF_ERROR(DbAvailable());
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events_cf()));
   it->Seek(PositionKey(from_position));
   for (uint64_t position = from_position; position < to_position; ++position, it->Next()) {
@@ -765,6 +867,8 @@ absl::StatusOr<VerifyReport> EventLog::Verify(uint64_t from, uint64_t to) const 
     committed = next_position_;
     head_hash = last_hash_;
   }
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  RETURN_IF_ERROR(DbAvailable());
   VerifyReport report;
   report.from = from;
   report.to = std::min(to, committed);
@@ -836,6 +940,8 @@ absl::Status EventLog::Backup(const std::string& backup_dir) const {
     return absl::FailedPreconditionError(
         absl::StrCat("backup directory ", backup_dir, " already exists"));
   }
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  RETURN_IF_ERROR(DbAvailable());
   rocksdb::Checkpoint* raw = nullptr;
   RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "creating checkpoint"));
   std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);

@@ -15,8 +15,12 @@
 //   different content (stream or events) is refused with kAlreadyExists.
 // - Tamper evidence: each record stores SHA-256(previous hash || canonical bytes) and a CRC-32C.
 //   Reads refuse records whose checksum fails (kDataLoss); Verify recomputes every link.
-// - Failure: when a commit fails (e.g. the disk fails) the affected appends get kUnavailable and
-//   the log refuses further appends with that error until it is reopened; reads keep working.
+// - Failure: when a commit fails (e.g. the disk fails or fills) the affected appends get
+//   kUnavailable (kResourceExhausted for a full disk) and nothing of them is acknowledged; reads
+//   keep working. Whether the failed batch reached the WAL is unknown, so the next append first
+//   checks that the disk takes a synced write again and, if it does, reopens the database and
+//   takes the head from it (a batch that did land is then found by its request_id); until then
+//   appends get the error.
 //
 // The on-disk format is documented in storage/FORMAT.md.
 #ifndef SCC_STORAGE_EVENT_LOG_H_
@@ -218,9 +222,17 @@ class EventLog {
   struct PendingAppend;
   struct PreparedGroup;
 
-  EventLog(EventLogOptions options, std::unique_ptr<rocksdb::DB> db,
+  EventLog(std::string dir, EventLogOptions options, std::unique_ptr<rocksdb::DB> db,
            std::vector<rocksdb::ColumnFamilyHandle*> handles, uint64_t next_position,
            std::string last_hash, absl::Time last_recorded_at);
+
+  // kUnavailable while the database is closed (a reopen after a failed write did not succeed).
+  // REQUIRES: db_mu_ held (shared).
+  absl::Status DbAvailable() const;
+  // Sequencer only, with no group prepared or being written, after a failed commit: if a synced
+  // write to the data directory succeeds again, reopens the database, takes the head from it
+  // and clears the write error. Returns the error that still stands, or OK.
+  absl::Status RecoverFromWriteError();
 
   absl::Status ValidateAppend(const std::string& stream, const std::vector<EventData>& events,
                               const std::string& request_id, size_t* bytes) const;
@@ -247,9 +259,14 @@ class EventLog {
   rocksdb::ColumnFamilyHandle* requests_cf() const { return handles_[3]; }
   rocksdb::ColumnFamilyHandle* meta_cf() const { return handles_[4]; }
 
+  const std::string dir_;
   const EventLogOptions options_;
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // default, events, streams, requests, meta
+  // Every use of the database holds db_mu_ shared; a reopen after a failed write holds it
+  // exclusively. Public methods take it once at their start; private helpers expect it held.
+  mutable absl::Mutex db_mu_;
+  std::unique_ptr<rocksdb::DB> db_ ABSL_GUARDED_BY(db_mu_);
+  // default, events, streams, requests, meta
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_ ABSL_GUARDED_BY(db_mu_);
 
   // The committed head. Readers wait on mu_ for next_position_ to grow.
   mutable absl::Mutex mu_;

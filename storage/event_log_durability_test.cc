@@ -129,5 +129,77 @@ TEST(EventLogDurabilityTest, AcknowledgedAppendsSurvivePowerLoss) {
   std::printf("%d power cuts, %zu acknowledged appends checked\n", kRounds, acked.size());
 }
 
+TEST(EventLogDurabilityTest, WritingResumesOnceTheDiskWorksAgain) {
+  TempDir dir;
+  const std::string path = dir.Sub("log");
+  FaultInjectionFs fs;
+  std::unique_ptr<rocksdb::Env> env = fs.NewEnv();
+  EventLogOptions options;
+  options.env = env.get();
+  auto log = EventLog::Open(path, options);
+  ASSERT_TRUE(log.ok()) << log.status();
+
+  // Writers until the disk fails under them; each remembers the request it was refused.
+  absl::Mutex mu;
+  std::vector<std::pair<std::string, AppendResult>> acked;
+  std::vector<std::string> refused;
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 8; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = 0;; ++i) {
+        const std::string id = absl::StrCat("w", t, "-", i);
+        auto r = (*log)->Append(absl::StrCat("s", t), ExpectedVersion::Any(), MakeEvents(2), id);
+        absl::MutexLock lock(&mu);
+        if (!r.ok()) {
+          EXPECT_TRUE(absl::IsUnavailable(r.status())) << r.status();
+          refused.push_back(id);
+          return;
+        }
+        acked.emplace_back(id, *r);
+      }
+    });
+  }
+  {
+    absl::MutexLock lock(&mu);
+    mu.Await(absl::Condition(
+        +[](std::vector<std::pair<std::string, AppendResult>>* a) { return a->size() >= 50; },
+        &acked));
+  }
+  fs.SetActive(false);
+  for (std::thread& w : writers) w.join();
+  // Still failing: refused, reads go on.
+  EXPECT_TRUE(absl::IsUnavailable(
+      (*log)->Append("later", ExpectedVersion::Any(), MakeEvents(1), "").status()));
+  EXPECT_TRUE((*log)->ReadAll(0, 10).ok());
+
+  // The disk works again: the next append reopens the database and goes through, without the
+  // log being closed.
+  fs.SetActive(true);
+  auto resumed = (*log)->Append("later", ExpectedVersion::Any(), MakeEvents(1), "resumed");
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  // The refused appends were not acknowledged: a retry records each once (or finds it, if its
+  // batch did reach the log before the fault).
+  for (const std::string& id : refused) {
+    const std::string stream = absl::StrCat("s", id.substr(1, id.find('-') - 1));
+    auto retried = (*log)->Append(stream, ExpectedVersion::Any(), MakeEvents(2), id);
+    ASSERT_TRUE(retried.ok()) << id << ": " << retried.status();
+    acked.emplace_back(id, *retried);
+  }
+  auto report = (*log)->Verify(0, std::numeric_limits<uint64_t>::max());
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->ok) << report->problem;
+  log->reset();
+
+  auto reopened = EventLog::Open(path);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  for (const auto& [id, result] : acked) {
+    auto events = (*reopened)->ReadAll(result.first_position, 2);
+    ASSERT_TRUE(events.ok()) << events.status();
+    ASSERT_EQ(events->events.size(), 2u) << id << " lost";
+    EXPECT_EQ(events->events[0].request_id, id);
+  }
+  EXPECT_EQ((*reopened)->NextPosition(), 2 * acked.size() + 1);
+}
+
 }  // namespace
 }  // namespace scc::storage
