@@ -51,6 +51,61 @@ TEST(FaultInjectionFsTest, LosesExactlyTheUnsyncedWrites) {
   EXPECT_TRUE(db->Get(rocksdb::ReadOptions(), "lost", &value).IsNotFound());
 }
 
+// Eight writers, each appending two events at a time to its own stream ("s0".."s7") with
+// request ids "<prefix>-<writer>-<n>", until an append fails; then each stops.
+class WritersUntilFailure {
+ public:
+  struct Refused {
+    std::string request_id;
+    std::string stream;
+    absl::Status status;
+  };
+
+  WritersUntilFailure(EventLog& log, const std::string& prefix) {
+    for (int t = 0; t < 8; ++t) {
+      threads_.emplace_back([this, &log, prefix, t] {
+        const std::string stream = absl::StrCat("s", t);
+        for (int i = 0;; ++i) {
+          const std::string id = absl::StrCat(prefix, "-", t, "-", i);
+          auto r = log.Append(stream, ExpectedVersion::Any(), MakeEvents(2), id);
+          absl::MutexLock lock(&mu_);
+          if (!r.ok()) {
+            refused_.push_back({id, stream, r.status()});
+            return;
+          }
+          acked_.emplace_back(id, *r);
+        }
+      });
+    }
+  }
+  ~WritersUntilFailure() { Join(); }
+
+  // Blocks until `count` appends were acknowledged.
+  void AwaitAcknowledged(size_t count) {
+    struct Target {
+      const std::vector<std::pair<std::string, AppendResult>>* acked;
+      size_t count;
+    } target{&acked_, count};
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(+[](Target* t) { return t->acked->size() >= t->count; }, &target));
+  }
+  // Waits until every writer has stopped (the disk failed under it).
+  void Join() {
+    for (std::thread& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+  }
+  // REQUIRES: Join() returned.
+  const std::vector<std::pair<std::string, AppendResult>>& acked() const { return acked_; }
+  const std::vector<Refused>& refused() const { return refused_; }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<std::pair<std::string, AppendResult>> acked_;
+  std::vector<Refused> refused_;
+  std::vector<std::thread> threads_;
+};
+
 TEST(EventLogDurabilityTest, AcknowledgedAppendsSurvivePowerLoss) {
   TempDir dir;
   const std::string path = dir.Sub("log");
@@ -68,41 +123,17 @@ TEST(EventLogDurabilityTest, AcknowledgedAppendsSurvivePowerLoss) {
     auto log = EventLog::Open(path, options);
     ASSERT_TRUE(log.ok()) << log.status();
 
-    absl::Mutex mu;
-    int acked_this_round = 0;
-    std::vector<absl::Status> failures;
-    std::vector<std::thread> writers;
-    for (int t = 0; t < 8; ++t) {
-      writers.emplace_back([&, t] {
-        for (int i = 0;; ++i) {
-          const std::string id = absl::StrCat("r", round, "-", t, "-", i);
-          auto r = (*log)->Append(absl::StrCat("s", t), ExpectedVersion::Any(), MakeEvents(2),
-                                  id);
-          absl::MutexLock lock(&mu);
-          if (!r.ok()) {
-            failures.push_back(r.status());
-            return;
-          }
-          acked.emplace_back(id, *r);
-          ++acked_this_round;
-        }
-      });
-    }
+    WritersUntilFailure writers(**log, absl::StrCat("r", round));
     // Cut the power once a random number of appends were acknowledged.
-    const int cut_after = std::uniform_int_distribution<int>(1, 150)(rng);
-    {
-      std::pair<int*, int> reached(&acked_this_round, cut_after);
-      absl::MutexLock lock(&mu);
-      mu.Await(absl::Condition(
-          +[](std::pair<int*, int>* a) { return *a->first >= a->second; }, &reached));
-    }
+    writers.AwaitAcknowledged(std::uniform_int_distribution<size_t>(1, 150)(rng));
     fs.SetActive(false);
-    for (std::thread& w : writers) w.join();
+    writers.Join();
+    acked.insert(acked.end(), writers.acked().begin(), writers.acked().end());
 
     // Writers were told plainly; reads still work on the failing disk.
-    ASSERT_EQ(failures.size(), 8u);
-    for (const absl::Status& f : failures) {
-      EXPECT_TRUE(absl::IsUnavailable(f)) << f;
+    ASSERT_EQ(writers.refused().size(), 8u);
+    for (const auto& f : writers.refused()) {
+      EXPECT_TRUE(absl::IsUnavailable(f.status)) << f.status;
     }
     auto page = (*log)->ReadAll(0, 10);
     EXPECT_TRUE(page.ok()) << page.status();
@@ -140,33 +171,12 @@ TEST(EventLogDurabilityTest, WritingResumesOnceTheDiskWorksAgain) {
   ASSERT_TRUE(log.ok()) << log.status();
 
   // Writers until the disk fails under them; each remembers the request it was refused.
-  absl::Mutex mu;
-  std::vector<std::pair<std::string, AppendResult>> acked;
-  std::vector<std::string> refused;
-  std::vector<std::thread> writers;
-  for (int t = 0; t < 8; ++t) {
-    writers.emplace_back([&, t] {
-      for (int i = 0;; ++i) {
-        const std::string id = absl::StrCat("w", t, "-", i);
-        auto r = (*log)->Append(absl::StrCat("s", t), ExpectedVersion::Any(), MakeEvents(2), id);
-        absl::MutexLock lock(&mu);
-        if (!r.ok()) {
-          EXPECT_TRUE(absl::IsUnavailable(r.status())) << r.status();
-          refused.push_back(id);
-          return;
-        }
-        acked.emplace_back(id, *r);
-      }
-    });
-  }
-  {
-    absl::MutexLock lock(&mu);
-    mu.Await(absl::Condition(
-        +[](std::vector<std::pair<std::string, AppendResult>>* a) { return a->size() >= 50; },
-        &acked));
-  }
+  WritersUntilFailure writers(**log, "w");
+  writers.AwaitAcknowledged(50);
   fs.SetActive(false);
-  for (std::thread& w : writers) w.join();
+  writers.Join();
+  std::vector<std::pair<std::string, AppendResult>> acked = writers.acked();
+  for (const auto& f : writers.refused()) EXPECT_TRUE(absl::IsUnavailable(f.status)) << f.status;
   // Still failing: refused, reads go on.
   EXPECT_TRUE(absl::IsUnavailable(
       (*log)->Append("later", ExpectedVersion::Any(), MakeEvents(1), "").status()));
@@ -179,11 +189,10 @@ TEST(EventLogDurabilityTest, WritingResumesOnceTheDiskWorksAgain) {
   ASSERT_TRUE(resumed.ok()) << resumed.status();
   // The refused appends were not acknowledged: a retry records each once (or finds it, if its
   // batch did reach the log before the fault).
-  for (const std::string& id : refused) {
-    const std::string stream = absl::StrCat("s", id.substr(1, id.find('-') - 1));
-    auto retried = (*log)->Append(stream, ExpectedVersion::Any(), MakeEvents(2), id);
-    ASSERT_TRUE(retried.ok()) << id << ": " << retried.status();
-    acked.emplace_back(id, *retried);
+  for (const auto& f : writers.refused()) {
+    auto retried = (*log)->Append(f.stream, ExpectedVersion::Any(), MakeEvents(2), f.request_id);
+    ASSERT_TRUE(retried.ok()) << f.request_id << ": " << retried.status();
+    acked.emplace_back(f.request_id, *retried);
   }
   auto report = (*log)->Verify(0, std::numeric_limits<uint64_t>::max());
   ASSERT_TRUE(report.ok()) << report.status();
