@@ -159,7 +159,8 @@ std::vector<v1::Obligation> ComputeObligations(const InstitutionState& s, absl::
     }
     if (s.action_plan_version() > 0) {
       c.EveryPeriod(v1::OBLIGATION_TYPE_ACTION_PLAN_REVIEW, "R-10", "Action-plan review",
-                    s.review_dates(), Day(s.action_plan_agreed_on()), half_term, calendar);
+                    s.review_dates(), Day(s.action_plan_agreed_on()),
+                    rules.review_each_term ? term : half_term, calendar);
     }
     if (s.action_plan_version() > 0 || InCategory(s)) {
       const auto since = InCategory(s) && !s.category_entered_on().empty()

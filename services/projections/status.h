@@ -12,11 +12,12 @@
 
 namespace scc::projections {
 
-// The periods the rules leave to the LA, in working days.
+// What the rules leave to the LA (domain.md section 5: configuration, not code).
 struct ObligationRules {
   int lead_officer_working_days = 10;         // identify a Lead Officer after designation
   int action_plan_working_days = 20;          // the LO's action plan after assignment
   int statement_of_action_working_days = 10;  // after the inspection report (s15 EA 2005)
+  bool review_each_term = false;              // action-plan reviews each term, not each half term
 };
 
 // Visits required this academic year (R-1 for maintained schools, R-2 for settings; academies

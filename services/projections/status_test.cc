@@ -136,6 +136,23 @@ TEST(ObligationTest, ActionPlanReviewEachHalfTermR10) {
   EXPECT_FALSE(Find(Obligations(w, "2025-01-10"), v1::OBLIGATION_TYPE_ACTION_PLAN_REVIEW)->overdue());
 }
 
+TEST(ObligationTest, ActionPlanReviewIntervalIsConfigurableR10) {
+  Workflow w = WithPlan();  // plan agreed in the autumn term
+  ObligationRules termly;
+  termly.review_each_term = true;
+  auto review = [&](const char* as_of) {
+    return Find(ComputeObligations(w.state(), Day(as_of), Calendar(), termly),
+                v1::OBLIGATION_TYPE_ACTION_PLAN_REVIEW);
+  };
+  // Half-termly it would be overdue in January; termly, the spring term is the first one due.
+  ASSERT_TRUE(review("2025-01-10").has_value());
+  EXPECT_FALSE(review("2025-01-10")->overdue());
+  EXPECT_EQ(review("2025-01-10")->due_on(), "2025-04-04");
+  EXPECT_TRUE(review("2025-04-25")->overdue());
+  w.Must(Review(), "2025-03-01");
+  EXPECT_FALSE(review("2025-04-25")->overdue());
+}
+
 TEST(ObligationTest, MonitoringAndChallengeMeetingEachTermR11) {
   Workflow w = WithPlan();  // plan in the autumn term: the spring term is the first whole term
   EXPECT_FALSE(Find(Obligations(w, "2024-12-01"), v1::OBLIGATION_TYPE_MONITORING_AND_CHALLENGE_MEETING).has_value());

@@ -63,6 +63,8 @@ struct Config {
   std::string metrics_listen = "127.0.0.1:9464";
   std::string log_level = "info";
   std::string backup_root;  // online backups (AdminService.BackupLog); default <data>/backups
+  projections::ObligationRules rules;  // the periods the rules leave to the LA
+  std::string review_interval = "half-term";
 };
 
 int Fail(const std::string& message) {
@@ -243,10 +245,12 @@ int Serve(const Config& config) {
   server::AcademyServiceImpl academies(&runner);
   server::SettingServiceImpl settings(&runner);
   server::AuditServiceImpl audit(&gateway, log->get(), &repository, &watches);
+  projections::ObligationRules rules = config.rules;
+  rules.review_each_term = config.review_interval == "term";
   server::ProjectionServiceImpl queries(&gateway, log->get(), projection->get(), &*calendar,
-                                        projections::ObligationRules{}, today);
-  server::ReportServiceImpl reports(&gateway, log->get(), &*calendar,
-                                    projections::ObligationRules{}, reports::ReportTargets{});
+                                        rules, today);
+  server::ReportServiceImpl reports(&gateway, log->get(), &*calendar, rules,
+                                    reports::ReportTargets{});
   v1::ServerLimits limits;
   limits.set_max_message_bytes(config.max_message_bytes);
   limits.set_max_streams_per_connection(config.max_streams_per_connection);
@@ -388,6 +392,23 @@ int main(int argc, char** argv) {
                  "serve Prometheus metrics over HTTP on host:port (GET /metrics, /healthz); "
                  "empty: no metrics")
       ->capture_default_str();
+  app.add_option("--review-interval", config.review_interval,
+                 "how often each action plan is reviewed (R-10): half-term or term")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"half-term", "term"}));
+  app.add_option("--lead-officer-working-days", config.rules.lead_officer_working_days,
+                 "working days after designation to assign a Lead Officer (R-5)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 200));
+  app.add_option("--action-plan-working-days", config.rules.action_plan_working_days,
+                 "working days after the Lead Officer's assignment to agree the action plan (R-9)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 200));
+  app.add_option("--statement-of-action-working-days",
+                 config.rules.statement_of_action_working_days,
+                 "working days after the inspection report to issue the Statement of Action (R-13)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 200));
   app.add_option("--backup-root", config.backup_root,
                  "where AdminService.BackupLog writes backups (default: DATA/backups)");
   app.add_option("--log-level", config.log_level,
