@@ -3,6 +3,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "services/server/grpc_status.h"
 
 namespace scc::server {
 namespace {
@@ -11,17 +12,6 @@ std::string Quote(const std::string& s) { return absl::StrCat("\"", absl::CEscap
 
 std::string Now() {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone());
-}
-
-const char* CodeName(grpc::StatusCode code) {
-  static constexpr const char* kNames[] = {
-      "OK",           "CANCELLED",         "UNKNOWN",          "INVALID_ARGUMENT",
-      "DEADLINE_EXCEEDED", "NOT_FOUND",    "ALREADY_EXISTS",   "PERMISSION_DENIED",
-      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",  "OUT_OF_RANGE",
-      "UNIMPLEMENTED", "INTERNAL",         "UNAVAILABLE",      "DATA_LOSS",
-      "UNAUTHENTICATED"};
-  const int i = static_cast<int>(code);
-  return i >= 0 && i <= 16 ? kNames[i] : "UNKNOWN";
 }
 
 const char* LevelName(LogLevel level) {
@@ -66,7 +56,7 @@ void AccessLog::Record(const AccessRecord& r, const grpc::Status& status) {
       "{\"time\":%s,\"level\":\"%s\",\"method\":%s,\"peer\":%s,\"actor\":%s,\"role\":%s,"
       "\"urn\":%s,\"request_id\":%s,\"status\":%s,\"latency_ms\":%.3f%s}\n",
       Quote(Now()), LevelName(level), Quote(r.method), Quote(r.peer), Quote(r.actor),
-      Quote(r.role), Quote(r.urn), Quote(r.request_id), Quote(CodeName(status.error_code())),
+      Quote(r.role), Quote(r.urn), Quote(r.request_id), Quote(StatusCodeName(status.error_code())),
       absl::ToDoubleMilliseconds(r.latency),
       status.ok() ? "" : absl::StrCat(",\"error\":", Quote(status.error_message()))));
 }

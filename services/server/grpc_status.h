@@ -10,6 +10,9 @@ namespace scc::server {
 
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
+// "PERMISSION_DENIED" for grpc::StatusCode::PERMISSION_DENIED; "UNKNOWN" for codes gRPC lacks.
+const char* StatusCodeName(grpc::StatusCode code);
+
 }  // namespace scc::server
 
 #endif  // SCC_SERVICES_SERVER_GRPC_STATUS_H_

@@ -10,6 +10,7 @@
 #include "services/projections/institution_projection.h"
 #include "services/server/denied_attempts.h"
 #include "services/server/grpc_services.h"
+#include "services/server/grpc_status.h"
 #include "storage/event_log.h"
 
 namespace scc::server {
@@ -48,16 +49,6 @@ uint64_t DirectoryBytes(const std::string& dir) {
   return total;
 }
 
-std::string StatusName(grpc::StatusCode code) {
-  static constexpr const char* kNames[] = {
-      "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-      "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
-      "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
-      "UNAUTHENTICATED"};
-  const int i = static_cast<int>(code);
-  return i >= 0 && i <= 16 ? kNames[i] : "UNKNOWN";
-}
-
 }  // namespace
 
 void CallMetrics::Record(const std::string& method, grpc::StatusCode code,
@@ -67,7 +58,7 @@ void CallMetrics::Record(const std::string& method, grpc::StatusCode code,
       std::lower_bound(kLatencyBounds.begin(), kLatencyBounds.end(), seconds) -
       kLatencyBounds.begin();
   absl::MutexLock lock(&mu_);
-  ++calls_[{method, StatusName(code)}];
+  ++calls_[{method, StatusCodeName(code)}];
   Latency& l = latency_[method];
   if (bucket < l.buckets.size()) ++l.buckets[bucket];
   ++l.count;
