@@ -1,7 +1,7 @@
 #include "services/domain/authorization.h"
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "services/domain/errors.h"
 #include "services/domain/role_bits.h"
 
 namespace scc::domain {
@@ -40,12 +40,6 @@ const std::vector<ReadRpc>& ReadRpcs() {
   return *kReads;
 }
 
-std::string RoleLabel(v1::Role role) {
-  std::string name = v1::Role_Name(role).substr(5);  // after "ROLE_"
-  absl::AsciiStrToLower(&name);
-  return name;
-}
-
 const CommandSpec* CommandByRpc(absl::string_view rpc) {
   for (const CommandSpec* spec : Commands()) {
     if (spec->rpc == rpc) return spec;
@@ -79,7 +73,7 @@ Reach ReachOf(v1::Role role, absl::string_view rpc) {
 
 absl::Status AuthorizeCall(const std::string& user, v1::Role role, absl::string_view rpc) {
   if (ReachOf(role, rpc) != Reach::kNone) return absl::OkStatus();
-  return absl::PermissionDeniedError(absl::StrCat("role ", RoleLabel(role), " may not call ", rpc,
+  return absl::PermissionDeniedError(absl::StrCat("role ", RoleName(role), " may not call ", rpc,
                                                   " (user ", user, "); see docs/authorization.md"));
 }
 
@@ -130,7 +124,7 @@ std::string AuthorizationMarkdown() {
   std::string md = "| RPC |";
   std::string rule = "|---|";
   for (v1::Role role : MatrixRoles()) {
-    absl::StrAppend(&md, " ", RoleLabel(role), " |");
+    absl::StrAppend(&md, " ", RoleName(role), " |");
     absl::StrAppend(&rule, "---|");
   }
   absl::StrAppend(&md, "\n", rule, "\n");

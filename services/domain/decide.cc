@@ -656,9 +656,7 @@ std::string CommandTableMarkdown() {
     std::string out;
     for (int r = 1; r < 32; ++r) {
       if ((roles & (1u << r)) == 0 || !v1::Role_IsValid(r)) continue;
-      std::string name = v1::Role_Name(static_cast<v1::Role>(r)).substr(5);
-      absl::AsciiStrToLower(&name);
-      absl::StrAppend(&out, out.empty() ? "" : ", ", name);
+      absl::StrAppend(&out, out.empty() ? "" : ", ", RoleName(static_cast<v1::Role>(r)));
     }
     return out;
   };

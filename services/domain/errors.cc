@@ -1,5 +1,6 @@
 #include "services/domain/errors.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
@@ -35,6 +36,13 @@ std::string StateName(v1::FlowchartState state) {
   constexpr absl::string_view kPrefix = "FLOWCHART_STATE_";
   if (absl::StartsWith(name, kPrefix)) name = name.substr(kPrefix.size());
   return name;
+}
+
+std::string RoleName(v1::Role role) {
+  std::string name = v1::Role_Name(role);
+  constexpr absl::string_view kPrefix = "ROLE_";
+  if (absl::StartsWith(name, kPrefix)) name = name.substr(kPrefix.size());
+  return absl::AsciiStrToLower(name);
 }
 
 absl::Status RuleViolation(absl::string_view rule, absl::string_view urn,

@@ -52,6 +52,9 @@ inline constexpr char kErrorInfoUrl[] = "type.googleapis.com/google.rpc.ErrorInf
 
 // "ACTION_PLAN_ACTIVE" for FLOWCHART_STATE_ACTION_PLAN_ACTIVE.
 std::string StateName(v1::FlowchartState state);
+// "lead_officer" for ROLE_LEAD_OFFICER, as tokens files and messages spell roles; empty for a
+// number that is no role.
+std::string RoleName(v1::Role role);
 
 }  // namespace scc::domain
 

@@ -39,12 +39,6 @@ v1::Role ParseRole(const std::string& name) {
   return role;
 }
 
-std::string RoleName(v1::Role role) {
-  std::string name = v1::Role_Name(role);
-  if (absl::StartsWith(name, "ROLE_")) name = name.substr(5);
-  return absl::AsciiStrToLower(name);
-}
-
 absl::StatusOr<TokenStore> TokenStore::Parse(const std::string& text, const std::string& origin) {
   TokenStore store;
   absl::flat_hash_set<std::string> hashes;

@@ -16,6 +16,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "scc/v1/common.pb.h"
+#include "services/domain/errors.h"
 
 namespace scc::server {
 
@@ -53,7 +54,7 @@ std::string HashToken(const std::string& token);
 // "head_of_school_improvement" -> ROLE_HEAD_OF_SCHOOL_IMPROVEMENT; UNSPECIFIED when unknown.
 v1::Role ParseRole(const std::string& name);
 // ROLE_LEAD_OFFICER -> "lead_officer".
-std::string RoleName(v1::Role role);
+using domain::RoleName;
 
 }  // namespace scc::server
 
