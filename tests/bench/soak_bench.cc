@@ -22,8 +22,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "clients/cpp/scc_client.h"
 #include "scc/v1/admin.grpc.pb.h"
@@ -36,19 +34,6 @@ namespace {
 
 using namespace scc;  // NOLINT
 using Clock = std::chrono::steady_clock;
-
-uint64_t RssKb(pid_t pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
-  for (std::string line; std::getline(in, line);) {
-    absl::string_view rest = line;
-    if (!absl::ConsumePrefix(&rest, "VmRSS:")) continue;
-    uint64_t kb = 0;
-    for (absl::string_view part : absl::StrSplit(rest, absl::ByAnyChar(" \t"), absl::SkipEmpty())) {
-      if (absl::SimpleAtoi(part, &kb)) return kb;
-    }
-  }
-  return 0;
-}
 
 double Percentile(std::vector<double>& v, double q) {
   if (v.empty()) return 0;
@@ -134,7 +119,7 @@ int main(int argc, char** argv) {
     const double rate = static_cast<double>(sample.size()) / window;
     const double p50 = Percentile(sample, 0.50), p99 = Percentile(sample, 0.99),
                  p999 = Percentile(sample, 0.999);
-    const double rss_mb = RssKb(server->pid()) / 1024.0;
+    const double rss_mb = testing::ProcessStatusKb(server->pid(), "VmRSS") / 1024.0;
     v1::ServerStatus status;
     if (!v1::AdminService::NewStub(server->channel())
              ->GetServerStatus(testing::Authorized(testing::kAuditorToken).get(), {}, &status)

@@ -3,15 +3,11 @@
 // The server must answer every call (OK or DEADLINE_EXCEEDED, never crash or hang), keep its
 // memory bounded, and serve normally again as soon as the load stops.
 #include <atomic>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "clients/cpp/scc_client.h"
 #include "gtest/gtest.h"
 #include "scc/v1/reports.grpc.pb.h"
@@ -23,19 +19,6 @@
 
 namespace scc::testing {
 namespace {
-
-// A field of /proc/PID/status in kB (VmRSS, VmHWM).
-uint64_t ProcStatusKb(pid_t pid, const std::string& field) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
-  for (std::string line; std::getline(in, line);) {
-    absl::string_view rest = line;
-    if (!absl::ConsumePrefix(&rest, field + ":")) continue;
-    uint64_t kb = 0;
-    const std::vector<absl::string_view> parts = absl::StrSplit(rest, absl::ByAnyChar(" \t"), absl::SkipEmpty());
-    if (!parts.empty() && absl::SimpleAtoi(parts[0], &kb)) return kb;
-  }
-  return 0;
-}
 
 grpc::Status Report(const std::shared_ptr<grpc::Channel>& channel, std::chrono::milliseconds budget) {
   v1::GenerateTermReportRequest request;
@@ -61,7 +44,7 @@ TEST(OverloadTest, TenTimesTooMuchWorkGetsDeadlinesNotCrashesAndRecovers) {
   ASSERT_TRUE(Report(server.channel(), std::chrono::seconds(60)).ok());
   const auto alone = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - t0);
-  const uint64_t rss_before = ProcStatusKb(server.pid(), "VmRSS");
+  const uint64_t rss_before = ProcessStatusKb(server.pid(), "VmRSS");
 
   // 64 report clients with a deadline of twice one report's time: on two cores at most a few
   // can finish. 8 more clients record commands meanwhile.
@@ -101,7 +84,7 @@ TEST(OverloadTest, TenTimesTooMuchWorkGetsDeadlinesNotCrashesAndRecovers) {
     });
   }
   for (std::thread& t : clients) t.join();
-  const uint64_t peak = ProcStatusKb(server.pid(), "VmHWM");
+  const uint64_t peak = ProcessStatusKb(server.pid(), "VmHWM");
   EXPECT_GT(peak, 0u);
   std::printf("one report alone %lld ms; under load %d ok, %d past their deadline; %d commands "
               "recorded; RSS %llu kB before, peak %llu kB\n",

@@ -12,7 +12,10 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
@@ -184,6 +187,19 @@ grpc::Status CallByPath(const std::shared_ptr<grpc::Channel>& channel, const std
     response->assign(reinterpret_cast<const char*>(slice.begin()), slice.size());
   }
   return status;
+}
+
+uint64_t ProcessStatusKb(pid_t pid, const std::string& field) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
+  for (std::string line; std::getline(in, line);) {
+    absl::string_view rest = line;
+    if (!absl::ConsumePrefix(&rest, field + ":")) continue;
+    uint64_t kb = 0;
+    for (absl::string_view part : absl::StrSplit(rest, absl::ByAnyChar(" \t"), absl::SkipEmpty())) {
+      if (absl::SimpleAtoi(part, &kb)) return kb;
+    }
+  }
+  return 0;
 }
 
 std::unique_ptr<grpc::ClientContext> Authorized(const std::string& token) {

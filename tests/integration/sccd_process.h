@@ -90,6 +90,9 @@ grpc::Status CallByPath(const std::shared_ptr<grpc::Channel>& channel, const std
                         const std::string& request, const std::string& token,
                         std::string* response);
 
+// A field of /proc/PID/status in kB, e.g. "VmRSS" or "VmHWM" (peak); 0 when unreadable.
+uint64_t ProcessStatusKb(pid_t pid, const std::string& field);
+
 // A client context carrying `token` as a bearer token, with a 10 s deadline.
 std::unique_ptr<grpc::ClientContext> Authorized(const std::string& token);
 
