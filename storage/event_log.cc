@@ -405,6 +405,7 @@ void EventLog::SequencerLoop() {
         queue_.pop_front();
       }
     }
+    bool failed;
     {
       // After a failed commit, once nothing is being written: reopen if the disk works again.
       absl::MutexLock lock(&pipeline_mu_);
@@ -413,8 +414,9 @@ void EventLog::SequencerLoop() {
             return self->write_error_.ok() || !self->committing_;
           },
           this));
+      failed = !write_error_.ok();
     }
-    RecoverFromWriteError().IgnoreError();  // a standing error fails the group below
+    if (failed) RecoverFromWriteError().IgnoreError();  // a standing error fails the group
     auto group = std::make_unique<PreparedGroup>(Prepare(std::move(appends)));
     {
       absl::MutexLock lock(&pipeline_mu_);
