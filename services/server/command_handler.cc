@@ -2,6 +2,7 @@
 
 #include <openssl/sha.h>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -123,51 +124,128 @@ absl::StatusOr<std::optional<v1::CommandResult>> CommandHandler::Replay(
   return std::optional<v1::CommandResult>(result);
 }
 
-void CommandHandler::Execute(const Caller& caller, domain::Command command, Done done) {
+std::shared_ptr<CommandHandler::Attempt> CommandHandler::Admit(const Caller& caller,
+                                                              domain::Command command,
+                                                              Done done) {
   command.actor = caller.user;
   command.role = caller.role;
   const domain::CommandSpec* spec = domain::FindCommand(command.payload.kind_case());
   if (spec == nullptr) {
     std::move(done)(absl::InvalidArgumentError("the request carries no command payload"));
-    return;
+    return nullptr;
   }
   if (absl::Status allowed = domain::AuthorizeCall(caller.user, caller.role, spec->rpc);
       !allowed.ok()) {
     std::move(done)(std::move(allowed));
-    return;
+    return nullptr;
   }
   auto attempt = std::make_shared<Attempt>();
   attempt->hash = CommandHash(command);
   attempt->command = std::move(command);
   attempt->done = std::move(done);
-  Try(std::move(attempt));
+  return attempt;
 }
 
-void CommandHandler::Try(std::shared_ptr<Attempt> attempt) {
+void CommandHandler::Execute(const Caller& caller, domain::Command command, Done done) {
+  if (std::shared_ptr<Attempt> attempt = Admit(caller, std::move(command), std::move(done))) {
+    Try(std::move(attempt));
+  }
+}
+
+struct CommandHandler::Batch {
+  absl::Mutex mu;
+  std::vector<absl::StatusOr<v1::CommandResult>> outcomes ABSL_GUARDED_BY(mu);
+  size_t unanswered ABSL_GUARDED_BY(mu);
+  BatchDone done;
+};
+
+void CommandHandler::ExecuteBatch(const Caller& caller, std::vector<domain::Command> commands,
+                                  BatchDone done) {
+  auto batch = std::make_shared<Batch>();
+  {
+    absl::MutexLock lock(&batch->mu);
+    batch->outcomes.resize(commands.size(), absl::UnknownError("not answered"));
+    batch->unanswered = commands.size();
+  }
+  batch->done = std::move(done);
+  if (commands.empty()) return std::move(batch->done)({});
+  // The states earlier commands of this batch will leave, by URN.
+  absl::flat_hash_map<std::string, StatePtr> decided;
+  for (size_t i = 0; i < commands.size(); ++i) {
+    const std::string urn = commands[i].context.urn();
+    Done answer = [batch, i](absl::StatusOr<v1::CommandResult> outcome) {
+      std::vector<absl::StatusOr<v1::CommandResult>> all;
+      {
+        absl::MutexLock lock(&batch->mu);
+        batch->outcomes[i] = std::move(outcome);
+        if (--batch->unanswered > 0) return;
+        all.swap(batch->outcomes);
+      }
+      std::move(batch->done)(std::move(all));
+    };
+    std::shared_ptr<Attempt> attempt = Admit(caller, std::move(commands[i]), std::move(answer));
+    if (attempt == nullptr) continue;
+    auto known = decided.find(urn);
+    StatePtr after = Try(std::move(attempt), known == decided.end() ? nullptr : known->second);
+    if (after != nullptr) {
+      decided[urn] = std::move(after);
+    } else {
+      decided.erase(urn);  // the next command there decides against the repository's state
+    }
+  }
+}
+
+CommandHandler::StatePtr CommandHandler::Try(std::shared_ptr<Attempt> attempt, StatePtr known) {
   const domain::Command& cmd = attempt->command;
   const std::string& urn = cmd.context.urn();
-  auto fail = [&attempt](absl::Status s) { std::move(attempt->done)(std::move(s)); };
+  // What earlier commands of the same batch leave, if any; else the cached state on a first
+  // try and the log's after a conflict.
+  StatePtr state = std::move(known);
+  // A command answered without an append leaves the state as it was.
+  auto fail = [&attempt, &state](absl::Status s) -> StatePtr {
+    std::move(attempt->done)(std::move(s));
+    return state;
+  };
 
   if (domain::IsValidUrn(urn) && !cmd.context.request_id().empty()) {
     absl::StatusOr<std::optional<v1::CommandResult>> replay = Replay(cmd, attempt->hash);
     if (!replay.ok()) return fail(replay.status());
-    if (*replay) return std::move(attempt->done)(**replay);
+    if (*replay) {
+      std::move(attempt->done)(**replay);
+      return state;
+    }
   }
 
-  std::shared_ptr<const domain::InstitutionState> state;
-  if (domain::IsValidUrn(urn)) {
-    absl::StatusOr<std::shared_ptr<const domain::InstitutionState>> loaded = repository_->Load(urn);
-    if (!loaded.ok()) return fail(loaded.status());
+  auto load = [&](InstitutionRepository::Freshness freshness) -> absl::Status {
+    if (!domain::IsValidUrn(urn)) {
+      state = std::make_shared<domain::InstitutionState>();  // Decide reports the bad URN
+      return absl::OkStatus();
+    }
+    absl::StatusOr<StatePtr> loaded = repository_->Load(urn, freshness);
+    if (!loaded.ok()) return loaded.status();
     state = *std::move(loaded);
-  } else {
-    state = std::make_shared<domain::InstitutionState>();  // Decide reports the bad URN
+    return absl::OkStatus();
+  };
+  if (state == nullptr) {
+    absl::Status loaded = load(attempt->tries == 0 ? InstitutionRepository::Freshness::kCached
+                                                   : InstitutionRepository::Freshness::kFresh);
+    if (!loaded.ok()) return fail(std::move(loaded));
   }
   if (absl::Status in_reach = domain::AuthorizeCommandScope(*state, cmd); !in_reach.ok()) {
     return fail(std::move(in_reach));
   }
-  if (cmd.context.has_expected_version() &&
-      (!state->has_version() || state->version() != cmd.context.expected_version())) {
-    return fail(VersionConflict(urn, cmd.context.expected_version(), domain::LastVersion(*state)));
+  const auto version_differs = [&] {
+    return !state->has_version() || state->version() != cmd.context.expected_version();
+  };
+  if (cmd.context.has_expected_version() && version_differs()) {
+    // The cache may trail a commit in progress: look at the log before refusing.
+    if (absl::Status loaded = load(InstitutionRepository::Freshness::kFresh); !loaded.ok()) {
+      return fail(std::move(loaded));
+    }
+    if (version_differs()) {
+      return fail(
+          VersionConflict(urn, cmd.context.expected_version(), domain::LastVersion(*state)));
+    }
   }
 
   if (cmd.payload.has_event_corrected() && domain::IsValidUrn(urn)) {
@@ -184,10 +262,15 @@ void CommandHandler::Try(std::shared_ptr<Attempt> attempt) {
   absl::StatusOr<std::vector<v1::EventPayload>> decided = domain::Decide(*state, cmd, today);
   if (!decided.ok()) return fail(decided.status());
 
+  // The state the institution will have once the events commit (versions follow on from the
+  // one decided against, which the append requires).
+  auto after = std::make_shared<domain::InstitutionState>(*state);
+  const uint64_t first_version = state->has_version() ? state->version() + 1 : 0;
   std::vector<storage::EventData> events;
-  std::vector<std::string> event_ids;
+  v1::CommandResult result;
+  result.set_urn(urn);
   for (size_t i = 0; i < decided->size(); ++i) {
-    const v1::EventPayload& payload = (*decided)[i];
+    v1::EventPayload& payload = (*decided)[i];
     v1::EventMetadata metadata;
     metadata.set_event_id(EventId(cmd.context.request_id(), i));
     metadata.set_actor(cmd.actor);
@@ -199,50 +282,55 @@ void CommandHandler::Try(std::shared_ptr<Attempt> attempt) {
     metadata.set_correlation_id(cmd.context.correlation_id());
     metadata.set_causation_id(cmd.context.causation_id());
     metadata.set_command_hash(attempt->hash);
-    event_ids.push_back(metadata.event_id());
-    events.push_back(storage::EventData{codec::EventType(payload), Deterministic(payload),
-                                        Deterministic(metadata)});
+    result.add_event_ids(metadata.event_id());
+    storage::EventData data{codec::EventType(payload), Deterministic(payload),
+                            Deterministic(metadata)};
+    domain::Evolve(*after, domain::StoredEvent{first_version + i, std::move(payload),
+                                               std::move(metadata)});
+    events.push_back(std::move(data));
   }
+  result.set_state(after->state());
 
+  const bool correction = cmd.payload.has_event_corrected();
   // Decided against `state`: append only if nothing was written since.
   const storage::ExpectedVersion expected = state->has_version()
                                                 ? storage::ExpectedVersion::Exact(state->version())
                                                 : storage::ExpectedVersion::NoStream();
   log_->AppendAsync(
       codec::StreamName(urn), expected, std::move(events), cmd.context.request_id(),
-      [this, attempt, state, decided = *std::move(decided),
-       event_ids](absl::StatusOr<storage::AppendResult> appended) mutable {
+      [this, attempt, after, correction, decided_version = state->version(),
+       result = std::move(result)](absl::StatusOr<storage::AppendResult> appended) mutable {
+        const std::string& urn = attempt->command.context.urn();
         if (absl::IsAborted(appended.status()) &&
             !attempt->command.context.has_expected_version() && ++attempt->tries < kMaxAttempts) {
-          return Try(std::move(attempt));  // another command got in first: decide again
+          Try(std::move(attempt));  // another command got in first: decide again
+          return;
         }
         if (absl::IsAborted(appended.status())) {
           absl::StatusOr<std::optional<uint64_t>> current =
               storage::ConflictCurrentVersion(appended.status());
           return std::move(attempt->done)(VersionConflict(
-              attempt->command.context.urn(), state->version(),
-              current.ok() ? *current : std::nullopt));
+              urn, decided_version, current.ok() ? *current : std::nullopt));
         }
         if (absl::IsAlreadyExists(appended.status())) {
           return std::move(attempt->done)(RequestReused(attempt->command.context.request_id()));
         }
-        if (!appended.ok()) return std::move(attempt->done)(appended.status());
-        domain::InstitutionState after = *state;
-        for (size_t i = 0; i < decided.size(); ++i) {
-          v1::EventMetadata metadata;
-          metadata.set_event_id(event_ids[i]);
-          domain::Evolve(after, domain::StoredEvent{appended->first_version + i, decided[i],
-                                                    metadata});
+        if (!appended.ok()) {
+          repository_->Forget(urn);  // whether the events landed is not known
+          return std::move(attempt->done)(appended.status());
         }
-        v1::CommandResult result;
-        result.set_urn(attempt->command.context.urn());
+        if (correction) {
+          repository_->Forget(urn);  // its state comes from folding the stream again
+        } else if (!appended->replayed) {
+          repository_->Remember(urn, after);
+        }
         result.set_version(appended->last_version);
         result.set_global_position(appended->last_position);
-        for (const std::string& id : event_ids) result.add_event_ids(id);
         result.set_replayed(appended->replayed);
-        result.set_state(after.state());
         std::move(attempt->done)(std::move(result));
       });
+  // Evolve only notes a correction; the state it leaves comes from folding the stream again.
+  return correction ? nullptr : after;
 }
 
 }  // namespace scc::server

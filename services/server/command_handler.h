@@ -31,9 +31,26 @@ class CommandHandler {
   // FAILED_PRECONDITION (a rule), ABORTED (expected_version mismatch), UNAVAILABLE (storage).
   void Execute(const Caller& caller, domain::Command command, Done done);
 
+  // Runs `commands` for `caller` as Execute would, each on its own, and calls `done` once with
+  // one outcome per command (in order) when every one is answered. Commands for the same
+  // institution are decided in order, each against the state the earlier ones leave; all of
+  // them go to the log at once, so one synced write commits many.
+  using BatchDone =
+      absl::AnyInvocable<void(std::vector<absl::StatusOr<v1::CommandResult>>) &&>;
+  void ExecuteBatch(const Caller& caller, std::vector<domain::Command> commands, BatchDone done);
+
  private:
+  using StatePtr = std::shared_ptr<const domain::InstitutionState>;
   struct Attempt;
-  void Try(std::shared_ptr<Attempt> attempt);
+  struct Batch;
+  // Names the caller in the command and checks they may send its kind; nullptr (after calling
+  // `done` with the refusal) when not.
+  std::shared_ptr<Attempt> Admit(const Caller& caller, domain::Command command, Done done);
+  // Decides the attempt against `known` (nullptr: the institution's latest state) and hands the
+  // events to the log. Returns the state the institution will have if the append commits (the
+  // state decided against when the command was answered at once: refused or replayed);
+  // nullptr when not known (a correction: the stream must be folded again).
+  StatePtr Try(std::shared_ptr<Attempt> attempt, StatePtr known = nullptr);
   absl::StatusOr<std::optional<v1::CommandResult>> Replay(const domain::Command& command,
                                                           const std::string& command_hash);
 

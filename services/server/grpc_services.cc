@@ -162,6 +162,47 @@ grpc::ServerUnaryReactor* CommandRunner::Run(grpc::CallbackServerContext* contex
   return reactor;
 }
 
+grpc::ServerUnaryReactor* BulkServiceImpl::SubmitCommands(grpc::CallbackServerContext* context,
+                                                          const v1::SubmitCommandsRequest* request,
+                                                          v1::SubmitCommandsResponse* response) {
+  const absl::Time start = absl::Now();
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  AccessRecord record;
+  record.method = "SubmitCommands";
+  absl::StatusOr<Caller> caller = gateway_->Admit(context, record);
+  if (caller.ok() && request->commands_size() > kMaxCommands) {
+    caller = domain::InvalidField("commands", absl::StrCat("holds ", request->commands_size(),
+                                                          " commands; at most ", kMaxCommands,
+                                                          " per call: split the submission"));
+  }
+  if (!caller.ok()) {
+    gateway_->Finish(reactor, context, record, start, caller.status());
+    return reactor;
+  }
+  std::vector<domain::Command> commands(request->commands_size());
+  for (int i = 0; i < request->commands_size(); ++i) {
+    commands[i].context = request->commands(i).context();
+    commands[i].payload = request->commands(i).payload();
+  }
+  handler_->ExecuteBatch(
+      *caller, std::move(commands),
+      [this, reactor, context, response, record,
+       start](std::vector<absl::StatusOr<v1::CommandResult>> outcomes) {
+        for (absl::StatusOr<v1::CommandResult>& outcome : outcomes) {
+          v1::CommandOutcome* out = response->add_outcomes();
+          if (outcome.ok()) {
+            *out->mutable_result() = *std::move(outcome);
+            response->set_recorded(response->recorded() + 1);
+          } else {
+            *out->mutable_error() = ToRpcStatus(outcome.status());
+            response->set_failed(response->failed() + 1);
+          }
+        }
+        gateway_->Finish(reactor, context, record, start, absl::OkStatus());
+      });
+  return reactor;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 absl::Status WatchRegistry::Add(storage::Subscription* subscription) {

@@ -12,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/grpcpp.h"
 #include "scc/v1/audit.grpc.pb.h"
+#include "scc/v1/bulk.grpc.pb.h"
 #include "scc/v1/workflow.grpc.pb.h"
 #include "services/server/access_log.h"
 #include "services/server/command_handler.h"
@@ -172,6 +173,23 @@ class SettingServiceImpl final : public v1::SettingService::CallbackService {
 };
 
 #undef SCC_COMMAND_RPC
+
+// Many commands in one call (imports, other services): each runs as its own RPC would.
+class BulkServiceImpl final : public v1::BulkService::CallbackService {
+ public:
+  // At most this many commands per call.
+  static constexpr int kMaxCommands = 1000;
+
+  BulkServiceImpl(Gateway* gateway, CommandHandler* handler)
+      : gateway_(gateway), handler_(handler) {}
+  grpc::ServerUnaryReactor* SubmitCommands(grpc::CallbackServerContext* context,
+                                           const v1::SubmitCommandsRequest* request,
+                                           v1::SubmitCommandsResponse* response) override;
+
+ private:
+  Gateway* const gateway_;
+  CommandHandler* const handler_;
+};
 
 // The open Watch streams, each holding a subscription and a thread: bounded, so that clients
 // that open streams and never read cannot exhaust the server. Thread-safe.

@@ -6,12 +6,13 @@
 namespace scc::server {
 
 absl::StatusOr<std::shared_ptr<const domain::InstitutionState>> InstitutionRepository::Load(
-    const std::string& urn) {
+    const std::string& urn, Freshness freshness) {
   std::shared_ptr<const domain::InstitutionState> cached;
   {
     absl::MutexLock lock(&mu_);
     if (auto it = cache_.find(urn); it != cache_.end()) cached = it->second;
   }
+  if (cached && freshness == Freshness::kCached) return cached;
   const uint64_t from = cached && cached->has_version() ? cached->version() + 1 : 0;
   ASSIGN_OR_RETURN(std::vector<domain::StoredEvent> events, codec::ReadInstitution(*log_, urn, from));
   if (events.empty() && cached) return cached;
@@ -27,12 +28,22 @@ absl::StatusOr<std::shared_ptr<const domain::InstitutionState>> InstitutionRepos
     state = std::make_shared<domain::InstitutionState>(*cached);
     for (const domain::StoredEvent& e : events) domain::Evolve(*state, e);
   }
+  Remember(urn, state);
+  return std::shared_ptr<const domain::InstitutionState>(state);
+}
+
+void InstitutionRepository::Remember(const std::string& urn,
+                                     std::shared_ptr<const domain::InstitutionState> state) {
   absl::MutexLock lock(&mu_);
   auto& slot = cache_[urn];
   if (!slot || !slot->has_version() || state->version() > slot->version()) {
-    slot = state;
+    slot = std::move(state);
   }
-  return std::shared_ptr<const domain::InstitutionState>(state);
+}
+
+void InstitutionRepository::Forget(const std::string& urn) {
+  absl::MutexLock lock(&mu_);
+  cache_.erase(urn);
 }
 
 }  // namespace scc::server

@@ -244,6 +244,7 @@ int Serve(const Config& config) {
   server::InterventionServiceImpl interventions(&runner);
   server::AcademyServiceImpl academies(&runner);
   server::SettingServiceImpl settings(&runner);
+  server::BulkServiceImpl bulk(&gateway, &handler);
   server::AuditServiceImpl audit(&gateway, log->get(), &repository, &watches);
   projections::ObligationRules rules = config.rules;
   rules.review_each_term = config.review_interval == "term";
@@ -273,7 +274,7 @@ int Serve(const Config& config) {
   quota.Resize(config.memory_quota_mb << 20);
   builder.SetResourceQuota(quota);
   for (grpc::Service* service : std::initializer_list<grpc::Service*>{
-           &institutions, &designation, &interventions, &academies, &settings, &audit,
+           &institutions, &designation, &interventions, &academies, &settings, &bulk, &audit,
            &queries, &reports, &admin}) {
     builder.RegisterService(service);
   }

@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "scc/v1/admin.grpc.pb.h"
 #include "scc/v1/audit.grpc.pb.h"
+#include "scc/v1/bulk.pb.h"
 #include "scc/v1/projections.pb.h"
 #include "scc/v1/reports.pb.h"
 #include "scc/v1/workflow.grpc.pb.h"
@@ -74,7 +75,8 @@ std::vector<const pb::MethodDescriptor*> ApiRpcs() {
        {v1::RegisterInstitutionRequest::descriptor()->file(), v1::WatchRequest::descriptor()->file(),
         v1::GetInstitutionRequest::descriptor()->file(),
         v1::GenerateTermReportRequest::descriptor()->file(),
-        v1::GetServerStatusRequest::descriptor()->file()}) {
+        v1::GetServerStatusRequest::descriptor()->file(),
+        v1::SubmitCommandsRequest::descriptor()->file()}) {
     for (int s = 0; s < file->service_count(); ++s) {
       for (int m = 0; m < file->service(s)->method_count(); ++m) {
         rpcs.push_back(file->service(s)->method(m));
