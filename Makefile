@@ -53,6 +53,8 @@ run: build
 	@BUILD=$(BUILD) DATA=$(DATA) bash deploy/run-local.sh
 
 bench: build
+	@bash deploy/install-deps.sh bench
+	@$(BUILD)/tests/bench/side_by_side_bench --out bench-results
 	@$(BUILD)/tests/bench/event_log_bench --out bench-results
 	@$(BUILD)/tests/bench/projection_bench --out bench-results
 	@$(BUILD)/tests/bench/report_bench --out bench-results

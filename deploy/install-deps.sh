@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages the build and the tests need. Idempotent: when every package is
-# already present it only runs dpkg-query and exits in well under a second.
+# Installs the Debian 12 packages the build and the tests need; with `bench`, also the servers
+# the side-by-side benchmark starts (PostgreSQL, Redis) and perf. Idempotent: when every package
+# is already present it only runs dpkg-query and exits in well under a second.
 set -euo pipefail
 
 PACKAGES=(
@@ -9,10 +10,15 @@ PACKAGES=(
   librocksdb-dev libabsl-dev libssl-dev openssl
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libcpp-httplib-dev
+  libpq-dev libhiredis-dev
   clang libclang-rt-14-dev
   python3-grpcio python3-protobuf python3-pytest python3-yaml
   chromium
 )
+
+if [ "${1:-}" = "bench" ]; then
+  PACKAGES+=(postgresql redis-server linux-perf)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -3,7 +3,6 @@
 // per event. Prints a Markdown table and writes JSON and Markdown into --out.
 //
 // Usage: event_log_bench [--out DIR] [--seconds S] [--writers 1,16,64,256] [--payload BYTES]
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,6 +25,7 @@
 #include "storage/event_log.h"
 #include "storage/record.h"
 #include "storage/test_util.h"
+#include "tests/bench/machine.h"
 
 namespace scc::bench {
 namespace {
@@ -189,21 +189,6 @@ double BytesPerEvent(const Config& config, uint64_t events) {
   }
   db.reset();
   return static_cast<double>(SstBytes(path)) / static_cast<double>(events);
-}
-
-std::string Machine() {
-  std::string cpu = "unknown cpu";
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  for (std::string line; std::getline(cpuinfo, line);) {
-    if (absl::StartsWith(line, "model name")) {
-      cpu = std::string(absl::StripAsciiWhitespace(line.substr(line.find(':') + 1)));
-      break;
-    }
-  }
-  utsname u{};
-  uname(&u);
-  return absl::StrCat(std::thread::hardware_concurrency(), " cores, ", cpu, ", Linux ",
-                      u.release);
 }
 
 Config ParseFlags(int argc, char** argv) {
