@@ -46,10 +46,13 @@ const google::protobuf::FieldDescriptor* PayloadFieldFor(const google::protobuf:
 
 // The caller's address for the access log and the denial counts: the gRPC peer or, for a call
 // the HTTP gateway forwarded through the in-process channel, the HTTP client's address it
-// passed along. Network clients cannot claim an address: their peer is never in-process.
+// passed along. Network clients cannot claim an address: their peer is always a socket address
+// (in-process calls have none; gRPC 1.51 names their peer "unknown").
 std::string CallerAddress(const grpc::CallbackServerContext* context) {
   std::string peer = context->peer();
-  if (!absl::StartsWith(peer, "inproc")) return peer;
+  for (absl::string_view network : {"ipv4:", "ipv6:", "unix:", "unix-abstract:", "vsock:"}) {
+    if (absl::StartsWith(peer, network)) return peer;
+  }
   std::string http = Metadata(context, kHttpPeerMetadata);
   return http.empty() ? peer : http;
 }
