@@ -90,16 +90,20 @@ function timeline(events) {
     </div>`;
 }
 
+// The forms the caller may use now: the steps the flowchart allows, the facts, and a removal
+// the server blocks (R-15), offered so that the officer sees why it is refused.
 function decisions(status, permissions) {
   const allowed = new Set(status.allowedNextSteps || []);
   const facts = ['RecordVisit', 'RecordOfstedOutcome'];
+  const blocked = (status.obligations || []).find((o) => o.type === 'OBLIGATION_TYPE_REMOVAL_BLOCKED');
   const offered = Object.keys(FORMS).filter((rpc) =>
-    (allowed.has(rpc) || facts.includes(rpc)) && permissions.has(rpc));
+    (allowed.has(rpc) || facts.includes(rpc) || (blocked && rpc === 'RemoveFromScc')) && permissions.has(rpc));
   if (!offered.length) {
     return html`<p class="govuk-body">Your role records no decisions for this institution now.</p>`;
   }
   return html`<ul class="govuk-list" id="decisions">
-    ${offered.map((rpc) => html`<li><a class="govuk-link" href="#/institutions/${status.urn}/record/${rpc}">${FORMS[rpc].title}</a></li>`)}
+    ${offered.map((rpc) => html`<li><a class="govuk-link" href="#/institutions/${status.urn}/record/${rpc}">${FORMS[rpc].title}</a>
+      ${blocked && rpc === 'RemoveFromScc' ? html`<span class="govuk-body-s scc-muted">Blocked now (${blocked.rule})</span>` : ''}</li>`)}
   </ul>`;
 }
 

@@ -39,8 +39,12 @@ export function enumName(value, prefix) {
   return sentence(bare);
 }
 
+const ABBREVIATIONS = /\b(la|lo|srg|scc|bpsi|hmi|hosi|esfa|eyfs|ri|sm|sw|mcm|ieb|fe|ks\d)\b/g;
+
+// "LA_REVIEW" -> "LA review": words in lower case, the rulebook's abbreviations kept.
 export function sentence(words) {
-  const text = String(words).toLowerCase().replaceAll('_', ' ');
+  const text = String(words).toLowerCase().replaceAll('_', ' ')
+    .replace(ABBREVIATIONS, (a) => a.toUpperCase());
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
@@ -60,19 +64,12 @@ export function roleName(role) {
 
 // "srg_designated" -> "Srg designated", with the common abbreviations kept.
 export function eventName(type) {
-  return sentence(type)
-    .replace(/\bsrg\b/gi, 'SRG')
-    .replace(/\bscc\b/gi, 'SCC')
-    .replace(/\bofsted\b/gi, 'Ofsted')
-    .replace(/\brag\b/gi, 'RAG');
+  return sentence(type).replace(/\bofsted\b/gi, 'Ofsted').replace(/\brag\b/gi, 'RAG');
 }
 
 // "RaiseConcern" -> "Raise concern".
 export function rpcName(rpc) {
-  return sentence(rpc.replace(/([a-z])([A-Z])/g, '$1_$2'))
-    .replace(/\bscc\b/gi, 'SCC')
-    .replace(/\bsrg\b/gi, 'SRG')
-    .replace(/\bofsted\b/gi, 'Ofsted');
+  return sentence(rpc.replace(/([a-z])([A-Z])/g, '$1_$2')).replace(/\bofsted\b/gi, 'Ofsted');
 }
 
 export const PHASES = [
@@ -91,5 +88,5 @@ export const OBLIGATION_TYPES = [
 ];
 
 export function obligationName(type) {
-  return enumName(type, 'OBLIGATION_TYPE_').replace(/\bsrg\b/gi, 'SRG');
+  return enumName(type, 'OBLIGATION_TYPE_');
 }
