@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages the build and the tests need. Idempotent: when every package is
+# Installs the Debian 12 packages the build and the tests need (the npm packages of the web
+# console are pinned in clients/console/package-lock.json and installed by the build). Idempotent: when every package is
 # already present it only runs dpkg-query and exits in well under a second.
 set -euo pipefail
 
@@ -20,6 +21,16 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
+
+# The web console's build and browser tests need node and npm (clients/console). Debian's
+# packages unless a node is installed already (e.g. from another source, with its own npm).
+if ! command -v npm >/dev/null 2>&1; then
+  for p in nodejs npm; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$p")
+    fi
+  done
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -19,6 +19,11 @@ const PLAN = [
   { path: 'PLAN.milestones[0].due_on', label: 'Milestone due on', type: 'date' },
 ];
 const plan = (at) => PLAN.map((f) => ({ ...f, path: f.path.replace('PLAN', at) }));
+// The first trigger of a concern and its evidence (R-3, R-21).
+const trigger = (at, choices) => [
+  { path: `${at}.triggers[0].trigger`, label: 'Trigger', type: 'select', options: choices },
+  { path: `${at}.triggers[0].evidence`, label: 'Evidence', type: 'textarea' },
+];
 
 // The forms, by RPC: the service, what the form is called, and its fields besides the date,
 // reason and notes every command carries.
@@ -26,16 +31,14 @@ export const FORMS = {
   RaiseConcern: {
     service: 'DesignationService', title: 'Raise a concern', rule: 'R-3, R-4',
     fields: [
-      { path: 'concern.triggers[0].trigger', label: 'Trigger', type: 'select', options: CONCERN_TRIGGERS },
-      { path: 'concern.triggers[0].evidence', label: 'Evidence', type: 'textarea' },
+      ...trigger('concern', CONCERN_TRIGGERS),
       { path: 'concern.discussed_with_headteacher_on', label: 'Discussed with the headteacher on', type: 'date' },
     ],
   },
   DesignateSchool: {
     service: 'DesignationService', title: 'Designate as a school causing concern', rule: 'R-3 to R-5',
     fields: [
-      { path: 'designation.triggers[0].trigger', label: 'Trigger', type: 'select', options: CONCERN_TRIGGERS },
-      { path: 'designation.triggers[0].evidence', label: 'Evidence', type: 'textarea' },
+      ...trigger('designation', CONCERN_TRIGGERS),
       { path: 'designation.letter_sent_on', label: 'Letter to the headteacher and chair of governors sent on', type: 'date' },
       { path: 'designation.discussed_with_headteacher_on', label: 'Discussed with the headteacher on', type: 'date',
         hint: 'Leave empty if the concern recorded it.' },
@@ -130,13 +133,9 @@ export const FORMS = {
   },
   RecordSettingCausingConcern: {
     service: 'SettingService', title: 'Record a setting causing concern', rule: 'R-21',
-    fields: [
-      { path: 'concern.triggers[0].trigger', label: 'Trigger', type: 'select',
-        options: options('SETTING_CONCERN_TRIGGER_', ['OFSTED_RI_OR_INADEQUATE', 'LEADERSHIP_AND_MANAGEMENT',
-          'POOR_LEARNING_ENVIRONMENT', 'POOR_QUALITY_OF_TEACHING', 'SAFEGUARDING',
-          'EYFS_REQUIREMENTS_NOT_MET', 'DEVELOPMENT_NEEDS_NOT_SUPPORTED']) },
-      { path: 'concern.triggers[0].evidence', label: 'Evidence', type: 'textarea' },
-    ],
+    fields: trigger('concern', options('SETTING_CONCERN_TRIGGER_', ['OFSTED_RI_OR_INADEQUATE',
+      'LEADERSHIP_AND_MANAGEMENT', 'POOR_LEARNING_ENVIRONMENT', 'POOR_QUALITY_OF_TEACHING',
+      'SAFEGUARDING', 'EYFS_REQUIREMENTS_NOT_MET', 'DEVELOPMENT_NEEDS_NOT_SUPPORTED'])),
   },
   RemoveSettingFromList: {
     service: 'SettingService', title: 'Remove the setting from the list', rule: 'R-23',
