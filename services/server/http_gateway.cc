@@ -34,12 +34,13 @@ struct Answer {
   std::string json;
 };
 
-// An error answer: HttpError JSON carrying `status`'s message and google.rpc details.
+// An error answer: HttpError JSON carrying the message and the google.rpc details of a
+// serialized google.rpc.Status. `http_status` 0: the one `code` maps to.
 Answer ErrorAnswer(grpc::StatusCode code, const std::string& message,
-                   const std::string& serialized_details = "") {
+                   const std::string& serialized_details = "", int http_status = 0) {
   v1::HttpError error;
   v1::HttpErrorBody& body = *error.mutable_error();
-  body.set_code(HttpStatusOf(code));
+  body.set_code(http_status != 0 ? http_status : HttpStatusOf(code));
   body.set_message(message);
   body.set_status(StatusCodeName(code));
   google::rpc::Status details;
@@ -226,8 +227,8 @@ absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
   const auto not_post = [](const httplib::Request& request, httplib::Response& response) {
     Send(response, ErrorAnswer(grpc::StatusCode::UNIMPLEMENTED,
                                absl::StrCat(request.method, " ", request.path,
-                                            ": the API takes POST with a JSON body")));
-    response.status = 405;
+                                            ": the API takes POST with a JSON body"),
+                               "", 405));
     response.set_header("Allow", "POST");
   };
   http.Get(api_pattern, not_post);
@@ -243,14 +244,15 @@ absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
     if (status == 413) {
       Send(response, ErrorAnswer(grpc::StatusCode::RESOURCE_EXHAUSTED,
                                  absl::StrCat("the request body is over ", max_body,
-                                              " bytes, the most this server accepts")));
+                                              " bytes, the most this server accepts"),
+                                 "", status));
     } else {
       Send(response, ErrorAnswer(grpc::StatusCode::INVALID_ARGUMENT,
                                  absl::StrCat("HTTP ", status, ": the request to ", request.path,
                                               " could not be read; send POST with a JSON body "
-                                              "and its Content-Length ({} for an empty request)")));
+                                              "and its Content-Length ({} for an empty request)"),
+                                 "", status));
     }
-    response.status = status;
   });
 
   std::error_code error;

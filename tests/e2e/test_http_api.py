@@ -131,7 +131,7 @@ def test_requests_the_api_cannot_take(sccd):
     assert (status, answer["error"]["status"]) == (501, "UNIMPLEMENTED")
     assert "ReadEvents" in answer["error"]["message"]
     status, answer = post(sccd, "AuditService/GetWorkflowState", None, raw=b"", method="GET")
-    assert status == 405
+    assert (status, answer["error"]["code"]) == (405, 405)
     status, answer = post(sccd, "grpc.health.v1.Health/Check", {})
     assert status == 404
 
@@ -159,4 +159,5 @@ def test_a_body_over_the_message_limit_is_refused(small_sccd):
     status, answer = post(small_sccd, "AuditService/GetWorkflowState", None,
                           raw=json.dumps({"urn": "1" * 4096}).encode())
     assert (status, answer["error"]["status"]) == (413, "RESOURCE_EXHAUSTED")
+    assert answer["error"]["code"] == 413
     assert "2048 bytes" in answer["error"]["message"]
