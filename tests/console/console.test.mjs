@@ -25,6 +25,7 @@ let sccd;
 let browser;
 let page;
 let consoleUrl;
+const pageErrors = [];  // uncaught errors in the console's scripts
 
 // Starts sccd on free loopback ports and waits for the line that says where it listens.
 function startSccd() {
@@ -48,6 +49,7 @@ function startSccd() {
 }
 
 async function checkAccessibility(name) {
+  assert.deepEqual(pageErrors, [], `${name}: the page's scripts failed`);
   const results = await new AxeBuilder({ page })
     .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
     .analyze();
@@ -71,7 +73,7 @@ before(async () => {
   });
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
-  page.on('pageerror', (error) => { throw error; });
+  page.on('pageerror', (error) => pageErrors.push(`${error.message}\n${error.stack}`));
 });
 
 after(async () => {
