@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages the build and the tests need; with `bench`, also the servers
-# the side-by-side benchmark starts (PostgreSQL, Redis) and perf. Idempotent: when every package
-# is already present it only runs dpkg-query and exits in well under a second.
+# Installs the Debian 12 packages the build and the tests need (the npm packages of the web
+# console are pinned in clients/console/package-lock.json and installed by the build); with
+# `bench`, also the servers the side-by-side benchmark starts (PostgreSQL, Redis) and perf.
+# Idempotent: when every package is already present it only runs dpkg-query and exits in well
+# under a second.
 set -euo pipefail
 
 PACKAGES=(
@@ -26,6 +28,16 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
+
+# The web console's build and browser tests need node and npm (clients/console). Debian's
+# packages unless a node is installed already (e.g. from another source, with its own npm).
+if ! command -v npm >/dev/null 2>&1; then
+  for p in nodejs npm; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$p")
+    fi
+  done
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

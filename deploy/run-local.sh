@@ -6,8 +6,10 @@ set -euo pipefail
 BUILD=${BUILD:-build}
 DATA=${DATA:-data}
 LISTEN=${LISTEN:-127.0.0.1:50051}
+HTTP_LISTEN=${HTTP_LISTEN:-127.0.0.1:8080}
 
-"$BUILD/services/server/sccd" --listen "$LISTEN" --data "$DATA" --tokens deploy/dev-tokens.txt &
+"$BUILD/services/server/sccd" --listen "$LISTEN" --http-listen "$HTTP_LISTEN" --data "$DATA" \
+  --tokens deploy/dev-tokens.txt &
 pid=$!
 stop() { kill -TERM "$pid" 2>/dev/null || true; wait "$pid" || true; }
 trap 'stop; exit 0' INT TERM
@@ -20,6 +22,10 @@ fi
 cat <<TXT
 
 sccd is serving the demo authority on $LISTEN (data in $DATA). Ctrl-C stops it.
+Web console: http://$HTTP_LISTEN/ (sign in with a token below); JSON API beside it
+(docs/http-api.md), e.g.
+  curl -H 'Authorization: Bearer dev-hosi' -d '{"urn": "100104"}' \
+    http://$HTTP_LISTEN/v1/scc.v1.AuditService/GetWorkflowState
 Development tokens (deploy/dev-tokens.txt): dev-hosi, dev-lead-officer, dev-srg,
 dev-early-years, dev-auditor, dev-reader, dev-service — send 'authorization: Bearer <token>'.
 Try:  SCC_TOKEN=dev-hosi $BUILD/clients/sccctl list --data '{"causing_concern": true}'

@@ -35,6 +35,8 @@ const std::vector<ReadRpc>& ReadRpcs() {
       {"Watch", kHosi | kSrg | kAuditor | kService},
       {"SearchAudit", kHosi | kSrg | kAuditor | kService},
       {"VerifyLog", kHosi | kSrg | kAuditor | kReader | kService},
+      // The caller's own identity and permissions.
+      {"WhoAmI", kEveryone},
       // Operations.
       {"RebuildProjections", kHosi | kService},
       {"GetServerStatus", kHosi | kAuditor | kService},

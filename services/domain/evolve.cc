@@ -297,7 +297,9 @@ bool NeedsRefold(const StoredEvent& event) {
   return event.payload.has_event_corrected() && event.payload.event_corrected().has_replacement();
 }
 
-InstitutionState Fold(const std::string& urn, const std::vector<StoredEvent>& events) {
+InstitutionState Fold(
+    const std::string& urn, const std::vector<StoredEvent>& events,
+    const std::function<void(const StoredEvent&, const InstitutionState&)>& after_each) {
   absl::flat_hash_map<std::string, const EventPayload*> replacements;
   for (const StoredEvent& e : events) {
     if (NeedsRefold(e)) {
@@ -315,6 +317,7 @@ InstitutionState Fold(const std::string& urn, const std::vector<StoredEvent>& ev
       StoredEvent corrected{e.version, *it->second, e.metadata};
       Evolve(state, corrected);
     }
+    if (after_each) after_each(e, state);
   }
   return state;
 }

@@ -3,6 +3,8 @@
 #ifndef SCC_SERVICES_DOMAIN_EVOLVE_H_
 #define SCC_SERVICES_DOMAIN_EVOLVE_H_
 
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "scc/v1/events.pb.h"
@@ -21,8 +23,11 @@ struct StoredEvent {
 void Evolve(InstitutionState& state, const StoredEvent& event);
 
 // Folds a whole stream in version order. An event corrected with a replacement is
-// applied as its latest replacement says, at its own place in the order.
-InstitutionState Fold(const std::string& urn, const std::vector<StoredEvent>& events);
+// applied as its latest replacement says, at its own place in the order. `after_each`, when
+// given, sees each event (as stored) and the state it left.
+InstitutionState Fold(
+    const std::string& urn, const std::vector<StoredEvent>& events,
+    const std::function<void(const StoredEvent&, const InstitutionState&)>& after_each = {});
 
 // True when folding `event` onto a state needs the whole stream again (a correction that
 // replaces an earlier event).

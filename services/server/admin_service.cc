@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "services/codec/event_codec.h"
+#include "services/domain/authorization.h"
 #include "services/domain/errors.h"
 #include "storage/status_macros.h"
 
@@ -33,6 +34,28 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetServerStatus(
     response->set_tokens(static_cast<uint32_t>(gateway_->token_count()));
     codec::SetTimestamp(gateway_->tokens_loaded_at(), response->mutable_tokens_loaded_at());
     *response->mutable_limits() = limits_;
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::WhoAmI(grpc::CallbackServerContext* context,
+                                                   const v1::WhoAmIRequest* request,
+                                                   v1::CallerIdentity* response) {
+  return gateway_->Unary(context, "WhoAmI", *request, [&](const Caller& caller) {
+    response->set_user(caller.user);
+    response->set_role(caller.role);
+    for (const std::string& rpc : domain::MatrixRpcs()) {
+      v1::Reach reach = v1::REACH_UNSPECIFIED;
+      switch (domain::ReachOf(caller.role, rpc)) {
+        case domain::Reach::kNone: continue;
+        case domain::Reach::kAll: reach = v1::REACH_ALL; break;
+        case domain::Reach::kLedInstitutions: reach = v1::REACH_LED_INSTITUTIONS; break;
+        case domain::Reach::kSettings: reach = v1::REACH_SETTINGS; break;
+      }
+      v1::Permission* permission = response->add_permissions();
+      permission->set_rpc(rpc);
+      permission->set_reach(reach);
+    }
     return absl::OkStatus();
   });
 }

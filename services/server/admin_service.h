@@ -1,5 +1,6 @@
 // AdminService: what the server is doing and how it protects itself — denied calls by peer,
-// open Watch streams, credentials in force and the limits it enforces — and online backups. Thread-safe; what it
+// open Watch streams, credentials in force and the limits it enforces —, online backups, and
+// who a caller is. Thread-safe; what it
 // points to must outlive it.
 #ifndef SCC_SERVICES_SERVER_ADMIN_SERVICE_H_
 #define SCC_SERVICES_SERVER_ADMIN_SERVICE_H_
@@ -26,6 +27,9 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   grpc::ServerUnaryReactor* GetServerStatus(grpc::CallbackServerContext* context,
                                             const v1::GetServerStatusRequest* request,
                                             v1::ServerStatus* response) override;
+  grpc::ServerUnaryReactor* WhoAmI(grpc::CallbackServerContext* context,
+                                   const v1::WhoAmIRequest* request,
+                                   v1::CallerIdentity* response) override;
   grpc::ServerUnaryReactor* BackupLog(grpc::CallbackServerContext* context,
                                       const v1::BackupLogRequest* request,
                                       v1::BackupLogResponse* response) override;

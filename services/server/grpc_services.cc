@@ -17,6 +17,7 @@
 #include "services/domain/ofsted.h"
 #include "services/codec/event_codec.h"
 #include "services/server/grpc_status.h"
+#include "services/server/http_gateway.h"
 #include "storage/status_macros.h"
 
 namespace scc::server {
@@ -41,6 +42,19 @@ const google::protobuf::FieldDescriptor* PayloadFieldFor(const google::protobuf:
     if (payload->field(i)->message_type() == type) return payload->field(i);
   }
   return nullptr;
+}
+
+// The caller's address for the access log and the denial counts: the gRPC peer or, for a call
+// the HTTP gateway forwarded through the in-process channel, the HTTP client's address it
+// passed along. Network clients cannot claim an address: their peer is always a socket address
+// (in-process calls have none; gRPC 1.51 names their peer "unknown").
+std::string CallerAddress(const grpc::CallbackServerContext* context) {
+  std::string peer = context->peer();
+  for (absl::string_view network : {"ipv4:", "ipv6:", "unix:", "unix-abstract:", "vsock:"}) {
+    if (absl::StartsWith(peer, network)) return peer;
+  }
+  std::string http = Metadata(context, kHttpPeerMetadata);
+  return http.empty() ? peer : http;
 }
 
 std::string MethodName(const google::protobuf::Message& request) {
@@ -120,7 +134,7 @@ void Gateway::Record(const AccessRecord& record, const grpc::Status& status) {
 void Gateway::Finish(grpc::ServerUnaryReactor* reactor, grpc::CallbackServerContext* context,
                      AccessRecord record, absl::Time start, const absl::Status& status) {
   const grpc::Status grpc_status = ToGrpcStatus(status);
-  record.peer = context->peer();
+  record.peer = CallerAddress(context);
   record.latency = absl::Now() - start;
   Record(record, grpc_status);
   reactor->Finish(grpc_status);
@@ -415,6 +429,20 @@ grpc::ServerUnaryReactor* AuditServiceImpl::GetWorkflowState(
     }
     response->set_action_plan_version(state->action_plan_version());
     response->set_designated_on(state->designated_on());
+    if (request->include_path()) {
+      ASSIGN_OR_RETURN(std::vector<domain::StoredEvent> events,
+                       codec::ReadInstitution(*log_, request->urn(), 0));
+      v1::FlowchartState last = v1::FLOWCHART_STATE_UNSPECIFIED;
+      domain::Fold(request->urn(), events,
+                   [&](const domain::StoredEvent& e, const domain::InstitutionState& after) {
+                     if (after.state() == last) return;
+                     last = after.state();
+                     v1::StateChange* step = response->add_path();
+                     step->set_on(e.metadata.effective_date());
+                     step->set_state(after.state());
+                     step->set_version(e.version);
+                   });
+    }
     *response->mutable_triggers() = state->triggers();
     *response->mutable_setting_triggers() = state->setting_triggers();
     if (state->has_latest_ofsted()) {
@@ -474,7 +502,7 @@ grpc::ServerWriteReactor<v1::WatchResponse>* AuditServiceImpl::Watch(grpc::Callb
                                                              const v1::WatchRequest* request) {
   AccessRecord record;
   record.method = "Watch";
-  record.peer = context->peer();
+  record.peer = CallerAddress(context);
   absl::StatusOr<Caller> caller = gateway_->Admit(context, record);
   if (!caller.ok()) {
     const grpc::Status status = ToGrpcStatus(caller.status());

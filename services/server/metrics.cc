@@ -3,14 +3,13 @@
 #include <filesystem>
 #include <system_error>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "httplib.h"
 #include "services/projections/institution_projection.h"
 #include "services/server/denied_attempts.h"
 #include "services/server/grpc_services.h"
 #include "services/server/grpc_status.h"
+#include "services/server/http_listener.h"
 #include "storage/event_log.h"
 
 namespace scc::server {
@@ -151,14 +150,6 @@ std::string RenderMetrics(const MetricSources& s) {
 
 absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& address,
                                                                     MetricSources sources) {
-  const size_t colon = address.rfind(':');
-  int port = 0;
-  if (colon == std::string::npos || !absl::SimpleAtoi(address.substr(colon + 1), &port) ||
-      port < 0 || port > 65535) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--metrics-listen '", address, "' is not host:port"));
-  }
-  const std::string host = address.substr(0, colon);
   std::unique_ptr<MetricsServer> server(new MetricsServer());
   server->http_ = std::make_unique<httplib::Server>();
   server->http_->Get("/metrics", [sources](const httplib::Request&, httplib::Response& response) {
@@ -167,28 +158,15 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::s
   server->http_->Get("/healthz", [](const httplib::Request&, httplib::Response& response) {
     response.set_content("ok\n", "text/plain");
   });
-  if (port == 0) {
-    port = server->http_->bind_to_any_port(host);
-  } else if (!server->http_->bind_to_port(host, port)) {
-    port = -1;
-  }
-  if (port <= 0) {
-    return absl::UnavailableError(absl::StrCat("cannot serve metrics on ", address));
-  }
-  server->port_ = port;
-  httplib::Server* http = server->http_.get();
-  server->thread_ = std::thread([http] { http->listen_after_bind(); });
-  // httplib's stop() does nothing until the listening loop runs: wait for it, so that a server
-  // stopped right after starting (SIGTERM during start-up) does not listen on forever.
-  const absl::Time give_up = absl::Now() + absl::Seconds(10);
-  while (!http->is_running() && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(1));
+  absl::StatusOr<int> port =
+      ListenInBackground(*server->http_, address, "--metrics-listen", &server->thread_);
+  if (!port.ok()) return port.status();
+  server->port_ = *port;
   return server;
 }
 
 void MetricsServer::Stop() {
-  if (!thread_.joinable()) return;
-  http_->stop();
-  thread_.join();
+  if (http_ != nullptr) StopListening(*http_, thread_);
 }
 
 MetricsServer::~MetricsServer() { Stop(); }

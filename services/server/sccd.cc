@@ -1,11 +1,13 @@
 // sccd: the SCC workflow server. gRPC on one port (loopback plaintext by default, TLS or mutual
-// TLS on request), RocksDB event log in a data directory, bearer tokens from a tokens file
+// TLS on request), the web console and an HTTP/JSON API over the same services on another,
+// RocksDB event log in a data directory, bearer tokens from a tokens file
 // (reloaded on SIGHUP and when the file changes). SIGTERM or SIGINT drain in-flight calls and close the log cleanly;
 // nothing acknowledged is lost either way.
 #include <signal.h>
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -25,6 +27,7 @@
 #include "services/server/admin_service.h"
 #include "services/server/command_handler.h"
 #include "services/server/grpc_services.h"
+#include "services/server/http_gateway.h"
 #include "services/domain/dates.h"
 #include "services/projections/institution_projection.h"
 #include "services/projections/term_calendar.h"
@@ -61,6 +64,9 @@ struct Config {
   double long_call_seconds = 120;
   // Prometheus metrics over HTTP ("host:port"; empty: none).
   std::string metrics_listen = "127.0.0.1:9464";
+  // The web console and the HTTP/JSON API ("host:port"; empty: none), and the console's files.
+  std::string http_listen = "127.0.0.1:8080";
+  std::string console_dir = SCC_CONSOLE_DIR;
   std::string log_level = "info";
   std::string backup_root;  // online backups (AdminService.BackupLog); default <data>/backups
   projections::ObligationRules rules;  // the periods the rules leave to the LA
@@ -85,6 +91,17 @@ absl::StatusOr<std::string> ReadPem(const std::string& option, const std::string
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+// Plaintext HTTP, like plaintext gRPC, only on loopback unless --insecure.
+absl::Status CheckHttpListen(const Config& c) {
+  if (c.http_listen.empty() || !c.tls_cert.empty() || IsLoopback(c.http_listen) || c.insecure) {
+    return absl::OkStatus();
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "refusing to serve plaintext HTTP on ", c.http_listen,
+      ": give --tls-cert and --tls-key, listen on loopback (127.0.0.1), or pass --insecure "
+      "to accept the risk (e.g. behind a TLS-terminating proxy)"));
 }
 
 // Plaintext only on loopback unless --insecure (bearer tokens and school records must not cross
@@ -202,6 +219,9 @@ int Serve(const Config& config) {
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       ListeningCredentials(config);
   if (!credentials.ok()) return Fail(std::string(credentials.status().message()));
+  if (absl::Status http = CheckHttpListen(config); !http.ok()) {
+    return Fail(std::string(http.message()));
+  }
   absl::StatusOr<std::shared_ptr<const server::TokenStore>> tokens = LoadTokens(config.tokens);
   if (!tokens.ok()) return Fail(tokens.status().ToString());
   absl::TimeZone zone;
@@ -294,15 +314,41 @@ int Serve(const Config& config) {
     const std::string metrics_host = config.metrics_listen.substr(0, config.metrics_listen.rfind(':'));
     metrics_note = absl::StrCat("; metrics on http://", metrics_host, ":", metrics->port(), "/metrics");
   }
+  std::unique_ptr<server::HttpGateway> http;
+  std::string http_note;
+  if (!config.http_listen.empty()) {
+    server::HttpGateway::Options http_options;
+    http_options.address = config.http_listen;
+    http_options.console_dir = config.console_dir;
+    http_options.max_body_bytes = config.max_message_bytes;
+    http_options.call_timeout = absl::Seconds(config.long_call_seconds + 10);
+    http_options.tls_cert = config.tls_cert;
+    http_options.tls_key = config.tls_key;
+    http_options.tls_client_ca = config.tls_client_ca;
+    grpc::ChannelArguments channel_args;
+    channel_args.SetMaxReceiveMessageSize(-1);  // reports may be larger than a request may
+    absl::StatusOr<std::unique_ptr<server::HttpGateway>> started =
+        server::HttpGateway::Start(http_options, server->InProcessChannel(channel_args));
+    if (!started.ok()) return Fail(std::string(started.status().message()));
+    http = *std::move(started);
+    const std::string http_host = config.http_listen.substr(0, config.http_listen.rfind(':'));
+    http_note = absl::StrCat("; web console and JSON API on ", http->tls() ? "https" : "http",
+                             "://", http_host, ":", http->port(), "/");
+    if (!std::filesystem::is_directory(config.console_dir)) {
+      access_log.Warn(absl::StrCat("--console-dir ", config.console_dir,
+                                   " is not a directory: serving the JSON API only"));
+    }
+  }
   const std::string host = config.listen.substr(0, config.listen.rfind(':'));
   // One line on stdout, read by scripts and tests to learn the ports.
-  std::printf("sccd listening on %s:%d (%s, data %s, %llu events, opened in %.0f ms%s)\n",
+  std::printf("sccd listening on %s:%d (%s, data %s, %llu events, opened in %.0f ms%s%s)\n",
               host.c_str(), port, Transport(config).c_str(), config.data.c_str(),
               static_cast<unsigned long long>((*log)->NextPosition()),
-              absl::ToDoubleMilliseconds(absl::Now() - opening), metrics_note.c_str());
+              absl::ToDoubleMilliseconds(absl::Now() - opening), metrics_note.c_str(),
+              http_note.c_str());
   std::fflush(stdout);
   access_log.Info(absl::StrCat("listening on ", host, ":", port, " (", Transport(config), ")",
-                               metrics_note));
+                               metrics_note, http_note));
 
   // A rewritten tokens file is picked up without a signal too.
   absl::Notification stopping;
@@ -325,6 +371,7 @@ int Serve(const Config& config) {
   stopping.Notify();
   if (tokens_watcher.joinable()) tokens_watcher.join();
   if (metrics != nullptr) metrics->Stop();
+  if (http != nullptr) http->Stop();  // before the gRPC server: its calls go through it
   watches.CancelAll();
   server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(config.shutdown_grace_seconds)));
   server->Wait();
@@ -392,6 +439,13 @@ int main(int argc, char** argv) {
   app.add_option("--metrics-listen", config.metrics_listen,
                  "serve Prometheus metrics over HTTP on host:port (GET /metrics, /healthz); "
                  "empty: no metrics")
+      ->capture_default_str();
+  app.add_option("--http-listen", config.http_listen,
+                 "serve the web console and the HTTP/JSON API (POST /v1/<Service>/<Method>) on "
+                 "host:port (port 0: any free); HTTPS with --tls-cert; empty: none")
+      ->capture_default_str();
+  app.add_option("--console-dir", config.console_dir,
+                 "the web console's files (the build's console/ directory)")
       ->capture_default_str();
   app.add_option("--review-interval", config.review_interval,
                  "how often each action plan is reviewed (R-10): half-term or term")

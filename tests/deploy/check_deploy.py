@@ -103,7 +103,7 @@ def main(source, sccd, sccctl):
             [sccd, "--config", os.path.join(deploy, "sccd.example.toml"),
              "--data", os.path.join(tmp, "data"), "--listen", "127.0.0.1:0",
              "--tls-cert", "", "--tls-key", "", "--metrics-listen", "127.0.0.1:0",
-             "--tokens", os.path.join(deploy, "dev-tokens.txt"),
+             "--http-listen", "127.0.0.1:0", "--tokens", os.path.join(deploy, "dev-tokens.txt"),
              "--term-calendar", os.path.join(deploy, "term-calendar.txt"),
              "--backup-root", os.path.join(tmp, "backups")],
             stdout=subprocess.PIPE, stderr=open(os.path.join(tmp, "sccd.log"), "w"))

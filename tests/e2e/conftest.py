@@ -34,13 +34,14 @@ class Sccd:
                 f.write("%s %s %s\n" % (hashlib.sha256(token.encode()).hexdigest(), user, role))
         self.process = None
         self.address = None
+        self.http_url = None
 
     def start(self):
         self.process = subprocess.Popen(
             [os.environ["SCCD_BIN"], "--listen", "127.0.0.1:0", "--data",
              os.path.join(self.workdir, "data"), "--tokens", self.tokens,
              "--term-calendar", os.environ["TERM_CALENDAR"], "--no-access-log",
-             "--metrics-listen", "127.0.0.1:0"] + self.extra_args,
+             "--metrics-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0"] + self.extra_args,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60
         line = b""
@@ -54,6 +55,7 @@ class Sccd:
                 raise RuntimeError("sccd exited: " + self.process.stderr.read().decode())
             line += chunk
         self.address = line.decode().split("listening on ")[1].split()[0]
+        self.http_url = line.decode().split("JSON API on ")[1].split(")")[0]
 
     def stop(self):
         if self.process is not None:

@@ -50,7 +50,8 @@ absl::StatusOr<std::unique_ptr<SccdProcess>> SccdProcess::Start(const std::strin
   std::vector<std::string> args = {SCCD_PATH,        "--listen",          "127.0.0.1:0",
                                    "--data",         data_dir,            "--tokens",
                                    tokens,           "--term-calendar",   TERM_CALENDAR_PATH,
-                                   "--metrics-listen", "127.0.0.1:0"};
+                                   "--metrics-listen", "127.0.0.1:0", "--http-listen",
+                                   "127.0.0.1:0"};
   args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
@@ -98,6 +99,11 @@ absl::StatusOr<std::unique_ptr<SccdProcess>> SccdProcess::Start(const std::strin
   if (const size_t m = line.find(metrics_marker); m != std::string::npos) {
     const size_t from = m + metrics_marker.size();
     p->metrics_address_ = line.substr(from, line.find('/', from) - from);
+  }
+  const std::string http_marker = "JSON API on ";
+  if (const size_t h = line.find(http_marker); h != std::string::npos) {
+    const size_t from = h + http_marker.size();
+    p->http_url_ = line.substr(from, line.find_first_of(")\n", from) - from);
   }
   p->channel_ = grpc::CreateChannel(p->address_, options.credentials != nullptr
                                                      ? options.credentials

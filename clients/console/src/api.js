@@ -1,0 +1,73 @@
+// The HTTP/JSON API of sccd (docs/http-api.md): one POST per RPC, the bearer token from the
+// session, errors as ApiError carrying the rule, the allowed next steps and the field
+// violations the server attached.
+
+const TOKEN_KEY = 'scc-token';
+
+export function token() {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+export function signIn(value) {
+  sessionStorage.setItem(TOKEN_KEY, value);
+}
+
+export function signOut() {
+  sessionStorage.clear();
+}
+
+export class ApiError extends Error {
+  constructor(httpStatus, error) {
+    super(error.message || `HTTP ${httpStatus}`);
+    this.httpStatus = httpStatus;
+    this.status = error.status || '';
+    this.fieldViolations = [];
+    this.rule = '';
+    this.allowedNextSteps = [];
+    this.state = '';
+    for (const detail of error.details || []) {
+      const type = detail['@type'] || '';
+      if (type.endsWith('google.rpc.BadRequest')) {
+        this.fieldViolations.push(...(detail.fieldViolations || []));
+      } else if (type.endsWith('google.rpc.PreconditionFailure')) {
+        const violation = (detail.violations || [])[0];
+        if (violation) this.rule = violation.type || violation.subject || '';
+      } else if (type.endsWith('google.rpc.ErrorInfo')) {
+        const metadata = detail.metadata || {};
+        if (metadata.rule) this.rule = metadata.rule;
+        if (metadata.state) this.state = metadata.state;
+        if (metadata.allowed_next_steps) {
+          this.allowedNextSteps = metadata.allowed_next_steps.split(',').map((s) => s.trim()).filter(Boolean);
+        }
+      }
+    }
+  }
+}
+
+// Calls `service`.`method` (e.g. 'AuditService', 'GetHistory') with `request`; resolves to the
+// response message, or rejects with ApiError.
+export async function call(service, method, request = {}) {
+  const headers = { 'Content-Type': 'application/json' };
+  const bearer = token();
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
+  const response = await fetch(`/v1/scc.v1.${service}/${method}`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(request),
+  });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new ApiError(response.status, body.error || {});
+  return body;
+}
+
+// Every page of a paginated list: `field` holds the items.
+export async function callAllPages(service, method, request, field) {
+  const items = [];
+  let pageToken = '';
+  do {
+    const page = await call(service, method, { ...request, pageToken });
+    items.push(...(page[field] || []));
+    pageToken = page.nextPageToken || '';
+  } while (pageToken);
+  return items;
+}

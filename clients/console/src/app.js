@@ -1,0 +1,138 @@
+// The console's entry point: signs in with a token, then routes #/ (dashboard),
+// #/institutions/URN, #/institutions/URN/record/RPC (a decision's form) and #/reports.
+import { initAll } from './govuk/govuk-frontend.min.js';
+import { SortableTable } from './moj/moj-frontend.min.js';
+import { ApiError, call, signIn, signOut, token } from './api.js';
+import { renderDashboard } from './dashboard.js';
+import { FORMS, renderForm } from './forms.js';
+import { html, show } from './html.js';
+import { loadInstitution, renderInstitution } from './institution.js';
+import { roleName } from './names.js';
+import { renderReport } from './report.js';
+
+document.body.classList.add('js-enabled', 'govuk-frontend-supported');
+
+let identity = null;  // CallerIdentity of the signed-in user
+
+async function whoAmI() {
+  if (!identity) identity = await call('AdminService', 'WhoAmI', {});
+  return identity;
+}
+
+function permissions() {
+  return new Set((identity.permissions || []).map((p) => p.rpc));
+}
+
+function renderSignIn(problem) {
+  show(html`
+    <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+      ${problem ? html`<div class="govuk-error-summary" data-module="govuk-error-summary"><div role="alert">
+        <h2 class="govuk-error-summary__title">There is a problem</h2>
+        <div class="govuk-error-summary__body"><ul class="govuk-list govuk-error-summary__list">
+          <li><a href="#token">${problem}</a></li></ul></div></div></div>` : ''}
+      <h1 class="govuk-heading-xl">Sign in</h1>
+      <form id="sign-in" novalidate>
+        <div class="govuk-form-group${problem ? ' govuk-form-group--error' : ''}">
+          <label class="govuk-label govuk-label--s" for="token">Access token</label>
+          <div id="token-hint" class="govuk-hint">The token your administrator issued to you. It is kept
+            only in this browser tab and forgotten when you sign out or close the tab.</div>
+          ${problem ? html`<p id="token-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${problem}</p>` : ''}
+          <input class="govuk-input govuk-input--width-20${problem ? ' govuk-input--error' : ''}" id="token" name="token"
+            type="password" autocomplete="current-password" spellcheck="false"
+            aria-describedby="token-hint${problem ? ' token-error' : ''}">
+        </div>
+        <button type="submit" class="govuk-button" data-module="govuk-button">Sign in</button>
+      </form>
+    </div></div>`, problem ? 'Error: Sign in' : 'Sign in');
+  document.getElementById('sign-in').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const value = event.target.token.value.trim();
+    if (!value) {
+      renderSignIn('Enter your access token');
+      return;
+    }
+    signIn(value);
+    identity = null;
+    try {
+      await whoAmI();
+      location.hash = '#/';
+      route();
+    } catch (error) {
+      signOut();
+      renderSignIn(error instanceof ApiError && error.httpStatus === 401
+        ? 'The access token was not recognised' : `Signing in failed: ${error.message}`);
+    }
+  });
+}
+
+function header() {
+  const signedIn = identity !== null;
+  const nav = document.getElementById('service-navigation');
+  const current = location.hash.startsWith('#/reports') ? 'reports' : 'dashboard';
+  const item = (name, href, text) => html`<li class="govuk-service-navigation__item${current === name ? ' govuk-service-navigation__item--active' : ''}">
+    <a class="govuk-service-navigation__link" href="${href}"${current === name ? html` aria-current="page"` : ''}>${text}</a></li>`;
+  nav.innerHTML = signedIn ? html`
+    ${item('dashboard', '#/', 'Dashboard')}
+    ${item('reports', '#/reports', 'Reports')}
+    <li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="#/sign-out">Sign out</a></li>`.text : '';
+  document.getElementById('signed-in-as').textContent = signedIn
+    ? `Signed in as ${identity.user} (${roleName(identity.role)})` : '';
+}
+
+const FLASH_KEY = 'scc-flash';
+
+async function route() {
+  const [path, queryText] = location.hash.replace(/^#/, '').split('?');
+  const query = new URLSearchParams(queryText || '');
+  if (path === '/sign-out') {
+    signOut();
+    identity = null;
+    header();
+    location.hash = '#/sign-in';
+    return;
+  }
+  if (!token() || path === '/sign-in') {
+    identity = null;
+    header();
+    renderSignIn();
+    return;
+  }
+  try {
+    await whoAmI();
+    header();
+    const record = path.match(/^\/institutions\/([^/]+)\/record\/(\w+)$/);
+    const institution = path.match(/^\/institutions\/([^/]+)$/);
+    if (record && FORMS[record[2]]) {
+      const { status } = await loadInstitution(record[1]);
+      renderForm(status, record[2], (message) => {
+        sessionStorage.setItem(FLASH_KEY, message);
+        location.hash = `#/institutions/${record[1]}`;
+      });
+    } else if (institution) {
+      const flash = sessionStorage.getItem(FLASH_KEY);
+      sessionStorage.removeItem(FLASH_KEY);
+      renderInstitution(await loadInstitution(institution[1]), permissions(), flash);
+    } else if (path === '/reports') {
+      await renderReport(query);
+    } else {
+      await renderDashboard(query, (table) => new SortableTable(table));
+    }
+    initAll({ scope: document.getElementById('main-content') });
+  } catch (error) {
+    if (error instanceof ApiError && error.httpStatus === 401) {
+      signOut();
+      identity = null;
+      header();
+      renderSignIn('Your session has ended; sign in again');
+      return;
+    }
+    show(html`<h1 class="govuk-heading-l">Sorry, there is a problem</h1>
+      <p class="govuk-body" id="problem">${error.message}</p>
+      <p class="govuk-body"><a class="govuk-link" href="#/">Go to the dashboard</a></p>`, 'Problem');
+  }
+}
+
+window.addEventListener('hashchange', () => {
+  if (location.hash === '' || location.hash.startsWith('#/')) route();
+});
+route();

@@ -1,0 +1,147 @@
+// An institution: its status, the flowchart with the path taken, obligations due and overdue,
+// action plan versions, the audit timeline, and the decisions the caller may record now.
+import { call } from './api.js';
+import { flowchart } from './flowchart.js';
+import { FORMS } from './forms.js';
+import { html, show } from './html.js';
+import { enumName, eventName, obligationName, roleName, rpcName, stateName } from './names.js';
+
+// What the institution looks like now, its path and its history (newest first).
+export async function loadInstitution(urn) {
+  const [status, workflow, history] = await Promise.all([
+    call('ProjectionService', 'GetInstitution', { urn }),
+    call('AuditService', 'GetWorkflowState', { urn, includePath: true }),
+    call('AuditService', 'GetHistory', { urn, pageSize: 1000, newestFirst: true }),
+  ]);
+  return { status, path: workflow.path || [], events: history.events || [] };
+}
+
+function row(key, value) {
+  return html`<div class="govuk-summary-list__row">
+    <dt class="govuk-summary-list__key">${key}</dt>
+    <dd class="govuk-summary-list__value">${value || 'None'}</dd></div>`;
+}
+
+function obligations(list) {
+  if (!list.length) return html`<p class="govuk-body">Nothing is due.</p>`;
+  return html`<table class="govuk-table" id="obligations">
+    <caption class="govuk-table__caption govuk-table__caption--m">Obligations due and overdue</caption>
+    <thead class="govuk-table__head"><tr class="govuk-table__row">
+      <th scope="col" class="govuk-table__header">Obligation</th>
+      <th scope="col" class="govuk-table__header">Rule</th>
+      <th scope="col" class="govuk-table__header">Due on</th>
+      <th scope="col" class="govuk-table__header">Status</th></tr></thead>
+    <tbody class="govuk-table__body">
+      ${list.map((o) => html`<tr class="govuk-table__row">
+        <td class="govuk-table__cell">${obligationName(o.type)}<br><span class="govuk-body-s">${o.description}</span></td>
+        <td class="govuk-table__cell">${o.rule}</td>
+        <td class="govuk-table__cell">${o.dueOn}</td>
+        <td class="govuk-table__cell">${o.overdue ? html`<strong class="govuk-tag govuk-tag--red">Overdue</strong>`
+          : html`<strong class="govuk-tag govuk-tag--blue">Due</strong>`}</td></tr>`)}
+    </tbody></table>`;
+}
+
+function planVersions(events) {
+  const versions = events.filter((e) => ['action_plan_agreed', 'action_plan_review_held',
+    'statement_of_action_issued'].includes(e.type)).reverse();
+  if (!versions.length) return html`<p class="govuk-body">No action plan has been agreed.</p>`;
+  return html`<table class="govuk-table" id="plan-versions">
+    <caption class="govuk-table__caption govuk-table__caption--m">Action plan versions</caption>
+    <thead class="govuk-table__head"><tr class="govuk-table__row">
+      <th scope="col" class="govuk-table__header">Version</th>
+      <th scope="col" class="govuk-table__header">Agreed on</th>
+      <th scope="col" class="govuk-table__header">How</th>
+      <th scope="col" class="govuk-table__header">Progress</th>
+      <th scope="col" class="govuk-table__header">Key issues</th></tr></thead>
+    <tbody class="govuk-table__body">
+      ${versions.map((e) => {
+        const p = e.payload.actionPlanAgreed || e.payload.actionPlanReviewHeld || e.payload.statementOfActionIssued || {};
+        const version = p.version || p.newVersion || 'Statement of Action';
+        return html`<tr class="govuk-table__row">
+          <td class="govuk-table__cell">${version}</td>
+          <td class="govuk-table__cell">${e.effectiveDate}</td>
+          <td class="govuk-table__cell">${eventName(e.type)}</td>
+          <td class="govuk-table__cell">${enumName(p.progress, 'PROGRESS_JUDGEMENT_')}</td>
+          <td class="govuk-table__cell">${((p.plan || {}).keyIssues || []).join('; ')}</td></tr>`;
+      })}
+    </tbody></table>`;
+}
+
+function timeline(events) {
+  return html`<h2 class="govuk-heading-m" id="audit-trail">Audit trail</h2>
+    <div class="moj-timeline">
+      ${events.map((e) => html`<div class="moj-timeline__item">
+        <div class="moj-timeline__header">
+          <h3 class="moj-timeline__title">${eventName(e.type)}</h3>
+          <p class="moj-timeline__byline">by ${e.actor} (${roleName(e.role)})</p>
+        </div>
+        <p class="moj-timeline__date">
+          <time datetime="${e.effectiveDate}">${e.effectiveDate}</time>,
+          recorded ${String(e.recordedAt).replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC')}, version ${e.version}
+        </p>
+        <div class="moj-timeline__description">
+          ${e.reason ? html`<p class="govuk-body">Why: ${e.reason}</p>` : ''}
+          ${e.notesRedacted
+            ? html`<p class="govuk-body scc-redacted"><strong class="govuk-tag govuk-tag--grey">Confidential</strong>
+                Notes are confidential (R-25) and not shown to your role.</p>`
+            : e.notes && e.notes.text ? html`<p class="govuk-body">Notes${e.notes.confidential ? ' (confidential)' : ''}: ${e.notes.text}</p>` : ''}
+        </div>
+      </div>`)}
+    </div>`;
+}
+
+// The forms the caller may use now: the steps the flowchart allows, the facts, and a removal
+// the server blocks (R-15), offered so that the officer sees why it is refused.
+function decisions(status, permissions) {
+  const allowed = new Set(status.allowedNextSteps || []);
+  const facts = ['RecordVisit', 'RecordOfstedOutcome'];
+  const blocked = (status.obligations || []).find((o) => o.type === 'OBLIGATION_TYPE_REMOVAL_BLOCKED');
+  const offered = Object.keys(FORMS).filter((rpc) =>
+    (allowed.has(rpc) || facts.includes(rpc) || (blocked && rpc === 'RemoveFromScc')) && permissions.has(rpc));
+  if (!offered.length) {
+    return html`<p class="govuk-body">Your role records no decisions for this institution now.</p>`;
+  }
+  return html`<ul class="govuk-list" id="decisions">
+    ${offered.map((rpc) => html`<li><a class="govuk-link" href="#/institutions/${status.urn}/record/${rpc}">${FORMS[rpc].title}</a>
+      ${blocked && rpc === 'RemoveFromScc' ? html`<span class="govuk-body-s scc-muted">Blocked now (${blocked.rule})</span>` : ''}</li>`)}
+  </ul>`;
+}
+
+export function renderInstitution({ status, path, events }, permissions, flash) {
+  const d = status.details;
+  const overdue = (status.obligations || []).filter((o) => o.overdue).length;
+  show(html`
+    <a href="#/" class="govuk-back-link">Back to the dashboard</a>
+    ${flash ? html`<div class="govuk-notification-banner govuk-notification-banner--success" role="alert"
+        aria-labelledby="banner-title" data-module="govuk-notification-banner">
+        <div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="banner-title">Success</h2></div>
+        <div class="govuk-notification-banner__content"><p class="govuk-notification-banner__heading">${flash}</p></div></div>` : ''}
+    <span class="govuk-caption-l">${enumName(d.kind, 'INSTITUTION_KIND_')}, URN ${status.urn}</span>
+    <h1 class="govuk-heading-l">${d.name}</h1>
+    <p class="govuk-body"><strong class="govuk-tag" id="current-state">${stateName(status.state)}</strong>
+      ${overdue ? html` <strong class="govuk-tag govuk-tag--red">${overdue} overdue</strong>` : ''}</p>
+    <div class="govuk-grid-row">
+      <div class="govuk-grid-column-two-thirds">
+        <dl class="govuk-summary-list">
+          ${row('Phase', enumName(d.phase, 'PHASE_'))}
+          ${row('Lead Officer', status.leadOfficerName)}
+          ${row('Learning Network Inspector', d.learningNetworkInspector)}
+          ${row('Causing concern since', status.designatedOn)}
+          ${row('Days in SCC', String(status.daysInScc))}
+          ${row('Latest Ofsted outcome', status.latestOfstedSummary)}
+          ${row('Action plan version', String(status.actionPlanVersion))}
+          ${row('Last action plan review', status.lastReviewOn)}
+          ${row('Visits this year', `${status.visitsThisYear} of ${status.visitsRequired} required`)}
+        </dl>
+      </div>
+      <div class="govuk-grid-column-one-third">
+        <h2 class="govuk-heading-m">Record a decision</h2>
+        ${decisions(status, permissions)}
+      </div>
+    </div>
+    <h2 class="govuk-heading-m">Flowchart</h2>
+    ${flowchart(d.kind, status.state, path)}
+    ${obligations(status.obligations || [])}
+    ${planVersions(events)}
+    ${timeline(events)}`, d.name);
+}
