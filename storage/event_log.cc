@@ -1,5 +1,7 @@
 #include "storage/event_log.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <limits>
@@ -211,8 +213,14 @@ EventLog::EventLog(std::string dir, EventLogOptions options, std::unique_ptr<roc
       prepared_position_(next_position),
       prepared_hash_(std::move(last_hash)),
       last_recorded_at_(last_recorded_at) {
-  sequencer_ = std::thread([this] { SequencerLoop(); });
-  syncer_ = std::thread([this] { SyncerLoop(); });
+  sequencer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "log-sequencer");  // named for top and perf
+    SequencerLoop();
+  });
+  syncer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "log-syncer");
+    SyncerLoop();
+  });
 }
 
 EventLog::~EventLog() {

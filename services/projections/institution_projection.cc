@@ -1,5 +1,7 @@
 #include "services/projections/institution_projection.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 
 #include "absl/strings/numbers.h"
@@ -41,7 +43,10 @@ absl::StatusOr<std::unique_ptr<InstitutionProjection>> InstitutionProjection::Op
   std::unique_ptr<InstitutionProjection> p(new InstitutionProjection(log, store, std::move(options)));
   RETURN_IF_ERROR(p->Load());
   p->subscription_ = log->Subscribe(p->live_->next_position);
-  p->thread_ = std::thread([raw = p.get()] { raw->Run(); });
+  p->thread_ = std::thread([raw = p.get()] {
+    pthread_setname_np(pthread_self(), "projection");  // named for top and perf
+    raw->Run();
+  });
   return p;
 }
 
