@@ -2,6 +2,7 @@
 #ifndef SCC_SERVICES_DOMAIN_DATES_H_
 #define SCC_SERVICES_DOMAIN_DATES_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -13,6 +14,12 @@ namespace scc::domain {
 // Parses a strict YYYY-MM-DD date that exists in the calendar; nullopt otherwise.
 std::optional<absl::CivilDay> ParseDate(absl::string_view text);
 std::string FormatDate(absl::CivilDay day);
+
+// Days since 1970-01-01: how folded states keep lists of dates (a packed array, cheap to copy).
+inline int32_t DayNumber(absl::CivilDay day) {
+  return static_cast<int32_t>(day - absl::CivilDay(1970, 1, 1));
+}
+inline absl::CivilDay FromDayNumber(int32_t days) { return absl::CivilDay(1970, 1, 1) + days; }
 
 }  // namespace scc::domain
 

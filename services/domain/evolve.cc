@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "absl/container/flat_hash_map.h"
+#include "services/domain/dates.h"
 #include "services/domain/ofsted.h"
 
 namespace scc::domain {
@@ -12,6 +13,11 @@ using v1::EventPayload;
 using v1::FlowchartState;
 
 // A new episode of concern starts: what belonged to the last one is cleared.
+// Effective dates were checked when the command was decided; one that does not parse is left out.
+void AddDay(google::protobuf::RepeatedField<int32_t>* days, const std::string& on) {
+  if (const std::optional<absl::CivilDay> day = ParseDate(on)) days->Add(DayNumber(*day));
+}
+
 void StartEpisode(InstitutionState& s, const std::string& on) {
   s.set_designated_on(on);
   s.clear_triggers();
@@ -22,15 +28,15 @@ void StartEpisode(InstitutionState& s, const std::string& on) {
   s.clear_action_plan_agreed_on();
   s.set_action_plan_reviews(0);
   s.clear_last_review_on();
-  s.clear_review_dates();
+  s.clear_review_days();
   s.clear_category_entered_on();
   s.set_statement_of_action_issued(false);
   s.clear_statement_of_action_issued_on();
-  s.clear_mcm_dates();
-  s.clear_srg_review_dates();
-  s.clear_sprt_meeting_dates();
-  s.clear_qa_meeting_dates();
-  s.clear_setting_meeting_dates();
+  s.clear_mcm_days();
+  s.clear_srg_review_days();
+  s.clear_sprt_meeting_days();
+  s.clear_qa_meeting_days();
+  s.clear_setting_meeting_days();
   s.set_last_srg_outcome(v1::SRG_OUTCOME_UNSPECIFIED);
   s.clear_warning_notice();
   s.clear_warning_notice_issued_on();
@@ -148,9 +154,7 @@ void Evolve(InstitutionState& s, const StoredEvent& event) {
       *s.mutable_rag() = p.rag_rating_recorded();
       break;
     case EventPayload::kVisitRecorded: {
-      v1::VisitDone* visit = s.add_visits();
-      visit->set_on(on);
-      visit->set_kind(p.visit_recorded().kind());
+      AddDay(s.mutable_visit_days(), on);
       break;
     }
     case EventPayload::kConcernRaised:
@@ -200,24 +204,24 @@ void Evolve(InstitutionState& s, const StoredEvent& event) {
       s.set_action_plan_version(p.action_plan_review_held().new_version());
       s.set_action_plan_reviews(s.action_plan_reviews() + 1);
       s.set_last_review_on(on);
-      s.add_review_dates(on);
+      AddDay(s.mutable_review_days(), on);
       break;
     case EventPayload::kStatementOfActionIssued:
       s.set_statement_of_action_issued(true);
       s.set_statement_of_action_issued_on(on);
       break;
     case EventPayload::kMonitoringAndChallengeMeetingHeld:
-      s.add_mcm_dates(on);
+      AddDay(s.mutable_mcm_days(), on);
       break;
     case EventPayload::kSchoolProgressReviewTeamMeetingHeld:
-      s.add_sprt_meeting_dates(on);
+      AddDay(s.mutable_sprt_meeting_days(), on);
       break;
     case EventPayload::kQualityAssuranceMeetingHeld:
-      s.add_qa_meeting_dates(on);
+      AddDay(s.mutable_qa_meeting_days(), on);
       break;
     case EventPayload::kSrgReviewOutcomeRecorded:
       s.set_last_srg_outcome(p.srg_review_outcome_recorded().outcome());
-      s.add_srg_review_dates(on);
+      AddDay(s.mutable_srg_review_days(), on);
       break;
     case EventPayload::kEngagementConcernRecorded:
       s.set_engagement_concerns(s.engagement_concerns() + 1);
@@ -275,7 +279,7 @@ void Evolve(InstitutionState& s, const StoredEvent& event) {
       step = v1::FLOWCHART_STATE_SUPPORT_ACTIVE;
       break;
     case EventPayload::kSettingsCausingConcernMeetingHeld:
-      s.add_setting_meeting_dates(on);
+      AddDay(s.mutable_setting_meeting_days(), on);
       step = v1::FLOWCHART_STATE_SUPPORT_ACTIVE;  // support under way: the termly meeting
       break;
     case EventPayload::kSettingRemovedFromList:

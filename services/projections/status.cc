@@ -14,17 +14,23 @@ namespace {
 using domain::FormatDate;
 using domain::InstitutionState;
 using domain::ParseDate;
-using google::protobuf::RepeatedPtrField;
+using google::protobuf::RepeatedField;
 
 std::optional<absl::CivilDay> Day(const std::string& text) {
   return text.empty() ? std::nullopt : ParseDate(text);
 }
 
-bool HeldIn(const RepeatedPtrField<std::string>& dates, const Period& period, absl::CivilDay as_of) {
-  return std::any_of(dates.begin(), dates.end(), [&](const std::string& d) {
-    const auto day = ParseDate(d);
-    return day && period.Contains(*day) && *day <= as_of;
+bool HeldIn(const RepeatedField<int32_t>& days, const Period& period, absl::CivilDay as_of) {
+  return std::any_of(days.begin(), days.end(), [&](int32_t d) {
+    const absl::CivilDay day = domain::FromDayNumber(d);
+    return period.Contains(day) && day <= as_of;
   });
+}
+
+// The latest of `days` as YYYY-MM-DD; empty when there is none.
+std::string Latest(const RepeatedField<int32_t>& days) {
+  if (days.empty()) return "";
+  return FormatDate(domain::FromDayNumber(*std::max_element(days.begin(), days.end())));
 }
 
 class Collector {
@@ -59,7 +65,7 @@ class Collector {
   // current period unless already held in it. The period the activity starts in is satisfied by
   // the start itself.
   void EveryPeriod(v1::ObligationType type, const char* rule, const std::string& what,
-                   const RepeatedPtrField<std::string>& dates, std::optional<absl::CivilDay> since,
+                   const RepeatedField<int32_t>& dates, std::optional<absl::CivilDay> since,
                    const Period* current, const TermCalendar& calendar) {
     if (!since || current == nullptr) return;
     for (const Period* p : {calendar.Previous(current), current}) {
@@ -117,9 +123,9 @@ VisitCount CountVisits(const InstitutionState& s, absl::CivilDay as_of,
     default:
       return count;  // academies: the Trust's responsibility
   }
-  for (const v1::VisitDone& v : s.visits()) {
-    const auto day = ParseDate(v.on());
-    if (day && year->Contains(*day) && *day <= as_of) ++count.done;
+  for (int32_t d : s.visit_days()) {
+    const absl::CivilDay day = domain::FromDayNumber(d);
+    if (year->Contains(day) && day <= as_of) ++count.done;
   }
   const double length = static_cast<double>(year->end - year->start) + 1;
   const double elapsed = std::clamp(static_cast<double>(as_of - year->start) + 1, 0.0, length);
@@ -159,7 +165,7 @@ std::vector<v1::Obligation> ComputeObligations(const InstitutionState& s, absl::
     }
     if (s.action_plan_version() > 0) {
       c.EveryPeriod(v1::OBLIGATION_TYPE_ACTION_PLAN_REVIEW, "R-10", "Action-plan review",
-                    s.review_dates(), Day(s.action_plan_agreed_on()),
+                    s.review_days(), Day(s.action_plan_agreed_on()),
                     rules.review_each_term ? term : half_term, calendar);
     }
     if (s.action_plan_version() > 0 || InCategory(s)) {
@@ -168,20 +174,20 @@ std::vector<v1::Obligation> ComputeObligations(const InstitutionState& s, absl::
                              : Day(s.action_plan_agreed_on());
       c.EveryPeriod(v1::OBLIGATION_TYPE_MONITORING_AND_CHALLENGE_MEETING,
                     InCategory(s) ? "R-13" : "R-11", "Monitoring and Challenge Meeting",
-                    s.mcm_dates(), since, term, calendar);
+                    s.mcm_days(), since, term, calendar);
     }
     if (InCategory(s)) {
       c.EveryPeriod(v1::OBLIGATION_TYPE_PROGRESS_REVIEW_TEAM_MEETING, "R-13",
-                    "School Progress Review Team meeting", s.sprt_meeting_dates(),
+                    "School Progress Review Team meeting", s.sprt_meeting_days(),
                     Day(s.category_entered_on()), term, calendar);
     }
     c.EveryPeriod(v1::OBLIGATION_TYPE_SRG_REVIEW, "R-6", "SRG review of the categorisation",
-                  s.srg_review_dates(), episode_start, half_term, calendar);
+                  s.srg_review_days(), episode_start, half_term, calendar);
     if (s.has_lead_officer()) {
       c.EveryPeriod(v1::OBLIGATION_TYPE_QUALITY_ASSURANCE_MEETING, "R-12",
                     absl::StrCat("HoSI meeting with Lead Officer ",
                                  s.lead_officer().lead_officer_id()),
-                    s.qa_meeting_dates(), Day(s.lead_officer_assigned_on()), half_term, calendar);
+                    s.qa_meeting_days(), Day(s.lead_officer_assigned_on()), half_term, calendar);
     }
     const bool escalated = s.state() == v1::FLOWCHART_STATE_WARNING_NOTICE ||
                            s.state() == v1::FLOWCHART_STATE_ELIGIBLE_FOR_INTERVENTION ||
@@ -216,7 +222,7 @@ std::vector<v1::Obligation> ComputeObligations(const InstitutionState& s, absl::
   }
   if (kind == v1::INSTITUTION_KIND_EARLY_YEARS_SETTING && concern) {
     c.EveryPeriod(v1::OBLIGATION_TYPE_SETTINGS_MEETING, "R-22",
-                  "Settings-causing-concern meeting", s.setting_meeting_dates(), episode_start,
+                  "Settings-causing-concern meeting", s.setting_meeting_days(), episode_start,
                   term, calendar);
   }
   const VisitCount visits = CountVisits(s, as_of, calendar);
@@ -255,11 +261,8 @@ v1::InstitutionStatus BuildStatus(const InstitutionState& s, absl::CivilDay as_o
   }
   out.set_action_plan_version(s.action_plan_version());
   out.set_last_review_on(s.last_review_on());
-  if (!s.mcm_dates().empty()) out.set_last_mcm_on(*std::max_element(s.mcm_dates().begin(), s.mcm_dates().end()));
-  if (!s.srg_review_dates().empty()) {
-    out.set_last_srg_review_on(
-        *std::max_element(s.srg_review_dates().begin(), s.srg_review_dates().end()));
-  }
+  out.set_last_mcm_on(Latest(s.mcm_days()));
+  out.set_last_srg_review_on(Latest(s.srg_review_days()));
   out.set_last_srg_outcome(s.last_srg_outcome());
   if (s.has_latest_ofsted()) {
     *out.mutable_latest_ofsted() = s.latest_ofsted();

@@ -156,11 +156,14 @@ bool ConcernOn(const Walk& walk, const std::string& date) {
   return in;
 }
 
-std::vector<std::string> DatesInTerm(const google::protobuf::RepeatedPtrField<std::string>& dates,
+// The days (days since 1970-01-01, as states keep them) that fall in `term`, as YYYY-MM-DD.
+std::vector<std::string> DatesInTerm(const google::protobuf::RepeatedField<int32_t>& days,
                                      const projections::Period& term) {
   std::vector<std::string> out;
-  for (const std::string& d : dates) {
-    if (InTerm(d, term)) out.push_back(d);
+  for (int32_t d : days) {
+    if (term.Contains(domain::FromDayNumber(d))) {
+      out.push_back(domain::FormatDate(domain::FromDayNumber(d)));
+    }
   }
   return out;
 }
@@ -358,10 +361,11 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
       if (c.on() >= s.designated_on() || s.designated_on().empty()) *page.add_path() = c;
     }
     page.set_action_plan_version(s.action_plan_version());
-    for (const std::string& d : DatesInTerm(s.review_dates(), term)) page.add_reviews_in_term(d);
-    for (const std::string& d : DatesInTerm(s.mcm_dates(), term)) page.add_mcms_in_term(d);
-    if (s.srg_review_dates_size() > 0 && InTerm(s.srg_review_dates(s.srg_review_dates_size() - 1), term)) {
-      for (const std::string& d : DatesInTerm(s.srg_review_dates(), term)) {
+    for (const std::string& d : DatesInTerm(s.review_days(), term)) page.add_reviews_in_term(d);
+    for (const std::string& d : DatesInTerm(s.mcm_days(), term)) page.add_mcms_in_term(d);
+    if (s.srg_review_days_size() > 0 &&
+        term.Contains(domain::FromDayNumber(s.srg_review_days(s.srg_review_days_size() - 1)))) {
+      for (const std::string& d : DatesInTerm(s.srg_review_days(), term)) {
         v1::TimelineEntry* e = page.add_srg_outcomes_in_term();
         e->set_on(d);
       }

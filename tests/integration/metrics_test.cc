@@ -24,7 +24,7 @@ using ::testing::HasSubstr;
 
 // Sample lines by their name and labels, e.g. "scc_calls_total{method=...}" -> value.
 std::map<std::string, double> Parse(const std::string& text, std::set<std::string>* typed) {
-  static const std::regex kSample(R"(^([a-z_]+)(\{[^}]*\})? (-?[0-9.e+]+|\+Inf|NaN)$)");
+  static const std::regex kSample(R"(^([a-z_]+)(\{[^}]*\})? (-?[0-9.]+(e[-+][0-9]+)?|\+Inf|NaN)$)");
   static const std::regex kType(R"(^# TYPE ([a-z_]+) (counter|gauge|histogram)$)");
   std::map<std::string, double> samples;
   for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {

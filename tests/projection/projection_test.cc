@@ -274,7 +274,7 @@ TEST(ProjectionTest, RestartResumesWithoutApplyingTwice) {
   }
   ASSERT_TRUE(projection->WaitFor(h.log().NextPosition(), absl::Now() + kWait).ok());
   for (const auto& state : projection->All()) {
-    EXPECT_EQ(state->visits_size(), 60) << state->urn();
+    EXPECT_EQ(state->visit_days_size(), 60) << state->urn();
     EXPECT_EQ(state->events_applied(), 61u) << state->urn();
     EXPECT_EQ(state->version(), 60u);
   }
@@ -305,7 +305,7 @@ TEST(ProjectionTest, VersionBumpRebuildsInTheBackgroundAndSwitches) {
   EXPECT_EQ(status.version(), 2u);
   EXPECT_FALSE(status.rebuilding());
   States after = Snapshot(*bumped);
-  EXPECT_EQ(after.at("400000").visits_size(), 1);
+  EXPECT_EQ(after.at("400000").visit_days_size(), 1);
   after.erase("400000");
   States unchanged = before;
   unchanged.erase("400000");
