@@ -14,6 +14,7 @@
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
 #include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
@@ -42,6 +43,19 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context) {
 
 absl::string_view ToView(const rocksdb::Slice& s) { return absl::string_view(s.data(), s.size()); }
 
+// The part of a key before its last 8 bytes (a big-endian number): the stream of a stream-index
+// key, the (empty) lead of an event's position key. The memtable keeps its last insert position
+// per such prefix, so appending the next version of a stream, or the next position, costs a
+// step instead of a search of the skip list.
+class FixedTailPrefix final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "scc.FixedTailPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return rocksdb::Slice(key.data(), key.size() - 8);
+  }
+  bool InDomain(const rocksdb::Slice& key) const override { return key.size() >= 8; }
+};
+
 std::vector<rocksdb::ColumnFamilyDescriptor> FamilyDescriptors(const EventLogOptions& options) {
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
@@ -50,7 +64,20 @@ std::vector<rocksdb::ColumnFamilyDescriptor> FamilyDescriptors(const EventLogOpt
   cf.compression = rocksdb::kLZ4Compression;  // Debian's RocksDB is built with LZ4
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const char* name : kColumnFamilies) families.emplace_back(name, cf);
+  for (const char* name : kColumnFamilies) {
+    rocksdb::ColumnFamilyOptions family = cf;
+    const absl::string_view n = name;
+    if (n == kEventsFamily || n == kStreamsFamily) {
+      family.memtable_insert_with_hint_prefix_extractor = std::make_shared<FixedTailPrefix>();
+    }
+    if (n == kRequestsFamily) {
+      // Nearly every request_id looked up is new: a memtable Bloom filter answers "absent"
+      // without searching the skip list.
+      family.memtable_prefix_bloom_size_ratio = 0.05;
+      family.memtable_whole_key_filtering = true;
+    }
+    families.emplace_back(name, family);
+  }
   return families;
 }
 
@@ -352,27 +379,42 @@ absl::Status EventLog::ValidateAppend(const std::string& stream,
 void EventLog::AppendAsync(std::string stream, ExpectedVersion expected,
                            std::vector<EventData> events, std::string request_id,
                            AppendCallback done) {
-  size_t bytes = 0;
-  if (absl::Status valid = ValidateAppend(stream, events, request_id, &bytes); !valid.ok()) {
-    std::move(done)(valid);
-    return;
+  std::vector<AppendRequest> one;
+  one.push_back(AppendRequest{std::move(stream), expected, std::move(events),
+                              std::move(request_id), std::move(done)});
+  AppendAllAsync(std::move(one));
+}
+
+void EventLog::AppendAllAsync(std::vector<AppendRequest> appends) {
+  std::vector<PendingAppend> pending;
+  pending.reserve(appends.size());
+  for (AppendRequest& a : appends) {
+    size_t bytes = 0;
+    if (absl::Status valid = ValidateAppend(a.stream, a.events, a.request_id, &bytes);
+        !valid.ok()) {
+      std::move(a.done)(valid);
+      continue;
+    }
+    PendingAppend p;
+    if (!a.request_id.empty()) p.fingerprint = AppendFingerprint(a.stream, a.events);
+    p.stream = std::move(a.stream);
+    p.expected = a.expected;
+    p.events = std::move(a.events);
+    p.request_id = std::move(a.request_id);
+    p.bytes = bytes;
+    p.done = std::move(a.done);
+    pending.push_back(std::move(p));
   }
-  PendingAppend pending;
-  if (!request_id.empty()) pending.fingerprint = AppendFingerprint(stream, events);
-  pending.stream = std::move(stream);
-  pending.expected = expected;
-  pending.events = std::move(events);
-  pending.request_id = std::move(request_id);
-  pending.bytes = bytes;
-  pending.done = std::move(done);
   {
     absl::MutexLock lock(&pipeline_mu_);
     if (!stopping_) {
-      queue_.push_back(std::move(pending));
+      for (PendingAppend& p : pending) queue_.push_back(std::move(p));
       return;
     }
   }
-  std::move(pending.done)(absl::UnavailableError("event log is closing"));
+  for (PendingAppend& p : pending) {
+    std::move(p.done)(absl::UnavailableError("event log is closing"));
+  }
 }
 
 absl::StatusOr<AppendResult> EventLog::Append(std::string stream, ExpectedVersion expected,

@@ -154,6 +154,18 @@ class EventLog {
   void AppendAsync(std::string stream, ExpectedVersion expected, std::vector<EventData> events,
                    std::string request_id, AppendCallback done);
 
+  // One append of AppendAllAsync.
+  struct AppendRequest {
+    std::string stream;
+    ExpectedVersion expected = ExpectedVersion::Any();
+    std::vector<EventData> events;
+    std::string request_id;
+    AppendCallback done;
+  };
+  // As AppendAsync for each of `appends`, in order, but queued in one step: the sequencer finds
+  // them together, so one synced write can commit them all (a bulk submission).
+  void AppendAllAsync(std::vector<AppendRequest> appends);
+
   // The committed Append that carried `request_id`, if any: its stream and result (with
   // `replayed` set). Lets a caller answer a retry before deciding anything anew.
   struct PriorAppend {

@@ -169,8 +169,10 @@ void CommandHandler::ExecuteBatch(const Caller& caller, std::vector<domain::Comm
   }
   batch->done = std::move(done);
   if (commands.empty()) return std::move(batch->done)({});
-  // The states earlier commands of this batch will leave, by URN.
+  // The states earlier commands of this batch will leave, by URN, and their appends, which go
+  // to the log together.
   absl::flat_hash_map<std::string, StatePtr> decided;
+  std::vector<storage::EventLog::AppendRequest> appends;
   for (size_t i = 0; i < commands.size(); ++i) {
     const std::string urn = commands[i].context.urn();
     Done answer = [batch, i](absl::StatusOr<v1::CommandResult> outcome) {
@@ -186,16 +188,19 @@ void CommandHandler::ExecuteBatch(const Caller& caller, std::vector<domain::Comm
     std::shared_ptr<Attempt> attempt = Admit(caller, std::move(commands[i]), std::move(answer));
     if (attempt == nullptr) continue;
     auto known = decided.find(urn);
-    StatePtr after = Try(std::move(attempt), known == decided.end() ? nullptr : known->second);
+    StatePtr after =
+        Try(std::move(attempt), known == decided.end() ? nullptr : known->second, &appends);
     if (after != nullptr) {
       decided[urn] = std::move(after);
     } else {
       decided.erase(urn);  // the next command there decides against the repository's state
     }
   }
+  log_->AppendAllAsync(std::move(appends));
 }
 
-CommandHandler::StatePtr CommandHandler::Try(std::shared_ptr<Attempt> attempt, StatePtr known) {
+CommandHandler::StatePtr CommandHandler::Try(std::shared_ptr<Attempt> attempt, StatePtr known,
+                                             std::vector<storage::EventLog::AppendRequest>* appends) {
   const domain::Command& cmd = attempt->command;
   const std::string& urn = cmd.context.urn();
   // What earlier commands of the same batch leave, if any; else the cached state on a first
@@ -296,7 +301,7 @@ CommandHandler::StatePtr CommandHandler::Try(std::shared_ptr<Attempt> attempt, S
   const storage::ExpectedVersion expected = state->has_version()
                                                 ? storage::ExpectedVersion::Exact(state->version())
                                                 : storage::ExpectedVersion::NoStream();
-  log_->AppendAsync(
+  storage::EventLog::AppendRequest append{
       codec::StreamName(urn), expected, std::move(events), cmd.context.request_id(),
       [this, attempt, after, correction, decided_version = state->version(),
        result = std::move(result)](absl::StatusOr<storage::AppendResult> appended) mutable {
@@ -328,7 +333,13 @@ CommandHandler::StatePtr CommandHandler::Try(std::shared_ptr<Attempt> attempt, S
         result.set_global_position(appended->last_position);
         result.set_replayed(appended->replayed);
         std::move(attempt->done)(std::move(result));
-      });
+      }};
+  if (appends != nullptr) {
+    appends->push_back(std::move(append));
+  } else {
+    log_->AppendAsync(std::move(append.stream), append.expected, std::move(append.events),
+                      std::move(append.request_id), std::move(append.done));
+  }
   // Evolve only notes a correction; the state it leaves comes from folding the stream again.
   return correction ? nullptr : after;
 }

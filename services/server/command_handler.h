@@ -47,10 +47,11 @@ class CommandHandler {
   // `done` with the refusal) when not.
   std::shared_ptr<Attempt> Admit(const Caller& caller, domain::Command command, Done done);
   // Decides the attempt against `known` (nullptr: the institution's latest state) and hands the
-  // events to the log. Returns the state the institution will have if the append commits (the
+  // events to the log, or adds the append to `appends` (a batch's, which the caller submits). Returns the state the institution will have if the append commits (the
   // state decided against when the command was answered at once: refused or replayed);
   // nullptr when not known (a correction: the stream must be folded again).
-  StatePtr Try(std::shared_ptr<Attempt> attempt, StatePtr known = nullptr);
+  StatePtr Try(std::shared_ptr<Attempt> attempt, StatePtr known = nullptr,
+               std::vector<storage::EventLog::AppendRequest>* appends = nullptr);
   absl::StatusOr<std::optional<v1::CommandResult>> Replay(const domain::Command& command,
                                                           const std::string& command_hash);
 
