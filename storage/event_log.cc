@@ -105,6 +105,9 @@ absl::StatusOr<OpenedDatabase> OpenDatabase(const std::string& dir,
   // there and silently drop the acknowledged records after it, so it fails the open instead.
   db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   db_options.max_background_jobs = 2;
+  // One thread writes (the log's pipeline), so memtable inserts need no concurrency; without
+  // it the memtable can use the per-prefix insert hints (FixedTailPrefix).
+  db_options.allow_concurrent_memtable_write = false;
   db_options.keep_log_file_num = 4;
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   if (options.env != nullptr) db_options.env = options.env;
