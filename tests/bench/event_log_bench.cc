@@ -25,6 +25,7 @@
 #include "storage/event_log.h"
 #include "storage/record.h"
 #include "storage/test_util.h"
+#include "tests/bench/compacted.h"
 #include "tests/bench/machine.h"
 
 namespace scc::bench {
@@ -143,14 +144,6 @@ Cell BenchRawRocksDb(const Config& config, int writers) {
   return cell;
 }
 
-uint64_t SstBytes(const std::string& dir) {
-  uint64_t total = 0;
-  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-    if (entry.path().extension() == ".sst") total += entry.file_size();
-  }
-  return total;
-}
-
 // Appends `events` events, then compacts every column family and counts SST bytes per event.
 double BytesPerEvent(const Config& config, uint64_t events) {
   storage::testing::TempDir dir;
@@ -170,25 +163,9 @@ double BytesPerEvent(const Config& config, uint64_t events) {
       if (!r.ok()) Die(r.status().ToString());
     }
   }
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const char* name : storage::kColumnFamilies) {
-    rocksdb::ColumnFamilyOptions cf;
-    cf.compression = rocksdb::kLZ4Compression;
-    families.emplace_back(name, cf);
-  }
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(rocksdb::DBOptions(), path, families, &handles, &raw);
-  if (!s.ok()) Die(s.ToString());
-  std::unique_ptr<rocksdb::DB> db(raw);
-  for (auto* h : handles) {
-    rocksdb::CompactRangeOptions compact;
-    compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-    if (!db->CompactRange(compact, h, nullptr, nullptr).ok()) Die("compaction failed");
-    db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
-  }
-  db.reset();
-  return static_cast<double>(SstBytes(path)) / static_cast<double>(events);
+  absl::StatusOr<uint64_t> bytes = CompactedLogBytes(path);
+  if (!bytes.ok()) Die(bytes.status().ToString());
+  return static_cast<double>(*bytes) / static_cast<double>(events);
 }
 
 Config ParseFlags(int argc, char** argv) {

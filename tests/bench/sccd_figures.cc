@@ -7,6 +7,7 @@
 #include "scc/v1/projections.grpc.pb.h"
 #include "scc/v1/workflow.grpc.pb.h"
 #include "storage/event_log.h"
+#include "tests/bench/compacted.h"
 #include "tests/bench/generated_log.h"
 #include "tests/bench/peers.h"
 
@@ -89,6 +90,10 @@ DiskUse MeasureDiskUse(const testing::SccdProcess& sccd, const std::string& data
   use.log_bytes = DirectoryBytes(data_dir + "/events");
   use.projection_bytes = DirectoryBytes(data_dir + "/projections");
   return use;
+}
+
+void SettleLog(const std::string& data_dir, DiskUse* use) {
+  use->settled_log_bytes = Must(CompactedLogBytes(data_dir + "/events"));
 }
 
 size_t MeanEventBytes(const std::string& data_dir) {

@@ -40,11 +40,19 @@ class ProjectionLagProbe {
 // Bytes of sccd's data directory (event log and read model), and per event.
 struct DiskUse {
   uint64_t events = 0;
-  uint64_t log_bytes = 0;
+  uint64_t log_bytes = 0;         // as the run left it: WAL and unmerged SST files
+  uint64_t settled_log_bytes = 0; // once compacted (SettleLog)
   uint64_t projection_bytes = 0;
   double log_bytes_per_event() const { return events ? double(log_bytes) / events : 0; }
+  double settled_bytes_per_event() const {
+    return events ? double(settled_log_bytes) / events : 0;
+  }
 };
 DiskUse MeasureDiskUse(const testing::SccdProcess& sccd, const std::string& data_dir);
+
+// Compacts the event log of `data_dir` and records its settled size in `use`.
+// REQUIRES: no sccd runs on `data_dir`.
+void SettleLog(const std::string& data_dir, DiskUse* use);
 
 // The mean bytes sccd stored per event (type, payload, metadata) in the log of `data_dir`.
 // REQUIRES: no sccd runs on `data_dir`.
