@@ -9,6 +9,7 @@ SccClient::SccClient(std::shared_ptr<grpc::Channel> channel, std::string token)
       interventions_(v1::InterventionService::NewStub(channel)),
       academies_(v1::AcademyService::NewStub(channel)),
       settings_(v1::SettingService::NewStub(channel)),
+      bulk_(v1::BulkService::NewStub(channel)),
       audit_(v1::AuditService::NewStub(channel)),
       projections_(v1::ProjectionService::NewStub(channel)) {}
 
@@ -17,6 +18,12 @@ std::unique_ptr<grpc::ClientContext> SccClient::NewContext() const {
   if (!token_.empty()) ctx->AddMetadata("authorization", "Bearer " + token_);
   ctx->set_deadline(std::chrono::system_clock::now() + deadline_);
   return ctx;
+}
+
+grpc::Status SccClient::SubmitCommands(const v1::SubmitCommandsRequest& request,
+                                       v1::SubmitCommandsResponse* response) const {
+  std::unique_ptr<grpc::ClientContext> ctx = NewContext();
+  return bulk_->SubmitCommands(ctx.get(), request, response);
 }
 
 grpc::Status SccClient::Send(const v1::CommandContext& context, const v1::EventPayload& payload,

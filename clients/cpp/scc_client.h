@@ -10,6 +10,7 @@
 
 #include "grpcpp/grpcpp.h"
 #include "scc/v1/audit.grpc.pb.h"
+#include "scc/v1/bulk.grpc.pb.h"
 #include "scc/v1/projections.grpc.pb.h"
 #include "scc/v1/workflow.grpc.pb.h"
 
@@ -22,6 +23,10 @@ class SccClient {
   // Sends the command that records `payload`, with `context` (urn, request_id, ...).
   grpc::Status Send(const v1::CommandContext& context, const v1::EventPayload& payload,
                     v1::CommandResult* result) const;
+
+  // Many commands in one call (BulkService.SubmitCommands), e.g. for imports.
+  grpc::Status SubmitCommands(const v1::SubmitCommandsRequest& request,
+                              v1::SubmitCommandsResponse* response) const;
 
   v1::AuditService::Stub& audit() const { return *audit_; }
   v1::ProjectionService::Stub& projections() const { return *projections_; }
@@ -38,6 +43,7 @@ class SccClient {
   std::unique_ptr<v1::InterventionService::Stub> interventions_;
   std::unique_ptr<v1::AcademyService::Stub> academies_;
   std::unique_ptr<v1::SettingService::Stub> settings_;
+  std::unique_ptr<v1::BulkService::Stub> bulk_;
   std::unique_ptr<v1::AuditService::Stub> audit_;
   std::unique_ptr<v1::ProjectionService::Stub> projections_;
 };

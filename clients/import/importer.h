@@ -1,5 +1,7 @@
-// Importer: sends an ImportPlan to the server through the public API, one command per row,
-// reporting progress, what was new, what was already recorded, and which rows failed and why.
+// Importer: sends an ImportPlan to the server through the public API, 500 rows per
+// BulkService.SubmitCommands call (each row still its own command: checked, idempotent,
+// durable), reporting progress, what was new, what was already recorded, and which rows failed
+// and why.
 // Not thread-safe (one import at a time per Importer).
 #ifndef SCC_CLIENTS_IMPORT_IMPORTER_H_
 #define SCC_CLIENTS_IMPORT_IMPORTER_H_
@@ -21,7 +23,7 @@ struct ImportReport {
 };
 
 // Runs the plan. A registration for an institution that already exists becomes an update of
-// its details (recorded once). `progress(done, total)` is called after each row.
+// its details (recorded once). `progress(done, total)` is called after each call.
 ImportReport RunImport(const client::SccClient& client, const ImportPlan& plan,
                        const std::function<void(size_t, size_t)>& progress);
 

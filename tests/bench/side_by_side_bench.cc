@@ -121,33 +121,51 @@ std::vector<std::shared_ptr<grpc::Channel>> Channels(const std::string& address,
   return channels;
 }
 
-struct Call {
-  grpc::ClientContext context;
-  grpc::ByteBuffer request, response;
-};
-
 grpc::ByteBuffer Buffer(const std::string& bytes) {
   grpc::Slice slice(bytes);
   return grpc::ByteBuffer(&slice, 1);
 }
 
+// One unary call by method path. It owns its context and buffers and deletes itself in OnDone,
+// the one place gRPC allows it (a context freed inside a completion callback frees the memory
+// that callback runs from).
+class Call final : public grpc::ClientUnaryReactor {
+ public:
+  Call(std::function<std::string(const grpc::ByteBuffer&)> check, uint64_t events,
+       bench::Done done)
+      : check_(std::move(check)), events_(events), done_(std::move(done)) {}
+
+  void Start(grpc::GenericStub& stub, const std::string& method, const std::string& request) {
+    context_.AddMetadata("authorization", std::string("Bearer ") + testing::kHosiToken);
+    context_.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    request_ = Buffer(request);
+    stub.PrepareUnaryCall(&context_, method, grpc::StubOptions(), &request_, &response_, this);
+    StartCall();
+  }
+
+  void OnDone(const grpc::Status& status) override {
+    if (!status.ok()) {
+      done_(0, absl::StrCat(status.error_code(), ": ", status.error_message()));
+    } else {
+      const std::string problem = check_ ? check_(response_) : "";
+      done_(problem.empty() ? events_ : 0, problem);
+    }
+    delete this;
+  }
+
+ private:
+  grpc::ClientContext context_;
+  grpc::ByteBuffer request_, response_;
+  std::function<std::string(const grpc::ByteBuffer&)> check_;
+  uint64_t events_;
+  bench::Done done_;
+};
+
 // Sends one serialised request by method path; `check` looks at the reply.
 void Send(grpc::GenericStub& stub, const std::string& method, const std::string& request,
           std::function<std::string(const grpc::ByteBuffer&)> check, uint64_t events,
           bench::Done done) {
-  auto call = std::make_shared<Call>();
-  call->context.AddMetadata("authorization", std::string("Bearer ") + testing::kHosiToken);
-  call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  call->request = Buffer(request);
-  stub.UnaryCall(&call->context, method, grpc::StubOptions(), &call->request, &call->response,
-                 [call, check = std::move(check), events, done](grpc::Status status) {
-                   if (!status.ok()) {
-                     return done(0, absl::StrCat(status.error_code(), ": ",
-                                                 status.error_message()));
-                   }
-                   const std::string problem = check ? check(call->response) : "";
-                   done(problem.empty() ? events : 0, problem);
-                 });
+  (new Call(std::move(check), events, std::move(done)))->Start(stub, method, request);
 }
 
 // Institution `i` belongs to worker `i % in_flight`, which walks its institutions in turn.
