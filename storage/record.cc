@@ -1,9 +1,8 @@
 #include "storage/record.h"
 
-#include <openssl/sha.h>
-
 #include "absl/strings/str_cat.h"
 #include "storage/crc32c.h"
+#include "storage/sha256.h"
 
 namespace scc::storage {
 namespace {
@@ -156,14 +155,8 @@ std::string CanonicalRecordBytes(const RecordedEvent& e) {
 }
 
 std::string ChainHash(absl::string_view prev_hash, absl::string_view canonical) {
-  std::string input;
-  input.reserve(prev_hash.size() + canonical.size());
-  input.append(prev_hash.data(), prev_hash.size());
-  input.append(canonical.data(), canonical.size());
-  std::string digest(kHashSize, '\0');
-  SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(),
-         reinterpret_cast<unsigned char*>(digest.data()));
-  return digest;
+  const Sha256Digest digest = Sha256({prev_hash, canonical});
+  return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
 }
 
 std::string SealRecord(std::string canonical, absl::string_view hash) {

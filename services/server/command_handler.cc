@@ -1,7 +1,5 @@
 #include "services/server/command_handler.h"
 
-#include <openssl/sha.h>
-
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/escaping.h"
@@ -13,6 +11,7 @@
 #include "services/domain/errors.h"
 #include "services/codec/event_codec.h"
 #include "services/server/tokens.h"
+#include "storage/sha256.h"
 #include "storage/status_macros.h"
 
 namespace scc::server {
@@ -32,10 +31,9 @@ std::string Deterministic(const google::protobuf::Message& m) {
 
 // A UUID-shaped id derived from the request, so a retry decided again yields identical events.
 std::string EventId(const std::string& request_id, size_t index) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  const std::string input = absl::StrCat(request_id, "#", index);
-  SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
-  std::string hex = absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(digest), 16));
+  const storage::Sha256Digest digest = storage::Sha256({request_id, "#", absl::StrCat(index)});
+  std::string hex =
+      absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest.data()), 16));
   hex[12] = '5';  // version nibble: name-based
   return absl::StrCat(hex.substr(0, 8), "-", hex.substr(8, 4), "-", hex.substr(12, 4), "-",
                       hex.substr(16, 4), "-", hex.substr(20, 12));
@@ -77,12 +75,11 @@ bool NotesAlwaysConfidential(const v1::EventPayload& payload) {
 std::string CommandHash(const domain::Command& command) {
   v1::CommandContext context = command.context;
   context.clear_request_id();
-  const std::string input = absl::StrCat(Deterministic(context), "|", Deterministic(command.payload),
-                                         "|", command.actor, "|", command.role);
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
+  const storage::Sha256Digest digest =
+      storage::Sha256({Deterministic(context), "|", Deterministic(command.payload), "|",
+                       command.actor, "|", absl::StrCat(command.role)});
   return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+      absl::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
 }
 
 struct CommandHandler::Attempt {

@@ -1,7 +1,6 @@
 #include "services/server/tokens.h"
 
 #include <openssl/crypto.h>
-#include <openssl/sha.h>
 
 #include <fstream>
 #include <sstream>
@@ -12,15 +11,14 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "storage/sha256.h"
 
 namespace scc::server {
 
 namespace {
 
-std::array<unsigned char, SHA256_DIGEST_LENGTH> Digest(absl::string_view token) {
-  std::array<unsigned char, SHA256_DIGEST_LENGTH> digest;
-  SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), digest.data());
-  return digest;
+storage::Sha256Digest Digest(absl::string_view token) {
+  return storage::Sha256({token});
 }
 
 }  // namespace

@@ -472,7 +472,8 @@ int main(int argc, char** argv) {
   const LoadResult* noop64 = Find(results, "no-op gRPC", 64);
   const LoadResult* pg64 = Find(results, "PostgreSQL", 64);
   const double sccd_bulk = Best(results, "sccd", "bulk");
-  const double redis_best = std::max(Best(results, "Redis", "unary"), Best(results, "Redis", "bulk"));
+  const double redis_unary = Best(results, "Redis", "unary");
+  const double redis_pipelined = Best(results, "Redis", "bulk");
   std::vector<Goal> goals;
   if (sccd64 && noop64) {
     goals.push_back({"unary at 64 in flight / no-op gRPC", sccd64->events_per_second() /
@@ -482,8 +483,13 @@ int main(int argc, char** argv) {
     goals.push_back({"unary at 64 in flight / PostgreSQL",
                      sccd64->events_per_second() / pg64->events_per_second(), "×", 2.5, false});
   }
-  if (redis_best > 0) {
-    goals.push_back({"bulk / Redis's best", sccd_bulk / redis_best, "×", 2.0, false});
+  if (redis_unary > 0) {
+    goals.push_back({"bulk / Redis's best, a Lua-checked XADD per call", sccd_bulk / redis_unary,
+                     "×", 2.0, false});
+  }
+  if (redis_pipelined > 0) {
+    goals.push_back({"bulk / Redis's best, 1,000 pipelined per round trip",
+                     sccd_bulk / redis_pipelined, "×", 2.0, false});
   }
   goals.push_back({"bulk events/s", sccd_bulk / 1000, "k", 100, false});
   if (sccd64) goals.push_back({"p99 at 64 in flight", sccd64->p99_ms, "ms", 10, true});
