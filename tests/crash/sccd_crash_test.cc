@@ -1,5 +1,6 @@
 // The whole server killed under load: 8 clients send commands to the real sccd (two per
-// school, so the handler also decides again after concurrent writes), and the test SIGKILLs
+// school, so the handler also decides again after concurrent writes; half of them in bulk
+// calls of 10 commands across the schools), and the test SIGKILLs
 // sccd at a random moment, 20 times, restarting it on the same data directory each time. Then:
 // every acknowledged command is in the log exactly once and a retry with its request id is
 // answered from the first result; commands that were in flight when the server died are there
@@ -90,6 +91,35 @@ TEST(SccdCrashTest, KilledUnderLoadLosesNothingAcknowledged) {
       clients.emplace_back([&, c] {
         SccClient client(server->channel(), kHosiToken);
         const std::string urn = Urn(c % kSchools);
+        for (int i = 0; c % 2 == 1 && !stop.load(); ++i) {
+          // A bulk caller: each command of an answered call must be in the log.
+          v1::SubmitCommandsRequest request;
+          std::vector<std::string> ids;
+          for (int k = 0; k < 10; ++k) {
+            ids.push_back(absl::StrCat("crash-", round, "-", c, "-", i, "-", k));
+            v1::BulkCommand* command = request.add_commands();
+            command->mutable_context()->set_urn(Urn((c + k) % kSchools));
+            command->mutable_context()->set_request_id(ids.back());
+            command->mutable_context()->set_effective_date("2024-10-01");
+            *command->mutable_payload() = domain::testing::Visit();
+            absl::MutexLock lock(&mu);
+            sent[ids.back()].urn = command->context().urn();
+          }
+          v1::SubmitCommandsResponse response;
+          const grpc::Status s = client.SubmitCommands(request, &response);
+          absl::MutexLock lock(&mu);
+          if (!s.ok()) return;  // the server is gone: these are in doubt
+          for (int k = 0; k < 10; ++k) {
+            const v1::CommandOutcome& o = response.outcomes(k);
+            if (!o.has_result()) {
+              ADD_FAILURE() << ids[k] << ": " << o.error().message();
+              return;
+            }
+            sent[ids[k]] = {request.commands(k).context().urn(), o.result().global_position(),
+                            true};
+            ++acknowledged;
+          }
+        }
         for (int i = 0; !stop.load(); ++i) {
           const std::string id = absl::StrCat("crash-", round, "-", c, "-", i);
           {
