@@ -36,6 +36,7 @@
 #include "grpcpp/grpcpp.h"
 #include "scc/v1/admin.grpc.pb.h"
 #include "scc/v1/audit.grpc.pb.h"
+#include "scc/v1/bulk.pb.h"
 #include "scc/v1/projections.grpc.pb.h"
 #include "scc/v1/reports.grpc.pb.h"
 #include "scc/v1/workflow.grpc.pb.h"
@@ -525,13 +526,15 @@ int main(int argc, char** argv) {
                                   v1::GetWorkflowStateRequest::descriptor(),
                                   v1::GetInstitutionRequest::descriptor(),
                                   v1::GenerateTermReportRequest::descriptor(),
-                                  v1::GetServerStatusRequest::descriptor()}) {
+                                  v1::GetServerStatusRequest::descriptor(),
+                                  v1::SubmitCommandsRequest::descriptor()}) {
     (void)d;
   }
   const pb::DescriptorPool* pool = pb::DescriptorPool::generated_pool();
   for (const char* service_name : {"scc.v1.InstitutionService", "scc.v1.DesignationService",
                                    "scc.v1.InterventionService", "scc.v1.AcademyService",
-                                   "scc.v1.SettingService", "scc.v1.ProjectionService",
+                                   "scc.v1.SettingService", "scc.v1.BulkService",
+                                   "scc.v1.ProjectionService",
                                    "scc.v1.AuditService", "scc.v1.ReportService",
                                    "scc.v1.AdminService"}) {
     const pb::ServiceDescriptor* service = pool->FindServiceByName(service_name);

@@ -122,7 +122,7 @@ TEST_F(SccctlTest, HelpExplainsTheDomainAndListsEveryRpc) {
   for (const char* rpc : {"register-institution", "designate-school", "remove-from-scc",
                           "issue-warning-notice", "escalate-academy-concern",
                           "remove-setting-from-list", "list-obligations", "search-audit",
-                          "verify-log", "watch"}) {
+                          "verify-log", "watch", "submit-commands"}) {
     EXPECT_THAT(r.out, HasSubstr(rpc));
   }
 }
