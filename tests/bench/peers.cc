@@ -81,6 +81,10 @@ std::string AsPostgres(const std::string& command) {
   return getuid() == 0 ? "runuser -u postgres -- " + command : command;
 }
 
+std::string PostgresConnection(int port) {
+  return absl::StrCat("host=127.0.0.1 port=", port, " user=bench dbname=postgres");
+}
+
 class PostgresAppender final : public Appender {
  public:
   PostgresAppender(PGconn* conn, int worker, const std::string* payload)
@@ -136,7 +140,7 @@ class Postgres final : public Peer {
 
   absl::StatusOr<std::unique_ptr<Appender>> Connect(int worker) override {
     PGconn* conn = PQconnectdb(
-        absl::StrCat("host=127.0.0.1 port=", port_, " user=bench dbname=postgres").c_str());
+        PostgresConnection(port_).c_str());
     if (PQstatus(conn) != CONNECTION_OK) {
       const std::string error = PQerrorMessage(conn);
       PQfinish(conn);
@@ -381,7 +385,7 @@ absl::StatusOr<std::unique_ptr<Peer>> StartPostgres(const std::string& dir, size
   }
   auto peer = std::make_unique<Postgres>(dir, *port, payload_bytes);
   PGconn* conn = PQconnectdb(
-      absl::StrCat("host=127.0.0.1 port=", *port, " user=bench dbname=postgres").c_str());
+      PostgresConnection(*port).c_str());
   PGresult* r = PQexec(conn,
                        "CREATE TABLE events (position bigserial PRIMARY KEY, stream text NOT NULL, "
                        "version bigint NOT NULL, type text NOT NULL, data bytea NOT NULL, "

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -126,6 +127,15 @@ grpc::ByteBuffer Buffer(const std::string& bytes) {
   return grpc::ByteBuffer(&slice, 1);
 }
 
+// The bytes of a reply; nullopt when they cannot be read.
+std::optional<std::string> Bytes(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  if (!buffer.Dump(&slices).ok()) return std::nullopt;
+  std::string bytes;
+  for (const grpc::Slice& s : slices) bytes.append(s.begin(), s.end());
+  return bytes;
+}
+
 // One unary call by method path. It owns its context and buffers and deletes itself in OnDone,
 // the one place gRPC allows it (a context freed inside a completion callback frees the memory
 // that callback runs from).
@@ -191,11 +201,9 @@ LoadResult UnaryCommands(const std::string& system, const std::string& address,
     if (checked) {
       check = [last_position](const grpc::ByteBuffer& reply) -> std::string {
         v1::CommandResult result;
-        std::vector<grpc::Slice> slices;
-        if (!reply.Dump(&slices).ok()) return "unreadable reply";
-        std::string bytes;
-        for (const grpc::Slice& s : slices) bytes.append(s.begin(), s.end());
-        if (!result.ParseFromString(bytes)) return "reply is not a CommandResult";
+        const std::optional<std::string> bytes = Bytes(reply);
+        if (!bytes) return "unreadable reply";
+        if (!result.ParseFromString(*bytes)) return "reply is not a CommandResult";
         if (last_position != nullptr) last_position->store(result.global_position());
         return "";
       };
@@ -206,14 +214,6 @@ LoadResult UnaryCommands(const std::string& system, const std::string& address,
   r.system = system;
   r.mode = "unary";
   return r;
-}
-
-std::string Bytes(const grpc::ByteBuffer& buffer) {
-  std::vector<grpc::Slice> slices;
-  std::string bytes;
-  if (!buffer.Dump(&slices).ok()) return bytes;
-  for (const grpc::Slice& s : slices) bytes.append(s.begin(), s.end());
-  return bytes;
 }
 
 // SubmitCommands calls of `batch` commands (distinct institutions) at `in_flight`.
@@ -234,7 +234,9 @@ LoadResult BulkCommands(const std::string& system, const std::string& address,
     if (checked) {
       check = [per_call](const grpc::ByteBuffer& reply) -> std::string {
         v1::SubmitCommandsResponse response;
-        if (!response.ParseFromString(Bytes(reply))) return "reply is not a SubmitCommandsResponse";
+        const std::optional<std::string> bytes = Bytes(reply);
+        if (!bytes) return "unreadable reply";
+        if (!response.ParseFromString(*bytes)) return "reply is not a SubmitCommandsResponse";
         for (const v1::CommandOutcome& o : response.outcomes()) {
           if (o.has_error()) return absl::StrCat("a command failed: ", o.error().message());
         }
