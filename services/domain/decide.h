@@ -1,4 +1,4 @@
-// decide(state, command) -> events or error: the SCC workflow rules (domain.md R-1 - R-25 and
+// decide(state, command) -> events or error: the SCC workflow rules (docs/rules.md R-1 - R-25 and
 // the flowchart of section 4). Pure functions with no I/O; thread-safe.
 #ifndef SCC_SERVICES_DOMAIN_DECIDE_H_
 #define SCC_SERVICES_DOMAIN_DECIDE_H_

@@ -1,4 +1,4 @@
-// decide/evolve for every transition of the flowchart (domain.md section 4) and every rule that
+// decide/evolve for every transition of the flowchart (docs/rules.md section 4) and every rule that
 // refuses something, for maintained schools, academies and settings. No I/O.
 #include "services/domain/decide.h"
 
