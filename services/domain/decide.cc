@@ -331,8 +331,8 @@ void CheckDetails(const v1::InstitutionDetails& d, Required& req) {
 }
 
 // Required fields and field-level consistency of each payload.
-void CheckPayload(const EventPayload& p, const std::string& at, absl::CivilDay today,
-                  const std::string& effective, Violations& v) {
+void CheckPayload(const EventPayload& p, const std::string& at, const std::string& effective,
+                  Violations& v) {
   Required req{v, at};
   auto not_before_effective = [&](const std::string& field, const std::string& value,
                                   const char* what) {
@@ -357,9 +357,6 @@ void CheckPayload(const EventPayload& p, const std::string& at, absl::CivilDay t
     case EventPayload::kOfstedOutcomeRecorded: {
       const v1::OfstedOutcomeRecorded& o = p.ofsted_outcome_recorded();
       req.Text("inspection_date", o.inspection_date());
-      if (auto d = ParseDate(o.inspection_date()); d && *d > today) {
-        v.Add(at + ".inspection_date", "is in the future");
-      }
       if (!o.publication_date().empty() && o.publication_date() < o.inspection_date()) {
         v.Add(at + ".publication_date", "is before the inspection date");
       }
@@ -424,9 +421,6 @@ void CheckPayload(const EventPayload& p, const std::string& at, absl::CivilDay t
       req.Text("letter_sent_on", p.srg_designated().letter_sent_on());
       not_before_effective("letter_sent_on", p.srg_designated().letter_sent_on(),
                            "the letter to the HT and CoG follows the SRG's decision");
-      if (auto d = ParseDate(p.srg_designated().letter_sent_on()); d && *d > today) {
-        v.Add(at + ".letter_sent_on", "is in the future");
-      }
       break;
     case EventPayload::kLeadOfficerAssigned:
       req.Text("lead_officer_id", p.lead_officer_assigned().lead_officer_id());
@@ -715,22 +709,23 @@ absl::StatusOr<std::vector<EventPayload>> Decide(const InstitutionState& s, cons
   Violations v;
   const v1::CommandContext& ctx = cmd.context;
   if (!IsValidUrn(ctx.urn())) {
-    v.Add("context.urn", absl::StrCat("'", ctx.urn(), "' is not a URN (6 or 7 digits, or EY and "
-                                      "6 digits)"));
+    v.Add("context.urn", absl::StrCat(Quoted(ctx.urn()), " is not a URN (6 or 7 digits, or EY "
+                                      "and 6 digits)"));
   }
-  if (ctx.request_id().empty()) v.Add("context.request_id", "is required (a UUID is best)");
+  if (absl::StripAsciiWhitespace(ctx.request_id()).empty()) {
+    v.Add("context.request_id", ctx.request_id().empty()
+                                    ? "is required (a UUID is best)"
+                                    : "is only spaces: give an id (a UUID is best)");
+  }
   if (ctx.request_id().size() > 128) v.Add("context.request_id", "is longer than 128 characters");
-  CheckFields(ctx, "context", kCommandLimits, v);
+  CheckCommandFields(ctx, "context", today, v);
   {
     // The payload's own message, under the name the request gives it.
     const google::protobuf::FieldDescriptor* set =
         cmd.payload.GetDescriptor()->FindFieldByNumber(cmd.payload.kind_case());
-    CheckFields(cmd.payload.GetReflection()->GetMessage(cmd.payload, set), at, kCommandLimits, v);
+    CheckCommandFields(cmd.payload.GetReflection()->GetMessage(cmd.payload, set), at, today, v);
   }
-  if (auto day = ParseDate(effective)) {
-    if (*day > today) v.Add("context.effective_date", absl::StrCat(effective, " is in the future"));
-  }
-  CheckPayload(cmd.payload, at, today, effective, v);
+  CheckPayload(cmd.payload, at, effective, v);
   if (cmd.payload.has_event_corrected() && absl::StripAsciiWhitespace(ctx.reason()).empty()) {
     v.Add("context.reason", "a correction must give its reason (R-24)");
   }

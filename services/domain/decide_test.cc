@@ -576,13 +576,120 @@ INSTANTIATE_TEST_SUITE_P(
                  [](Workflow& w) {
                    return With(w, Ofsted(v1::OFSTED_GRADE_GOOD, "2027-01-01"));
                  },
-                 "outcome.inspection_date"}));
+                 "outcome.inspection_date"},
+        BadInput{"BlankRequestId",
+                 [](Workflow& w) {
+                   Command c = With(w, Designate());
+                   c.context.set_request_id(" \t ");
+                   return c;
+                 },
+                 "context.request_id"},
+        BadInput{"NulInNotes",
+                 [](Workflow& w) {
+                   Command c = With(w, Designate());
+                   c.context.mutable_notes()->set_text(std::string("met the head\0teacher", 20));
+                   return c;
+                 },
+                 "context.notes.text"},
+        BadInput{"NulInRequestId",
+                 [](Workflow& w) {
+                   Command c = With(w, Designate());
+                   c.context.set_request_id(std::string("req\0x", 5));
+                   return c;
+                 },
+                 "context.request_id"},
+        BadInput{"LineBreakInAOneLineField",
+                 [](Workflow& w) {
+                   v1::EventPayload p = Visit();
+                   p.mutable_visit_recorded()->set_visitor("lo-ann\n# Heading");
+                   return With(w, p);
+                 },
+                 "visit.visitor"},
+        BadInput{"EscapeInFreeText",
+                 [](Workflow& w) {
+                   v1::EventPayload p = Designate();
+                   p.mutable_srg_designated()->mutable_triggers(0)->set_evidence("weak \x1b[2J");
+                   return With(w, p);
+                 },
+                 "designation.triggers[0].evidence"},
+        BadInput{"C1ControlInAName",
+                 [](Workflow& w) {
+                   v1::EventPayload p = AssignLeadOfficer();
+                   p.mutable_lead_officer_assigned()->set_lead_officer_name("Ann\xc2\x85Smith");
+                   return With(w, p);
+                 },
+                 "lead_officer.lead_officer_name"},
+        BadInput{"NoteDateFarInTheFuture",
+                 [](Workflow& w) {
+                   v1::EventPayload p = Visit();
+                   p.mutable_visit_recorded()->set_note_status_on("9999-12-31");
+                   return With(w, p);
+                 },
+                 "visit.note_status_on"},
+        BadInput{"DateBefore1900",
+                 [](Workflow& w) {
+                   v1::EventPayload p = Visit();
+                   p.mutable_visit_recorded()->set_note_status_on("1899-12-31");
+                   return With(w, p);
+                 },
+                 "visit.note_status_on"},
+        BadInput{"DueDateMoreThanFiveYearsAhead",
+                 [](Workflow& w) {
+                   v1::EventPayload p = AgreePlan();
+                   p.mutable_action_plan_agreed()->mutable_plan()->mutable_actions(0)->set_due_on(
+                       "2032-01-01");
+                   return With(w, p);
+                 },
+                 "action_plan.plan.actions[0].due_on"}));
 
-TEST(DecideTest, WarningNoticeComplianceMustEndAfterTheNotice) {
-  Workflow w = SchoolAt(v1::FLOWCHART_STATE_ACTION_PLAN_ACTIVE);
-  auto r = w.Run(WarningNotice("2025-09-01"), "2025-10-01");
-  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(r.status().message()), HasSubstr("compliance_period_ends_on"));
+TEST(DecideTest, FreeTextMayHoldLineBreaksAndTabs) {
+  Workflow w = SchoolAt(v1::FLOWCHART_STATE_AT_RISK);
+  v1::EventPayload p = Designate();
+  p.mutable_srg_designated()->mutable_triggers(0)->set_evidence("KS2 fell:\r\n\t- maths\n\t- reading");
+  Command c = With(w, p);
+  c.context.mutable_notes()->set_text("Agreed.\nNext meeting in March.");
+  EXPECT_TRUE(Decide(w.state(), c, kToday).ok());
+  // A lone carriage return is not a line break.
+  p.mutable_srg_designated()->mutable_triggers(0)->set_evidence("KS2 fell\rover");
+  EXPECT_EQ(Decide(w.state(), With(w, p), kToday).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(DecideTest, PlannedDatesReachFiveYearsAhead) {
+  Workflow w = SchoolAt(v1::FLOWCHART_STATE_LO_ASSIGNED);
+  v1::EventPayload p = AgreePlan();
+  p.mutable_action_plan_agreed()->mutable_plan()->mutable_actions(0)->set_due_on("2031-11-23");
+  EXPECT_TRUE(Decide(w.state(), With(w, p, "2024-10-20"), kToday).ok());
+  p.mutable_action_plan_agreed()->mutable_plan()->mutable_actions(0)->set_due_on("2031-11-24");
+  const absl::Status late = Decide(w.state(), With(w, p, "2024-10-20"), kToday).status();
+  EXPECT_EQ(late.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(late.message()), HasSubstr("more than 5 years ahead"));
+}
+
+TEST(DecideTest, AHugeUrnIsNamedNotEchoed) {
+  Workflow w = SchoolAt(v1::FLOWCHART_STATE_AT_RISK);
+  Command c = With(w, Designate());
+  c.context.set_urn(std::string(5000, '7'));
+  const absl::Status status = Decide(w.state(), c, kToday).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("context.urn"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("(5000 characters) is not a URN"));
+  EXPECT_LT(status.message().size(), 200u);
+}
+
+TEST(DecideTest, ManyProblemsAreListedUpToALimit) {
+  Workflow w = NewInstitution(kSetting);
+  v1::EventPayload p = SettingMeeting();
+  for (int i = 0; i < 150; ++i) {
+    p.mutable_settings_causing_concern_meeting_held()->add_attendees(std::string("a\0", 2));
+  }
+  const absl::Status status = Decide(w.state(), With(w, p, "2025-01-10"), kToday).status();
+  ASSERT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("and 130 more problems"));
+  google::rpc::BadRequest bad;
+  ASSERT_TRUE(bad.ParseFromString(std::string(*status.GetPayload(kBadRequestUrl))));
+  EXPECT_EQ(bad.field_violations_size(), static_cast<int>(kMaxListedViolations));
+  EXPECT_LT(status.message().size(), 4096u);
 }
 
 TEST(DecideTest, CorrectionReplacesAnOfstedOutcome) {
