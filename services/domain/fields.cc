@@ -150,10 +150,13 @@ void CheckFields(const google::protobuf::Message& m, const std::string& prefix,
   Walk(m, prefix, limits, nullptr, v);
 }
 
+absl::CivilDay LatestPlannedDate(absl::CivilDay today) {
+  return absl::CivilDay(today.year() + kPlanningYears, today.month(), today.day());
+}
+
 void CheckCommandFields(const google::protobuf::Message& m, const std::string& prefix,
                         absl::CivilDay today, Violations& v) {
-  const DateBounds bounds{today,
-                          absl::CivilDay(today.year() + kPlanningYears, today.month(), today.day())};
+  const DateBounds bounds{today, LatestPlannedDate(today)};
   Walk(m, prefix, kCommandLimits, &bounds, v);
 }
 

@@ -33,6 +33,8 @@ inline constexpr FieldLimits kCommandLimits{10000, 2000, 20000, 200};
 inline constexpr FieldLimits kQueryLimits{256, 256, 256, 1000};
 
 inline constexpr int kPlanningYears = 5;
+// The latest planned date a request may carry on `today`: kPlanningYears after it.
+absl::CivilDay LatestPlannedDate(absl::CivilDay today);
 
 // Adds a violation to `v` for every set field of `m` (under `prefix`) that breaks `limits`.
 void CheckFields(const google::protobuf::Message& m, const std::string& prefix,

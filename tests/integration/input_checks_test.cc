@@ -145,6 +145,17 @@ TEST_F(InputChecksTest, DatesAreBounded) {
   ExpectRefused(planned, "warning_notice.compliance_period_ends_on");
   EXPECT_THAT(planned.error_message(), HasSubstr("more than 5 years ahead"));
   EXPECT_EQ(Recorded(), 1u);
+
+  // A list as of a date: up to the same horizon.
+  v1::ListInstitutionsRequest request;
+  request.mutable_options()->set_as_of("9999-12-31");
+  v1::ListInstitutionsResponse response;
+  auto projections = v1::ProjectionService::NewStub(server_->channel());
+  ExpectRefused(projections->ListInstitutions(Authorized(kHosiToken).get(), request, &response),
+                "options.as_of");
+  request.mutable_options()->set_as_of("2026-01-31");
+  EXPECT_TRUE(
+      projections->ListInstitutions(Authorized(kHosiToken).get(), request, &response).ok());
 }
 
 }  // namespace
