@@ -233,6 +233,17 @@ CommandHandler::StatePtr CommandHandler::Try(std::shared_ptr<Attempt> attempt, S
                                                    : InstitutionRepository::Freshness::kFresh);
     if (!loaded.ok()) return fail(std::move(loaded));
   }
+  // A correction is authorized and checked as the command that recorded the event it names.
+  if (cmd.payload.has_event_corrected() && domain::IsValidUrn(urn)) {
+    absl::StatusOr<std::vector<domain::StoredEvent>> stream = codec::ReadInstitution(*log_, urn);
+    if (!stream.ok()) return fail(stream.status());
+    attempt->command.corrected.reset();
+    for (domain::StoredEvent& e : *stream) {
+      if (e.metadata.event_id() == cmd.payload.event_corrected().corrected_event_id()) {
+        attempt->command.corrected = std::move(e);
+      }
+    }
+  }
   if (absl::Status in_reach = domain::AuthorizeCommandScope(*state, cmd); !in_reach.ok()) {
     return fail(std::move(in_reach));
   }
@@ -250,16 +261,6 @@ CommandHandler::StatePtr CommandHandler::Try(std::shared_ptr<Attempt> attempt, S
     }
   }
 
-  if (cmd.payload.has_event_corrected() && domain::IsValidUrn(urn)) {
-    absl::StatusOr<std::vector<domain::StoredEvent>> stream = codec::ReadInstitution(*log_, urn);
-    if (!stream.ok()) return fail(stream.status());
-    attempt->command.corrected_kind.reset();
-    for (const domain::StoredEvent& e : *stream) {
-      if (e.metadata.event_id() == cmd.payload.event_corrected().corrected_event_id()) {
-        attempt->command.corrected_kind = e.payload.kind_case();
-      }
-    }
-  }
   const absl::CivilDay today = today_();
   absl::StatusOr<std::vector<v1::EventPayload>> decided = domain::Decide(*state, cmd, today);
   if (!decided.ok()) return fail(decided.status());
