@@ -750,9 +750,10 @@ absl::Status EventLog::WaitForPosition(uint64_t position, absl::Time deadline,
           },
           &args),
       deadline);
-  if (next_position_ > position) return absl::OkStatus();
+  // Cancelled and closing come first: a waiter with a backlog must stop when told to.
   if (closing_) return absl::CancelledError("event log is closing");
   if (cancelled != nullptr && cancelled->load()) return absl::CancelledError("cancelled");
+  if (next_position_ > position) return absl::OkStatus();
   return absl::DeadlineExceededError(
       absl::StrCat("position ", position, " not committed before the deadline"));
 }

@@ -200,7 +200,8 @@ class EventLog {
 
   // Blocks until NextPosition() > `position` (returns OK), the deadline passes
   // (kDeadlineExceeded), or the log is closing or `cancelled` (if given) is true after a call to
-  // WakeWaiters() (kCancelled).
+  // WakeWaiters() (kCancelled). Closing and cancelled win over committed data: once cancelled,
+  // it returns kCancelled even when events past `position` are waiting.
   absl::Status WaitForPosition(uint64_t position, absl::Time deadline,
                                const std::atomic<bool>* cancelled = nullptr) const;
   // Wakes WaitForPosition callers so they re-check their `cancelled` flag.

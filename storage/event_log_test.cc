@@ -1,6 +1,7 @@
 // Semantics of EventLog on a real RocksDB in a temporary directory.
 #include "storage/event_log.h"
 
+#include <atomic>
 #include <filesystem>
 #include <limits>
 #include <thread>
@@ -389,6 +390,22 @@ TEST_F(EventLogTest, CancelWakesABlockedSubscription) {
   canceller.join();
   EXPECT_EQ(got.status().code(), absl::StatusCode::kCancelled);
   EXPECT_EQ(sub->Next(10, absl::InfiniteFuture()).status().code(), absl::StatusCode::kCancelled);
+}
+
+TEST_F(EventLogTest, CancelStopsASubscriptionThatHasABacklog) {
+  MustAppend("s", 5);
+  std::unique_ptr<Subscription> sub = log_->Subscribe(0);
+  absl::StatusOr<std::vector<RecordedEvent>> got = sub->Next(2, absl::InfiniteFuture());
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->size(), 2u);
+  sub->Cancel();
+  // Three events are still waiting; a cancelled subscription delivers none of them.
+  got = sub->Next(2, absl::InfiniteFuture());
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(sub->position(), 2u);
+  std::atomic<bool> cancelled{true};
+  EXPECT_EQ(log_->WaitForPosition(0, absl::InfiniteFuture(), &cancelled).code(),
+            absl::StatusCode::kCancelled);
 }
 
 TEST_F(EventLogTest, BackupAndRestore) {
