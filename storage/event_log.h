@@ -109,6 +109,10 @@ struct VerifyReport {
   bool ok = true;
   std::optional<uint64_t> first_bad_position;
   std::string problem;    // why the first bad position is bad; empty when ok
+  // The hash of the last record that passed: position from + checked - 1 (the record before
+  // `from`, or 32 zero bytes when `from` is 0, if none did). When ok and `to` reaches the end,
+  // the head hash.
+  std::string last_hash;
 };
 
 // What an open log has committed, for metrics: synced groups (group commit), the appends and

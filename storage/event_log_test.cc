@@ -408,6 +408,28 @@ TEST_F(EventLogTest, CancelStopsASubscriptionThatHasABacklog) {
             absl::StatusCode::kCancelled);
 }
 
+TEST_F(EventLogTest, VerifyOfARangeReportsTheHashOfItsLastRecord) {
+  MustAppend("s", 5);
+  absl::StatusOr<AllPage> all = log_->ReadAll(0, 10);
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->events.size(), 5u);
+
+  absl::StatusOr<VerifyReport> range = log_->Verify(1, 3);
+  ASSERT_TRUE(range.ok()) << range.status();
+  EXPECT_TRUE(range->ok) << range->problem;
+  EXPECT_EQ(range->checked, 2u);
+  EXPECT_EQ(range->last_hash, all->events[2].hash);  // position 2, not the head
+  EXPECT_NE(range->last_hash, log_->HeadHash());
+
+  absl::StatusOr<VerifyReport> whole = log_->Verify(0, kAll);
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  EXPECT_EQ(whole->last_hash, log_->HeadHash());
+
+  absl::StatusOr<VerifyReport> empty = log_->Verify(0, 0);
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_EQ(empty->last_hash, GenesisHash());
+}
+
 TEST_F(EventLogTest, BackupAndRestore) {
   MustAppend("s", 3);
   ASSERT_TRUE(log_->Backup(dir_.Sub("backup")).ok());
