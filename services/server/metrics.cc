@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "httplib.h"
 #include "services/projections/institution_projection.h"
+#include "services/server/access_log.h"
 #include "services/server/denied_attempts.h"
 #include "services/server/grpc_services.h"
 #include "services/server/grpc_status.h"
@@ -145,6 +146,9 @@ std::string RenderMetrics(const MetricSources& s) {
   Sample(&out, "scc_denied_calls_total", "reason=\"unauthenticated\"", s.denied->unauthenticated());
   Sample(&out, "scc_denied_calls_total", "reason=\"permission_denied\"",
          s.denied->permission_denied());
+  Counter(&out, "scc_access_log_dropped_lines_total",
+          "Log lines dropped because the log's queue was full (the stream took lines too slowly).",
+          s.access_log->dropped_lines());
   return out;
 }
 

@@ -308,7 +308,7 @@ int Serve(const Config& config) {
     absl::StatusOr<std::unique_ptr<server::MetricsServer>> started = server::MetricsServer::Start(
         config.metrics_listen,
         server::MetricSources{&call_metrics, log->get(), projection->get(), &watches,
-                              &gateway.denied(), config.data});
+                              &gateway.denied(), &access_log, config.data});
     if (!started.ok()) return Fail(std::string(started.status().message()));
     metrics = *std::move(started);
     const std::string metrics_host = config.metrics_listen.substr(0, config.metrics_listen.rfind(':'));
