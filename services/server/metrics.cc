@@ -124,6 +124,14 @@ std::string RenderMetrics(const MetricSources& s) {
             : 0);
   Gauge(&out, "scc_projection_rebuilding", "1 while the read models are being rebuilt.",
         projection.rebuilding() ? 1 : 0);
+  Gauge(&out, "scc_projection_failing",
+        "1 while the read models cannot apply events (they serve what was applied).",
+        projection.error().empty() ? 0 : 1);
+  Gauge(&out, "scc_projection_failed_attempts",
+        "Attempts to apply events that failed since applying last worked.",
+        projection.failed_attempts());
+  Counter(&out, "scc_projection_failures_total",
+          "Attempts to apply events that failed since start.", projection.failures_total());
 
   static constexpr std::pair<const char*, const char*> kRocks[] = {
       {"rocksdb.estimate-live-data-size", "scc_rocksdb_live_data_bytes"},

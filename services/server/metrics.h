@@ -1,7 +1,7 @@
 // Metrics: what the server did, in the Prometheus text format (version 0.0.4), served on a
 // port of its own. Calls are counted by method and status and timed in histograms as the
 // gateway finishes them; everything else (appends and group-commit sizes, projection lag,
-// RocksDB figures, disk use, open watches, denied calls, access-log lines
+// RocksDB figures, disk use, open watches, denied calls, projection failures, access-log lines
 // dropped) is read when scraped. Thread-safe.
 #ifndef SCC_SERVICES_SERVER_METRICS_H_
 #define SCC_SERVICES_SERVER_METRICS_H_
