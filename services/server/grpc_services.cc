@@ -545,6 +545,7 @@ grpc::ServerUnaryReactor* AuditServiceImpl::VerifyLog(grpc::CallbackServerContex
       report.ok = piece.ok;
       report.first_bad_position = piece.first_bad_position;
       report.problem = piece.problem;
+      report.last_hash = std::move(piece.last_hash);
       if (!piece.ok || piece.to < piece_to || piece.to == to) break;
       at = piece.to;
       if (context->IsCancelled() || absl::Now() > deadline) {
@@ -558,7 +559,7 @@ grpc::ServerUnaryReactor* AuditServiceImpl::VerifyLog(grpc::CallbackServerContex
     response->set_checked(report.checked);
     if (report.first_bad_position) response->set_first_bad_position(*report.first_bad_position);
     response->set_problem(report.problem);
-    response->set_head_hash(absl::BytesToHexString(log_->HeadHash()));
+    response->set_head_hash(absl::BytesToHexString(report.last_hash));
     response->set_next_position(log_->NextPosition());
     return absl::OkStatus();
   });
