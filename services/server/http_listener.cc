@@ -64,6 +64,7 @@ class ConnectionPool : public httplib::TaskQueue {
     std::string address;
     bool waiting = true;      // for a request; guarded by the pool's mutex
     absl::Time since;         // when it began waiting; guarded by the pool's mutex
+    bool closed = false;      // shut down here; guarded by the pool's mutex
     bool displaced = false;   // closed to free its thread; guarded by the pool's mutex
     bool close_after_answer = false;  // only its serving thread (CloseAfterAnswer) uses it
   };
@@ -113,17 +114,20 @@ class ConnectionPool : public httplib::TaskQueue {
   }
 
   // Marks the connection as waiting for a request (it may be closed to free its thread) or not.
-  // Once the server stops, a connection that starts waiting is closed at once.
-  void SetWaiting(Connection* connection, bool waiting) {
+  // Once the server stops, a connection that starts waiting is closed at once. False when the
+  // connection was closed here: its thread must end it.
+  bool SetWaiting(Connection* connection, bool waiting) {
     absl::MutexLock lock(&mu_);
+    if (connection->closed) return false;
     connection->waiting = waiting;
     connection->since = absl::Now();
-    if (!waiting) return;
+    if (!waiting) return true;
     if (stopping_) {
       Close(*connection);
-    } else {
-      Rebalance();
+      return false;
     }
+    Rebalance();
+    return true;
   }
 
  private:
@@ -169,6 +173,7 @@ class ConnectionPool : public httplib::TaskQueue {
   // Its serving thread's next read ends; the thread then closes the socket.
   void Close(Connection& c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     c.waiting = false;
+    c.closed = true;
     ::shutdown(c.fd, SHUT_RDWR);
   }
 
@@ -209,7 +214,8 @@ class DeadlineStream : public httplib::Stream {
     deadline_ = deadline;
     budget_ = budget;
   }
-  // Whether a read reached the deadline or the budget.
+  // Whether a read reached the deadline or the budget, or a write failed: the connection must
+  // serve no further request.
   bool cut_off() const { return cut_off_; }
 
   // The TLS handshake, within the deadline.
@@ -256,14 +262,16 @@ class DeadlineStream : public httplib::Stream {
       if (ssl_ != nullptr) {
         const int n = SSL_write(ssl_, ptr, length);
         if (n > 0) return n;
-        if (!AwaitTls(n, until)) return -1;
+        if (!AwaitTls(n, until)) break;
       } else {
         const ssize_t n = ::send(fd_, ptr, static_cast<size_t>(length), MSG_NOSIGNAL);
         if (n >= 0) return n;
         if (errno == EINTR) continue;
-        if ((errno != EAGAIN && errno != EWOULDBLOCK) || !Await(POLLOUT, until)) return -1;
+        if ((errno != EAGAIN && errno != EWOULDBLOCK) || !Await(POLLOUT, until)) break;
       }
     }
+    cut_off_ = true;  // httplib does not always look at what a write returned
+    return -1;
   }
 
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
@@ -394,10 +402,7 @@ class LimitedServer : public Base {
     bool served = false;
     if (ConnectionPool::Connection* connection = pool_->Admit(fd)) {
       served = Serve(fd, *connection);
-      if (connection->close_after_answer) {
-        pool_->SetWaiting(connection, true);
-        Linger(fd);
-      }
+      if (connection->close_after_answer && pool_->SetWaiting(connection, true)) Linger(fd);
       pool_->Leave(connection);
     }
     ::shutdown(fd, SHUT_RDWR);
@@ -423,7 +428,7 @@ class LimitedServer : public Base {
     for (size_t left = this->keep_alive_max_count_;
          left > 0 && this->svr_sock_ != INVALID_SOCKET; --left) {
       if (left != this->keep_alive_max_count_) {
-        pool_->SetWaiting(&connection, true);
+        if (!pool_->SetWaiting(&connection, true)) break;
         const absl::Time idle_until = absl::Now() + absl::Seconds(this->keep_alive_timeout_sec_);
         if (!stream.AwaitRequest(idle_until)) break;
         stream.Limit(absl::Now() + limits_.header_timeout, kMaxHeaderBytes);
@@ -431,7 +436,7 @@ class LimitedServer : public Base {
       bool client_closes = false;
       served = this->process_request(
           stream, left == 1, client_closes, [&](httplib::Request& request) {
-            pool_->SetWaiting(&connection, false);
+            pool_->SetWaiting(&connection, false);  // a closed one ends at its next read
             stream.Limit(absl::Now() + limits_.body_timeout, limits_.max_body_bytes);
             if (ssl != nullptr) request.ssl = ssl.get();
           });

@@ -171,8 +171,12 @@ def crowded_sccd(tmp_path):
 
 def test_one_address_cannot_hold_every_connection(crowded_sccd):
     sccd = crowded_sccd
-    held = Trickler(sccd.http_url, 4)
+    held = [connect(sccd.http_url) for _ in range(4)]
     try:
+        for s in held:  # each answered, so admitted, and kept open for the next request
+            s.sendall(b"GET /app.js HTTP/1.1\r\nHost: x\r\n\r\n")
+            s.settimeout(5)
+            assert s.recv(12) == b"HTTP/1.1 200"
         extra = connect(sccd.http_url)
         assert wait_closed(extra, time.monotonic() + 2), "a fifth connection was kept"
         extra.close()
@@ -182,7 +186,8 @@ def test_one_address_cannot_hold_every_connection(crowded_sccd):
         assert status.startswith("HTTP/1.1 200"), status
         other.close()
     finally:
-        held.close()
+        for s in held:
+            s.close()
 
 
 def test_healthz_is_answered_when_slow_clients_fill_the_metrics_port(crowded_sccd):
