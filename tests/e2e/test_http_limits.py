@@ -160,6 +160,32 @@ def test_slow_clients_starve_neither_console_api_nor_healthz(limited_sccd):
         metrics_slow.close()
 
 
+def test_a_body_trickled_past_its_deadline_is_cut_off(tmp_path):
+    sccd = Sccd(str(tmp_path), ["--http-body-timeout-seconds", "2"])
+    sccd.start()
+    try:
+        s = connect(sccd.http_url)
+        s.sendall(("POST /v1/scc.v1.AdminService/WhoAmI HTTP/1.1\r\nHost: x\r\n"
+                   "Content-Type: application/json\r\nContent-Length: 100\r\n"
+                   "Authorization: Bearer %s\r\n\r\n" % TOKENS["hosi"][0]).encode())
+        started = time.monotonic()
+        answered = None
+        while answered is None and time.monotonic() < started + 8:
+            if select.select([s], [], [], 0.5)[0]:
+                answered = time.monotonic() - started
+            else:
+                s.sendall(b" ")  # a byte each half second: never a read timeout
+        assert answered is not None, "the body was still being read after 8 s"
+        status, body = answer_of(s, 3)
+        s.close()
+        print("a trickled body was cut off after %.1f s" % answered)
+        assert status.startswith("HTTP/1.1 400"), status
+        assert "in time" in json.loads(body)["error"]["message"]
+        assert 1.5 < answered < 4
+    finally:
+        sccd.stop()
+
+
 @pytest.fixture
 def crowded_sccd(tmp_path):
     server = Sccd(str(tmp_path), ["--http-max-connections-per-address", "4",
