@@ -206,9 +206,9 @@ Answer BodyTooLarge(size_t max_body) {
 
 // Refuses, from its headers alone, a request the server will not read: a path with a control
 // character (a decoded %00 would cut the file name short of the extension its type is taken
-// from), or an API call whose body is of another type than JSON, of no stated length, over the
-// limit, or large (or chunked) and sent without a known token. A refused body is not read, and
-// its connection closes after the answer.
+// from), a body anywhere but on an API call, or an API call whose body is of another type than
+// JSON, of no stated length, over the limit, or large (or chunked) and sent without a known
+// token. A refused body is not read, and its connection closes after the answer.
 std::optional<Answer> Screen(const httplib::Request& request, size_t max_body,
                              ApiForwarder& forwarder) {
   if (std::any_of(request.path.begin(), request.path.end(),
@@ -217,10 +217,16 @@ std::optional<Answer> Screen(const httplib::Request& request, size_t max_body,
                        "the path has a control character (such as %00), which no file or RPC "
                        "name has", "", 400);
   }
-  if (request.method != "POST" || !absl::StartsWith(request.path, kApiPrefix)) {
-    return std::nullopt;
-  }
   const bool chunked = request.has_header("Transfer-Encoding");
+  const std::string stated_length = request.get_header_value("Content-Length");
+  if (request.method != "POST" || !absl::StartsWith(request.path, kApiPrefix)) {
+    if (!chunked && (stated_length.empty() || stated_length == "0")) return std::nullopt;
+    return ErrorAnswer(grpc::StatusCode::INVALID_ARGUMENT,
+                       absl::StrCat(request.method, " ", request.path,
+                                    " takes no request body; only the API's POST /v1/",
+                                    kServicePackage, "<Service>/<Method> does"),
+                       "", 413);
+  }
   const std::string content_type = request.get_header_value("Content-Type");
   const std::string type = absl::AsciiStrToLower(absl::StripAsciiWhitespace(
       absl::string_view(content_type).substr(0, content_type.find(';'))));
@@ -231,7 +237,7 @@ std::optional<Answer> Screen(const httplib::Request& request, size_t max_body,
                        "", 415);
   }
   uint64_t length = 0;
-  if (!chunked && !absl::SimpleAtoi(request.get_header_value("Content-Length"), &length)) {
+  if (!chunked && !absl::SimpleAtoi(stated_length, &length)) {
     return ErrorAnswer(grpc::StatusCode::INVALID_ARGUMENT,
                        "send the request body's Content-Length (or send it chunked); "
                        "{} for an empty request", "", 411);

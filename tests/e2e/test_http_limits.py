@@ -278,6 +278,14 @@ def test_a_large_body_without_a_known_token_is_refused_before_it_is_read(limited
     status, body = answer_of(s, 3)
     s.close()
     assert status.startswith("HTTP/1.1 401"), status
+    # A body where none is taken (here a chunked PUT): refused before it is read.
+    s = connect(sccd.http_url)
+    s.sendall(b"PUT /v1/scc.v1.AuditService/GetWorkflowState HTTP/1.1\r\nHost: x\r\n"
+              b"Transfer-Encoding: chunked\r\n\r\n")
+    status, body = answer_of(s, 3)
+    s.close()
+    assert status.startswith("HTTP/1.1 413"), status
+    assert "takes no request body" in json.loads(body)["error"]["message"]
     # A small body is read and refused by the gRPC server as before.
     status, answer = api(sccd, "AuditService/GetWorkflowState", b'{"urn": "100001"}', user=None)
     assert (status, answer["error"]["status"]) == (401, "UNAUTHENTICATED")
