@@ -14,6 +14,11 @@
 #include <cstring>
 #include <functional>
 #include <list>
+#include <memory>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
