@@ -343,3 +343,21 @@ def test_https_is_served_under_the_same_limits(https_sccd):
     finally:
         for s in slow:
             s.close()
+
+
+def test_https_asks_for_client_certificates_when_told(tmp_path):
+    certs = str(tmp_path / "tls")
+    subprocess.run([os.environ["MAKE_DEV_CA"], certs], check=True, capture_output=True)
+    sccd = Sccd(str(tmp_path), ["--tls-cert", certs + "/server.pem",
+                                "--tls-key", certs + "/server.key",
+                                "--tls-client-ca", certs + "/ca.pem"])
+    sccd.start()
+    try:
+        context = ssl.create_default_context(cafile=certs + "/ca.pem")
+        with pytest.raises((urllib.error.URLError, ConnectionError, ssl.SSLError)):
+            urllib.request.urlopen(sccd.http_url, timeout=5, context=context).read()
+        context.load_cert_chain(certs + "/client.pem", certs + "/client.key")
+        with urllib.request.urlopen(sccd.http_url, timeout=5, context=context) as page:
+            assert page.headers["Content-Type"].startswith("text/html")
+    finally:
+        sccd.stop()
