@@ -1,11 +1,21 @@
 #include "storage/test_util.h"
 
+#include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "rocksdb/env.h"
+#include "storage/fault_injection_fs.h"
 
 namespace scc::storage::testing {
 
@@ -20,6 +30,72 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
+}
+
+SmallVolume::SmallVolume(uint64_t bytes, Kind kind) {
+  if (kind == Kind::kInjectedNoSpace) {
+    fs_ = std::make_unique<FaultInjectionFs>();
+    env_ = fs_->NewEnv();
+    return;
+  }
+  // In a mount namespace of this process's own, the mount goes with the process even when it
+  // aborts; where that is refused (e.g. threads already run) the destructor unmounts.
+  if (::unshare(CLONE_NEWNS) == 0) {
+    ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
+  }
+  const std::string options = absl::StrCat("size=", bytes);
+  mounted_ = ::mount("tmpfs", dir_.path().c_str(), "tmpfs", 0, options.c_str()) == 0;
+  if (!mounted_) {
+    std::fprintf(stderr, "SmallVolume: mounting a tmpfs refused (%s); using ENOSPC injection\n",
+                 std::strerror(errno));
+    fs_ = std::make_unique<FaultInjectionFs>();
+    env_ = fs_->NewEnv();
+  }
+}
+
+SmallVolume::~SmallVolume() {
+  env_.reset();
+  fs_.reset();
+  if (mounted_) ::umount2(dir_.path().c_str(), MNT_DETACH);
+}
+
+absl::Status SmallVolume::Fill(uint64_t leave) {
+  if (!mounted_) {
+    fs_->SetNoSpace(true);
+    return absl::OkStatus();
+  }
+  const uint64_t free_bytes = FreeBytes();
+  if (free_bytes <= leave) return absl::OkStatus();
+  const std::string ballast = dir_.Sub(absl::StrCat("ballast-", ++ballasts_));
+  const int fd = ::open(ballast.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) {
+    return absl::InternalError(absl::StrCat("open ", ballast, ": ", std::strerror(errno)));
+  }
+  const int err = ::posix_fallocate(fd, 0, static_cast<off_t>(free_bytes - leave));
+  ::close(fd);
+  if (err != 0) {
+    return absl::InternalError(absl::StrCat("fallocate ", ballast, ": ", std::strerror(err)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SmallVolume::Free() {
+  if (!mounted_) {
+    fs_->SetNoSpace(false);
+    return absl::OkStatus();
+  }
+  for (; ballasts_ > 0; --ballasts_) {
+    std::error_code ec;
+    std::filesystem::remove(dir_.Sub(absl::StrCat("ballast-", ballasts_)), ec);
+    if (ec) return absl::InternalError(absl::StrCat("removing a ballast file: ", ec.message()));
+  }
+  return absl::OkStatus();
+}
+
+uint64_t SmallVolume::FreeBytes() const {
+  struct statvfs st {};
+  if (::statvfs(dir_.path().c_str(), &st) != 0) return 0;
+  return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
 }
 
 std::vector<EventData> MakeEvents(int count, size_t payload_bytes, const std::string& type) {
