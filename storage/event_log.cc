@@ -537,7 +537,15 @@ void EventLog::SequencerLoop() {
           this));
       failed = !write_error_.ok();
     }
-    if (failed) RecoverFromWriteError().IgnoreError();  // a standing error fails the group
+    if (failed) {
+      // While the error stands, every append gets it, decided against nothing: the cached
+      // stream heads assumed the failed group, so deciding now could refuse an append as a
+      // version conflict instead.
+      if (absl::Status standing = RecoverFromWriteError(); !standing.ok()) {
+        for (PendingAppend& p : appends) std::move(p.done)(standing);
+        continue;
+      }
+    }
     if (idle_retry) continue;
     auto group = std::make_unique<PreparedGroup>(Prepare(std::move(appends)));
     {
