@@ -40,8 +40,10 @@ SmallVolume::SmallVolume(uint64_t bytes, Kind kind) {
   }
   // In a mount namespace of this process's own, the mount goes with the process even when it
   // aborts; where that is refused (e.g. threads already run) the destructor unmounts.
-  if (::unshare(CLONE_NEWNS) == 0) {
-    ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
+  if (::unshare(CLONE_NEWNS) == 0 &&
+      ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    std::fprintf(stderr, "SmallVolume: mounts stay shared (%s); an abort leaves the tmpfs\n",
+                 std::strerror(errno));
   }
   const std::string options = absl::StrCat("size=", bytes);
   mounted_ = ::mount("tmpfs", dir_.path().c_str(), "tmpfs", 0, options.c_str()) == 0;
