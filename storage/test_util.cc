@@ -32,23 +32,63 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
+namespace {
+
+// The threads of this process (from /proc/self/status); 0 if unknown.
+int ThreadCount() {
+  std::FILE* status = std::fopen("/proc/self/status", "r");
+  if (status == nullptr) return 0;
+  char line[256];
+  int threads = 0;
+  while (std::fgets(line, sizeof(line), status) != nullptr) {
+    if (std::sscanf(line, "Threads: %d", &threads) == 1) break;
+  }
+  std::fclose(status);
+  return threads;
+}
+
+// Moves the process, once, into a mount namespace of its own, so mounts made here go with it
+// even when it aborts. A namespace belongs to a thread, not to the process: only a process
+// with one thread may move, or threads started before would keep seeing the old mounts.
+void EnterPrivateMountNamespace() {
+  static const bool entered = [] {
+    if (ThreadCount() != 1) return false;
+    if (::unshare(CLONE_NEWNS) != 0) return false;
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+      std::fprintf(stderr, "SmallVolume: mounts stay shared (%s); an abort leaves them\n",
+                   std::strerror(errno));
+    }
+    return true;
+  }();
+  if (!entered) {
+    std::fprintf(stderr, "SmallVolume: no mount namespace of its own; an abort leaves mounts\n");
+  }
+}
+
+}  // namespace
+
 SmallVolume::SmallVolume(uint64_t bytes, Kind kind) {
   if (kind == Kind::kInjectedNoSpace) {
     fs_ = std::make_unique<FaultInjectionFs>();
     env_ = fs_->NewEnv();
     return;
   }
-  // In a mount namespace of this process's own, the mount goes with the process even when it
-  // aborts; where that is refused (e.g. threads already run) the destructor unmounts.
-  if (::unshare(CLONE_NEWNS) == 0 &&
-      ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
-    std::fprintf(stderr, "SmallVolume: mounts stay shared (%s); an abort leaves the tmpfs\n",
-                 std::strerror(errno));
+  EnterPrivateMountNamespace();
+  if (kind == Kind::kTmpfs) {
+    const std::string options = absl::StrCat("size=", bytes);
+    mounted_ = ::mount("tmpfs", dir_.path().c_str(), "tmpfs", 0, options.c_str()) == 0;
+  } else {
+    // mount(8) sets up the loop device and frees it again on unmount.
+    const std::string image = image_dir_.Sub("volume.img");
+    const std::string make = absl::StrCat("truncate -s ", bytes, " ", image,
+                                          " && mkfs.ext4 -q -F -m 0 ", image, " >/dev/null 2>&1");
+    mounted_ = std::system(make.c_str()) == 0 &&
+               std::system(absl::StrCat("mount -o loop ", image, " ", dir_.path(),
+                                        " >/dev/null 2>&1")
+                               .c_str()) == 0;
   }
-  const std::string options = absl::StrCat("size=", bytes);
-  mounted_ = ::mount("tmpfs", dir_.path().c_str(), "tmpfs", 0, options.c_str()) == 0;
   if (!mounted_) {
-    std::fprintf(stderr, "SmallVolume: mounting a tmpfs refused (%s); using ENOSPC injection\n",
+    std::fprintf(stderr, "SmallVolume: mounting refused (%s); using ENOSPC injection\n",
                  std::strerror(errno));
     fs_ = std::make_unique<FaultInjectionFs>();
     env_ = fs_->NewEnv();

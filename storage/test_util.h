@@ -33,18 +33,19 @@ class TempDir {
 
 class FaultInjectionFs;
 
-// A small volume for disk-full tests: a tmpfs of a given size mounted on a fresh directory (the
-// tests run as root). Where mounting is not permitted it falls back to a directory on the
+// A small volume for disk-full tests: a tmpfs of a given size, or a loop-mounted ext4 image,
+// mounted on a fresh directory (the tests run as root). Where mounting is not permitted it falls back to a directory on the
 // ordinary disk whose writes go through a FaultInjectionFs, which answers ENOSPC at every write
 // stage while Fill() is in force; env() is then that file system's Env, to pass to the log, and
 // a process under test (sccd) cannot use it, so server tests ask mounted() first and fail.
 // The mount lives in a mount namespace of the test process (and its children) where it can
-// have one, so it vanishes with the process even if it aborts; the destructor unmounts (lazily)
-// and removes the directory.
+// have one (the first SmallVolume of a process with one thread enters it), so it vanishes with
+// the process even if it aborts; the destructor unmounts (lazily) and removes the directory.
 class SmallVolume {
  public:
-  enum class Kind { kTmpfs, kInjectedNoSpace };
-  // kTmpfs falls back to kInjectedNoSpace where mounting is refused.
+  // kExt4Image: an ext4 file system in an image file on the ordinary disk, loop-mounted.
+  enum class Kind { kTmpfs, kExt4Image, kInjectedNoSpace };
+  // kTmpfs and kExt4Image fall back to kInjectedNoSpace where mounting is refused.
   explicit SmallVolume(uint64_t bytes, Kind kind = Kind::kTmpfs);
   ~SmallVolume();
   SmallVolume(const SmallVolume&) = delete;
@@ -65,6 +66,7 @@ class SmallVolume {
   uint64_t FreeBytes() const;
 
  private:
+  TempDir image_dir_;  // holds the ext4 image
   TempDir dir_;
   bool mounted_ = false;
   int ballasts_ = 0;
