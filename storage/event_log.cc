@@ -1,11 +1,8 @@
 #include "storage/event_log.h"
 
 #include <pthread.h>
-#include <sys/statvfs.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <utility>
@@ -804,15 +801,7 @@ std::optional<uint64_t> EventLog::IntProperty(const std::string& name) const {
   return total;
 }
 
-absl::StatusOr<VolumeSpace> EventLog::Space() const {
-  struct statvfs st {};
-  if (::statvfs(dir_.c_str(), &st) != 0) {
-    return absl::UnavailableError(
-        absl::StrCat("reading the free space of ", dir_, ": ", std::strerror(errno)));
-  }
-  return VolumeSpace{static_cast<uint64_t>(st.f_bavail) * st.f_frsize,
-                     static_cast<uint64_t>(st.f_blocks) * st.f_frsize};
-}
+absl::StatusOr<VolumeSpace> EventLog::Space() const { return VolumeSpaceOf(dir_); }
 
 absl::Status EventLog::WriteState() const {
   absl::MutexLock lock(&pipeline_mu_);

@@ -48,6 +48,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "storage/event.h"
+#include "storage/rocks_setup.h"
 
 namespace rocksdb {
 class DB;
@@ -85,12 +86,6 @@ struct EventLogOptions {
   // The RocksDB environment for file I/O; nullptr: the default (the real file system). Not
   // owned; must outlive the log. Tests pass one that injects faults.
   rocksdb::Env* env = nullptr;
-};
-
-// The volume holding a log's directory, as the file system reports it.
-struct VolumeSpace {
-  uint64_t free_bytes = 0;   // available to the server's user
-  uint64_t total_bytes = 0;
 };
 
 enum class ReadDirection { kForwards, kBackwards };

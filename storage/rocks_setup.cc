@@ -6,9 +6,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "rocksdb/env.h"
@@ -40,23 +43,28 @@ class DiagnosticsLogger final : public rocksdb::Logger {
     std::copy_n(stamp.data(), n, line);
     const int written = std::vsnprintf(line + n, sizeof(line) - n - 1, format, ap);
     if (written > 0) n = std::min(n + static_cast<size_t>(written), sizeof(line) - 2);
-    line[n++] = '\n';
-    // One write per line (O_APPEND keeps concurrent lines whole); a failure, e.g. ENOSPC, only
-    // loses this line.
-    if (::write(fd_, line, n) < 0) return;
+    if (n == 0 || line[n - 1] != '\n') line[n++] = '\n';
+    // One write per line (O_APPEND keeps concurrent lines whole). A failed write (e.g. ENOSPC)
+    // loses this line and nothing else; there is nowhere to report it.
+    const ssize_t lost_if_negative = ::write(fd_, line, n);
+    static_cast<void>(lost_if_negative);
   }
 
  private:
   const int fd_;
 };
 
-uint64_t FreeBytes(const std::string& dir) {
-  struct statvfs st {};
-  if (::statvfs(dir.c_str(), &st) != 0) return 0;
-  return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
-}
-
 }  // namespace
+
+absl::StatusOr<VolumeSpace> VolumeSpaceOf(const std::string& dir) {
+  struct statvfs st {};
+  if (::statvfs(dir.c_str(), &st) != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("reading the free space of ", dir, ": ", std::strerror(errno)));
+  }
+  return VolumeSpace{static_cast<uint64_t>(st.f_bavail) * st.f_frsize,
+                     static_cast<uint64_t>(st.f_blocks) * st.f_frsize};
+}
 
 std::shared_ptr<rocksdb::Logger> NewDiagnosticsLogger(const std::string& dir) {
   const std::string path = dir + "/LOG";
@@ -75,7 +83,9 @@ uint64_t WriteAheadBudget(uint64_t free_bytes) {
 
 uint64_t SizeToVolume(const std::string& dir, rocksdb::DBOptions& options) {
   options.info_log = NewDiagnosticsLogger(dir);
-  const uint64_t budget = WriteAheadBudget(FreeBytes(dir));
+  // Unknown free space gets the smallest budget.
+  const absl::StatusOr<VolumeSpace> space = VolumeSpaceOf(dir);
+  const uint64_t budget = WriteAheadBudget(space.ok() ? space->free_bytes : 0);
   // Caps each write-ahead log file's preallocation; with several column families it also
   // flushes the memtables once the logs hold this much.
   options.max_total_wal_size = budget;

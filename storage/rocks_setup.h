@@ -1,6 +1,6 @@
 // What the two RocksDB databases of a data directory (the event log and the read-model store)
-// share: where RocksDB's own diagnostics go, and how much of the volume RocksDB takes ahead of
-// need. Both exist so that a small or full data volume neither stops the server from starting
+// share: the volume they live on, where RocksDB's own diagnostics go, and how much of the volume
+// RocksDB takes ahead of need. Both exist so that a small or full data volume neither stops the server from starting
 // nor aborts it.
 #ifndef SCC_STORAGE_ROCKS_SETUP_H_
 #define SCC_STORAGE_ROCKS_SETUP_H_
@@ -9,12 +9,22 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/statusor.h"
+
 namespace rocksdb {
 class Logger;
 struct DBOptions;
 }  // namespace rocksdb
 
 namespace scc::storage {
+
+// The volume holding a directory, as the file system reports it.
+struct VolumeSpace {
+  uint64_t free_bytes = 0;   // available to the server's user
+  uint64_t total_bytes = 0;
+};
+// kUnavailable when the file system cannot say.
+absl::StatusOr<VolumeSpace> VolumeSpaceOf(const std::string& dir);
 
 // RocksDB's warnings and errors, appended to `dir`/LOG with plain writes whose failures are
 // ignored (lines are lost while the volume is full). RocksDB's own file logger must not be used

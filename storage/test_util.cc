@@ -4,7 +4,6 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/mount.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "rocksdb/env.h"
 #include "storage/fault_injection_fs.h"
+#include "storage/rocks_setup.h"
 
 namespace scc::storage::testing {
 
@@ -135,9 +135,8 @@ absl::Status SmallVolume::Free() {
 }
 
 uint64_t SmallVolume::FreeBytes() const {
-  struct statvfs st {};
-  if (::statvfs(dir_.path().c_str(), &st) != 0) return 0;
-  return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+  const absl::StatusOr<VolumeSpace> space = VolumeSpaceOf(dir_.path());
+  return space.ok() ? space->free_bytes : 0;
 }
 
 std::vector<EventData> MakeEvents(int count, size_t payload_bytes, const std::string& type) {
