@@ -328,29 +328,12 @@ absl::Status EventLog::RecoverFromWriteError() {
     env->DeleteFile(probe).PermitUncheckedError();
     if (!s.ok()) return failure;
   }
-  // RocksDB stops writing after a failed write. Resume() writes the memtables to new table files
-  // and starts a new write-ahead log, so the failed batch, which never reached the memtables, is
-  // dropped for good while reads go on. An error RocksDB cannot resume from closes the database
-  // and opens it again; the head then comes from what is durable (a batch that did land is found
-  // by its request_id).
-  std::optional<Head> head;
+  // RocksDB stops writing after a failed write, and the write-ahead log file whose write failed
+  // must not be appended to again (Debian's RocksDB asserts on it, and Resume() does not always
+  // start a new one): close the database and open it again. The head then comes from what is
+  // durable; a failed batch that did land is found by its request_id.
+  Head head;
   {
-    absl::ReaderMutexLock lock(&db_mu_);
-    if (db_ != nullptr) {
-      const rocksdb::Status resumed = db_->Resume();
-      // Busy: RocksDB's own recovery (it polls the free space) is under way. A failure short
-      // of fatal: still no room for the flush. Both: try again later.
-      if (!resumed.ok() && resumed.severity() <= rocksdb::Status::Severity::kHardError) {
-        return failure;
-      }
-      std::string value;
-      if (resumed.ok() && db_->Get(rocksdb::ReadOptions(), meta_cf(), kMetaHeadKey, &value).ok()) {
-        absl::StatusOr<Head> stored = DecodeHead(value);
-        if (stored.ok()) head = *std::move(stored);
-      }
-    }
-  }
-  if (!head) {
     absl::WriterMutexLock lock(&db_mu_);
     if (db_ != nullptr) {
       for (rocksdb::ColumnFamilyHandle* h : handles_) {
@@ -368,12 +351,12 @@ absl::Status EventLog::RecoverFromWriteError() {
   }
   {
     absl::MutexLock head_lock(&mu_);
-    next_position_ = head->next_position;
-    last_hash_ = head->last_hash;
+    next_position_ = head.next_position;
+    last_hash_ = head.last_hash;
   }
-  prepared_position_ = head->next_position;
-  prepared_hash_ = head->last_hash;
-  last_recorded_at_ = std::max(last_recorded_at_, head->last_recorded_at);
+  prepared_position_ = head.next_position;
+  prepared_hash_ = head.last_hash;
+  last_recorded_at_ = std::max(last_recorded_at_, head.last_recorded_at);
   stream_heads_.clear();
   inflight_requests_.clear();
   absl::MutexLock pipeline_lock(&pipeline_mu_);

@@ -20,10 +20,10 @@
 //   them is acknowledged; reads keep working. Until writing resumes, appends get that error
 //   (WriteState()). The log tries to resume by itself, every half second and before each
 //   append, once the volume has room for a write-ahead log file (storage/rocks_setup.h) and the
-//   disk takes a synced write again: RocksDB's Resume() drops the failed batch for good; where
-//   RocksDB cannot resume, the database is reopened and the head taken from what is durable (a
-//   batch that did land is then found by its request_id). The process never aborts for a full
-//   volume (storage/event_log_disk_full_test.cc).
+//   disk takes a synced write again: it reopens the database (reads wait for that moment) and
+//   takes the head from what is durable (a failed batch that did land is then found by its
+//   request_id). The process never aborts for a full volume
+//   (storage/event_log_disk_full_test.cc).
 //
 // The on-disk format is documented in storage/FORMAT.md.
 #ifndef SCC_STORAGE_EVENT_LOG_H_

@@ -21,6 +21,11 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context) {
   return absl::InternalError(message);
 }
 
+absl::Status NotReopened() {
+  return absl::UnavailableError(
+      "the read-model store is closed after a failed write and could not be reopened yet");
+}
+
 // The first key after every key that starts with `prefix`.
 std::string PrefixEnd(std::string prefix) {
   while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xFF) prefix.pop_back();
@@ -30,11 +35,20 @@ std::string PrefixEnd(std::string prefix) {
 
 }  // namespace
 
-KvStore::KvStore(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {}
+KvStore::KvStore(std::string dir, std::unique_ptr<rocksdb::DB> db)
+    : dir_(std::move(dir)), db_(std::move(db)) {}
 
-KvStore::~KvStore() { db_->Close().PermitUncheckedError(); }
+KvStore::~KvStore() {
+  absl::WriterMutexLock lock(&mu_);
+  if (db_ != nullptr) db_->Close().PermitUncheckedError();
+}
 
 absl::StatusOr<std::unique_ptr<KvStore>> KvStore::Open(const std::string& dir) {
+  ASSIGN_OR_RETURN(std::unique_ptr<rocksdb::DB> db, OpenDatabase(dir));
+  return std::unique_ptr<KvStore>(new KvStore(dir, std::move(db)));
+}
+
+absl::StatusOr<std::unique_ptr<rocksdb::DB>> KvStore::OpenDatabase(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   rocksdb::Options options;
@@ -52,10 +66,12 @@ absl::StatusOr<std::unique_ptr<KvStore>> KvStore::Open(const std::string& dir) {
     }
     return FromRocks(s, absl::StrCat("opening ", dir));
   }
-  return std::unique_ptr<KvStore>(new KvStore(std::unique_ptr<rocksdb::DB>(raw)));
+  return std::unique_ptr<rocksdb::DB>(raw);
 }
 
 absl::StatusOr<std::optional<std::string>> KvStore::Get(const std::string& key) const {
+  absl::ReaderMutexLock lock(&mu_);
+  if (db_ == nullptr) return NotReopened();
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), key, &value);
   if (s.IsNotFound()) return std::optional<std::string>();
@@ -70,11 +86,17 @@ absl::Status KvStore::Write(const Batch& batch, bool sync) {
   }
   for (const std::string& key : batch.deletes) wb.Delete(key);
   for (const auto& [key, value] : batch.puts) wb.Put(key, value);
-  // RocksDB stops writing after a failed write (a full volume); Resume() starts it again once
-  // it can, and is a no-op when nothing failed.
+  // RocksDB stops writing after a failed write (a full volume), and its write-ahead log file
+  // must not be appended to again: a fresh database object starts a new one.
   if (write_failed_.load()) {
-    RETURN_IF_ERROR(FromRocks(db_->Resume(), "resuming after a failed write"));
+    absl::WriterMutexLock lock(&mu_);
+    if (db_ != nullptr) db_->Close().PermitUncheckedError();
+    db_.reset();
+    ASSIGN_OR_RETURN(db_, OpenDatabase(dir_));
+    write_failed_.store(false);
   }
+  absl::ReaderMutexLock lock(&mu_);
+  if (db_ == nullptr) return NotReopened();
   rocksdb::WriteOptions options;
   options.sync = sync;
   const rocksdb::Status written = db_->Write(options, &wb);
@@ -85,6 +107,8 @@ absl::Status KvStore::Write(const Batch& batch, bool sync) {
 absl::Status KvStore::Scan(
     const std::string& prefix,
     const std::function<absl::Status(absl::string_view, absl::string_view)>& fn) const {
+  absl::ReaderMutexLock lock(&mu_);
+  if (db_ == nullptr) return NotReopened();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     absl::Status s = fn(absl::string_view(it->key().data(), it->key().size()),

@@ -1,8 +1,9 @@
 // KvStore: an ordered key-value store on RocksDB for data derived from the event log (read
 // models and their checkpoints). Writes are atomic batches; by default not synced, because
 // derived data can always be rebuilt from the log (a batch is still all-or-nothing after a
-// crash). Thread-safe. After a failed write (e.g. a full volume) the next write first resumes
-// the database, so writing goes on once the disk takes writes again.
+// crash). Thread-safe. After a failed write (e.g. a full volume) the next write first closes and
+// reopens the database, so writing goes on once the disk takes writes again (RocksDB must not
+// append to a write-ahead log file whose last write failed: Debian's build asserts on it).
 #ifndef SCC_STORAGE_KV_STORE_H_
 #define SCC_STORAGE_KV_STORE_H_
 
@@ -14,8 +15,10 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 
 namespace rocksdb {
 class DB;
@@ -43,8 +46,13 @@ class KvStore {
                                                      absl::string_view value)>& fn) const;
 
  private:
-  explicit KvStore(std::unique_ptr<rocksdb::DB> db);
-  std::unique_ptr<rocksdb::DB> db_;
+  KvStore(std::string dir, std::unique_ptr<rocksdb::DB> db);
+  static absl::StatusOr<std::unique_ptr<rocksdb::DB>> OpenDatabase(const std::string& dir);
+
+  const std::string dir_;
+  // Reads and writes hold mu_ shared; reopening after a failed write holds it exclusively.
+  mutable absl::Mutex mu_;
+  std::unique_ptr<rocksdb::DB> db_ ABSL_GUARDED_BY(mu_);  // null while a reopen failed
   std::atomic<bool> write_failed_{false};
 };
 
