@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "httplib.h"
 #include "services/projections/institution_projection.h"
+#include "services/server/call_frame.h"
 #include "services/server/denied_attempts.h"
 #include "services/server/grpc_services.h"
 #include "services/server/grpc_status.h"
@@ -145,6 +146,7 @@ std::string RenderMetrics(const MetricSources& s) {
   Sample(&out, "scc_denied_calls_total", "reason=\"unauthenticated\"", s.denied->unauthenticated());
   Sample(&out, "scc_denied_calls_total", "reason=\"permission_denied\"",
          s.denied->permission_denied());
+  s.frame->RenderMetrics(&out);
   return out;
 }
 

@@ -30,6 +30,7 @@ class InstitutionProjection;
 
 namespace scc::server {
 
+class CallFrame;
 class DeniedAttempts;
 class WatchRegistry;
 
@@ -61,6 +62,7 @@ struct MetricSources {
   const projections::InstitutionProjection* projection;
   const WatchRegistry* watches;
   const DeniedAttempts* denied;
+  const CallFrame* frame;
   std::string data_dir;  // its size on disk is reported
 };
 
