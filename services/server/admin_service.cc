@@ -13,8 +13,8 @@
 
 namespace scc::server {
 
-absl::Status AdminServiceImpl::GetServerStatus(const UnaryCall& call,
-                                               const v1::GetServerStatusRequest& request,
+absl::Status AdminServiceImpl::GetServerStatus(const UnaryCall& /*call*/,
+                                               const v1::GetServerStatusRequest& /*request*/,
                                                v1::ServerStatus* response) {
   constexpr size_t kPeersShown = 100;
   codec::SetTimestamp(started_at_, response->mutable_started_at());
@@ -40,7 +40,7 @@ absl::Status AdminServiceImpl::GetServerStatus(const UnaryCall& call,
 }
 
 absl::Status AdminServiceImpl::WhoAmI(const UnaryCall& call,
-                                      const v1::WhoAmIRequest& request,
+                                      const v1::WhoAmIRequest& /*request*/,
                                       v1::CallerIdentity* response) {
   response->set_user(call.caller().user);
   response->set_role(call.caller().role);
@@ -59,7 +59,7 @@ absl::Status AdminServiceImpl::WhoAmI(const UnaryCall& call,
   return absl::OkStatus();
 }
 
-absl::Status AdminServiceImpl::BackupLog(const UnaryCall& call,
+absl::Status AdminServiceImpl::BackupLog(const UnaryCall& /*call*/,
                                          const v1::BackupLogRequest& request,
                                          v1::BackupLogResponse* response) {
   const std::string& name = request.name();

@@ -18,9 +18,10 @@ class AdminServiceImpl final : public FramedService<v1::AdminService> {
   AdminServiceImpl(CallFrame* frame, Gateway* gateway, const storage::EventLog* log,
                    const WatchRegistry* watches, v1::ServerLimits limits, std::string backup_root)
       : FramedService<v1::AdminService>(
-            frame, {Answer("GetServerStatus", Work::kRead, this, &AdminServiceImpl::GetServerStatus),
-                    Answer("WhoAmI", Work::kRead, this, &AdminServiceImpl::WhoAmI),
-                    Answer("BackupLog", Work::kLong, this, &AdminServiceImpl::BackupLog)}),
+            frame,
+            {Answer("GetServerStatus", Work::kRead, this, &AdminServiceImpl::GetServerStatus),
+             Answer("WhoAmI", Work::kRead, this, &AdminServiceImpl::WhoAmI),
+             Answer("BackupLog", Work::kLong, this, &AdminServiceImpl::BackupLog)}),
         gateway_(gateway),
         log_(log),
         watches_(watches),

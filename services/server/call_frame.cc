@@ -37,14 +37,14 @@ std::string Join(const std::string& path, absl::string_view name) {
 }
 
 absl::Status Bad(const std::string& path, absl::string_view why) {
-  return absl::InvalidArgumentError(
-      path.empty() ? absl::StrCat("it ", why) : absl::StrCat("field '", path, "' ", why));
+  return absl::InvalidArgumentError(path.empty() ? absl::StrCat("it ", why)
+                                                 : absl::StrCat("field '", path, "' ", why));
 }
 
 // The wire type a field's values are written with (packed repeated scalars aside).
 bool WireTypeFits(const FieldDescriptor* field, WireFormatLite::WireType wire) {
-  const auto expected = WireFormatLite::WireTypeForFieldType(
-      static_cast<WireFormatLite::FieldType>(field->type()));
+  const auto expected =
+      WireFormatLite::WireTypeForFieldType(static_cast<WireFormatLite::FieldType>(field->type()));
   return wire == expected ||
          (field->is_packable() && wire == WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
 }
@@ -52,8 +52,8 @@ bool WireTypeFits(const FieldDescriptor* field, WireFormatLite::WireType wire) {
 absl::Status CheckMessage(CodedInputStream& in, const Descriptor* type, const std::string& path,
                           int depth) {
   if (depth > RequestWire::kMaxNesting) {
-    return Bad(path, absl::StrCat("is nested more than ", RequestWire::kMaxNesting,
-                                  " messages deep"));
+    return Bad(path,
+               absl::StrCat("is nested more than ", RequestWire::kMaxNesting, " messages deep"));
   }
   absl::flat_hash_map<int, int> repeats;  // field number -> values seen, for indexed paths
   for (;;) {
@@ -67,8 +67,8 @@ absl::Status CheckMessage(CodedInputStream& in, const Descriptor* type, const st
     const FieldDescriptor* field = type->FindFieldByNumber(number);
     if (field == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "unknown field number ", number, " in ", path.empty() ? "the request" : path,
-          " (", type->full_name(), " has no such field; is the client newer than the server?)"));
+          "unknown field number ", number, " in ", path.empty() ? "the request" : path, " (",
+          type->full_name(), " has no such field; is the client newer than the server?)"));
     }
     std::string name = Join(path, field->name());
     if (field->is_repeated() && !field->is_map()) {
@@ -93,7 +93,7 @@ absl::Status CheckMessage(CodedInputStream& in, const Descriptor* type, const st
         return Bad(name, "is truncated (garbled bytes)");
       }
       if (!google::protobuf::internal::IsStructurallyValidUTF8(value.data(),
-                                                                static_cast<int>(value.size()))) {
+                                                               static_cast<int>(value.size()))) {
         return Bad(name, "is not valid UTF-8 text");
       }
     } else if (!WireFormatLite::SkipField(&in, tag)) {
@@ -106,8 +106,7 @@ absl::Status CheckMessage(CodedInputStream& in, const Descriptor* type, const st
 const v1::QueryOptions* OptionsOf(const google::protobuf::Message& request) {
   const FieldDescriptor* field = request.GetDescriptor()->FindFieldByName("options");
   if (field == nullptr || field->message_type() != v1::QueryOptions::descriptor()) return nullptr;
-  return static_cast<const v1::QueryOptions*>(
-      &request.GetReflection()->GetMessage(request, field));
+  return static_cast<const v1::QueryOptions*>(&request.GetReflection()->GetMessage(request, field));
 }
 
 // The institution and request id a call names, for the access log.
@@ -189,17 +188,18 @@ absl::Status AuthThrottle::Check(const std::string& address) {
     return absl::OkStatus();
   }
   ++refused_;
-  return absl::ResourceExhaustedError(absl::StrCat(
-      "too many failed sign-ins from ", address, " (", failures_, " within ",
-      absl::FormatDuration(window_), "); retry after ",
-      static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(until - now))), " s"));
+  return absl::ResourceExhaustedError(
+      absl::StrCat("too many failed sign-ins from ", address, " (", failures_, " within ",
+                   absl::FormatDuration(window_), "); retry after ",
+                   static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(until - now))), " s"));
 }
 
 void AuthThrottle::Failed(const std::string& address) {
   const absl::Time now = absl::Now();
   absl::MutexLock lock(&mu_);
   if (!windows_.contains(address) && windows_.size() >= kMaxAddresses) {
-    absl::erase_if(windows_, [&](const auto& entry) { return now >= entry.second.start + window_; });
+    absl::erase_if(windows_,
+                   [&](const auto& entry) { return now >= entry.second.start + window_; });
     if (windows_.size() >= kMaxAddresses) return;
   }
   Window& w = windows_[address];
@@ -276,8 +276,8 @@ void UnaryCall::Finish(const absl::Status& status) {
     const grpc::Status serialized =
         grpc::SerializationTraits<google::protobuf::Message>::Serialize(*response_, out_, &own);
     if (!serialized.ok()) {
-      answer = absl::InternalError(absl::StrCat("the answer could not be encoded: ",
-                                                serialized.error_message()));
+      answer = absl::InternalError(
+          absl::StrCat("the answer could not be encoded: ", serialized.error_message()));
     }
   }
   gateway_->Finish(reactor_, context_, std::move(record_), start_, answer);
@@ -352,14 +352,15 @@ grpc::ServerUnaryReactor* CallFrame::Handle(const google::protobuf::MethodDescri
                             ->GetPrototype(method->output_type())
                             ->New());
   absl::Status decoded = RequestWire::Check(bytes, method->input_type());
-  if (decoded.ok() && !call->request_->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+  if (decoded.ok() &&
+      !call->request_->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     decoded = absl::InvalidArgumentError("it is not a well-formed protobuf message");
   }
   if (!decoded.ok()) {
     undecodable_.fetch_add(1, std::memory_order_relaxed);
-    call->Finish(absl::InvalidArgumentError(
-        absl::StrCat(rpc.name, ": the request is not a valid ", method->input_type()->full_name(),
-                     ": ", decoded.message())));
+    call->Finish(absl::InvalidArgumentError(absl::StrCat(rpc.name, ": the request is not a valid ",
+                                                         method->input_type()->full_name(), ": ",
+                                                         decoded.message())));
     return reactor;
   }
   parsed_bytes_.fetch_add(bytes.size(), std::memory_order_relaxed);
@@ -494,10 +495,10 @@ void CallFrame::WaitLoop() {
     Unpark(cancelled, absl::CancelledError("the client cancelled the call"));
     for (Parked& p : expired) {
       park_shares_.Give(p.call->caller().user);
-      p.call->Finish(absl::DeadlineExceededError(absl::StrCat(
-          p.live ? "the read model has applied " : "the log holds ", Reached(p.live),
-          " events, not yet ", p.position + 1,
-          " (min_position); try again or allow a longer deadline")));
+      p.call->Finish(absl::DeadlineExceededError(
+          absl::StrCat(p.live ? "the read model has applied " : "the log holds ", Reached(p.live),
+                       " events, not yet ", p.position + 1,
+                       " (min_position); try again or allow a longer deadline")));
     }
     if (lowest == std::numeric_limits<uint64_t>::max()) continue;
     // Wakes as soon as the position is reached, or after a slice to look at the rest again.
@@ -531,9 +532,11 @@ void CallFrame::RenderMetrics(std::string* out) const {
       "places taken).\n# TYPE scc_server_busy_total counter\nscc_server_busy_total ",
       busy_.load(), "\n",
       "# HELP scc_long_calls_queued Long calls waiting for an executor thread.\n"
-      "# TYPE scc_long_calls_queued gauge\nscc_long_calls_queued ", long_work_.queued(), "\n",
+      "# TYPE scc_long_calls_queued gauge\nscc_long_calls_queued ",
+      long_work_.queued(), "\n",
       "# HELP scc_reads_waiting Reads parked until the read model reaches their min_position.\n"
-      "# TYPE scc_reads_waiting gauge\nscc_reads_waiting ", park_shares_.held(), "\n");
+      "# TYPE scc_reads_waiting gauge\nscc_reads_waiting ",
+      park_shares_.held(), "\n");
 }
 
 }  // namespace scc::server

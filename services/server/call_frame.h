@@ -7,8 +7,9 @@
 //   3. authorize (the matrix) and check the query field limits, unless the body is a command,
 //      which the command handler authorizes by kind;
 //   4. run the body: short reads on the gRPC thread, long work (as_of/known_at folds, VerifyLog,
-//      reports) on a bounded executor, reads waiting for a future min_position parked without a
-//      thread until the position is reached;
+//      reports, audit search, backups) on a bounded executor, reads waiting for a future
+//      min_position parked without a thread until the position is reached (then a short read
+//      runs on the frame's one waiter thread, a long one on the executor);
 //   5. finish once: the answer serialized, one access-log line, the call metrics.
 // Each service lists its RPCs in one table of Rpc rows (FramedService). Thread-safe.
 #ifndef SCC_SERVICES_SERVER_CALL_FRAME_H_
@@ -171,8 +172,7 @@ template <typename Service, typename Request, typename Response>
 Rpc Answer(const char* name, Work work, Service* service,
            absl::Status (Service::*fn)(const UnaryCall&, const Request&, Response*)) {
   return Rpc{name, work, [service, fn](const CallPtr& call) {
-               call->Finish((service->*fn)(*call,
-                                           static_cast<const Request&>(call->request()),
+               call->Finish((service->*fn)(*call, static_cast<const Request&>(call->request()),
                                            static_cast<Response*>(call->response())));
              }};
 }
@@ -188,8 +188,8 @@ class CallFrame {
             const projections::InstitutionProjection* projection, Options options);
   ~CallFrame();
 
-  grpc::ServerUnaryReactor* Handle(const google::protobuf::MethodDescriptor* method,
-                                   const Rpc& rpc, grpc::CallbackServerContext* context,
+  grpc::ServerUnaryReactor* Handle(const google::protobuf::MethodDescriptor* method, const Rpc& rpc,
+                                   grpc::CallbackServerContext* context,
                                    const grpc::ByteBuffer* request, grpc::ByteBuffer* response);
   // Answers every parked read UNAVAILABLE and refuses new ones (shutdown).
   void Close();
@@ -229,9 +229,9 @@ class CallFrame {
   std::thread waiter_;
 };
 
-// The generated callback service of `Generated` (e.g. v1::AuditService) whose unary methods are the rows of `rpcs`, each registered as a
-// raw callback method that goes through `frame`. Methods not in the table keep their typed
-// handlers (Watch, a stream).
+// The generated callback service of `Generated` (e.g. v1::AuditService) whose unary methods are the
+// rows of `rpcs`, each registered as a raw callback method that goes through `frame`. Methods not
+// in the table keep their typed handlers (Watch, a stream).
 template <typename Generated>
 class FramedService : public Generated::CallbackService {
  public:

@@ -141,30 +141,38 @@ void Gateway::Finish(grpc::ServerUnaryReactor* reactor, grpc::CallbackServerCont
   reactor->Finish(grpc_status);
 }
 
+namespace {
+
+// A command RPC: request field 1 is the CommandContext, field 2 the payload.
+void RunCommand(CommandHandler* handler, const CallPtr& call) {
+  const google::protobuf::Message& request = call->request();
+  const google::protobuf::Reflection* r = request.GetReflection();
+  const google::protobuf::Descriptor* d = request.GetDescriptor();
+  domain::Command command;
+  command.context.CopyFrom(r->GetMessage(request, d->FindFieldByNumber(1)));
+  const google::protobuf::Message& payload = r->GetMessage(request, d->FindFieldByNumber(2));
+  const google::protobuf::FieldDescriptor* slot = PayloadFieldFor(payload.GetDescriptor());
+  if (slot != nullptr) {
+    command.payload.GetReflection()->MutableMessage(&command.payload, slot)->CopyFrom(payload);
+  }
+  handler->Execute(call->caller(), std::move(command),
+                   [call](absl::StatusOr<v1::CommandResult> result) {
+                     if (result.ok()) {
+                       *static_cast<v1::CommandResult*>(call->response()) = *std::move(result);
+                     }
+                     call->Finish(result.status());
+                   });
+}
+
+}  // namespace
+
 std::vector<Rpc> CommandRpcs(const char* service, CommandHandler* handler) {
   const google::protobuf::ServiceDescriptor* descriptor =
       google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
   std::vector<Rpc> rpcs;
   for (int i = 0; i < descriptor->method_count(); ++i) {
-    rpcs.push_back(Rpc{descriptor->method(i)->name(), Work::kCommand, [handler](const CallPtr& call) {
-      const google::protobuf::Message& request = call->request();
-      const google::protobuf::Reflection* r = request.GetReflection();
-      const google::protobuf::Descriptor* d = request.GetDescriptor();
-      domain::Command command;
-      command.context.CopyFrom(r->GetMessage(request, d->FindFieldByNumber(1)));
-      const google::protobuf::Message& payload = r->GetMessage(request, d->FindFieldByNumber(2));
-      const google::protobuf::FieldDescriptor* slot = PayloadFieldFor(payload.GetDescriptor());
-      if (slot != nullptr) {
-        command.payload.GetReflection()->MutableMessage(&command.payload, slot)->CopyFrom(payload);
-      }
-      handler->Execute(call->caller(), std::move(command),
-                       [call](absl::StatusOr<v1::CommandResult> result) {
-                         if (result.ok()) {
-                           *static_cast<v1::CommandResult*>(call->response()) = *std::move(result);
-                         }
-                         call->Finish(result.status());
-                       });
-    }});
+    rpcs.push_back(Rpc{descriptor->method(i)->name(), Work::kCommand,
+                       [handler](const CallPtr& call) { RunCommand(handler, call); }});
   }
   return rpcs;
 }
@@ -387,16 +395,17 @@ class RefusedWatch : public grpc::ServerWriteReactor<v1::WatchResponse> {
 AuditServiceImpl::AuditServiceImpl(CallFrame* frame, Gateway* gateway, storage::EventLog* log,
                                    InstitutionRepository* repository, WatchRegistry* watches)
     : FramedService<v1::AuditService>(
-          frame, {Answer("GetWorkflowState", Work::kRead, this, &AuditServiceImpl::GetWorkflowState),
-                  Answer("GetHistory", Work::kRead, this, &AuditServiceImpl::GetHistory),
-                  Answer("ReadEvents", Work::kRead, this, &AuditServiceImpl::ReadEvents),
-                  Answer("VerifyLog", Work::kLong, this, &AuditServiceImpl::VerifyLog)}),
+          frame,
+          {Answer("GetWorkflowState", Work::kRead, this, &AuditServiceImpl::GetWorkflowState),
+           Answer("GetHistory", Work::kRead, this, &AuditServiceImpl::GetHistory),
+           Answer("ReadEvents", Work::kRead, this, &AuditServiceImpl::ReadEvents),
+           Answer("VerifyLog", Work::kLong, this, &AuditServiceImpl::VerifyLog)}),
       gateway_(gateway),
       log_(log),
       repository_(repository),
       watches_(watches) {}
 
-absl::Status AuditServiceImpl::GetWorkflowState(const UnaryCall& call,
+absl::Status AuditServiceImpl::GetWorkflowState(const UnaryCall& /*call*/,
                                                 const v1::GetWorkflowStateRequest& request,
                                                 v1::WorkflowState* response) {
   if (!domain::IsValidUrn(request.urn())) {

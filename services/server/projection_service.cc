@@ -252,16 +252,16 @@ absl::Status ProjectionServiceImpl::SearchAudit(const UnaryCall& call,
   return absl::OkStatus();
 }
 
-absl::Status ProjectionServiceImpl::RebuildProjections(const UnaryCall& call,
-                                                       const v1::RebuildProjectionsRequest& request,
-                                                       v1::ProjectionStatus* response) {
+absl::Status ProjectionServiceImpl::RebuildProjections(
+    const UnaryCall& /*call*/, const v1::RebuildProjectionsRequest& /*request*/,
+    v1::ProjectionStatus* response) {
   projection_->RequestRebuild();
   *response = projection_->Status();
   return absl::OkStatus();
 }
 
 absl::Status ProjectionServiceImpl::GetProjectionStatus(
-    const UnaryCall& call, const v1::RebuildProjectionsRequest& request,
+    const UnaryCall& /*call*/, const v1::RebuildProjectionsRequest& /*request*/,
     v1::ProjectionStatus* response) {
   *response = projection_->Status();
   return absl::OkStatus();

@@ -25,9 +25,10 @@ class ProjectionServiceImpl final : public FramedService<v1::ProjectionService> 
       : FramedService<v1::ProjectionService>(
             frame,
             {Answer("GetInstitution", Work::kRead, this, &ProjectionServiceImpl::GetInstitution),
-             Answer("ListInstitutions", Work::kRead, this, &ProjectionServiceImpl::ListInstitutions),
+             Answer("ListInstitutions", Work::kRead, this,
+                    &ProjectionServiceImpl::ListInstitutions),
              Answer("ListObligations", Work::kRead, this, &ProjectionServiceImpl::ListObligations),
-             Answer("SearchAudit", Work::kRead, this, &ProjectionServiceImpl::SearchAudit),
+             Answer("SearchAudit", Work::kLong, this, &ProjectionServiceImpl::SearchAudit),
              Answer("RebuildProjections", Work::kRead, this,
                     &ProjectionServiceImpl::RebuildProjections),
              Answer("GetProjectionStatus", Work::kRead, this,

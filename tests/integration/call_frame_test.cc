@@ -101,12 +101,15 @@ TEST(CallFrameTest, UnknownFieldsInAPayloadOrInNotesAreRefusedAndNeverReachTheLo
   ASSERT_NE(server, nullptr);
 
   v1::RegisterInstitutionRequest in_payload = Registration();
-  in_payload.mutable_registered()->GetReflection()
+  in_payload.mutable_registered()
+      ->GetReflection()
       ->MutableUnknownFields(in_payload.mutable_registered())
       ->AddLengthDelimited(999, "hidden");
   v1::RegisterInstitutionRequest in_notes = Registration();
   in_notes.mutable_context()->mutable_notes()->set_text("a visit");
-  in_notes.mutable_context()->mutable_notes()->GetReflection()
+  in_notes.mutable_context()
+      ->mutable_notes()
+      ->GetReflection()
       ->MutableUnknownFields(in_notes.mutable_context()->mutable_notes())
       ->AddVarint(77, 1);
   for (const auto& [request, where] :
@@ -144,8 +147,8 @@ TEST(CallFrameTest, ALargeRequestWithAWrongTokenIsRefusedWithoutBeingParsed) {
   for (int i = 0; i < 8; ++i) {
     callers.emplace_back([&] {
       std::string response;
-      const grpc::Status status = CallByPath(server->channel(), "/scc.v1.BulkService/SubmitCommands",
-                                             bytes, "not-a-token", &response);
+      const grpc::Status status = CallByPath(
+          server->channel(), "/scc.v1.BulkService/SubmitCommands", bytes, "not-a-token", &response);
       if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) ++refused;
     });
   }
@@ -247,9 +250,8 @@ TEST(CallFrameTest, ManyWaitingReadsFromOneUserLeaveAnotherUsersCallsAnswered) {
 
   // 64 reads of a position far ahead, each waiting up to 30 s.
   constexpr int kWaiting = 64;
-  auto waiter_channel = grpc::CreateCustomChannel(server->address(),
-                                                  grpc::InsecureChannelCredentials(),
-                                                  grpc::ChannelArguments());
+  auto waiter_channel = grpc::CreateCustomChannel(
+      server->address(), grpc::InsecureChannelCredentials(), grpc::ChannelArguments());
   auto waiter_stub = v1::ProjectionService::NewStub(waiter_channel);
   std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
   std::vector<v1::InstitutionStatus> answers(kWaiting);
@@ -271,7 +273,8 @@ TEST(CallFrameTest, ManyWaitingReadsFromOneUserLeaveAnotherUsersCallsAnswered) {
   const absl::Time give_up = absl::Now() + absl::Seconds(10);
   while (Metric(*server, "scc_reads_waiting") != kWaiting && absl::Now() < give_up) {
     absl::MutexLock lock(&mu);
-    mu.AwaitWithTimeout(absl::Condition(+[](int* n) { return *n == kWaiting; }, &finished),
+    mu.AwaitWithTimeout(absl::Condition(
+                            +[](int* n) { return *n == kWaiting; }, &finished),
                         absl::Milliseconds(20));
   }
   EXPECT_EQ(Metric(*server, "scc_reads_waiting"), kWaiting);
@@ -294,8 +297,9 @@ TEST(CallFrameTest, ManyWaitingReadsFromOneUserLeaveAnotherUsersCallsAnswered) {
 
   for (auto& c : contexts) c->TryCancel();
   absl::MutexLock lock(&mu);
-  EXPECT_TRUE(mu.AwaitWithTimeout(
-      absl::Condition(+[](int* n) { return *n == kWaiting; }, &finished), absl::Seconds(20)));
+  EXPECT_TRUE(mu.AwaitWithTimeout(absl::Condition(
+                                      +[](int* n) { return *n == kWaiting; }, &finished),
+                                  absl::Seconds(20)));
 }
 
 TEST(CallFrameTest, LongCallsPastTheQueueAreRefusedBusyPromptly) {
@@ -305,8 +309,7 @@ TEST(CallFrameTest, LongCallsPastTheQueueAreRefusedBusyPromptly) {
     ASSERT_TRUE(log.ok()) << log.status();
     bench::Generate(**log, 500, 30000, 3);
   }
-  auto server =
-      Start(dir.Sub("data"), {"--long-call-threads", "1", "--long-call-queue", "1"});
+  auto server = Start(dir.Sub("data"), {"--long-call-threads", "1", "--long-call-queue", "1"});
   ASSERT_NE(server, nullptr);
   auto stub = v1::ReportService::NewStub(server->channel());
   constexpr int kCalls = 8;
@@ -331,7 +334,8 @@ TEST(CallFrameTest, LongCallsPastTheQueueAreRefusedBusyPromptly) {
         });
   }
   absl::MutexLock lock(&mu);
-  ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(+[](int* n) { return *n == kCalls; }, &done),
+  ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(
+                                      +[](int* n) { return *n == kCalls; }, &done),
                                   absl::Seconds(50)));
   EXPECT_GE(ok, 1);
   EXPECT_GE(busy, 1);
