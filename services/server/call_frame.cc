@@ -222,7 +222,7 @@ size_t AuthThrottle::throttled_addresses() const {
 
 // ---------------------------------------------------------------------------------------------
 
-LongWork::LongWork(size_t threads, size_t queue) : queue_limit_(queue) {
+LongWork::LongWork(size_t threads, size_t queue) : thread_count_(threads), queue_limit_(queue) {
   for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
 }
 
@@ -236,7 +236,7 @@ LongWork::~LongWork() {
 
 bool LongWork::Submit(absl::AnyInvocable<void() &&> task) {
   absl::MutexLock lock(&mu_);
-  if (stopping_ || queue_.size() >= queue_limit_) return false;
+  if (stopping_ || running_ + queue_.size() >= thread_count_ + queue_limit_) return false;
   queue_.push_back(std::move(task));
   return true;
 }
@@ -259,8 +259,11 @@ void LongWork::Run() {
       if (queue_.empty()) return;  // stopping, and nothing left to run
       task = std::move(queue_.front());
       queue_.pop_front();
+      ++running_;
     }
     std::move(task)();
+    absl::MutexLock lock(&mu_);
+    --running_;
   }
 }
 
@@ -335,9 +338,13 @@ grpc::ServerUnaryReactor* CallFrame::Handle(const google::protobuf::MethodDescri
   call->record_.role = RoleName(caller->role);
 
   std::vector<grpc::Slice> slices;
+  if (!request->Dump(&slices).ok()) {
+    call->Finish(absl::InternalError(absl::StrCat(rpc.name, ": the request could not be read")));
+    return reactor;
+  }
   std::string joined;
   absl::string_view bytes;
-  if (request->Dump(&slices).ok() && slices.size() == 1) {
+  if (slices.size() == 1) {
     bytes = absl::string_view(reinterpret_cast<const char*>(slices[0].begin()), slices[0].size());
   } else {
     for (const grpc::Slice& s : slices) {
@@ -414,7 +421,15 @@ void CallFrame::RunLong(const Rpc& rpc, const CallPtr& call) {
     return;
   }
   const bool queued = long_work_.Submit([this, &rpc, call, user] {
-    rpc.body(call);
+    // A call whose client went away, or whose time ran out, while it waited is not started.
+    if (call->context()->IsCancelled()) {
+      call->Finish(absl::CancelledError("the client cancelled the call"));
+    } else if (absl::Now() >= call->long_deadline()) {
+      call->Finish(absl::DeadlineExceededError(absl::StrCat(
+          rpc.name, ": waited for a long-call thread past the deadline; retry later")));
+    } else {
+      rpc.body(call);
+    }
     long_shares_.Give(user);
   });
   if (!queued) {

@@ -110,15 +110,18 @@ class LongWork {
  public:
   LongWork(size_t threads, size_t queue);
   ~LongWork();  // runs what is queued, then joins
-  // False (the task is dropped unrun) when `queue` tasks are waiting already.
+  // False (the task is dropped unrun) when every thread is busy and `queue` tasks are waiting
+  // already.
   bool Submit(absl::AnyInvocable<void() &&> task);
   size_t queued() const;
 
  private:
   void Run();
+  const size_t thread_count_;
   const size_t queue_limit_;
   mutable absl::Mutex mu_;
   std::deque<absl::AnyInvocable<void() &&>> queue_ ABSL_GUARDED_BY(mu_);
+  size_t running_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;
 };
