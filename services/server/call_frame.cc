@@ -77,11 +77,10 @@ absl::Status CheckMessage(CodedInputStream& in, const Descriptor* type, const st
     if (!WireTypeFits(field, wire)) return Bad(name, "has the wrong wire type (garbled bytes)");
     if (field->type() == FieldDescriptor::TYPE_MESSAGE) {
       uint32_t length = 0;
-      if (!in.ReadVarint32(&length)) return Bad(name, "is truncated (garbled bytes)");
-      const CodedInputStream::Limit limit = in.PushLimit(static_cast<int>(length));
-      if (in.BytesUntilLimit() < static_cast<int>(length)) {
+      if (!in.ReadVarint32(&length) || length > static_cast<uint32_t>(in.BytesUntilLimit())) {
         return Bad(name, "is truncated (garbled bytes)");
       }
+      const CodedInputStream::Limit limit = in.PushLimit(static_cast<int>(length));
       if (absl::Status s = CheckMessage(in, field->message_type(), name, depth + 1); !s.ok()) {
         return s;
       }
@@ -89,7 +88,8 @@ absl::Status CheckMessage(CodedInputStream& in, const Descriptor* type, const st
     } else if (field->type() == FieldDescriptor::TYPE_STRING) {
       std::string value;
       uint32_t length = 0;
-      if (!in.ReadVarint32(&length) || !in.ReadString(&value, static_cast<int>(length))) {
+      if (!in.ReadVarint32(&length) || length > static_cast<uint32_t>(in.BytesUntilLimit()) ||
+          !in.ReadString(&value, static_cast<int>(length))) {
         return Bad(name, "is truncated (garbled bytes)");
       }
       if (!google::protobuf::internal::IsStructurallyValidUTF8(value.data(),
@@ -453,13 +453,15 @@ void CallFrame::Park(Parked parked) {
     parked.call->Finish(share);
     return;
   }
-  absl::MutexLock lock(&park_mu_);
-  if (closing_) {
-    park_shares_.Give(user);
-    parked.call->Finish(absl::UnavailableError("the server is shutting down; retry"));
-    return;
+  {
+    absl::MutexLock lock(&park_mu_);
+    if (!closing_) {
+      parked_.push_back(std::move(parked));
+      return;
+    }
   }
-  parked_.push_back(std::move(parked));
+  park_shares_.Give(user);
+  parked.call->Finish(absl::UnavailableError("the server is shutting down; retry"));
 }
 
 void CallFrame::Unpark(std::vector<Parked>& ready, const absl::Status& why) {
