@@ -18,6 +18,7 @@
 #include "services/projections/institution_projection.h"
 #include "services/server/grpc_services.h"
 #include "storage/event_log.h"
+#include "storage/status_macros.h"
 
 namespace scc::server {
 namespace {
@@ -327,63 +328,15 @@ grpc::ServerUnaryReactor* CallFrame::Handle(const google::protobuf::MethodDescri
   call->start_ = absl::Now();
   call->record_.method = rpc.name;
 
-  // Who calls, before a byte of the request is looked at.
-  absl::StatusOr<Caller> caller = gateway_->Authenticate(context);
-  if (!caller.ok()) {
-    call->Finish(caller.status());
+  google::protobuf::MessageFactory* factory =
+      google::protobuf::MessageFactory::generated_factory();
+  call->request_.reset(factory->GetPrototype(method->input_type())->New());
+  call->response_.reset(factory->GetPrototype(method->output_type())->New());
+  if (absl::Status admitted = Admit(method, rpc.work, context, *request, call->caller_,
+                                    *call->request_, call->record_);
+      !admitted.ok()) {
+    call->Finish(admitted);
     return reactor;
-  }
-  call->caller_ = *caller;
-  call->record_.actor = caller->user;
-  call->record_.role = RoleName(caller->role);
-
-  std::vector<grpc::Slice> slices;
-  if (!request->Dump(&slices).ok()) {
-    call->Finish(absl::InternalError(absl::StrCat(rpc.name, ": the request could not be read")));
-    return reactor;
-  }
-  std::string joined;
-  absl::string_view bytes;
-  if (slices.size() == 1) {
-    bytes = absl::string_view(reinterpret_cast<const char*>(slices[0].begin()), slices[0].size());
-  } else {
-    for (const grpc::Slice& s : slices) {
-      joined.append(reinterpret_cast<const char*>(s.begin()), s.size());
-    }
-    bytes = joined;
-  }
-  const google::protobuf::Message* prototype =
-      google::protobuf::MessageFactory::generated_factory()->GetPrototype(method->input_type());
-  call->request_.reset(prototype->New());
-  call->response_.reset(google::protobuf::MessageFactory::generated_factory()
-                            ->GetPrototype(method->output_type())
-                            ->New());
-  absl::Status decoded = RequestWire::Check(bytes, method->input_type());
-  if (decoded.ok() &&
-      !call->request_->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    decoded = absl::InvalidArgumentError("it is not a well-formed protobuf message");
-  }
-  if (!decoded.ok()) {
-    undecodable_.fetch_add(1, std::memory_order_relaxed);
-    call->Finish(absl::InvalidArgumentError(absl::StrCat(rpc.name, ": the request is not a valid ",
-                                                         method->input_type()->full_name(), ": ",
-                                                         decoded.message())));
-    return reactor;
-  }
-  parsed_bytes_.fetch_add(bytes.size(), std::memory_order_relaxed);
-  Describe(*call->request_, call->record_);
-
-  if (rpc.work != Work::kCommand) {
-    absl::Status admitted = domain::AuthorizeCall(caller->user, caller->role, rpc.name);
-    if (admitted.ok() && rpc.work != Work::kBatch) {
-      domain::Violations violations;
-      domain::CheckFields(*call->request_, "", domain::kQueryLimits, violations);
-      admitted = violations.Status();
-    }
-    if (!admitted.ok()) {
-      call->Finish(admitted);
-      return reactor;
-    }
   }
 
   const v1::QueryOptions* options = OptionsOf(*call->request_);
@@ -401,6 +354,52 @@ grpc::ServerUnaryReactor* CallFrame::Handle(const google::protobuf::MethodDescri
   }
   Dispatch(rpc, call);
   return reactor;
+}
+
+absl::Status CallFrame::Admit(const google::protobuf::MethodDescriptor* method, Work work,
+                              grpc::CallbackServerContext* context, const grpc::ByteBuffer& bytes,
+                              Caller& caller, google::protobuf::Message& request,
+                              AccessRecord& record) {
+  // Who calls, before a byte of the request is looked at.
+  absl::StatusOr<Caller> known = gateway_->Authenticate(context);
+  if (!known.ok()) return known.status();
+  caller = *std::move(known);
+  record.actor = caller.user;
+  record.role = RoleName(caller.role);
+
+  std::vector<grpc::Slice> slices;
+  if (!bytes.Dump(&slices).ok()) {
+    return absl::InternalError(absl::StrCat(method->name(), ": the request could not be read"));
+  }
+  std::string joined;
+  absl::string_view wire;
+  if (slices.size() == 1) {
+    wire = absl::string_view(reinterpret_cast<const char*>(slices[0].begin()), slices[0].size());
+  } else {
+    for (const grpc::Slice& s : slices) {
+      joined.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
+    wire = joined;
+  }
+  absl::Status decoded = RequestWire::Check(wire, method->input_type());
+  if (decoded.ok() && !request.ParseFromArray(wire.data(), static_cast<int>(wire.size()))) {
+    decoded = absl::InvalidArgumentError("it is not a well-formed protobuf message");
+  }
+  if (!decoded.ok()) {
+    undecodable_.fetch_add(1, std::memory_order_relaxed);
+    return absl::InvalidArgumentError(absl::StrCat(method->name(), ": the request is not a valid ",
+                                                   method->input_type()->full_name(), ": ",
+                                                   decoded.message()));
+  }
+  parsed_bytes_.fetch_add(wire.size(), std::memory_order_relaxed);
+  Describe(request, record);
+
+  if (work == Work::kCommand) return absl::OkStatus();  // the handler authorizes by kind
+  RETURN_IF_ERROR(domain::AuthorizeCall(caller.user, caller.role, method->name()));
+  if (work == Work::kBatch) return absl::OkStatus();  // the handler checks each command
+  domain::Violations violations;
+  domain::CheckFields(request, "", domain::kQueryLimits, violations);
+  return violations.Status();
 }
 
 void CallFrame::Dispatch(const Rpc& rpc, const CallPtr& call) {

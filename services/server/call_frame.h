@@ -194,6 +194,12 @@ class CallFrame {
   grpc::ServerUnaryReactor* Handle(const google::protobuf::MethodDescriptor* method, const Rpc& rpc,
                                    grpc::CallbackServerContext* context,
                                    const grpc::ByteBuffer* request, grpc::ByteBuffer* response);
+  // Steps 1 to 3 for any call of `method` (Handle's, and streams, which answer themselves):
+  // names the caller in `caller` and `record`, parses `bytes` into `request` and names the
+  // institution and request id in `record`; the refusal otherwise (counted if undecodable).
+  absl::Status Admit(const google::protobuf::MethodDescriptor* method, Work work,
+                     grpc::CallbackServerContext* context, const grpc::ByteBuffer& bytes,
+                     Caller& caller, google::protobuf::Message& request, AccessRecord& record);
   // Answers every parked read UNAVAILABLE and refuses new ones (shutdown).
   void Close();
 
@@ -233,8 +239,8 @@ class CallFrame {
 };
 
 // The generated callback service of `Generated` (e.g. v1::AuditService) whose unary methods are the
-// rows of `rpcs`, each registered as a raw callback method that goes through `frame`. Methods not
-// in the table keep their typed handlers (Watch, a stream).
+// rows of `rpcs`, each registered as a raw callback method that goes through `frame`. A stream
+// (Watch) registers its own raw method and goes through CallFrame::Admit.
 template <typename Generated>
 class FramedService : public Generated::CallbackService {
  public:

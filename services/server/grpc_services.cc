@@ -97,15 +97,6 @@ absl::StatusOr<Caller> Gateway::Identify(grpc::CallbackServerContext* context) c
   return tokens->Authenticate(authorization);
 }
 
-absl::StatusOr<Caller> Gateway::Admit(grpc::CallbackServerContext* context,
-                                      AccessRecord& record) {
-  ASSIGN_OR_RETURN(Caller caller, Authenticate(context));
-  record.actor = caller.user;
-  record.role = RoleName(caller.role);
-  RETURN_IF_ERROR(domain::AuthorizeCall(caller.user, caller.role, record.method));
-  return caller;
-}
-
 void Gateway::ReplaceTokens(std::shared_ptr<const TokenStore> tokens) {
   absl::MutexLock lock(&mu_);
   tokens_ = std::move(tokens);
@@ -270,7 +261,7 @@ namespace {
 // for each write to complete. Cancellation (client gone, or shutdown) cancels the
 // subscription, which wakes the thread. The thread (after Finish returns) and OnDone each let
 // go of the reactor; whichever is last deletes it.
-class WatchReactor : public grpc::ServerWriteReactor<v1::WatchResponse> {
+class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   WatchReactor(std::unique_ptr<storage::Subscription> subscription, v1::Role reader,
                const v1::WatchRequest& request, WatchRegistry* registry)
@@ -299,7 +290,12 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::WatchResponse> {
       absl::MutexLock lock(&mu_);
       writing_ = true;
     }
-    StartWrite(&message_);
+    bool own = false;
+    buffer_.Clear();  // the serializer writes only into an empty buffer
+    if (!grpc::SerializationTraits<v1::WatchResponse>::Serialize(message_, &buffer_, &own).ok()) {
+      return false;
+    }
+    StartWrite(&buffer_);
     absl::MutexLock lock(&mu_);
     mu_.Await(absl::Condition(
         +[](WatchReactor* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) { return !self->writing_; },
@@ -366,6 +362,7 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::WatchResponse> {
   const absl::Duration heartbeat_;
   WatchRegistry* const registry_;
   v1::WatchResponse message_;
+  grpc::ByteBuffer buffer_;  // message_, serialized
   absl::Mutex mu_;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool write_failed_ ABSL_GUARDED_BY(mu_) = false;
@@ -374,7 +371,6 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::WatchResponse> {
 
 absl::Status ValidateWatch(const v1::WatchRequest& request) {
   domain::Violations v;
-  domain::CheckFields(request, "", domain::kQueryLimits, v);
   constexpr uint32_t kMaxHeartbeatSeconds = 3600;
   if (request.heartbeat_seconds() > kMaxHeartbeatSeconds) {
     v.Add("heartbeat_seconds", absl::StrCat("is ", request.heartbeat_seconds(),
@@ -384,7 +380,7 @@ absl::Status ValidateWatch(const v1::WatchRequest& request) {
 }
 
 // Finishes a streaming call at once with an error.
-class RefusedWatch : public grpc::ServerWriteReactor<v1::WatchResponse> {
+class RefusedWatch : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   explicit RefusedWatch(const grpc::Status& status) { Finish(status); }
   void OnDone() override { delete this; }
@@ -400,10 +396,21 @@ AuditServiceImpl::AuditServiceImpl(CallFrame* frame, Gateway* gateway, storage::
            Answer("GetHistory", Work::kRead, this, &AuditServiceImpl::GetHistory),
            Answer("ReadEvents", Work::kRead, this, &AuditServiceImpl::ReadEvents),
            Answer("VerifyLog", Work::kLong, this, &AuditServiceImpl::VerifyLog)}),
+      frame_(frame),
+      watch_method_(google::protobuf::DescriptorPool::generated_pool()
+                        ->FindServiceByName(v1::AuditService::service_full_name())
+                        ->FindMethodByName("Watch")),
       gateway_(gateway),
       log_(log),
       repository_(repository),
-      watches_(watches) {}
+      watches_(watches) {
+  MarkMethodRawCallback(
+      watch_method_->index(),
+      new grpc::internal::CallbackServerStreamingHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
+          [this](grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
+            return StartWatch(context, request);
+          }));
+}
 
 absl::Status AuditServiceImpl::GetWorkflowState(const UnaryCall& /*call*/,
                                                 const v1::GetWorkflowStateRequest& request,
@@ -493,30 +500,25 @@ absl::Status AuditServiceImpl::ReadEvents(const UnaryCall& call,
   return absl::OkStatus();
 }
 
-grpc::ServerWriteReactor<v1::WatchResponse>* AuditServiceImpl::Watch(grpc::CallbackServerContext* context,
-                                                             const v1::WatchRequest* request) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* AuditServiceImpl::StartWatch(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* bytes) {
   AccessRecord record;
   record.method = "Watch";
   record.peer = CallerAddress(context);
-  absl::StatusOr<Caller> caller = gateway_->Admit(context, record);
-  if (!caller.ok()) {
-    const grpc::Status status = ToGrpcStatus(caller.status());
-    gateway_->Record(record, status);
-    return new RefusedWatch(status);
+  Caller caller;
+  v1::WatchRequest request;
+  absl::Status admitted =
+      frame_->Admit(watch_method_, Work::kRead, context, *bytes, caller, request, record);
+  if (admitted.ok()) admitted = ValidateWatch(request);
+  std::unique_ptr<storage::Subscription> subscription;
+  if (admitted.ok()) {
+    subscription = log_->Subscribe(request.from_position());
+    admitted = watches_->Add(subscription.get(), caller.user);
   }
-  if (absl::Status valid = ValidateWatch(*request); !valid.ok()) {
-    const grpc::Status status = ToGrpcStatus(valid);
-    gateway_->Record(record, status);
-    return new RefusedWatch(status);
-  }
-  std::unique_ptr<storage::Subscription> subscription = log_->Subscribe(request->from_position());
-  if (absl::Status added = watches_->Add(subscription.get(), caller->user); !added.ok()) {
-    const grpc::Status status = ToGrpcStatus(added);
-    gateway_->Record(record, status);
-    return new RefusedWatch(status);
-  }
-  gateway_->Record(record, grpc::Status::OK);
-  return new WatchReactor(std::move(subscription), caller->role, *request, watches_);
+  const grpc::Status status = ToGrpcStatus(admitted);
+  gateway_->Record(record, status);
+  if (!status.ok()) return new RefusedWatch(status);
+  return new WatchReactor(std::move(subscription), caller.role, request, watches_);
 }
 
 absl::Status AuditServiceImpl::VerifyLog(const UnaryCall& call,

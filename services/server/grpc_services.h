@@ -52,9 +52,6 @@ class Gateway {
   // RESOURCE_EXHAUSTED "retry after" for a throttled address, UNAUTHENTICATED for wrong or
   // missing credentials (counted against the address).
   absl::StatusOr<Caller> Authenticate(grpc::CallbackServerContext* context);
-  // Authenticates, names the caller in `record`, then asks the authorization matrix whether
-  // they may call `record.method`.
-  absl::StatusOr<Caller> Admit(grpc::CallbackServerContext* context, AccessRecord& record);
   // Token rotation without a restart (sccd reloads the tokens file on SIGHUP or when it changes).
   void ReplaceTokens(std::shared_ptr<const TokenStore> tokens);
   size_t token_count() const;
@@ -148,10 +145,11 @@ class AuditServiceImpl final : public FramedService<v1::AuditService> {
   AuditServiceImpl(CallFrame* frame, Gateway* gateway, storage::EventLog* log,
                    InstitutionRepository* repository, WatchRegistry* watches);
 
-  grpc::ServerWriteReactor<v1::WatchResponse>* Watch(grpc::CallbackServerContext* context,
-                                                     const v1::WatchRequest* request) override;
-
  private:
+  // Watch, a stream: admitted by the call frame like every unary call, then followed by a
+  // thread of its own (bounded by the WatchRegistry).
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* StartWatch(grpc::CallbackServerContext* context,
+                                                         const grpc::ByteBuffer* bytes);
   absl::Status GetWorkflowState(const UnaryCall& call,
                                 const v1::GetWorkflowStateRequest& request,
                                 v1::WorkflowState* response);
@@ -165,6 +163,8 @@ class AuditServiceImpl final : public FramedService<v1::AuditService> {
                          const v1::VerifyLogRequest& request,
                          v1::VerifyLogResponse* response);
 
+  CallFrame* const frame_;
+  const google::protobuf::MethodDescriptor* const watch_method_;
   Gateway* const gateway_;
   storage::EventLog* const log_;
   InstitutionRepository* const repository_;

@@ -134,6 +134,26 @@ TEST(CallFrameTest, UnknownFieldsInAPayloadOrInNotesAreRefusedAndNeverReachTheLo
                   .ok());
 }
 
+TEST(CallFrameTest, AWatchIsAdmittedLikeEveryOtherCall) {
+  storage::testing::TempDir dir;
+  auto server = Start(dir.Sub("data"));
+  ASSERT_NE(server, nullptr);
+  auto stub = v1::AuditService::NewStub(server->channel());
+  v1::WatchRequest request;
+  request.set_heartbeat_seconds(1);
+  request.GetReflection()->MutableUnknownFields(&request)->AddVarint(99, 1);
+  auto context = Authorized(kServiceToken);
+  auto stream = stub->Watch(context.get(), request);
+  v1::WatchResponse message;
+  EXPECT_FALSE(stream->Read(&message));
+  const grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("Watch: the request is not a valid scc.v1.WatchRequest: unknown field "
+                        "number 99 in the request"));
+  EXPECT_EQ(Metric(*server, "scc_requests_undecodable_total"), 1);
+}
+
 TEST(CallFrameTest, ALargeRequestWithAWrongTokenIsRefusedWithoutBeingParsed) {
   storage::testing::TempDir dir;
   auto server = Start(dir.Sub("data"));
