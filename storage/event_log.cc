@@ -750,9 +750,10 @@ absl::Status EventLog::WaitForPosition(uint64_t position, absl::Time deadline,
           },
           &args),
       deadline);
-  if (next_position_ > position) return absl::OkStatus();
+  // Cancelled and closing come first: a waiter with a backlog must stop when told to.
   if (closing_) return absl::CancelledError("event log is closing");
   if (cancelled != nullptr && cancelled->load()) return absl::CancelledError("cancelled");
+  if (next_position_ > position) return absl::OkStatus();
   return absl::DeadlineExceededError(
       absl::StrCat("position ", position, " not committed before the deadline"));
 }
@@ -927,14 +928,15 @@ absl::StatusOr<VerifyReport> EventLog::Verify(uint64_t from, uint64_t to) const 
   VerifyReport report;
   report.from = from;
   report.to = std::min(to, committed);
-  auto bad = [&report](uint64_t position, std::string problem) {
+  std::string prev_hash = GenesisHash();
+  auto bad = [&report, &prev_hash](uint64_t position, std::string problem) {
     report.ok = false;
     report.first_bad_position = position;
     report.problem = std::move(problem);
+    report.last_hash = prev_hash;
     return report;
   };
 
-  std::string prev_hash = GenesisHash();
   absl::Time prev_recorded_at = absl::InfinitePast();
   if (from > 0 && from <= report.to) {
     absl::StatusOr<RecordedEvent> before = ReadAt(from - 1);
@@ -987,6 +989,7 @@ absl::StatusOr<VerifyReport> EventLog::Verify(uint64_t from, uint64_t to) const 
     if (it->Valid()) return bad(committed, "record stored beyond the committed head");
     RETURN_IF_ERROR(FromRocks(it->status(), "verifying events"));
   }
+  report.last_hash = std::move(prev_hash);
   return report;
 }
 

@@ -109,6 +109,10 @@ struct VerifyReport {
   bool ok = true;
   std::optional<uint64_t> first_bad_position;
   std::string problem;    // why the first bad position is bad; empty when ok
+  // The hash of the last record that passed: position from + checked - 1 (the record before
+  // `from`, or 32 zero bytes when `from` is 0, if none did). When ok and `to` reaches the end,
+  // the head hash.
+  std::string last_hash;
 };
 
 // What an open log has committed, for metrics: synced groups (group commit), the appends and
@@ -200,7 +204,8 @@ class EventLog {
 
   // Blocks until NextPosition() > `position` (returns OK), the deadline passes
   // (kDeadlineExceeded), or the log is closing or `cancelled` (if given) is true after a call to
-  // WakeWaiters() (kCancelled).
+  // WakeWaiters() (kCancelled). Closing and cancelled win over committed data: once cancelled,
+  // it returns kCancelled even when events past `position` are waiting.
   absl::Status WaitForPosition(uint64_t position, absl::Time deadline,
                                const std::atomic<bool>* cancelled = nullptr) const;
   // Wakes WaitForPosition callers so they re-check their `cancelled` flag.

@@ -1,6 +1,7 @@
 // Semantics of EventLog on a real RocksDB in a temporary directory.
 #include "storage/event_log.h"
 
+#include <atomic>
 #include <filesystem>
 #include <limits>
 #include <thread>
@@ -389,6 +390,44 @@ TEST_F(EventLogTest, CancelWakesABlockedSubscription) {
   canceller.join();
   EXPECT_EQ(got.status().code(), absl::StatusCode::kCancelled);
   EXPECT_EQ(sub->Next(10, absl::InfiniteFuture()).status().code(), absl::StatusCode::kCancelled);
+}
+
+TEST_F(EventLogTest, CancelStopsASubscriptionThatHasABacklog) {
+  MustAppend("s", 5);
+  std::unique_ptr<Subscription> sub = log_->Subscribe(0);
+  absl::StatusOr<std::vector<RecordedEvent>> got = sub->Next(2, absl::InfiniteFuture());
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->size(), 2u);
+  sub->Cancel();
+  // Three events are still waiting; a cancelled subscription delivers none of them.
+  got = sub->Next(2, absl::InfiniteFuture());
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(sub->position(), 2u);
+  std::atomic<bool> cancelled{true};
+  EXPECT_EQ(log_->WaitForPosition(0, absl::InfiniteFuture(), &cancelled).code(),
+            absl::StatusCode::kCancelled);
+}
+
+TEST_F(EventLogTest, VerifyOfARangeReportsTheHashOfItsLastRecord) {
+  MustAppend("s", 5);
+  absl::StatusOr<AllPage> all = log_->ReadAll(0, 10);
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->events.size(), 5u);
+
+  absl::StatusOr<VerifyReport> range = log_->Verify(1, 3);
+  ASSERT_TRUE(range.ok()) << range.status();
+  EXPECT_TRUE(range->ok) << range->problem;
+  EXPECT_EQ(range->checked, 2u);
+  EXPECT_EQ(range->last_hash, all->events[2].hash);  // position 2, not the head
+  EXPECT_NE(range->last_hash, log_->HeadHash());
+
+  absl::StatusOr<VerifyReport> whole = log_->Verify(0, kAll);
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  EXPECT_EQ(whole->last_hash, log_->HeadHash());
+
+  absl::StatusOr<VerifyReport> empty = log_->Verify(0, 0);
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_EQ(empty->last_hash, GenesisHash());
 }
 
 TEST_F(EventLogTest, BackupAndRestore) {

@@ -85,6 +85,23 @@ absl::Status AuthorizeCall(const std::string& user, v1::Role role, absl::string_
 absl::Status AuthorizeCommandScope(const InstitutionState& state, const Command& command) {
   const CommandSpec* spec = FindCommand(command.payload.kind_case());
   if (spec == nullptr) return absl::OkStatus();  // Decide refuses it
+  // What the refusal names: the RPC, or for a correction the RPC it is authorized as.
+  std::string what = spec->rpc;
+  if (command.payload.has_event_corrected() && command.corrected) {
+    const v1::EventPayload::KindCase kind = command.corrected->payload.kind_case();
+    const CommandSpec* recorded = RecordingCommand(kind);
+    // A correction of a correction: Decide refuses it.
+    if (recorded == nullptr || recorded == spec) return absl::OkStatus();
+    if (ReachOf(command.role, recorded->rpc) == Reach::kNone) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "role ", RoleName(command.role), " may not correct ", EventKindName(kind),
+          " events: a correction is authorized as the command that recorded the event, and ",
+          RoleName(command.role), " may not call ", recorded->rpc, " (user ", command.actor,
+          "); see docs/authorization.md"));
+    }
+    what = absl::StrCat("CorrectEvent of ", EventKindName(kind), ", authorized as ", recorded->rpc);
+    spec = recorded;
+  }
   const Reach reach = ReachOf(command.role, spec->rpc);
   const std::string& urn = command.context.urn();
   switch (reach) {
@@ -101,7 +118,7 @@ absl::Status AuthorizeCommandScope(const InstitutionState& state, const Command&
       if (kind == v1::INSTITUTION_KIND_EARLY_YEARS_SETTING) return absl::OkStatus();
       return absl::PermissionDeniedError(absl::StrCat(
           "the Early Years Standards Team acts on early-years settings only; ", urn,
-          " is not a setting (user ", command.actor, ", ", spec->rpc, ")"));
+          " is not a setting (user ", command.actor, ", ", what, ")"));
     }
     case Reach::kLedInstitutions: {
       if (!state.registered()) return absl::OkStatus();
@@ -112,7 +129,7 @@ absl::Status AuthorizeCommandScope(const InstitutionState& state, const Command&
           "Lead Officer ", command.actor, " does not lead ", urn, " (its Lead Officer: ",
           lead_officer.empty() ? "none" : lead_officer, "; its Learning Network Inspector: ",
           lni.empty() ? "none" : lni, "); a Lead Officer writes only for the institutions they "
-          "lead (", spec->rpc, ")"));
+          "lead (", what, ")"));
     }
   }
   return absl::OkStatus();
@@ -125,27 +142,66 @@ std::vector<std::string> MatrixRpcs() {
   return rpcs;
 }
 
-std::string AuthorizationMarkdown() {
-  std::string md = "| RPC |";
-  std::string rule = "|---|";
+namespace {
+
+// The header of a table with `first` columns before one column per role.
+std::string TableHeader(const std::vector<std::string>& first) {
+  std::string md = "|";
+  std::string rule = "|";
+  for (const std::string& column : first) {
+    absl::StrAppend(&md, " ", column, " |");
+    absl::StrAppend(&rule, "---|");
+  }
   for (v1::Role role : MatrixRoles()) {
     absl::StrAppend(&md, " ", RoleName(role), " |");
     absl::StrAppend(&rule, "---|");
   }
-  absl::StrAppend(&md, "\n", rule, "\n");
-  for (const std::string& rpc : MatrixRpcs()) {
-    absl::StrAppend(&md, "| ", rpc, " |");
-    for (v1::Role role : MatrixRoles()) {
-      const char* cell = "no";
-      switch (ReachOf(role, rpc)) {
-        case Reach::kNone: cell = "no"; break;
-        case Reach::kAll: cell = "yes"; break;
-        case Reach::kLedInstitutions: cell = "led only"; break;
-        case Reach::kSettings: cell = "settings only"; break;
-      }
-      absl::StrAppend(&md, " ", cell, " |");
+  return absl::StrCat(md, "\n", rule, "\n");
+}
+
+// One cell per role: what ReachOf says of `rpc`.
+std::string ReachCells(absl::string_view rpc) {
+  std::string md;
+  for (v1::Role role : MatrixRoles()) {
+    const char* cell = "no";
+    switch (ReachOf(role, rpc)) {
+      case Reach::kNone: cell = "no"; break;
+      case Reach::kAll: cell = "yes"; break;
+      case Reach::kLedInstitutions: cell = "led only"; break;
+      case Reach::kSettings: cell = "settings only"; break;
     }
-    absl::StrAppend(&md, "\n");
+    absl::StrAppend(&md, " ", cell, " |");
+  }
+  return md;
+}
+
+}  // namespace
+
+std::string AuthorizationMarkdown() {
+  std::string md = TableHeader({"RPC"});
+  for (const std::string& rpc : MatrixRpcs()) {
+    absl::StrAppend(&md, "| ", rpc, " |", ReachCells(rpc), "\n");
+  }
+  return md;
+}
+
+std::vector<v1::EventPayload::KindCase> CorrectableKinds() {
+  std::vector<v1::EventPayload::KindCase> kinds;
+  for (const CommandSpec* spec : Commands()) {
+    if (spec->kind == v1::EventPayload::kEventCorrected) continue;
+    kinds.push_back(spec->kind);
+    if (spec->kind == v1::EventPayload::kLeadOfficerAssigned) {
+      kinds.push_back(v1::EventPayload::kLeadOfficerReassigned);
+    }
+  }
+  return kinds;
+}
+
+std::string CorrectionMarkdown() {
+  std::string md = TableHeader({"Corrected event", "authorized as"});
+  for (v1::EventPayload::KindCase kind : CorrectableKinds()) {
+    const char* rpc = RecordingCommand(kind)->rpc;
+    absl::StrAppend(&md, "| ", EventKindName(kind), " | ", rpc, " |", ReachCells(rpc), "\n");
   }
   return md;
 }

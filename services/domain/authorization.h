@@ -40,7 +40,9 @@ absl::Status AuthorizeCall(const std::string& user, v1::Role role, absl::string_
 // caller's reach does not cover it. A Lead Officer writes only for institutions whose current
 // Lead Officer or named Learning Network Inspector they are; the Early Years Standards
 // Team writes only for early-years settings (a registration by the kind it registers). An
-// unregistered institution passes (Decide answers NOT_FOUND).
+// unregistered institution passes (Decide answers NOT_FOUND). A correction of a known event
+// (command.corrected) is authorized as the command that recorded that event: the same roles
+// and the same reach, the refusal naming the corrected kind and that command's RPC.
 absl::Status AuthorizeCommandScope(const InstitutionState& state, const Command& command);
 
 // Every RPC the matrix names, commands first, in the order of the documented table.
@@ -48,6 +50,15 @@ std::vector<std::string> MatrixRpcs();
 
 // The matrix as Markdown (RPC, then one column per role): the table of docs/authorization.md.
 std::string AuthorizationMarkdown();
+
+// Every kind of event a correction may name: each command's, and the reassignment the server
+// records for AssignLeadOfficer. Not corrections: a correction is corrected by correcting the
+// original event again.
+std::vector<v1::EventPayload::KindCase> CorrectableKinds();
+
+// CorrectEvent by the kind of event corrected, as Markdown (event, the RPC it is authorized
+// as, then one column per role): the second table of docs/authorization.md.
+std::string CorrectionMarkdown();
 
 }  // namespace scc::domain
 

@@ -9,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/domain/domain_test_util.h"
+#include "services/domain/errors.h"
 
 namespace scc::domain {
 namespace {
@@ -48,6 +49,94 @@ TEST(AuthorizationTest, DocumentMatchesTheCode) {
   const std::string table = AuthorizationMarkdown();
   EXPECT_NE(text.str().find(table), std::string::npos)
       << "docs/authorization.md is out of date; replace its table with:\n" << table;
+}
+
+TEST(AuthorizationTest, DocumentSaysHowCorrectionsAreAuthorized) {
+  std::ifstream in(AUTHORIZATION_DOC);
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string table = CorrectionMarkdown();
+  EXPECT_NE(text.str().find(table), std::string::npos)
+      << "docs/authorization.md is out of date; replace its CorrectEvent table with:\n" << table;
+}
+
+TEST(AuthorizationTest, EveryRecordedKindCanBeCorrectedByItsCommandsRoles) {
+  const std::vector<v1::EventPayload::KindCase> kinds = CorrectableKinds();
+  EXPECT_EQ(kinds.size(), Commands().size());  // less CorrectEvent, plus the reassignment
+  for (v1::EventPayload::KindCase kind : kinds) {
+    ASSERT_NE(RecordingCommand(kind), nullptr) << EventKindName(kind);
+  }
+  EXPECT_STREQ(RecordingCommand(v1::EventPayload::kLeadOfficerReassigned)->rpc,
+               "AssignLeadOfficer");
+  EXPECT_EQ(EventKindName(v1::EventPayload::kWarningNoticeIssued), "WarningNoticeIssued");
+}
+
+// A correction of `corrected` (an event of the school's stream) by `user` in `role`.
+Command Correction(const std::string& user, v1::Role role, const StoredEvent& corrected) {
+  Command command = As(user, role, testing::Correct(corrected.metadata.event_id(), nullptr));
+  command.corrected = corrected;
+  return command;
+}
+
+TEST(AuthorizationTest, ACorrectionIsAuthorizedAsTheCommandThatRecordedTheEvent) {
+  Workflow w;
+  v1::EventPayload registration = Register();
+  registration.mutable_institution_registered()->mutable_details()->set_learning_network_inspector(
+      "lo-ann");
+  w.Must(registration, "2024-09-01");
+  w.Must(testing::RaiseConcern(), "2024-09-25");
+  w.Must(testing::Designate(), "2024-10-01");
+  w.Must(AssignLeadOfficer("lo-ann"), "2024-10-07");
+  w.Must(AssignLeadOfficer("lo-raj"), "2024-10-08");
+  w.Must(testing::Visit(), "2024-10-09");
+  w.Must(testing::AgreePlan(), "2024-10-20");
+  w.Must(testing::WarningNotice("2025-12-15"), "2025-10-01");
+  const std::vector<StoredEvent> events = w.events();
+  const StoredEvent &assigned = events[3], &reassigned = events[4], &visit = events[5],
+                    &notice = events[7];
+  ASSERT_TRUE(reassigned.payload.has_lead_officer_reassigned());
+  const InstitutionState& school = w.state();
+  const v1::Role lo = v1::ROLE_LEAD_OFFICER;
+
+  // A Lead Officer may not call AssignLeadOfficer, so may not correct an assignment either.
+  for (const StoredEvent* e : {&assigned, &reassigned}) {
+    const absl::Status denied = AuthorizeCommandScope(school, Correction("lo-ann", lo, *e));
+    EXPECT_TRUE(absl::IsPermissionDenied(denied)) << denied;
+    EXPECT_THAT(denied.message(),
+                HasSubstr("may not correct " + EventKindName(e->payload.kind_case()) + " events"));
+    EXPECT_THAT(denied.message(), HasSubstr("lead_officer may not call AssignLeadOfficer"));
+  }
+  // The warning notice is the head of school improvement's alone (the compliance date too).
+  for (v1::Role role : {v1::ROLE_SRG_MEMBER, v1::ROLE_SERVICE_ACCOUNT, lo,
+                        v1::ROLE_EARLY_YEARS_STANDARDS_TEAM}) {
+    const absl::Status denied = AuthorizeCommandScope(school, Correction("x", role, notice));
+    EXPECT_TRUE(absl::IsPermissionDenied(denied)) << RoleName(role);
+    EXPECT_THAT(denied.message(), HasSubstr("may not call IssueWarningNotice"));
+  }
+  EXPECT_TRUE(AuthorizeCommandScope(
+                  school, Correction("hosi", v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT, notice))
+                  .ok());
+  EXPECT_TRUE(AuthorizeCommandScope(school, Correction("srg", v1::ROLE_SRG_MEMBER, assigned)).ok());
+
+  // And with the same reach: her own school's visit, not another's.
+  EXPECT_TRUE(AuthorizeCommandScope(school, Correction("lo-ann", lo, visit)).ok());
+  const absl::Status other = AuthorizeCommandScope(school, Correction("lo-bob", lo, visit));
+  EXPECT_TRUE(absl::IsPermissionDenied(other));
+  EXPECT_THAT(other.message(), HasSubstr("does not lead"));
+  EXPECT_THAT(other.message(),
+              HasSubstr("CorrectEvent of VisitRecorded, authorized as RecordVisit"));
+  // The Early Years Standards Team corrects settings' records only.
+  const absl::Status ey = AuthorizeCommandScope(
+      school, Correction("ey", v1::ROLE_EARLY_YEARS_STANDARDS_TEAM, visit));
+  EXPECT_TRUE(absl::IsPermissionDenied(ey));
+  EXPECT_THAT(ey.message(), HasSubstr("early-years settings only"));
+  Workflow setting;
+  setting.Must(Register(v1::INSTITUTION_KIND_EARLY_YEARS_SETTING), "2024-09-01");
+  setting.Must(testing::Visit(), "2024-09-02");
+  EXPECT_TRUE(AuthorizeCommandScope(setting.state(),
+                                    Correction("ey", v1::ROLE_EARLY_YEARS_STANDARDS_TEAM,
+                                               setting.events().back()))
+                  .ok());
 }
 
 TEST(AuthorizationTest, MatrixNamesEveryCommandAndEachRpcOnce) {

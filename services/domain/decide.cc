@@ -331,8 +331,8 @@ void CheckDetails(const v1::InstitutionDetails& d, Required& req) {
 }
 
 // Required fields and field-level consistency of each payload.
-void CheckPayload(const EventPayload& p, const std::string& at, absl::CivilDay today,
-                  const std::string& effective, Violations& v) {
+void CheckPayload(const EventPayload& p, const std::string& at, const std::string& effective,
+                  Violations& v) {
   Required req{v, at};
   auto not_before_effective = [&](const std::string& field, const std::string& value,
                                   const char* what) {
@@ -357,9 +357,6 @@ void CheckPayload(const EventPayload& p, const std::string& at, absl::CivilDay t
     case EventPayload::kOfstedOutcomeRecorded: {
       const v1::OfstedOutcomeRecorded& o = p.ofsted_outcome_recorded();
       req.Text("inspection_date", o.inspection_date());
-      if (auto d = ParseDate(o.inspection_date()); d && *d > today) {
-        v.Add(at + ".inspection_date", "is in the future");
-      }
       if (!o.publication_date().empty() && o.publication_date() < o.inspection_date()) {
         v.Add(at + ".publication_date", "is before the inspection date");
       }
@@ -424,13 +421,14 @@ void CheckPayload(const EventPayload& p, const std::string& at, absl::CivilDay t
       req.Text("letter_sent_on", p.srg_designated().letter_sent_on());
       not_before_effective("letter_sent_on", p.srg_designated().letter_sent_on(),
                            "the letter to the HT and CoG follows the SRG's decision");
-      if (auto d = ParseDate(p.srg_designated().letter_sent_on()); d && *d > today) {
-        v.Add(at + ".letter_sent_on", "is in the future");
-      }
       break;
     case EventPayload::kLeadOfficerAssigned:
       req.Text("lead_officer_id", p.lead_officer_assigned().lead_officer_id());
       req.Text("lead_officer_name", p.lead_officer_assigned().lead_officer_name());
+      break;
+    case EventPayload::kLeadOfficerReassigned:  // only as a correction's replacement
+      req.Text("lead_officer_id", p.lead_officer_reassigned().lead_officer_id());
+      req.Text("lead_officer_name", p.lead_officer_reassigned().lead_officer_name());
       break;
     case EventPayload::kActionPlanAgreed:
       req.NonEmpty("plan.key_issues", p.action_plan_agreed().plan().key_issues_size(),
@@ -602,29 +600,72 @@ std::optional<Refusal> CommandPrecondition(const InstitutionState& s, const Even
   }
 }
 
-// Checks a correction against the stream it corrects.
+// The request field of a correction's replacement, e.g. "correction.replacement.visit_recorded".
+std::string ReplacementField(const std::string& at, const EventPayload& replacement) {
+  const google::protobuf::FieldDescriptor* set =
+      replacement.GetDescriptor()->FindFieldByNumber(replacement.kind_case());
+  return absl::StrCat(at, ".replacement", set == nullptr ? "" : "." + set->name());
+}
+
+// Checks a correction against the event it corrects.
 absl::Status CheckCorrection(const InstitutionState& s, const Command& cmd,
                              const std::string& at) {
   const v1::EventCorrected& c = cmd.payload.event_corrected();
-  if (!cmd.corrected_kind) {
+  if (!cmd.corrected) {
     return InvalidField(at + ".corrected_event_id",
                         absl::StrCat("no event ", c.corrected_event_id(), " in institution ",
                                      s.urn()));
   }
+  const Kind corrected = cmd.corrected->payload.kind_case();
+  if (corrected == EventPayload::kEventCorrected) {
+    return InvalidField(at + ".corrected_event_id",
+                        "names a correction: a correction is corrected by correcting the "
+                        "original event again");
+  }
   if (c.has_replacement()) {
-    if (*cmd.corrected_kind == EventPayload::kEventCorrected) {
-      return InvalidField(at + ".corrected_event_id",
-                          "a correction is corrected by correcting the original event");
+    if (c.replacement().kind_case() != corrected) {
+      return InvalidField(at + ".replacement",
+                          absl::StrCat("must be of the same kind as the corrected event (",
+                                       EventKindName(corrected), ")"));
     }
-    if (c.replacement().kind_case() != *cmd.corrected_kind) {
-      return InvalidField(at + ".replacement", "must be of the same kind as the corrected event");
-    }
-    if (c.replacement().has_institution_registered() &&
-        c.replacement().institution_registered().details().kind() != s.details().kind()) {
-      return InvalidField(at + ".replacement", "the institution's kind cannot change");
+    const EventPayload& r = c.replacement();
+    const v1::InstitutionDetails* details = nullptr;
+    if (r.has_institution_registered()) details = &r.institution_registered().details();
+    if (r.has_institution_updated()) details = &r.institution_updated().details();
+    if (details != nullptr && details->kind() != s.details().kind()) {
+      return InvalidField(ReplacementField(at, c.replacement()) + ".details.kind",
+                          "the institution's kind cannot change");
     }
   }
   return absl::OkStatus();
+}
+
+// What the server derived for the corrected event stays as it was: a replacement corrects what
+// was decided, not the plan versions, the previous Lead Officer or the school's Lead Officer at
+// a quality-assurance meeting (the fields Decide fills in for a fresh command).
+void KeepDerivedFields(const EventPayload& original, EventPayload& replacement) {
+  switch (replacement.kind_case()) {
+    case EventPayload::kLeadOfficerReassigned:
+      replacement.mutable_lead_officer_reassigned()->set_previous_lead_officer_id(
+          original.lead_officer_reassigned().previous_lead_officer_id());
+      break;
+    case EventPayload::kActionPlanAgreed:
+      replacement.mutable_action_plan_agreed()->set_version(
+          original.action_plan_agreed().version());
+      break;
+    case EventPayload::kActionPlanReviewHeld:
+      replacement.mutable_action_plan_review_held()->set_reviewed_version(
+          original.action_plan_review_held().reviewed_version());
+      replacement.mutable_action_plan_review_held()->set_new_version(
+          original.action_plan_review_held().new_version());
+      break;
+    case EventPayload::kQualityAssuranceMeetingHeld:
+      replacement.mutable_quality_assurance_meeting_held()->set_lead_officer_id(
+          original.quality_assurance_meeting_held().lead_officer_id());
+      break;
+    default:
+      break;
+  }
 }
 
 }  // namespace
@@ -632,6 +673,18 @@ absl::Status CheckCorrection(const InstitutionState& s, const Command& cmd,
 const CommandSpec* FindCommand(Kind kind) {
   const Entry* e = FindEntry(kind);
   return e == nullptr ? nullptr : &e->spec;
+}
+
+const CommandSpec* RecordingCommand(Kind kind) {
+  return FindCommand(kind == EventPayload::kLeadOfficerReassigned
+                         ? EventPayload::kLeadOfficerAssigned
+                         : kind);
+}
+
+std::string EventKindName(Kind kind) {
+  const google::protobuf::FieldDescriptor* field =
+      EventPayload::descriptor()->FindFieldByNumber(kind);
+  return field == nullptr ? "unknown" : field->message_type()->name();
 }
 
 std::vector<const CommandSpec*> Commands() {
@@ -715,24 +768,33 @@ absl::StatusOr<std::vector<EventPayload>> Decide(const InstitutionState& s, cons
   Violations v;
   const v1::CommandContext& ctx = cmd.context;
   if (!IsValidUrn(ctx.urn())) {
-    v.Add("context.urn", absl::StrCat("'", ctx.urn(), "' is not a URN (6 or 7 digits, or EY and "
-                                      "6 digits)"));
+    v.Add("context.urn", absl::StrCat(Quoted(ctx.urn()), " is not a URN (6 or 7 digits, or EY "
+                                      "and 6 digits)"));
   }
-  if (ctx.request_id().empty()) v.Add("context.request_id", "is required (a UUID is best)");
+  if (absl::StripAsciiWhitespace(ctx.request_id()).empty()) {
+    v.Add("context.request_id", ctx.request_id().empty()
+                                    ? "is required (a UUID is best)"
+                                    : "is only spaces: give an id (a UUID is best)");
+  }
   if (ctx.request_id().size() > 128) v.Add("context.request_id", "is longer than 128 characters");
-  CheckFields(ctx, "context", kCommandLimits, v);
+  CheckCommandFields(ctx, "context", today, v);
   {
     // The payload's own message, under the name the request gives it.
     const google::protobuf::FieldDescriptor* set =
         cmd.payload.GetDescriptor()->FindFieldByNumber(cmd.payload.kind_case());
-    CheckFields(cmd.payload.GetReflection()->GetMessage(cmd.payload, set), at, kCommandLimits, v);
+    CheckCommandFields(cmd.payload.GetReflection()->GetMessage(cmd.payload, set), at, today, v);
   }
-  if (auto day = ParseDate(effective)) {
-    if (*day > today) v.Add("context.effective_date", absl::StrCat(effective, " is in the future"));
-  }
-  CheckPayload(cmd.payload, at, today, effective, v);
-  if (cmd.payload.has_event_corrected() && absl::StripAsciiWhitespace(ctx.reason()).empty()) {
-    v.Add("context.reason", "a correction must give its reason (R-24)");
+  CheckPayload(cmd.payload, at, effective, v);
+  if (cmd.payload.has_event_corrected()) {
+    if (absl::StripAsciiWhitespace(ctx.reason()).empty()) {
+      v.Add("context.reason", "a correction must give its reason (R-24)");
+    }
+    // A replacement is checked like a fresh command of its kind, as of the corrected event.
+    const v1::EventCorrected& c = cmd.payload.event_corrected();
+    if (c.has_replacement()) {
+      CheckPayload(c.replacement(), ReplacementField(at, c.replacement()),
+                   cmd.corrected ? cmd.corrected->metadata.effective_date() : effective, v);
+    }
   }
   if (!v.empty()) return v.Status();
 
@@ -782,6 +844,10 @@ absl::StatusOr<std::vector<EventPayload>> Decide(const InstitutionState& s, cons
       break;
     case EventPayload::kEventCorrected:
       if (absl::Status c = CheckCorrection(s, cmd, at); !c.ok()) return c;
+      if (event.event_corrected().has_replacement()) {
+        KeepDerivedFields(cmd.corrected->payload,
+                          *event.mutable_event_corrected()->mutable_replacement());
+      }
       break;
     case EventPayload::kLeadOfficerAssigned:
       if (s.has_lead_officer()) {

@@ -1,4 +1,4 @@
-// decide(state, command) -> events or error: the SCC workflow rules (domain.md R-1 - R-25 and
+// decide(state, command) -> events or error: the SCC workflow rules (docs/rules.md R-1 - R-25 and
 // the flowchart of section 4). Pure functions with no I/O; thread-safe.
 #ifndef SCC_SERVICES_DOMAIN_DECIDE_H_
 #define SCC_SERVICES_DOMAIN_DECIDE_H_
@@ -11,6 +11,7 @@
 #include "absl/time/civil_time.h"
 #include "scc/v1/common.pb.h"
 #include "scc/v1/events.pb.h"
+#include "services/domain/evolve.h"
 #include "services/domain/institution_state.h"
 
 namespace scc::domain {
@@ -21,9 +22,10 @@ struct Command {
   v1::EventPayload payload;  // exactly one kind set: the event the command asks to record
   std::string actor;
   v1::Role role = v1::ROLE_UNSPECIFIED;
-  // For a correction: the kind of the event it names, looked up in the institution's stream by
-  // whoever reads it (nullopt: no such event there).
-  std::optional<v1::EventPayload::KindCase> corrected_kind;
+  // For a correction: the event it names as recorded, looked up in the institution's stream by
+  // whoever reads it (nullopt: no such event there). The correction is authorized as the
+  // command that recorded it and its replacement keeps what the server derived for it.
+  std::optional<StoredEvent> corrected;
 };
 
 // What the command table says about one kind of command.
@@ -36,6 +38,11 @@ struct CommandSpec {
 
 // The spec of a command kind; nullptr for kinds no command records (e.g. reassignment).
 const CommandSpec* FindCommand(v1::EventPayload::KindCase kind);
+// The command that records events of `kind`: its own, or AssignLeadOfficer for the
+// reassignment the server records in its place; nullptr for none.
+const CommandSpec* RecordingCommand(v1::EventPayload::KindCase kind);
+// "LeadOfficerAssigned" for kLeadOfficerAssigned: the event's name as messages give it.
+std::string EventKindName(v1::EventPayload::KindCase kind);
 // Every command, in the order of the command table.
 std::vector<const CommandSpec*> Commands();
 

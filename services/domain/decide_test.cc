@@ -1,4 +1,4 @@
-// decide/evolve for every transition of the flowchart (domain.md section 4) and every rule that
+// decide/evolve for every transition of the flowchart (docs/rules.md section 4) and every rule that
 // refuses something, for maintained schools, academies and settings. No I/O.
 #include "services/domain/decide.h"
 
@@ -576,7 +576,225 @@ INSTANTIATE_TEST_SUITE_P(
                  [](Workflow& w) {
                    return With(w, Ofsted(v1::OFSTED_GRADE_GOOD, "2027-01-01"));
                  },
-                 "outcome.inspection_date"}));
+                 "outcome.inspection_date"},
+        BadInput{"BlankRequestId",
+                 [](Workflow& w) {
+                   Command c = With(w, Designate());
+                   c.context.set_request_id(" \t ");
+                   return c;
+                 },
+                 "context.request_id"},
+        BadInput{"NulInNotes",
+                 [](Workflow& w) {
+                   Command c = With(w, Designate());
+                   c.context.mutable_notes()->set_text(std::string("met the head\0teacher", 20));
+                   return c;
+                 },
+                 "context.notes.text"},
+        BadInput{"NulInRequestId",
+                 [](Workflow& w) {
+                   Command c = With(w, Designate());
+                   c.context.set_request_id(std::string("req\0x", 5));
+                   return c;
+                 },
+                 "context.request_id"},
+        BadInput{"LineBreakInAOneLineField",
+                 [](Workflow& w) {
+                   v1::EventPayload p = Visit();
+                   p.mutable_visit_recorded()->set_visitor("lo-ann\n# Heading");
+                   return With(w, p);
+                 },
+                 "visit.visitor"},
+        BadInput{"EscapeInFreeText",
+                 [](Workflow& w) {
+                   v1::EventPayload p = Designate();
+                   p.mutable_srg_designated()->mutable_triggers(0)->set_evidence("weak \x1b[2J");
+                   return With(w, p);
+                 },
+                 "designation.triggers[0].evidence"},
+        BadInput{"C1ControlInAName",
+                 [](Workflow& w) {
+                   v1::EventPayload p = AssignLeadOfficer();
+                   p.mutable_lead_officer_assigned()->set_lead_officer_name("Ann\xc2\x85Smith");
+                   return With(w, p);
+                 },
+                 "lead_officer.lead_officer_name"},
+        BadInput{"NoteDateFarInTheFuture",
+                 [](Workflow& w) {
+                   v1::EventPayload p = Visit();
+                   p.mutable_visit_recorded()->set_note_status_on("9999-12-31");
+                   return With(w, p);
+                 },
+                 "visit.note_status_on"},
+        BadInput{"DateBefore1900",
+                 [](Workflow& w) {
+                   v1::EventPayload p = Visit();
+                   p.mutable_visit_recorded()->set_note_status_on("1899-12-31");
+                   return With(w, p);
+                 },
+                 "visit.note_status_on"},
+        BadInput{"DueDateMoreThanFiveYearsAhead",
+                 [](Workflow& w) {
+                   v1::EventPayload p = AgreePlan();
+                   p.mutable_action_plan_agreed()->mutable_plan()->mutable_actions(0)->set_due_on(
+                       "2032-01-01");
+                   return With(w, p);
+                 },
+                 "action_plan.plan.actions[0].due_on"},
+        BadInput{"ReplacementWithoutARequiredField",
+                 [](Workflow& w) {
+                   v1::EventPayload fixed = RaiseConcern();
+                   fixed.mutable_concern_raised()->clear_triggers();
+                   Command c = With(w, Correct("ev-1", &fixed));
+                   c.context.set_reason("triggers mistyped");
+                   return c;
+                 },
+                 "correction.replacement.concern_raised.triggers"},
+        BadInput{"ReplacementWithAFutureDate",
+                 [](Workflow& w) {
+                   v1::EventPayload fixed = RaiseConcern();
+                   fixed.mutable_concern_raised()->set_discussed_with_headteacher_on("2031-01-31");
+                   Command c = With(w, Correct("ev-1", &fixed));
+                   c.context.set_reason("date mistyped");
+                   return c;
+                 },
+                 "correction.replacement.concern_raised.discussed_with_headteacher_on"}));
+
+TEST(DecideTest, FreeTextMayHoldLineBreaksAndTabs) {
+  Workflow w = SchoolAt(v1::FLOWCHART_STATE_AT_RISK);
+  v1::EventPayload p = Designate();
+  p.mutable_srg_designated()->mutable_triggers(0)->set_evidence("KS2 fell:\r\n\t- maths\n\t- reading");
+  Command c = With(w, p);
+  c.context.mutable_notes()->set_text("Agreed.\nNext meeting in March.");
+  EXPECT_TRUE(Decide(w.state(), c, kToday).ok());
+  // A lone carriage return is not a line break.
+  p.mutable_srg_designated()->mutable_triggers(0)->set_evidence("KS2 fell\rover");
+  EXPECT_EQ(Decide(w.state(), With(w, p), kToday).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(DecideTest, PlannedDatesReachFiveYearsAhead) {
+  Workflow w = SchoolAt(v1::FLOWCHART_STATE_LO_ASSIGNED);
+  v1::EventPayload p = AgreePlan();
+  p.mutable_action_plan_agreed()->mutable_plan()->mutable_actions(0)->set_due_on("2031-11-23");
+  EXPECT_TRUE(Decide(w.state(), With(w, p, "2024-10-20"), kToday).ok());
+  p.mutable_action_plan_agreed()->mutable_plan()->mutable_actions(0)->set_due_on("2031-11-24");
+  const absl::Status late = Decide(w.state(), With(w, p, "2024-10-20"), kToday).status();
+  EXPECT_EQ(late.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(late.message()), HasSubstr("more than 5 years ahead"));
+}
+
+TEST(DecideTest, AHugeUrnIsNamedNotEchoed) {
+  Workflow w = SchoolAt(v1::FLOWCHART_STATE_AT_RISK);
+  Command c = With(w, Designate());
+  c.context.set_urn(std::string(5000, '7'));
+  const absl::Status status = Decide(w.state(), c, kToday).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("context.urn"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("(5000 characters) is not a URN"));
+  EXPECT_LT(status.message().size(), 200u);
+}
+
+TEST(DecideTest, ManyProblemsAreListedUpToALimit) {
+  Workflow w = NewInstitution(kSetting);
+  v1::EventPayload p = SettingMeeting();
+  for (int i = 0; i < 150; ++i) {
+    p.mutable_settings_causing_concern_meeting_held()->add_attendees(std::string("a\0", 2));
+  }
+  const absl::Status status = Decide(w.state(), With(w, p, "2025-01-10"), kToday).status();
+  ASSERT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("and 130 more problems"));
+  google::rpc::BadRequest bad;
+  ASSERT_TRUE(bad.ParseFromString(std::string(*status.GetPayload(kBadRequestUrl))));
+  EXPECT_EQ(bad.field_violations_size(), static_cast<int>(kMaxListedViolations));
+  EXPECT_LT(status.message().size(), 4096u);
+}
+
+TEST(DecideTest, CorrectionKeepsWhatTheServerDerived) {
+  Workflow w = SchoolAt(v1::FLOWCHART_STATE_ACTION_PLAN_ACTIVE);
+  w.Must(Review(), "2024-12-10");
+  w.Must(QaMeeting(), "2024-12-12");
+  w.Must(AssignLeadOfficer("lo-raj"), "2024-12-14");
+  const std::vector<StoredEvent>& events = w.events();
+  auto correct = [&w](const StoredEvent& e, const v1::EventPayload& fixed) {
+    auto r = w.Run(Correct(e.metadata.event_id(), &fixed), "2025-01-05",
+                   v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT, "recorded wrongly");
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? (*r)[0].event_corrected().replacement() : v1::EventPayload();
+  };
+  const StoredEvent plan = events[4], review = events[5], qa = events[6], reassigned = events[7];
+  ASSERT_TRUE(plan.payload.has_action_plan_agreed());
+  ASSERT_TRUE(reassigned.payload.has_lead_officer_reassigned());
+
+  v1::EventPayload fixed = plan.payload;
+  fixed.mutable_action_plan_agreed()->set_version(9);
+  EXPECT_EQ(correct(plan, fixed).action_plan_agreed().version(), 1u);
+  fixed = review.payload;
+  fixed.mutable_action_plan_review_held()->set_reviewed_version(7);
+  fixed.mutable_action_plan_review_held()->set_new_version(8);
+  const v1::EventPayload kept = correct(review, fixed);
+  EXPECT_EQ(kept.action_plan_review_held().reviewed_version(), 1u);
+  EXPECT_EQ(kept.action_plan_review_held().new_version(), 2u);
+  fixed = qa.payload;
+  fixed.mutable_quality_assurance_meeting_held()->set_lead_officer_id("lo-somebody-else");
+  EXPECT_EQ(correct(qa, fixed).quality_assurance_meeting_held().lead_officer_id(), "lo-ann");
+  fixed = reassigned.payload;
+  fixed.mutable_lead_officer_reassigned()->set_lead_officer_name("Raj Patel");
+  fixed.mutable_lead_officer_reassigned()->set_previous_lead_officer_id("lo-nobody");
+  const v1::EventPayload renamed = correct(reassigned, fixed);
+  EXPECT_EQ(renamed.lead_officer_reassigned().lead_officer_name(), "Raj Patel");
+  EXPECT_EQ(renamed.lead_officer_reassigned().previous_lead_officer_id(), "lo-ann");
+  // A reassignment is checked like the AssignLeadOfficer that recorded it.
+  fixed.mutable_lead_officer_reassigned()->clear_lead_officer_name();
+  auto unnamed = w.Run(Correct(reassigned.metadata.event_id(), &fixed), "2025-01-05",
+                       v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT, "x");
+  EXPECT_EQ(unnamed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(unnamed.status().message()),
+              HasSubstr("correction.replacement.lead_officer_reassigned.lead_officer_name"));
+}
+
+TEST(DecideTest, ACorrectionIsCheckedAsOfTheEventItCorrects) {
+  Workflow w = SchoolAt(v1::FLOWCHART_STATE_WARNING_NOTICE);  // notice of 2025-10-01
+  const std::string notice = w.events().back().metadata.event_id();
+  // The compliance period ends after the notice's date, not after the correction's.
+  const v1::EventPayload before = WarningNotice("2025-09-15");
+  auto refused = w.Run(Correct(notice, &before), "2025-10-20",
+                       v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT, "date mistyped");
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(refused.status().message()),
+              HasSubstr("correction.replacement.warning_notice_issued.compliance_period_ends_on: "
+                        "must be after the date of the notice"));
+  const v1::EventPayload after = WarningNotice("2025-10-15");
+  EXPECT_TRUE(w.Run(Correct(notice, &after), "2025-10-20", v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT,
+                    "date mistyped")
+                  .ok());
+}
+
+TEST(DecideTest, ACorrectionIsNotCorrectedAndKeepsTheKind) {
+  Workflow w = SchoolAt(v1::FLOWCHART_STATE_AT_RISK);
+  const v1::EventPayload visit = Visit();
+  w.Must(visit, "2024-09-22");
+  auto first = w.Run(Correct(w.events().back().metadata.event_id(), &visit), "2024-09-23",
+                     v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT, "x");
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto again = w.Run(Correct(w.events().back().metadata.event_id(), nullptr), "2024-09-24",
+                     v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT, "x");
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(again.status().message()), HasSubstr("correcting the original event"));
+  // An update's replacement cannot change the institution's kind either.
+  v1::EventPayload update;
+  *update.mutable_institution_updated()->mutable_details() =
+      Register(kSchool).institution_registered().details();
+  w.Must(update, "2024-09-24");
+  v1::EventPayload academy;
+  *academy.mutable_institution_updated()->mutable_details() =
+      Register(kAcademy).institution_registered().details();
+  auto kind = w.Run(Correct(w.events().back().metadata.event_id(), &academy), "2024-09-24",
+                    v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT, "x");
+  EXPECT_EQ(kind.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(kind.status().message()),
+              HasSubstr("correction.replacement.institution_updated.details.kind"));
+}
 
 TEST(DecideTest, WarningNoticeComplianceMustEndAfterTheNotice) {
   Workflow w = SchoolAt(v1::FLOWCHART_STATE_ACTION_PLAN_ACTIVE);

@@ -297,7 +297,7 @@ Command Workflow::MakeCommand(const EventPayload& payload, const std::string& da
   if (payload.has_event_corrected()) {
     for (const StoredEvent& e : events_) {
       if (e.metadata.event_id() == payload.event_corrected().corrected_event_id()) {
-        cmd.corrected_kind = e.payload.kind_case();
+        cmd.corrected = e;
       }
     }
   }

@@ -16,11 +16,16 @@ absl::Status Violations::Status() const {
 absl::Status InvalidArgument(const std::vector<FieldViolation>& violations) {
   google::rpc::BadRequest details;
   std::vector<std::string> parts;
-  for (const FieldViolation& v : violations) {
+  for (size_t i = 0; i < violations.size() && i < kMaxListedViolations; ++i) {
+    const FieldViolation& v = violations[i];
     auto* out = details.add_field_violations();
     out->set_field(v.field);
     out->set_description(v.description);
     parts.push_back(absl::StrCat(v.field, ": ", v.description));
+  }
+  if (violations.size() > kMaxListedViolations) {
+    parts.push_back(absl::StrCat("and ", violations.size() - kMaxListedViolations,
+                                 " more problems"));
   }
   absl::Status status = absl::InvalidArgumentError(absl::StrJoin(parts, "; "));
   status.SetPayload(kBadRequestUrl, absl::Cord(details.SerializeAsString()));
@@ -29,6 +34,14 @@ absl::Status InvalidArgument(const std::vector<FieldViolation>& violations) {
 
 absl::Status InvalidField(std::string field, std::string description) {
   return InvalidArgument({{std::move(field), std::move(description)}});
+}
+
+std::string Quoted(absl::string_view value) {
+  constexpr size_t kShown = 32;
+  if (value.size() <= kShown) return absl::StrCat("'", value, "'");
+  size_t cut = kShown;  // not inside a UTF-8 sequence
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
+  return absl::StrCat("'", value.substr(0, cut), "...' (", value.size(), " characters)");
 }
 
 std::string StateName(v1::FlowchartState state) {

@@ -36,6 +36,9 @@ class Violations {
   std::vector<FieldViolation> list_;
 };
 
+// At most kMaxListedViolations are listed (message and details), then how many more there were,
+// so an answer always fits in gRPC's trailers.
+inline constexpr size_t kMaxListedViolations = 20;
 absl::Status InvalidArgument(const std::vector<FieldViolation>& violations);
 absl::Status InvalidField(std::string field, std::string description);
 
@@ -49,6 +52,10 @@ inline constexpr char kBadRequestUrl[] = "type.googleapis.com/google.rpc.BadRequ
 inline constexpr char kPreconditionFailureUrl[] =
     "type.googleapis.com/google.rpc.PreconditionFailure";
 inline constexpr char kErrorInfoUrl[] = "type.googleapis.com/google.rpc.ErrorInfo";
+
+// A value quoted for a message: "'100001'", or its first 32 characters and its length when
+// longer, so an error never echoes a huge input.
+std::string Quoted(absl::string_view value);
 
 // "ACTION_PLAN_ACTIVE" for FLOWCHART_STATE_ACTION_PLAN_ACTIVE.
 std::string StateName(v1::FlowchartState state);

@@ -17,7 +17,7 @@ struct OfstedSummary {
   std::string label;  // e.g. "Requires Improvement", "Report card: urgent improvement (SW)"
 };
 
-// Report cards (domain.md section 2): any area "needs attention" or "urgent improvement", or
+// Report cards (docs/rules.md section 2): any area "needs attention" or "urgent improvement", or
 // safeguarding not met, is RI-or-worse; "expected standard" or better everywhere with
 // safeguarding met is Good-or-better. Any "urgent improvement" or safeguarding not met is a
 // category of concern: special measures when leadership and governance is also "urgent

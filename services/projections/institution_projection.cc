@@ -23,6 +23,7 @@ struct InstitutionProjection::Generation {
   uint32_t version = 0;
   Map states;
   uint64_t next_position = 0;
+  bool cleared = false;  // a rebuild's: what an earlier attempt left under its prefix is gone
 
   std::string Prefix() const { return absl::StrCat("g", id, "/"); }
   std::string StateKey(const std::string& urn) const { return absl::StrCat(Prefix(), "i/", urn); }
@@ -42,7 +43,7 @@ absl::StatusOr<std::unique_ptr<InstitutionProjection>> InstitutionProjection::Op
     storage::EventLog* log, storage::KvStore* store, Options options) {
   std::unique_ptr<InstitutionProjection> p(new InstitutionProjection(log, store, std::move(options)));
   RETURN_IF_ERROR(p->Load());
-  p->subscription_ = log->Subscribe(p->live_->next_position);
+  p->ReplaceSubscription(log->Subscribe(p->live_->next_position));
   p->thread_ = std::thread([raw = p.get()] {
     pthread_setname_np(pthread_self(), "projection");  // named for top and perf
     raw->Run();
@@ -54,9 +55,23 @@ InstitutionProjection::~InstitutionProjection() {
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
+    if (subscription_) subscription_->Cancel();
   }
-  if (subscription_) subscription_->Cancel();
   if (thread_.joinable()) thread_.join();
+}
+
+storage::Subscription* InstitutionProjection::subscription() const {
+  absl::MutexLock lock(&mu_);
+  return subscription_.get();
+}
+
+void InstitutionProjection::ReplaceSubscription(std::unique_ptr<storage::Subscription> next) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) next->Cancel();
+    subscription_.swap(next);
+  }
+  // `next` now holds the old subscription, destroyed here, outside the lock.
 }
 
 absl::Status InstitutionProjection::Load() {
@@ -162,94 +177,143 @@ void InstitutionProjection::Publish(const Generation& gen, const std::vector<std
 void InstitutionProjection::Run() {
   std::unique_ptr<Generation> rebuild;
   uint64_t next_progress = 0;
+  absl::Duration backoff = options_.retry_initial;
   for (;;) {
-    bool start_rebuild = false;
-    {
-      absl::MutexLock lock(&mu_);
-      if (stopping_) return;
-      if (rebuild_requested_ && !rebuilding_) {
-        rebuild_requested_ = false;
-        rebuilding_ = true;
-        start_rebuild = true;
-      }
+    const absl::Status step = Step(rebuild, next_progress);
+    if (absl::IsCancelled(step)) return;
+    if (step.ok()) {
+      Succeeded();
+      backoff = options_.retry_initial;
+      continue;
     }
-    if (start_rebuild) {
+    if (!Failed(step, backoff)) return;
+    backoff = std::min(backoff * 2, options_.retry_max);
+  }
+}
+
+bool InstitutionProjection::Failed(const absl::Status& status, absl::Duration backoff) {
+  uint64_t attempts;
+  {
+    absl::MutexLock lock(&mu_);
+    if (failed_attempts_ == 0) failing_since_ = absl::Now();
+    attempts = ++failed_attempts_;
+    ++failures_total_;
+    failure_ = status;
+  }
+  if (options_.progress) {
+    options_.progress(absl::StrCat("projection: ", status.ToString(), " (attempt ", attempts,
+                                   " failed; reads serve what was applied; trying again in ",
+                                   absl::FormatDuration(backoff), ")"));
+  }
+  absl::MutexLock lock(&mu_);
+  mu_.AwaitWithTimeout(absl::Condition(&stopping_), backoff);
+  return !stopping_;
+}
+
+void InstitutionProjection::Succeeded() {
+  uint64_t attempts;
+  {
+    absl::MutexLock lock(&mu_);
+    if (failed_attempts_ == 0) return;
+    attempts = failed_attempts_;
+    failed_attempts_ = 0;
+    failure_ = absl::OkStatus();
+  }
+  if (options_.progress) {
+    options_.progress(absl::StrCat("projection: applying again after ", attempts,
+                                   " failed attempts"));
+  }
+}
+
+absl::Status InstitutionProjection::ApplyLive(const std::vector<storage::RecordedEvent>& events,
+                                              uint64_t next_position) {
+  std::vector<std::string> urns;
+  absl::Status s = options_.inject_fault ? options_.inject_fault(false) : absl::OkStatus();
+  if (s.ok()) s = ApplyTo(*log_, *store_, *live_, events, next_position, &urns);
+  if (!s.ok()) {
+    // The subscription has moved past the batch: follow again from what was applied.
+    ReplaceSubscription(log_->Subscribe(live_->next_position));
+    return s;
+  }
+  Publish(*live_, urns);
+  return absl::OkStatus();
+}
+
+absl::Status InstitutionProjection::Step(std::unique_ptr<Generation>& rebuild,
+                                         uint64_t& next_progress) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return absl::CancelledError("stopping");
+    if (rebuild_requested_ && !rebuilding_) {
+      rebuild_requested_ = false;
+      rebuilding_ = true;
       rebuild = std::make_unique<Generation>();
       rebuild->id = live_->id + 1;
       rebuild->version = options_.version;
-      storage::KvStore::Batch clear;
-      clear.delete_prefixes.push_back(rebuild->Prefix());
-      if (absl::Status s = store_->Write(clear); !s.ok() && options_.progress) {
-        options_.progress(absl::StrCat("projection rebuild: ", s.ToString()));
-      }
       next_progress = 0;
-      if (options_.progress) {
-        options_.progress(absl::StrCat("projection rebuild: generation ", rebuild->id,
-                                       " from position 0 of ", log_->NextPosition()));
-      }
-    }
-
-    // Follow the log with the serving generation: block only when there is nothing to rebuild.
-    const absl::Time deadline = rebuild ? absl::Now() : absl::InfiniteFuture();
-    absl::StatusOr<std::vector<storage::RecordedEvent>> live =
-        subscription_->Next(options_.batch_events, deadline);
-    if (absl::IsCancelled(live.status())) return;
-    if (live.ok() && !live->empty()) {
-      std::vector<std::string> urns;
-      absl::Status s = ApplyTo(*log_, *store_, *live_, *live, subscription_->position(), &urns);
-      if (!s.ok()) {
-        if (options_.progress) options_.progress(absl::StrCat("projection: ", s.ToString()));
-        return;  // reads keep serving what was applied; a restart resumes from the checkpoint
-      }
-      Publish(*live_, urns);
-    }
-    if (!rebuild) continue;
-
-    absl::StatusOr<storage::AllPage> page =
-        log_->ReadAll(rebuild->next_position, options_.batch_events);
-    absl::Status s = page.status();
-    if (s.ok()) s = ApplyTo(*log_, *store_, *rebuild, page->events, page->next_position, nullptr);
-    if (!s.ok()) {
-      if (options_.progress) options_.progress(absl::StrCat("projection rebuild: ", s.ToString()));
-      return;
-    }
-    const uint64_t head = log_->NextPosition();
-    {
-      absl::MutexLock lock(&mu_);
-      rebuild_position_ = rebuild->next_position;
-    }
-    if (options_.progress && rebuild->next_position >= next_progress && head > 0) {
-      options_.progress(absl::StrCat("projection rebuild: ", rebuild->next_position * 100 / head,
-                                     "% (", rebuild->next_position, " of ", head, " events)"));
-      next_progress = rebuild->next_position + std::max<uint64_t>(head / 10, 1);
-    }
-    if (rebuild->next_position < live_->next_position) continue;
-
-    // Caught up: the new generation takes over, atomically on disk and for readers.
-    storage::KvStore::Batch swap;
-    swap.puts.emplace_back(kActiveKey, rebuild->ActiveValue());
-    swap.delete_prefixes.push_back(live_->Prefix());
-    if (absl::Status w = store_->Write(swap, /*sync=*/true); !w.ok()) {
-      if (options_.progress) options_.progress(absl::StrCat("projection rebuild: ", w.ToString()));
-      return;
-    }
-    live_ = std::move(rebuild);
-    subscription_->Cancel();
-    std::unique_ptr<storage::Subscription> next = log_->Subscribe(live_->next_position);
-    {
-      absl::MutexLock lock(&mu_);
-      serving_ = SortedMap(live_->states.begin(), live_->states.end());
-      serving_position_ = live_->next_position;
-      generation_ = live_->id;
-      rebuilding_ = false;
-      if (stopping_) next->Cancel();
-    }
-    subscription_ = std::move(next);
-    if (options_.progress) {
-      options_.progress(absl::StrCat("projection rebuild: generation ", live_->id,
-                                     " serves from position ", live_->next_position));
     }
   }
+  if (rebuild != nullptr && !rebuild->cleared) {
+    storage::KvStore::Batch clear;
+    clear.delete_prefixes.push_back(rebuild->Prefix());
+    if (absl::Status s = store_->Write(clear); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("projection rebuild: ", s.message()));
+    }
+    rebuild->cleared = true;
+    if (options_.progress) {
+      options_.progress(absl::StrCat("projection rebuild: generation ", rebuild->id,
+                                     " from position 0 of ", log_->NextPosition()));
+    }
+  }
+
+  // Follow the log with the serving generation: block only when there is nothing to rebuild.
+  storage::Subscription* const feed = subscription();
+  const absl::Time deadline = rebuild ? absl::Now() : absl::InfiniteFuture();
+  absl::StatusOr<std::vector<storage::RecordedEvent>> live =
+      feed->Next(options_.batch_events, deadline);
+  if (!live.ok()) return live.status();
+  if (!live->empty()) RETURN_IF_ERROR(ApplyLive(*live, feed->position()));
+  if (!rebuild) return absl::OkStatus();
+
+  absl::StatusOr<storage::AllPage> page =
+      log_->ReadAll(rebuild->next_position, options_.batch_events);
+  absl::Status s = page.status();
+  if (s.ok() && options_.inject_fault) s = options_.inject_fault(true);
+  if (s.ok()) s = ApplyTo(*log_, *store_, *rebuild, page->events, page->next_position, nullptr);
+  if (!s.ok()) return absl::Status(s.code(), absl::StrCat("projection rebuild: ", s.message()));
+  const uint64_t head = log_->NextPosition();
+  {
+    absl::MutexLock lock(&mu_);
+    rebuild_position_ = rebuild->next_position;
+  }
+  if (options_.progress && rebuild->next_position >= next_progress && head > 0) {
+    options_.progress(absl::StrCat("projection rebuild: ", rebuild->next_position * 100 / head,
+                                   "% (", rebuild->next_position, " of ", head, " events)"));
+    next_progress = rebuild->next_position + std::max<uint64_t>(head / 10, 1);
+  }
+  if (rebuild->next_position < live_->next_position) return absl::OkStatus();
+
+  // Caught up: the new generation takes over, atomically on disk and for readers.
+  storage::KvStore::Batch swap;
+  swap.puts.emplace_back(kActiveKey, rebuild->ActiveValue());
+  swap.delete_prefixes.push_back(live_->Prefix());
+  if (absl::Status w = store_->Write(swap, /*sync=*/true); !w.ok()) {
+    return absl::Status(w.code(), absl::StrCat("projection rebuild: ", w.message()));
+  }
+  live_ = std::move(rebuild);
+  ReplaceSubscription(log_->Subscribe(live_->next_position));
+  {
+    absl::MutexLock lock(&mu_);
+    serving_ = SortedMap(live_->states.begin(), live_->states.end());
+    serving_position_ = live_->next_position;
+    generation_ = live_->id;
+    rebuilding_ = false;
+  }
+  if (options_.progress) {
+    options_.progress(absl::StrCat("projection rebuild: generation ", live_->id,
+                                   " serves from position ", live_->next_position));
+  }
+  return absl::OkStatus();
 }
 
 InstitutionProjection::StatePtr InstitutionProjection::Get(const std::string& urn) const {
@@ -293,7 +357,9 @@ absl::Status InstitutionProjection::WaitFor(uint64_t next_position, absl::Time d
   if (serving_position_ >= next_position) return absl::OkStatus();
   return absl::DeadlineExceededError(absl::StrCat(
       "the read model has applied ", serving_position_, " events, not yet ", next_position,
-      " (min_position); try again or allow a longer deadline"));
+      " (min_position); ",
+      failure_.ok() ? "try again or allow a longer deadline"
+                    : absl::StrCat("it cannot apply more at the moment: ", failure_.message())));
 }
 
 absl::Status InstitutionProjection::WaitUntilRebuilt(absl::Time deadline) const {
@@ -322,6 +388,13 @@ v1::ProjectionStatus InstitutionProjection::Status() const {
   status.set_applied_position(serving_position_);
   status.set_rebuilding(rebuilding_ || rebuild_requested_);
   status.set_rebuild_position(rebuild_position_);
+  if (!failure_.ok()) {
+    status.set_error(failure_.ToString());
+    status.set_failed_attempts(failed_attempts_);
+    status.set_failing_since(
+        absl::FormatTime(absl::RFC3339_sec, failing_since_, absl::UTCTimeZone()));
+  }
+  status.set_failures_total(failures_total_);
   return status;
 }
 

@@ -7,6 +7,11 @@
 // generation is built from position 0 in the background while the old one keeps serving and
 // keeps following the log; once the new one has caught up it replaces the old one atomically.
 //
+// Failures: when a batch cannot be applied (the store refuses a write, the log cannot be read,
+// an event does not decode), readers keep the state applied so far and the thread tries the
+// same batch again after a back-off that doubles from retry_initial up to retry_max, until it
+// applies. Status() names the failure, the attempts since applying last worked and since when.
+//
 // Thread safety: all public methods may be called from any thread. Lifetime: destroy before the
 // EventLog and the KvStore.
 #ifndef SCC_SERVICES_PROJECTIONS_INSTITUTION_PROJECTION_H_
@@ -23,6 +28,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "scc/v1/projections.pb.h"
 #include "services/domain/institution_state.h"
 #include "storage/event_log.h"
@@ -41,6 +47,12 @@ class InstitutionProjection {
     uint32_t version = kCodeVersion;
     size_t batch_events = 2000;                        // events per persisted batch
     std::function<void(const std::string&)> progress;  // log lines about rebuilds; may be empty
+    absl::Duration retry_initial = absl::Milliseconds(200);  // back-off after a failed batch
+    absl::Duration retry_max = absl::Seconds(30);
+    // Runs before each batch is applied (`rebuilding`: to a rebuild, else to the serving
+    // generation); an error fails the batch as a failing store would. Lets tests fail and heal
+    // the projection; empty in the server.
+    std::function<absl::Status(bool rebuilding)> inject_fault;
   };
 
   using StatePtr = std::shared_ptr<const domain::InstitutionState>;
@@ -84,6 +96,20 @@ class InstitutionProjection {
   InstitutionProjection(storage::EventLog* log, storage::KvStore* store, Options options);
   absl::Status Load();
   void Run();
+  // One round of Run: follows the log with the serving generation and takes a step of the
+  // rebuild, if any. kCancelled when stopping.
+  absl::Status Step(std::unique_ptr<Generation>& rebuild, uint64_t& next_progress);
+  // Folds `events` into the serving generation, persists and publishes them.
+  absl::Status ApplyLive(const std::vector<storage::RecordedEvent>& events,
+                         uint64_t next_position);
+  // Records a failed round and waits `backoff`; false when stopping.
+  bool Failed(const absl::Status& status, absl::Duration backoff) ABSL_LOCKS_EXCLUDED(mu_);
+  // Clears the failure after a round that worked.
+  void Succeeded() ABSL_LOCKS_EXCLUDED(mu_);
+  // The subscription Run reads from; only Run replaces it, so the pointer stays valid there.
+  storage::Subscription* subscription() const ABSL_LOCKS_EXCLUDED(mu_);
+  // Makes `next` the subscription (cancelled at once when stopping).
+  void ReplaceSubscription(std::unique_ptr<storage::Subscription> next) ABSL_LOCKS_EXCLUDED(mu_);
   // Folds `events` into `gen` and persists the touched institutions with the new position in
   // one atomic batch; appends the touched URNs to `touched_urns` when given.
   static absl::Status ApplyTo(const storage::EventLog& log, storage::KvStore& store,
@@ -106,9 +132,14 @@ class InstitutionProjection {
   bool rebuilding_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t rebuild_position_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::unique_ptr<storage::Subscription> subscription_ ABSL_GUARDED_BY(mu_);
+  // The failure of the last round; OK when it worked.
+  absl::Status failure_ ABSL_GUARDED_BY(mu_);
+  uint64_t failed_attempts_ ABSL_GUARDED_BY(mu_) = 0;  // since a round last worked
+  absl::Time failing_since_ ABSL_GUARDED_BY(mu_);
+  uint64_t failures_total_ ABSL_GUARDED_BY(mu_) = 0;
 
   std::unique_ptr<Generation> live_;  // owned by the thread after Open
-  std::unique_ptr<storage::Subscription> subscription_;
   std::thread thread_;
 };
 

@@ -1,4 +1,4 @@
-// An institution's status and obligations (domain.md section 5) as of a date, computed from
+// An institution's status and obligations (docs/rules.md section 5) as of a date, computed from
 // its folded state and the term calendar. Pure functions; thread-safe.
 #ifndef SCC_SERVICES_PROJECTIONS_STATUS_H_
 #define SCC_SERVICES_PROJECTIONS_STATUS_H_
@@ -12,7 +12,7 @@
 
 namespace scc::projections {
 
-// What the rules leave to the LA (domain.md section 5: configuration, not code).
+// What the rules leave to the LA (docs/rules.md section 5: configuration, not code).
 struct ObligationRules {
   int lead_officer_working_days = 10;         // identify a Lead Officer after designation
   int action_plan_working_days = 20;          // the LO's action plan after assignment

@@ -1,4 +1,4 @@
-// Obligations (domain.md section 5) with a fixed clock and a fixed calendar: one test per rule.
+// Obligations (docs/rules.md section 5) with a fixed clock and a fixed calendar: one test per rule.
 #include "services/projections/status.h"
 
 #include "gmock/gmock.h"

@@ -2,6 +2,7 @@
 // the same bytes.
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -42,9 +43,50 @@ std::string Srg(const RepeatedPtrField<v1::TimelineEntry>& srg) {
   return parts.empty() ? "none" : absl::StrJoin(parts, ", ");
 }
 
+// A CSV cell. One that a spreadsheet would read as a formula (it begins with =, +, -, @, a tab
+// or a carriage return) gets a leading apostrophe and quotes, as OWASP's CSV injection guidance
+// says, so it shows as the text it is.
 std::string Csv(const std::string& field) {
-  if (field.find_first_of(",\"\n") == std::string::npos) return field;
-  return absl::StrCat("\"", absl::StrReplaceAll(field, {{"\"", "\"\""}}), "\"");
+  const bool formula = !field.empty() && absl::string_view("=+-@\t\r").find(field[0]) !=
+                                             absl::string_view::npos;
+  if (!formula && field.find_first_of(",\"\n\r") == std::string::npos) return field;
+  return absl::StrCat("\"", formula ? "'" : "", absl::StrReplaceAll(field, {{"\"", "\"\""}}),
+                      "\"");
+}
+
+// Text from the records inside a Markdown line: line breaks become spaces (no text can start a
+// heading, list or table row of its own), HTML is shown, not run, and Markdown's inline syntax
+// (links, images, code, emphasis, table cells) is escaped. An underscore inside a word is left
+// alone: Markdown never reads it as emphasis.
+std::string Md(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  auto word = [](char c) { return absl::ascii_isalnum(static_cast<unsigned char>(c)); };
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    switch (c) {
+      case '\r':
+        if (i + 1 >= text.size() || text[i + 1] != '\n') out += ' ';
+        break;
+      case '\n': out += ' '; break;
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '_':
+        if (i > 0 && i + 1 < text.size() && word(text[i - 1]) && word(text[i + 1])) {
+          out += c;
+        } else {
+          out += "\\_";
+        }
+        break;
+      case '\\': case '`': case '*': case '[': case ']': case '|': case '~': case '#':
+        out += '\\';
+        out += c;
+        break;
+      default: out += c;
+    }
+  }
+  return out;
 }
 
 std::string Html(const std::string& text) {
@@ -150,18 +192,19 @@ std::string RenderCsv(const v1::TermReport& report) {
 std::string RenderMarkdown(const v1::TermReport& r) {
   const v1::ReportSummary& s = r.summary();
   std::string md = absl::StrCat(
-      "# Schools and settings causing concern: ", r.term(), "\n\n", r.first_day(), " to ",
-      r.last_day(), ", as known at ", r.known_at(), ".\n\n## Local authority summary\n\n",
+      "# Schools and settings causing concern: ", Md(r.term()), "\n\n", Md(r.first_day()), " to ",
+      Md(r.last_day()), ", as known at ", Md(r.known_at()), ".\n\n## Local authority summary\n\n",
       "| measure | figure |\n|---|---|\n",
       "| causing concern at the start of term | ", s.causing_concern_at_start(), " |\n",
       "| causing concern at the end of term | ", s.causing_concern_at_end(), " |\n",
       "| designated in the term | ", s.designated_in_term(), " (by phase: ",
-      CountsText(s.designated_by_phase()), "; by trigger: ", CountsText(s.designated_by_trigger()),
+      Md(CountsText(s.designated_by_phase())), "; by trigger: ",
+      Md(CountsText(s.designated_by_trigger())),
       ") |\n| removed in the term | ", s.removed_in_term(), " (by phase: ",
-      CountsText(s.removed_by_phase()), ") |\n",
+      Md(CountsText(s.removed_by_phase())), ") |\n",
       "| escalations | warning notices ", s.warning_notices(), ", interventions ",
       s.interventions(), ", academy escalations ", s.academy_escalations(), " |\n",
-      "| overdue obligations | ", CountsText(s.overdue_by_type()), " |\n",
+      "| overdue obligations | ", Md(CountsText(s.overdue_by_type())), " |\n",
       "| 12-month warning-notice candidates (R-16) | ", s.warning_notice_candidates(), " |\n",
       "| schools Good or better | ", Percent(s.schools_good_or_better(), s.schools_inspected()),
       " of ", s.schools_inspected(), " inspected (target ", Percent(s.schools_target() * 1000, 1000),
@@ -169,25 +212,27 @@ std::string RenderMarkdown(const v1::TermReport& r) {
       Percent(s.settings_good_or_better(), s.settings_inspected()), " of ", s.settings_inspected(),
       " inspected (target ", Percent(s.settings_target() * 1000, 1000), ") |\n");
   if (!r.compared_with().empty()) {
-    absl::StrAppend(&md, "\n## Changes since the report as known at ", r.compared_with(), "\n\n");
+    absl::StrAppend(&md, "\n## Changes since the report as known at ", Md(r.compared_with()),
+                    "\n\n");
     if (r.changes().empty()) md += "None.\n";
-    for (const std::string& c : r.changes()) absl::StrAppend(&md, "- ", c, "\n");
+    for (const std::string& c : r.changes()) absl::StrAppend(&md, "- ", Md(c), "\n");
   }
   md += "\n## Progress of each school and setting causing concern\n";
   for (const v1::ProgressPage& p : r.pages()) {
     absl::StrAppend(
-        &md, "\n### ", p.urn(), " ", p.name(), "\n\n", p.kind(), ", ", p.phase(), ". State: **",
-        p.state(), "**", p.causing_concern_at_end() ? absl::StrCat(", ", p.days_in_scc(), " days in SCC") : "",
-        ".\n\n- Lead Officer: ", p.lead_officer().empty() ? "none" : p.lead_officer(),
-        "\n- Triggers: ", p.triggers().empty() ? "none" : absl::StrJoin(p.triggers(), ", "),
-        "\n- Path: ", Path(p.path()), "\n- Action plan: version ", p.action_plan_version(),
-        "; reviews in term: ", Dates(p.reviews_in_term()), "\n- MCMs in term: ",
-        Dates(p.mcms_in_term()), "\n- SRG in term: ", Srg(p.srg_outcomes_in_term()),
+        &md, "\n### ", Md(p.urn()), " ", Md(p.name()), "\n\n", Md(p.kind()), ", ", Md(p.phase()),
+        ". State: **", Md(p.state()), "**",
+        p.causing_concern_at_end() ? absl::StrCat(", ", p.days_in_scc(), " days in SCC") : "",
+        ".\n\n- Lead Officer: ", p.lead_officer().empty() ? "none" : Md(p.lead_officer()),
+        "\n- Triggers: ", p.triggers().empty() ? "none" : Md(absl::StrJoin(p.triggers(), ", ")),
+        "\n- Path: ", Md(Path(p.path())), "\n- Action plan: version ", p.action_plan_version(),
+        "; reviews in term: ", Md(Dates(p.reviews_in_term())), "\n- MCMs in term: ",
+        Md(Dates(p.mcms_in_term())), "\n- SRG in term: ", Md(Srg(p.srg_outcomes_in_term())),
         "\n- Visits: ", p.visits_done(), " of ", p.visits_required(), "\n- Latest Ofsted: ",
-        p.latest_ofsted().empty() ? "none recorded" : p.latest_ofsted(), "\n- Overdue: ",
-        p.overdue().empty() ? "nothing" : absl::StrJoin(p.overdue(), "; "), "\n");
+        p.latest_ofsted().empty() ? "none recorded" : Md(p.latest_ofsted()), "\n- Overdue: ",
+        p.overdue().empty() ? "nothing" : Md(absl::StrJoin(p.overdue(), "; ")), "\n");
     for (const v1::TimelineEntry& n : p.meeting_notes()) {
-      absl::StrAppend(&md, "- Notes ", n.on(), ": ", n.state(), "\n");
+      absl::StrAppend(&md, "- Notes ", Md(n.on()), ": ", Md(n.state()), "\n");
     }
   }
   return md;

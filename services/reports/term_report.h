@@ -1,4 +1,4 @@
-// The termly progress report (domain.md section 6): built from the event log as of a term's
+// The termly progress report (docs/rules.md section 6): built from the event log as of a term's
 // last day and as known at an instant, then rendered as JSON, CSV, Markdown or HTML. Given the
 // same log, term and known_at, every output is the same bytes. Thread-safe; reads the log.
 #ifndef SCC_SERVICES_REPORTS_TERM_REPORT_H_
@@ -18,7 +18,7 @@ namespace scc::reports {
 
 struct ReportTargets {
   double schools = 0.9;   // share of schools Good or better the strategy aims for
-  double settings = 0.9;  // settings: 90% (domain.md section 6)
+  double settings = 0.9;  // settings: 90% (docs/rules.md section 6)
 };
 
 // `term` is "<year>-<autumn|spring|summer>", the calendar year in which the term starts.

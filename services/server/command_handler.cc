@@ -90,8 +90,20 @@ struct CommandHandler::Attempt {
 };
 
 CommandHandler::CommandHandler(storage::EventLog* log, InstitutionRepository* repository,
-                               std::function<absl::CivilDay()> today)
-    : log_(log), repository_(repository), today_(std::move(today)) {}
+                               std::function<absl::CivilDay()> today, size_t completion_threads)
+    : log_(log),
+      repository_(repository),
+      today_(std::move(today)),
+      completions_(completion_threads) {}
+
+storage::EventLog::AppendCallback CommandHandler::OffCommitThread(
+    storage::EventLog::AppendCallback done) {
+  return [this, done = std::move(done)](absl::StatusOr<storage::AppendResult> appended) mutable {
+    completions_.Submit([done = std::move(done), appended = std::move(appended)]() mutable {
+      std::move(done)(std::move(appended));
+    });
+  };
+}
 
 absl::StatusOr<std::optional<v1::CommandResult>> CommandHandler::Replay(
     const domain::Command& command, const std::string& command_hash) {
@@ -233,6 +245,17 @@ CommandHandler::StatePtr CommandHandler::Try(std::shared_ptr<Attempt> attempt, S
                                                    : InstitutionRepository::Freshness::kFresh);
     if (!loaded.ok()) return fail(std::move(loaded));
   }
+  // A correction is authorized and checked as the command that recorded the event it names.
+  if (cmd.payload.has_event_corrected() && domain::IsValidUrn(urn)) {
+    absl::StatusOr<std::vector<domain::StoredEvent>> stream = codec::ReadInstitution(*log_, urn);
+    if (!stream.ok()) return fail(stream.status());
+    attempt->command.corrected.reset();
+    for (domain::StoredEvent& e : *stream) {
+      if (e.metadata.event_id() == cmd.payload.event_corrected().corrected_event_id()) {
+        attempt->command.corrected = std::move(e);
+      }
+    }
+  }
   if (absl::Status in_reach = domain::AuthorizeCommandScope(*state, cmd); !in_reach.ok()) {
     return fail(std::move(in_reach));
   }
@@ -250,16 +273,6 @@ CommandHandler::StatePtr CommandHandler::Try(std::shared_ptr<Attempt> attempt, S
     }
   }
 
-  if (cmd.payload.has_event_corrected() && domain::IsValidUrn(urn)) {
-    absl::StatusOr<std::vector<domain::StoredEvent>> stream = codec::ReadInstitution(*log_, urn);
-    if (!stream.ok()) return fail(stream.status());
-    attempt->command.corrected_kind.reset();
-    for (const domain::StoredEvent& e : *stream) {
-      if (e.metadata.event_id() == cmd.payload.event_corrected().corrected_event_id()) {
-        attempt->command.corrected_kind = e.payload.kind_case();
-      }
-    }
-  }
   const absl::CivilDay today = today_();
   absl::StatusOr<std::vector<v1::EventPayload>> decided = domain::Decide(*state, cmd, today);
   if (!decided.ok()) return fail(decided.status());
@@ -300,8 +313,9 @@ CommandHandler::StatePtr CommandHandler::Try(std::shared_ptr<Attempt> attempt, S
                                                 : storage::ExpectedVersion::NoStream();
   storage::EventLog::AppendRequest append{
       codec::StreamName(urn), expected, std::move(events), cmd.context.request_id(),
-      [this, attempt, after, correction, decided_version = state->version(),
-       result = std::move(result)](absl::StatusOr<storage::AppendResult> appended) mutable {
+      OffCommitThread([this, attempt, after, correction, decided_version = state->version(),
+                       result = std::move(result)](
+                          absl::StatusOr<storage::AppendResult> appended) mutable {
         const std::string& urn = attempt->command.context.urn();
         if (absl::IsAborted(appended.status()) &&
             !attempt->command.context.has_expected_version() && ++attempt->tries < kMaxAttempts) {
@@ -330,7 +344,7 @@ CommandHandler::StatePtr CommandHandler::Try(std::shared_ptr<Attempt> attempt, S
         result.set_global_position(appended->last_position);
         result.set_replayed(appended->replayed);
         std::move(attempt->done)(std::move(result));
-      }};
+      })};
   if (appends != nullptr) {
     appends->push_back(std::move(append));
   } else {

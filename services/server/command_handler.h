@@ -1,6 +1,10 @@
 // CommandHandler: runs one command end to end — authorization, idempotent replay, decide
 // against the latest state, durable append with optimistic concurrency — and answers once.
-// Thread-safe; the log and repository must outlive it.
+//
+// What follows a commit (deciding again after a version conflict, which reads the log, and
+// answering) runs on the handler's own completion threads: the log's commit thread only queues
+// it there, and a slow answer never holds up the next commit. Thread-safe; the log and
+// repository must outlive it, and it must outlive every command it was given.
 #ifndef SCC_SERVICES_SERVER_COMMAND_HANDLER_H_
 #define SCC_SERVICES_SERVER_COMMAND_HANDLER_H_
 
@@ -12,6 +16,7 @@
 #include "absl/time/civil_time.h"
 #include "scc/v1/common.pb.h"
 #include "services/domain/decide.h"
+#include "services/server/executor.h"
 #include "services/server/institution_repository.h"
 #include "services/server/tokens.h"
 #include "storage/event_log.h"
@@ -23,10 +28,12 @@ class CommandHandler {
   using Done = absl::AnyInvocable<void(absl::StatusOr<v1::CommandResult>) &&>;
 
   // `today` gives the local authority's calendar date (effective dates may not be later).
+  // `completion_threads` run what follows commits.
   CommandHandler(storage::EventLog* log, InstitutionRepository* repository,
-                 std::function<absl::CivilDay()> today);
+                 std::function<absl::CivilDay()> today, size_t completion_threads = 2);
 
-  // Runs `command` for `caller`; `done` runs exactly once, possibly on another thread.
+  // Runs `command` for `caller`; `done` runs exactly once: on the calling thread when the
+  // command is answered without an append, else on a completion thread.
   // Errors: PERMISSION_DENIED (role), INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS,
   // FAILED_PRECONDITION (a rule), ABORTED (expected_version mismatch), UNAVAILABLE (storage).
   void Execute(const Caller& caller, domain::Command command, Done done);
@@ -52,12 +59,15 @@ class CommandHandler {
   // nullptr when not known (a correction: the stream must be folded again).
   StatePtr Try(std::shared_ptr<Attempt> attempt, StatePtr known = nullptr,
                std::vector<storage::EventLog::AppendRequest>* appends = nullptr);
+  // `done` as the log calls it: it queues `done` on the completion threads and returns.
+  storage::EventLog::AppendCallback OffCommitThread(storage::EventLog::AppendCallback done);
   absl::StatusOr<std::optional<v1::CommandResult>> Replay(const domain::Command& command,
                                                           const std::string& command_hash);
 
   storage::EventLog* const log_;
   InstitutionRepository* const repository_;
   const std::function<absl::CivilDay()> today_;
+  Executor completions_;  // last: destroyed first, while everything it runs can still be used
 };
 
 // Hex SHA-256 of everything the command says (its request_id aside), to tell a retry from a

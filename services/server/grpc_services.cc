@@ -541,6 +541,7 @@ absl::Status AuditServiceImpl::VerifyLog(const UnaryCall& call,
     report.ok = piece.ok;
     report.first_bad_position = piece.first_bad_position;
     report.problem = piece.problem;
+    report.last_hash = std::move(piece.last_hash);
     if (!piece.ok || piece.to < piece_to || piece.to == to) break;
     at = piece.to;
     if (call.context()->IsCancelled() || absl::Now() > deadline) {
@@ -554,7 +555,7 @@ absl::Status AuditServiceImpl::VerifyLog(const UnaryCall& call,
   response->set_checked(report.checked);
   if (report.first_bad_position) response->set_first_bad_position(*report.first_bad_position);
   response->set_problem(report.problem);
-  response->set_head_hash(absl::BytesToHexString(log_->HeadHash()));
+  response->set_head_hash(absl::BytesToHexString(report.last_hash));
   response->set_next_position(log_->NextPosition());
   return absl::OkStatus();
 }

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "httplib.h"
 #include "services/projections/institution_projection.h"
+#include "services/server/access_log.h"
 #include "services/server/call_frame.h"
 #include "services/server/denied_attempts.h"
 #include "services/server/grpc_services.h"
@@ -124,6 +125,14 @@ std::string RenderMetrics(const MetricSources& s) {
             : 0);
   Gauge(&out, "scc_projection_rebuilding", "1 while the read models are being rebuilt.",
         projection.rebuilding() ? 1 : 0);
+  Gauge(&out, "scc_projection_failing",
+        "1 while the read models cannot apply events (they serve what was applied).",
+        projection.error().empty() ? 0 : 1);
+  Gauge(&out, "scc_projection_failed_attempts",
+        "Attempts to apply events that failed since applying last worked.",
+        projection.failed_attempts());
+  Counter(&out, "scc_projection_failures_total",
+          "Attempts to apply events that failed since start.", projection.failures_total());
 
   static constexpr std::pair<const char*, const char*> kRocks[] = {
       {"rocksdb.estimate-live-data-size", "scc_rocksdb_live_data_bytes"},
@@ -146,6 +155,9 @@ std::string RenderMetrics(const MetricSources& s) {
   Sample(&out, "scc_denied_calls_total", "reason=\"unauthenticated\"", s.denied->unauthenticated());
   Sample(&out, "scc_denied_calls_total", "reason=\"permission_denied\"",
          s.denied->permission_denied());
+  Counter(&out, "scc_access_log_dropped_lines_total",
+          "Log lines dropped because the log's queue was full (the stream took lines too slowly).",
+          s.access_log->dropped_lines());
   s.frame->RenderMetrics(&out);
   return out;
 }

@@ -1,7 +1,8 @@
 // Metrics: what the server did, in the Prometheus text format (version 0.0.4), served on a
 // port of its own. Calls are counted by method and status and timed in histograms as the
 // gateway finishes them; everything else (appends and group-commit sizes, projection lag,
-// RocksDB figures, disk use, open watches, denied calls) is read when scraped. Thread-safe.
+// RocksDB figures, disk use, open watches, denied calls, projection failures, access-log lines
+// dropped) is read when scraped. Thread-safe.
 #ifndef SCC_SERVICES_SERVER_METRICS_H_
 #define SCC_SERVICES_SERVER_METRICS_H_
 
@@ -30,6 +31,7 @@ class InstitutionProjection;
 
 namespace scc::server {
 
+class AccessLog;
 class CallFrame;
 class DeniedAttempts;
 class WatchRegistry;
@@ -62,6 +64,7 @@ struct MetricSources {
   const projections::InstitutionProjection* projection;
   const WatchRegistry* watches;
   const DeniedAttempts* denied;
+  const AccessLog* access_log;
   const CallFrame* frame;
   std::string data_dir;  // its size on disk is reported
 };

@@ -10,6 +10,7 @@
 #include "services/domain/dates.h"
 #include "services/domain/decide.h"
 #include "services/domain/errors.h"
+#include "services/domain/fields.h"
 #include "services/projections/as_of.h"
 #include "storage/status_macros.h"
 
@@ -59,6 +60,11 @@ absl::StatusOr<ProjectionServiceImpl::View> ProjectionServiceImpl::Resolve(
   if (!options.as_of().empty()) {
     const auto day = domain::ParseDate(options.as_of());
     if (!day) return domain::InvalidField("options.as_of", "is not a date (YYYY-MM-DD)");
+    if (*day > domain::LatestPlannedDate(view.day)) {
+      return domain::InvalidField(
+          "options.as_of", absl::StrCat(options.as_of(), " is more than ", domain::kPlanningYears,
+                                        " years ahead; what is due then is not known yet"));
+    }
     view.filter.as_of = options.as_of();
     view.day = *day;
   }

@@ -43,6 +43,9 @@ namespace {
 
 using namespace scc;  // NOLINT
 
+// The service whose gRPC health says whether the read models apply events.
+constexpr char kProjectionService[] = "scc.v1.ProjectionService";
+
 struct Config {
   std::string listen = "127.0.0.1:50051";
   std::string data = "data";
@@ -328,7 +331,7 @@ int Serve(const Config& config) {
     absl::StatusOr<std::unique_ptr<server::MetricsServer>> started = server::MetricsServer::Start(
         config.metrics_listen,
         server::MetricSources{&call_metrics, log->get(), projection->get(), &watches,
-                              &gateway.denied(), &frame, config.data});
+                              &gateway.denied(), &access_log, &frame, config.data});
     if (!started.ok()) return Fail(std::string(started.status().message()));
     metrics = *std::move(started);
     const std::string metrics_host = config.metrics_listen.substr(0, config.metrics_listen.rfind(':'));
@@ -383,6 +386,25 @@ int Serve(const Config& config) {
       }
     });
   }
+  // The gRPC health service answers NOT_SERVING for the read models' service while they
+  // cannot apply events (they serve what was applied; the projection keeps trying).
+  std::thread projection_health([&] {
+    grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+    if (health == nullptr) return;
+    bool serving = true;
+    health->SetServingStatus(kProjectionService, serving);
+    do {
+      const v1::ProjectionStatus status = (*projection)->Status();
+      if (status.error().empty() == serving) continue;
+      serving = !serving;
+      health->SetServingStatus(kProjectionService, serving);
+      if (serving) {
+        access_log.Info(absl::StrCat(kProjectionService, " serving again"));
+      } else {
+        access_log.Warn(absl::StrCat(kProjectionService, " NOT_SERVING: ", status.error()));
+      }
+    } while (!stopping.WaitForNotificationWithTimeout(absl::Seconds(1)));
+  });
   int signal_number = 0;
   while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) {
     ReloadTokens(config, "SIGHUP", gateway, access_log);
@@ -390,6 +412,7 @@ int Serve(const Config& config) {
   access_log.Info(absl::StrCat("signal ", signal_number, ": draining in-flight calls"));
   stopping.Notify();
   if (tokens_watcher.joinable()) tokens_watcher.join();
+  projection_health.join();
   if (metrics != nullptr) metrics->Stop();
   if (http != nullptr) http->Stop();  // before the gRPC server: its calls go through it
   watches.CancelAll();

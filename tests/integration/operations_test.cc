@@ -96,6 +96,41 @@ TEST(OperationsTest, OnlineBackupRestoresToTheSameHistory) {
   EXPECT_EQ(institution.state(), v1::FLOWCHART_STATE_AT_RISK);
 }
 
+TEST(OperationsTest, VerifyLogOfARangeAnswersTheHashOfItsLastRecord) {
+  storage::testing::TempDir dir;
+  auto started = SccdProcess::Start(dir.Sub("data"));
+  ASSERT_TRUE(started.ok()) << started.status();
+  SccdProcess& server = **started;
+  client::SccClient hosi(server.channel(), kHosiToken);
+  namespace t = domain::testing;
+  int n = 0;
+  for (const v1::EventPayload& p : {t::Register(), t::RaiseConcern(), t::Visit()}) {
+    v1::CommandContext context;
+    context.set_urn("100001");
+    context.set_request_id(absl::StrCat("range-", ++n));
+    context.set_effective_date("2024-09-25");
+    v1::CommandResult result;
+    ASSERT_TRUE(hosi.Send(context, p, &result).ok());
+  }
+  client::SccClient auditor(server.channel(), kAuditorToken);
+  v1::ReadEventsResponse events;
+  ASSERT_TRUE(
+      auditor.audit().ReadEvents(auditor.NewContext().get(), {}, &events).ok());
+  ASSERT_EQ(events.events_size(), 3);
+
+  v1::VerifyLogRequest range;
+  range.set_from_position(0);
+  range.set_to_position(2);
+  v1::VerifyLogResponse verified;
+  grpc::Status s = auditor.audit().VerifyLog(auditor.NewContext().get(), range, &verified);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_TRUE(verified.ok()) << verified.problem();
+  EXPECT_EQ(verified.checked(), 2u);
+  EXPECT_EQ(verified.head_hash(), events.events(1).hash());  // the range's last, not the log's
+  EXPECT_NE(verified.head_hash(), events.events(2).hash());
+  EXPECT_EQ(Verify(server).head_hash(), events.events(2).hash());
+}
+
 TEST(OperationsTest, BackupUnderLoadRestoresToAConsistentPrefix) {
   storage::testing::TempDir dir;
   auto started = SccdProcess::Start(dir.Sub("data"));

@@ -5,7 +5,10 @@
 #include "clients/cpp/scc_client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "httplib.h"
+#include "services/codec/event_codec.h"
 #include "services/domain/domain_test_util.h"
+#include "storage/event_log.h"
 #include "storage/test_util.h"
 #include "tests/integration/sccd_process.h"
 
@@ -209,6 +212,60 @@ TEST_F(ProjectionIntegrationTest, RebuildOnRequest) {
   auto ctx3 = hosi_->NewContext();
   ASSERT_TRUE(hosi_->projections().GetInstitution(ctx3.get(), get, &got).ok());
   EXPECT_EQ(got.state(), v1::FLOWCHART_STATE_AT_RISK);
+}
+
+// A read model that cannot apply the log (here: an event in an institution's stream that does
+// not decode) is not hidden behind a frozen state: the projection status names the failure,
+// the gRPC health service answers NOT_SERVING for ProjectionService, the metrics say so, and
+// commands are still taken.
+TEST(ProjectionFailureTest, AFailingProjectionShowsInStatusHealthAndMetrics) {
+  storage::testing::TempDir dir;
+  {
+    auto log = storage::EventLog::Open(dir.Sub("data") + "/events");
+    ASSERT_TRUE(log.ok()) << log.status();
+    std::vector<storage::EventData> undecodable = {
+        {codec::EventType(Register()), std::string("\xff\xff\xff", 3), ""}};
+    ASSERT_TRUE((*log)->Append(codec::StreamName("100040"), storage::ExpectedVersion::NoStream(),
+                               std::move(undecodable), "")
+                    .ok());
+  }
+  auto started = SccdProcess::Start(dir.Sub("data"));
+  ASSERT_TRUE(started.ok()) << started.status();
+  SccdProcess& server = **started;
+  ASSERT_TRUE(server.WaitForLog("ProjectionService NOT_SERVING")) << server.Log();
+
+  SccClient hosi(server.channel(), kHosiToken);
+  v1::ProjectionStatus status;
+  ASSERT_TRUE(
+      hosi.projections().GetProjectionStatus(hosi.NewContext().get(), {}, &status).ok());
+  EXPECT_THAT(status.error(), HasSubstr("does not decode"));
+  EXPECT_GE(status.failed_attempts(), 1u);
+  EXPECT_FALSE(status.failing_since().empty());
+  EXPECT_EQ(status.applied_position(), 0u);
+
+  // grpc.health.v1.HealthCheckRequest{service} / HealthCheckResponse{status: NOT_SERVING = 2}.
+  const std::string service = "scc.v1.ProjectionService";
+  std::string health;
+  ASSERT_TRUE(CallByPath(server.channel(), "/grpc.health.v1.Health/Check",
+                         absl::StrCat("\x0a", std::string(1, static_cast<char>(service.size())),
+                                      service),
+                         "", &health)
+                  .ok());
+  EXPECT_EQ(health, std::string("\x08\x02", 2));
+
+  httplib::Client http(absl::StrCat("http://", server.metrics_address()));
+  auto scraped = http.Get("/metrics");
+  ASSERT_TRUE(scraped);
+  EXPECT_THAT(scraped->body, HasSubstr("\nscc_projection_failing 1\n"));
+  EXPECT_THAT(scraped->body, HasSubstr("\nscc_projection_failures_total "));
+
+  v1::CommandContext context;
+  context.set_urn("100041");
+  context.set_request_id("still-writing");
+  context.set_effective_date("2024-09-01");
+  v1::CommandResult result;
+  grpc::Status sent = hosi.Send(context, Register(), &result);
+  EXPECT_TRUE(sent.ok()) << sent.error_message();
 }
 
 }  // namespace

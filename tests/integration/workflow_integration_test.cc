@@ -413,6 +413,53 @@ TEST_F(WorkflowIntegrationTest, CorrectionReplacesAnEarlierEventWithoutEditingIt
   EXPECT_EQ(unknown.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+TEST_F(WorkflowIntegrationTest, ACorrectionIsAuthorizedAndCheckedAsTheCommandItCorrects) {
+  const std::string urn = "100012";
+  v1::EventPayload registration = Register(v1::INSTITUTION_KIND_MAINTAINED_SCHOOL);
+  registration.mutable_institution_registered()->mutable_details()->set_learning_network_inspector(
+      "lo-ann");
+  MustSend(urn, registration, "2024-09-01");
+  MustSend(urn, RaiseConcern(), "2024-09-20");
+  MustSend(urn, Designate(), "2024-10-01");
+  v1::CommandResult assigned, plan;
+  ASSERT_TRUE(Send(*hosi_, urn, AssignLeadOfficer("lo-raj"), "2024-10-05", &assigned).ok());
+  ASSERT_TRUE(Send(*hosi_, urn, AgreePlan(), "2024-10-20", &plan).ok());
+
+  // The Lead Officer (the school's LNI) may not put herself in the HoSI's assignment.
+  const v1::EventPayload herself = AssignLeadOfficer("lo-ann");
+  const grpc::Status denied =
+      Send(As(kLeadOfficerToken), urn, Correct(assigned.event_ids(0), &herself), "2024-10-21");
+  EXPECT_EQ(denied.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(denied.error_message(), HasSubstr("may not correct LeadOfficerAssigned events"));
+  EXPECT_THAT(denied.error_message(), HasSubstr("may not call AssignLeadOfficer"));
+  EXPECT_EQ(State(urn).lead_officer_id(), "lo-raj");
+
+  // A replacement is checked like a fresh AssignLeadOfficer.
+  v1::EventPayload unnamed = AssignLeadOfficer("lo-sam");
+  unnamed.mutable_lead_officer_assigned()->clear_lead_officer_name();
+  const grpc::Status invalid =
+      Send(*hosi_, urn, Correct(assigned.event_ids(0), &unnamed), "2024-10-21");
+  EXPECT_EQ(invalid.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(invalid.error_message(),
+              HasSubstr("correction.replacement.lead_officer_assigned.lead_officer_name: is "
+                        "required"));
+  EXPECT_EQ(State(urn).lead_officer_id(), "lo-raj");
+
+  // The plan she writes she may correct, but not its version, which the server derives.
+  v1::EventPayload rewritten = AgreePlan();
+  rewritten.mutable_action_plan_agreed()->set_version(9);
+  rewritten.mutable_action_plan_agreed()->mutable_plan()->set_vision("Good within two terms");
+  ASSERT_TRUE(
+      Send(As(kLeadOfficerToken), urn, Correct(plan.event_ids(0), &rewritten), "2024-10-22").ok());
+  const std::vector<v1::Event> history = History(*hosi_, urn);
+  ASSERT_EQ(history.size(), 6u);
+  const v1::ActionPlanAgreed& kept =
+      history.back().payload().event_corrected().replacement().action_plan_agreed();
+  EXPECT_EQ(kept.version(), 1u);
+  EXPECT_EQ(kept.plan().vision(), "Good within two terms");
+  EXPECT_EQ(State(urn).action_plan_version(), 1u);
+}
+
 TEST_F(WorkflowIntegrationTest, ConfidentialNotesAreRedactedForReaders) {
   const std::string urn = "100006";
   MustSend(urn, Register(v1::INSTITUTION_KIND_MAINTAINED_SCHOOL), "2024-09-01");

@@ -5,11 +5,13 @@
 //   and known-at folds equal what the projection showed then;
 // - a restart mid-stream resumes without applying anything twice;
 // - a code version bump rebuilds in the background and switches over.
+#include <atomic>
 #include <random>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/codec/event_codec.h"
 #include "services/domain/dates.h"
@@ -319,6 +321,91 @@ TEST(ProjectionTest, VersionBumpRebuildsInTheBackgroundAndSwitches) {
   std::unique_ptr<InstitutionProjection> again = h.OpenProjection(2);
   EXPECT_FALSE(again->Status().rebuilding());
   EXPECT_EQ(again->Status().generation(), 2u);
+}
+
+// A batch that cannot be applied (here the store refuses, as a failing disk would) leaves
+// readers with what was applied, is tried again with back-off, shows in the status, and
+// applies once the fault clears; the same for a step of a rebuild.
+TEST(ProjectionTest, AFailingBatchIsRetriedAndReportedUntilItApplies) {
+  Harness h;
+  const absl::CivilDay day(2024, 9, 2);
+  std::atomic<bool> failing{false};          // every batch
+  std::atomic<bool> rebuild_failing{false};  // a rebuild's batches only
+  absl::Mutex mu;
+  int failures_logged = 0;
+  int recoveries_logged = 0;
+  InstitutionProjection::Options options;
+  options.retry_initial = absl::Milliseconds(5);
+  options.retry_max = absl::Milliseconds(40);
+  options.inject_fault = [&](bool rebuilding) {
+    return failing.load() || (rebuilding && rebuild_failing.load())
+               ? absl::UnavailableError("writing projections: the disk is failing")
+               : absl::OkStatus();
+  };
+  options.progress = [&](const std::string& line) {
+    absl::MutexLock lock(&mu);
+    if (line.find("trying again in") != std::string::npos) ++failures_logged;
+    if (line.find("applying again after") != std::string::npos) ++recoveries_logged;
+  };
+  auto failures_reach = [&](int n) {
+    absl::MutexLock lock(&mu);
+    const auto reached = [&failures_logged, n] { return failures_logged >= n; };
+    return mu.AwaitWithTimeout(absl::Condition(&reached), kWait);
+  };
+  // The status clears right after the batch that worked is published.
+  auto recoveries_reach = [&](int n) {
+    absl::MutexLock lock(&mu);
+    const auto reached = [&recoveries_logged, n] { return recoveries_logged >= n; };
+    return mu.AwaitWithTimeout(absl::Condition(&reached), kWait);
+  };
+  auto opened = InstitutionProjection::Open(&h.log(), &h.store(), options);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  InstitutionProjection& p = **opened;
+  ASSERT_TRUE(h.Run("600001", Register(), day).ok());
+  ASSERT_TRUE(p.WaitFor(h.log().NextPosition(), absl::Now() + kWait).ok());
+  const uint64_t applied = p.applied_position();
+
+  failing = true;
+  ASSERT_TRUE(h.Run("600001", RaiseConcern(), day + 20).ok());
+  ASSERT_TRUE(failures_reach(3));
+  v1::ProjectionStatus status = p.Status();
+  EXPECT_THAT(status.error(), ::testing::HasSubstr("the disk is failing"));
+  EXPECT_GE(status.failed_attempts(), 3u);
+  EXPECT_FALSE(status.failing_since().empty());
+  EXPECT_EQ(status.applied_position(), applied);  // readers keep what was applied
+  EXPECT_EQ(p.Get("600001")->state(), v1::FLOWCHART_STATE_MONITORED);
+  const absl::Status waited = p.WaitFor(h.log().NextPosition(), absl::Now());
+  EXPECT_EQ(waited.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_THAT(std::string(waited.message()), ::testing::HasSubstr("the disk is failing"));
+
+  failing = false;
+  ASSERT_TRUE(p.WaitFor(h.log().NextPosition(), absl::Now() + kWait).ok());
+  ASSERT_TRUE(recoveries_reach(1));
+  status = p.Status();
+  EXPECT_TRUE(status.error().empty()) << status.error();
+  EXPECT_EQ(status.failed_attempts(), 0u);
+  EXPECT_GE(status.failures_total(), 3u);
+  EXPECT_EQ(p.Get("600001")->state(), v1::FLOWCHART_STATE_AT_RISK);
+
+  // A rebuild that fails is tried again while the serving generation goes on following the
+  // log, and switches over once the fault clears.
+  const int failures_before = static_cast<int>(status.failures_total());
+  rebuild_failing = true;
+  p.RequestRebuild();
+  ASSERT_TRUE(h.Run("600001", Visit(), day + 21).ok());  // wakes the projection's thread
+  ASSERT_TRUE(failures_reach(failures_before + 2));
+  status = p.Status();
+  EXPECT_TRUE(status.rebuilding());
+  EXPECT_THAT(status.error(), ::testing::HasSubstr("projection rebuild"));
+  ASSERT_TRUE(p.WaitFor(h.log().NextPosition(), absl::Now() + kWait).ok());
+  EXPECT_EQ(p.Get("600001")->visit_days_size(), 1);
+  rebuild_failing = false;
+  ASSERT_TRUE(p.WaitUntilRebuilt(absl::Now() + kWait).ok());
+  ASSERT_TRUE(recoveries_reach(2));
+  status = p.Status();
+  EXPECT_EQ(status.generation(), 2u);
+  EXPECT_TRUE(status.error().empty()) << status.error();
+  EXPECT_EQ(p.Get("600001")->visit_days_size(), 1);
 }
 
 TEST(ProjectionTest, OfflineRebuildEqualsLive) {

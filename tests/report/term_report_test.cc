@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -178,6 +179,46 @@ TEST(TermReportTest, ConfidentialNotesOnlyForReadersAllowedToSeeThem) {
   EXPECT_THAT(RenderMarkdown(data.Build(kKnownAt)), HasSubstr("Governors challenged pace"));
   EXPECT_THAT(RenderMarkdown(data.Build(kKnownAt, v1::ROLE_REPORT_READER)),
               ::testing::Not(HasSubstr("Governors challenged pace")));
+}
+
+// Names and notes are whatever officers typed: in a CSV opened in a spreadsheet they may not
+// run as formulas, and in the Markdown they may not add headings, list items or raw HTML.
+TEST(TermReportTest, HostileNamesAndNotesStayText) {
+  FixedData data;
+  const std::vector<std::string> names = {"=HYPERLINK(\"http://evil.example\",\"Click\")",
+                                          "+1+1", "-2+3", "@SUM(A1:A9)"};
+  for (size_t i = 0; i < names.size(); ++i) {
+    const std::string urn = absl::StrCat(100011 + i);
+    v1::EventPayload registered = Register();
+    registered.mutable_institution_registered()->mutable_details()->set_name(names[i]);
+    data.Run(urn, registered, "2024-09-01");
+    data.Run(urn, RaiseConcern(), "2024-09-20");
+    data.Run(urn, Designate(), "2024-10-01");
+  }
+  data.Run("100011", AssignLeadOfficer(), "2024-10-05");
+  data.Run("100011", AgreePlan(), "2024-10-20");
+  data.Run("100011", Review(), "2025-10-01",
+           "fine\n# Injected heading\n- injected item <img src=x onerror=alert(1)> [link](http://x)");
+  const v1::TermReport report = data.Build(kKnownAt);
+
+  const std::string csv = RenderCsv(report);
+  EXPECT_THAT(csv, HasSubstr(",\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"Click\"\")\","));
+  EXPECT_THAT(csv, HasSubstr(",\"'+1+1\","));
+  EXPECT_THAT(csv, HasSubstr(",\"'-2+3\","));
+  EXPECT_THAT(csv, HasSubstr(",\"'@SUM(A1:A9)\","));
+  for (const absl::string_view line : absl::StrSplit(csv, '\n')) {
+    for (const absl::string_view cell : absl::StrSplit(line, ',')) {
+      EXPECT_FALSE(!cell.empty() && absl::string_view("=+-@").find(cell[0]) != cell.npos)
+          << "cell '" << cell << "' would run as a formula";
+    }
+  }
+
+  const std::string md = RenderMarkdown(report);
+  EXPECT_THAT(md, HasSubstr("fine \\# Injected heading - injected item &lt;img src=x "
+                            "onerror=alert(1)&gt; \\[link\\](http://x)"));
+  EXPECT_THAT(md, ::testing::Not(HasSubstr("<img")));
+  EXPECT_THAT(md, ::testing::Not(HasSubstr("\n# Injected")));
+  EXPECT_THAT(md, ::testing::Not(HasSubstr("\n- injected")));
 }
 
 TEST(TermReportTest, TermNames) {
