@@ -149,14 +149,14 @@ absl::Status RequestWire::Check(absl::string_view bytes, const Descriptor* type)
 absl::Status Shares::Take(const std::string& caller, absl::string_view what) {
   absl::MutexLock lock(&mu_);
   if (held_ >= total_) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "server busy, retry: ", what, " are all taken (the server allows ", total_, ")"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("server busy, retry: all ", total_, " places for ", what, " are taken"));
   }
   size_t& mine = by_caller_[caller];
   if (mine >= per_caller_) {
     return absl::ResourceExhaustedError(absl::StrCat(
-        "server busy, retry: ", caller, " holds ", mine, " ", what, ", the most one caller may (",
-        per_caller_, " of ", total_, "); wait for one to finish"));
+        "server busy, retry: ", caller, " holds ", mine, " places for ", what,
+        ", the most one caller may (", per_caller_, " of ", total_, "); wait for one to finish"));
   }
   ++mine;
   ++held_;
@@ -223,53 +223,6 @@ size_t AuthThrottle::throttled_addresses() const {
 
 // ---------------------------------------------------------------------------------------------
 
-LongWork::LongWork(size_t threads, size_t queue) : thread_count_(threads), queue_limit_(queue) {
-  for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
-}
-
-LongWork::~LongWork() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
-  for (std::thread& t : threads_) t.join();
-}
-
-bool LongWork::Submit(absl::AnyInvocable<void() &&> task) {
-  absl::MutexLock lock(&mu_);
-  if (stopping_ || running_ + queue_.size() >= thread_count_ + queue_limit_) return false;
-  queue_.push_back(std::move(task));
-  return true;
-}
-
-size_t LongWork::queued() const {
-  absl::MutexLock lock(&mu_);
-  return queue_.size();
-}
-
-void LongWork::Run() {
-  for (;;) {
-    absl::AnyInvocable<void() &&> task;
-    {
-      absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](LongWork* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
-            return self->stopping_ || !self->queue_.empty();
-          },
-          this));
-      if (queue_.empty()) return;  // stopping, and nothing left to run
-      task = std::move(queue_.front());
-      queue_.pop_front();
-      ++running_;
-    }
-    std::move(task)();
-    absl::MutexLock lock(&mu_);
-    --running_;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-
 absl::Time UnaryCall::long_deadline() const { return gateway_->LongCallDeadline(context_); }
 
 void UnaryCall::Finish(const absl::Status& status) {
@@ -297,7 +250,7 @@ CallFrame::CallFrame(Gateway* gateway, const storage::EventLog* log,
       long_shares_(options.long_call_threads + options.long_call_queue,
                    std::max<size_t>(1, (options.long_call_threads + options.long_call_queue) / 2)),
       park_shares_(options.max_waiting_reads, std::max<size_t>(1, options.max_waiting_reads / 2)),
-      long_work_(options.long_call_threads, options.long_call_queue),
+      long_work_(options.long_call_threads),
       waiter_([this] { WaitLoop(); }) {}
 
 CallFrame::~CallFrame() {
@@ -414,12 +367,12 @@ void CallFrame::Dispatch(const Rpc& rpc, const CallPtr& call) {
 
 void CallFrame::RunLong(const Rpc& rpc, const CallPtr& call) {
   const std::string user = call->caller().user;
-  if (absl::Status share = long_shares_.Take(user, "long-call places"); !share.ok()) {
+  if (absl::Status share = long_shares_.Take(user, "long calls"); !share.ok()) {
     busy_.fetch_add(1, std::memory_order_relaxed);
     call->Finish(share);
     return;
   }
-  const bool queued = long_work_.Submit([this, &rpc, call, user] {
+  long_work_.Submit([this, &rpc, call, user] {
     // A call whose client went away, or whose time ran out, while it waited is not started.
     if (call->context()->IsCancelled()) {
       call->Finish(absl::CancelledError("the client cancelled the call"));
@@ -431,13 +384,6 @@ void CallFrame::RunLong(const Rpc& rpc, const CallPtr& call) {
     }
     long_shares_.Give(user);
   });
-  if (!queued) {
-    long_shares_.Give(user);
-    busy_.fetch_add(1, std::memory_order_relaxed);
-    call->Finish(absl::ResourceExhaustedError(
-        "server busy, retry: the queue of long calls (reports, verification, reads as of a date) "
-        "is full"));
-  }
 }
 
 uint64_t CallFrame::Reached(bool live) const {
@@ -446,7 +392,7 @@ uint64_t CallFrame::Reached(bool live) const {
 
 void CallFrame::Park(Parked parked) {
   const std::string user = parked.call->caller().user;
-  if (absl::Status share = park_shares_.Take(user, "places for reads waiting on min_position");
+  if (absl::Status share = park_shares_.Take(user, "reads waiting for min_position");
       !share.ok()) {
     busy_.fetch_add(1, std::memory_order_relaxed);
     parked.call->Finish(share);
@@ -547,9 +493,9 @@ void CallFrame::RenderMetrics(std::string* out) const {
       "# HELP scc_server_busy_total Calls refused with server busy (long-call or waiting "
       "places taken).\n# TYPE scc_server_busy_total counter\nscc_server_busy_total ",
       busy_.load(), "\n",
-      "# HELP scc_long_calls_queued Long calls waiting for an executor thread.\n"
-      "# TYPE scc_long_calls_queued gauge\nscc_long_calls_queued ",
-      long_work_.queued(), "\n",
+      "# HELP scc_long_calls Long calls running or waiting for a long-call thread.\n"
+      "# TYPE scc_long_calls gauge\nscc_long_calls ",
+      long_shares_.held(), "\n",
       "# HELP scc_reads_waiting Reads parked until the read model reaches their min_position.\n"
       "# TYPE scc_reads_waiting gauge\nscc_reads_waiting ",
       park_shares_.held(), "\n");

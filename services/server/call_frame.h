@@ -16,7 +16,6 @@
 #define SCC_SERVICES_SERVER_CALL_FRAME_H_
 
 #include <atomic>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -34,6 +33,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/impl/codegen/server_callback_handlers.h"
 #include "services/server/access_log.h"
+#include "services/server/executor.h"
 #include "services/server/tokens.h"
 
 namespace scc::storage {
@@ -102,28 +102,6 @@ class AuthThrottle {
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, Window> windows_ ABSL_GUARDED_BY(mu_);
   uint64_t refused_ ABSL_GUARDED_BY(mu_) = 0;
-};
-
-// A bounded pool of threads for long work. Submit refuses when the queue is full rather than
-// letting work pile up. Tasks must finish their call themselves. Thread-safe.
-class LongWork {
- public:
-  LongWork(size_t threads, size_t queue);
-  ~LongWork();  // runs what is queued, then joins
-  // False (the task is dropped unrun) when every thread is busy and `queue` tasks are waiting
-  // already.
-  bool Submit(absl::AnyInvocable<void() &&> task);
-  size_t queued() const;
-
- private:
-  void Run();
-  const size_t thread_count_;
-  const size_t queue_limit_;
-  mutable absl::Mutex mu_;
-  std::deque<absl::AnyInvocable<void() &&>> queue_ ABSL_GUARDED_BY(mu_);
-  size_t running_ ABSL_GUARDED_BY(mu_) = 0;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::vector<std::thread> threads_;
 };
 
 // One unary call in the frame. The frame owns it; bodies hold it (CallPtr) while they work,
@@ -225,9 +203,9 @@ class CallFrame {
   Gateway* const gateway_;
   const storage::EventLog* const log_;
   const projections::InstitutionProjection* const projection_;
-  Shares long_shares_;
+  Shares long_shares_;  // bounds what long_work_ holds: running and waiting
   Shares park_shares_;
-  LongWork long_work_;
+  Executor long_work_;
   std::atomic<uint64_t> parsed_bytes_{0};
   std::atomic<uint64_t> undecodable_{0};
   std::atomic<uint64_t> busy_{0};

@@ -70,17 +70,18 @@ TEST(RequestWireTest, NestingPastTheLimitIsRefused) {
 
 TEST(SharesTest, OneCallerGetsAtMostItsShareAndGivingBackFreesIt) {
   Shares shares(3, 2);
-  EXPECT_TRUE(shares.Take("ann", "places").ok());
-  EXPECT_TRUE(shares.Take("ann", "places").ok());
-  const absl::Status mine = shares.Take("ann", "places");
+  EXPECT_TRUE(shares.Take("ann", "calls").ok());
+  EXPECT_TRUE(shares.Take("ann", "calls").ok());
+  const absl::Status mine = shares.Take("ann", "calls");
   EXPECT_EQ(mine.code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_THAT(mine.message(), HasSubstr("server busy, retry: ann holds 2 places"));
-  EXPECT_TRUE(shares.Take("bob", "places").ok());
-  const absl::Status all = shares.Take("cat", "places");
-  EXPECT_THAT(all.message(), HasSubstr("places are all taken (the server allows 3)"));
+  EXPECT_THAT(mine.message(), HasSubstr("server busy, retry: ann holds 2 places for calls, the most "
+                                           "one caller may (2 of 3)"));
+  EXPECT_TRUE(shares.Take("bob", "calls").ok());
+  const absl::Status all = shares.Take("cat", "calls");
+  EXPECT_THAT(all.message(), HasSubstr("server busy, retry: all 3 places for calls are taken"));
   shares.Give("ann");
   EXPECT_EQ(shares.held(), 2u);
-  EXPECT_TRUE(shares.Take("cat", "places").ok());
+  EXPECT_TRUE(shares.Take("cat", "calls").ok());
 }
 
 TEST(AuthThrottleTest, AnAddressIsRefusedAfterItsFailuresUntilTheWindowEnds) {
