@@ -1,5 +1,5 @@
-// The call frame: every unary RPC of sccd arrives here as bytes (a raw callback method) and goes
-// through the same steps, in this order:
+// The call frame: every RPC of sccd arrives here as bytes (a raw callback method); a unary one
+// goes through these steps, in this order (a stream, Watch, through the first three, Admit):
 //   1. authenticate from the metadata (Gateway::Authenticate, which also refuses an address that
 //      sent too many wrong credentials) — before a byte of the request is parsed;
 //   2. check the bytes against the method's request type (RequestWire: garbage, invalid UTF-8,
@@ -17,7 +17,6 @@
 
 #include <atomic>
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -112,7 +111,6 @@ class UnaryCall {
   const google::protobuf::Message& request() const { return *request_; }
   google::protobuf::Message* response() { return response_.get(); }
   grpc::CallbackServerContext* context() const { return context_; }
-  AccessRecord& record() { return record_; }
   // When long work must stop: the client's deadline, but no later than the server's limit.
   absl::Time long_deadline() const;
   // Serializes the response when `status` is OK, writes the access-log line and answers.
@@ -158,11 +156,13 @@ Rpc Answer(const char* name, Work work, Service* service,
              }};
 }
 
+// Owns the long-call threads and the one thread that looks after parked reads. It must outlive
+// the gRPC server; Close() before the server's Shutdown answers the parked reads at once.
 class CallFrame {
  public:
   struct Options {
     size_t long_call_threads = 4;
-    size_t long_call_queue = 64;
+    size_t long_call_queue = 64;      // long calls that may wait for a thread
     size_t max_waiting_reads = 1024;  // reads parked for a future min_position
   };
   CallFrame(Gateway* gateway, const storage::EventLog* log,

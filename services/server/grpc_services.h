@@ -36,9 +36,8 @@ inline constexpr uint32_t kMaxPageSize = 1000;
 // address it passed along.
 std::string CallerAddress(const grpc::CallbackServerContext* context);
 
-// Shared by all services: who is calling, whether they may (the authorization matrix of
-// services/domain/authorization.h), one access-log line per call, the count of denied calls and
-// the throttling of addresses that send wrong credentials. Thread-safe; the tokens can be
+// Shared by all services (through the call frame): who is calling, one access-log line per
+// call, the count of denied calls and the throttling of addresses that send wrong credentials. Thread-safe; the tokens can be
 // replaced while calls run (a call sees either the old or the new set).
 class Gateway {
  public:
