@@ -161,7 +161,7 @@ TEST(CallFrameTest, ALargeRequestWithAWrongTokenIsRefusedWithoutBeingParsed) {
   // 1.9 million empty commands: 3.8 MB on the wire, far more once parsed into messages.
   std::string bytes;
   for (int i = 0; i < 1900000; ++i) bytes.append("\x0a\x00", 2);
-  const uint64_t before_kb = ProcessStatusKb(server->pid(), "VmHWM");
+  [[maybe_unused]] const uint64_t before_kb = ProcessStatusKb(server->pid(), "VmHWM");
   std::vector<std::thread> callers;
   std::atomic<int> refused{0};
   for (int i = 0; i < 8; ++i) {
@@ -175,8 +175,12 @@ TEST(CallFrameTest, ALargeRequestWithAWrongTokenIsRefusedWithoutBeingParsed) {
   for (std::thread& t : callers) t.join();
   EXPECT_EQ(refused.load(), 8);
   EXPECT_EQ(Metric(*server, "scc_request_bytes_parsed_total"), 0);
+  // Parsed first, the same calls took peak memory up by about 300 MB. (Not measured under
+  // AddressSanitizer, whose quarantine keeps freed buffers resident.)
+#ifndef __SANITIZE_ADDRESS__
   const uint64_t grown_mb = (ProcessStatusKb(server->pid(), "VmHWM") - before_kb) / 1024;
   EXPECT_LT(grown_mb, 120u) << "peak memory grew by " << grown_mb << " MB";
+#endif
 }
 
 TEST(CallFrameTest, AnAddressSendingWrongTokensIsThrottledAndCounted) {
