@@ -24,7 +24,8 @@ cat <<TXT
 sccd is serving the demo authority on $LISTEN (data in $DATA). Ctrl-C stops it.
 Web console: http://$HTTP_LISTEN/ (sign in with a token below); JSON API beside it
 (docs/http-api.md), e.g.
-  curl -H 'Authorization: Bearer dev-hosi' -d '{"urn": "100104"}' \
+  curl -H 'Authorization: Bearer dev-hosi' -H 'Content-Type: application/json' \
+    -d '{"urn": "100104"}' \
     http://$HTTP_LISTEN/v1/scc.v1.AuditService/GetWorkflowState
 Development tokens (deploy/dev-tokens.txt): dev-hosi, dev-lead-officer, dev-srg,
 dev-early-years, dev-auditor, dev-reader, dev-service — send 'authorization: Bearer <token>'.

@@ -1,9 +1,13 @@
 #include "services/server/http_gateway.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <system_error>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/notification.h"
@@ -27,6 +31,11 @@ namespace pb = google::protobuf;
 // Only the product's own services are reachable; health and reflection stay on gRPC.
 constexpr absl::string_view kApiPrefix = "/v1/";
 constexpr absl::string_view kServicePackage = "scc.v1.";
+// Bodies larger than this, and chunked ones (of unknown size), are read only once the caller's
+// token is known: an unauthenticated client cannot make the server read megabytes.
+constexpr size_t kAuthenticateFirstBytes = 64 << 10;
+// Bytes of a chunked body read besides the body itself: chunk sizes and line ends.
+constexpr size_t kChunkFramingAllowance = 64 << 10;
 
 // The answer to one HTTP request: a status and a JSON body.
 struct Answer {
@@ -81,7 +90,7 @@ class ApiForwarder {
   ApiForwarder(std::shared_ptr<grpc::Channel> channel, absl::Duration call_timeout)
       : stub_(channel), call_timeout_(call_timeout) {}
 
-  Answer Call(const httplib::Request& request) {
+  Answer Call(const httplib::Request& request, const std::string& request_body) {
     absl::string_view path = request.path;
     path.remove_prefix(kApiPrefix.size());
     const size_t slash = path.find('/');
@@ -110,7 +119,7 @@ class ApiForwarder {
     std::unique_ptr<pb::Message> input(prototype->New());
     pb::util::JsonParseOptions parse;
     parse.ignore_unknown_fields = false;
-    const std::string body = request.body.empty() ? "{}" : request.body;
+    const std::string body = request_body.empty() ? "{}" : request_body;
     if (auto parsed = pb::util::JsonStringToMessage(body, input.get(), parse); !parsed.ok()) {
       return BadRequest("(body)", absl::StrCat("is not a ", method->input_type()->full_name(),
                                                " in protobuf's JSON mapping: ",
@@ -119,26 +128,45 @@ class ApiForwarder {
     return Forward(request, *method, *input);
   }
 
+  // Whether the request's bearer token is one the gRPC server knows: it is asked with
+  // AdminService/WhoAmI, which every role may call, so that authentication (and the count of
+  // refusals) stays in one place. An error answer when it is not.
+  std::optional<Answer> Authenticate(const httplib::Request& request) {
+    grpc::ByteBuffer out;
+    const grpc::Status status =
+        Invoke(request, absl::StrCat("/", kServicePackage, "AdminService/WhoAmI"), "", &out);
+    if (status.ok()) return std::nullopt;
+    return ErrorAnswer(status.error_code(), status.error_message(), status.error_details());
+  }
+
  private:
-  Answer Forward(const httplib::Request& request, const pb::MethodDescriptor& method,
-                 const pb::Message& input) {
+  // Calls `method_path` with `bytes` as the caller of `request`, blocking until it answers.
+  grpc::Status Invoke(const httplib::Request& request, const std::string& method_path,
+                      const std::string& bytes, grpc::ByteBuffer* out) {
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + call_timeout_));
     if (request.has_header("Authorization")) {
       context.AddMetadata("authorization", request.get_header_value("Authorization"));
     }
     context.AddMetadata(kHttpPeerMetadata, PeerOf(request));
-    const std::string bytes = input.SerializeAsString();
     const grpc::Slice slice(bytes);
-    grpc::ByteBuffer in(&slice, 1), out;
+    grpc::ByteBuffer in(&slice, 1);
     grpc::Status status;
     absl::Notification done;
-    stub_.UnaryCall(&context, absl::StrCat("/", method.service()->full_name(), "/", method.name()),
-                    grpc::StubOptions(), &in, &out, [&](grpc::Status s) {
-                      status = std::move(s);
-                      done.Notify();
-                    });
+    stub_.UnaryCall(&context, method_path, grpc::StubOptions(), &in, out, [&](grpc::Status s) {
+      status = std::move(s);
+      done.Notify();
+    });
     done.WaitForNotification();
+    return status;
+  }
+
+  Answer Forward(const httplib::Request& request, const pb::MethodDescriptor& method,
+                 const pb::Message& input) {
+    grpc::ByteBuffer out;
+    const grpc::Status status =
+        Invoke(request, absl::StrCat("/", method.service()->full_name(), "/", method.name()),
+               input.SerializeAsString(), &out);
     if (!status.ok()) {
       return ErrorAnswer(status.error_code(), status.error_message(), status.error_details());
     }
@@ -169,6 +197,56 @@ void Send(httplib::Response& response, const Answer& answer) {
   response.set_content(answer.json, "application/json; charset=utf-8");
 }
 
+Answer BodyTooLarge(size_t max_body) {
+  return ErrorAnswer(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                     absl::StrCat("the request body is over ", max_body,
+                                  " bytes, the most this server accepts"),
+                     "", 413);
+}
+
+// Refuses, from its headers alone, a request the server will not read: a path with a control
+// character (a decoded %00 would cut the file name short of the extension its type is taken
+// from), a body anywhere but on an API call, or an API call whose body is of another type than
+// JSON, of no stated length, over the limit, or large (or chunked) and sent without a known
+// token. A refused body is not read, and its connection closes after the answer.
+std::optional<Answer> Screen(const httplib::Request& request, size_t max_body,
+                             ApiForwarder& forwarder) {
+  if (std::any_of(request.path.begin(), request.path.end(),
+                  [](char c) { return absl::ascii_iscntrl(static_cast<unsigned char>(c)); })) {
+    return ErrorAnswer(grpc::StatusCode::INVALID_ARGUMENT,
+                       "the path has a control character (such as %00), which no file or RPC "
+                       "name has", "", 400);
+  }
+  const bool chunked = request.has_header("Transfer-Encoding");
+  const std::string stated_length = request.get_header_value("Content-Length");
+  if (request.method != "POST" || !absl::StartsWith(request.path, kApiPrefix)) {
+    if (!chunked && (stated_length.empty() || stated_length == "0")) return std::nullopt;
+    return ErrorAnswer(grpc::StatusCode::INVALID_ARGUMENT,
+                       absl::StrCat(request.method, " ", request.path,
+                                    " takes no request body; only the API's POST /v1/",
+                                    kServicePackage, "<Service>/<Method> does"),
+                       "", 413);
+  }
+  const std::string content_type = request.get_header_value("Content-Type");
+  const std::string type = absl::AsciiStrToLower(absl::StripAsciiWhitespace(
+      absl::string_view(content_type).substr(0, content_type.find(';'))));
+  if (!type.empty() && type != "application/json") {
+    return ErrorAnswer(grpc::StatusCode::INVALID_ARGUMENT,
+                       absl::StrCat("the API takes Content-Type application/json, not ", type,
+                                    " (with curl: -H 'Content-Type: application/json')"),
+                       "", 415);
+  }
+  uint64_t length = 0;
+  if (!chunked && !absl::SimpleAtoi(stated_length, &length)) {
+    return ErrorAnswer(grpc::StatusCode::INVALID_ARGUMENT,
+                       "send the request body's Content-Length (or send it chunked); "
+                       "{} for an empty request", "", 411);
+  }
+  if (length > max_body) return BodyTooLarge(max_body);
+  if (chunked || length > kAuthenticateFirstBytes) return forwarder.Authenticate(request);
+  return std::nullopt;
+}
+
 }  // namespace
 
 int HttpStatusOf(grpc::StatusCode code) {
@@ -197,21 +275,16 @@ absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
   if (options.tls_cert.empty() != options.tls_key.empty()) {
     return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
   }
-  if (!options.tls_cert.empty()) {
-    auto https = std::make_unique<httplib::SSLServer>(
-        options.tls_cert.c_str(), options.tls_key.c_str(),
-        options.tls_client_ca.empty() ? nullptr : options.tls_client_ca.c_str());
-    if (!https->is_valid()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--http-listen: cannot serve HTTPS with ", options.tls_cert, " and ", options.tls_key));
-    }
-    gateway->http_ = std::move(https);
-    gateway->tls_ = true;
-  } else {
-    gateway->http_ = std::make_unique<httplib::Server>();
+  HttpLimits limits = options.limits;
+  limits.max_body_bytes = options.max_body_bytes + kChunkFramingAllowance;
+  gateway->http_ = NewLimitedHttpServer(limits, options.tls_cert, options.tls_key,
+                                        options.tls_client_ca);
+  gateway->tls_ = !options.tls_cert.empty();
+  if (gateway->tls_ && !gateway->http_->is_valid()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--http-listen: cannot serve HTTPS with ", options.tls_cert, " and ", options.tls_key));
   }
   httplib::Server& http = *gateway->http_;
-  http.set_payload_max_length(options.max_body_bytes);
   http.set_default_headers({{"X-Content-Type-Options", "nosniff"},
                             {"Referrer-Policy", "no-referrer"},
                             {"X-Frame-Options", "DENY"},
@@ -220,9 +293,36 @@ absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
                              "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"}});
 
   auto forwarder = std::make_shared<ApiForwarder>(std::move(channel), options.call_timeout);
+  const size_t max_body = options.max_body_bytes;
+  http.set_pre_routing_handler([forwarder, max_body](const httplib::Request& request,
+                                                     httplib::Response& response) {
+    const std::optional<Answer> refusal = Screen(request, max_body, *forwarder);
+    if (!refusal.has_value()) return httplib::Server::HandlerResponse::Unhandled;
+    Send(response, *refusal);
+    CloseAfterAnswer(response);
+    return httplib::Server::HandlerResponse::Handled;
+  });
   const std::string api_pattern = absl::StrCat(kApiPrefix, ".*");
-  http.Post(api_pattern, [forwarder](const httplib::Request& request, httplib::Response& response) {
-    Send(response, forwarder->Call(request));
+  // The body is read here, not by httplib, which reads chunked bodies without a limit.
+  http.Post(api_pattern, [forwarder, max_body](const httplib::Request& request,
+                                               httplib::Response& response,
+                                               const httplib::ContentReader& read_body) {
+    std::string body;
+    bool too_large = false;
+    const bool read = read_body([&](const char* data, size_t size) {
+      too_large = body.size() + size > max_body;
+      if (!too_large) body.append(data, size);
+      return !too_large;
+    });
+    if (too_large || !read) {
+      Send(response, too_large ? BodyTooLarge(max_body)
+                               : ErrorAnswer(grpc::StatusCode::INVALID_ARGUMENT,
+                                             "the request body could not be read in time or "
+                                             "in full", "", 400));
+      CloseAfterAnswer(response);
+      return;
+    }
+    Send(response, forwarder->Call(request, body));
   });
   const auto not_post = [](const httplib::Request& request, httplib::Response& response) {
     Send(response, ErrorAnswer(grpc::StatusCode::UNIMPLEMENTED,
@@ -235,24 +335,16 @@ absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
   http.Put(api_pattern, not_post);
   http.Delete(api_pattern, not_post);
   http.Patch(api_pattern, not_post);
-  // Errors httplib answers itself (413 for a body over the limit, 404 for a missing file) get a
-  // JSON body on API paths.
-  const size_t max_body = options.max_body_bytes;
-  http.set_error_handler([max_body](const httplib::Request& request, httplib::Response& response) {
+  // Errors httplib answers itself (400 for a request it cannot read, 404 for a missing file)
+  // get a JSON body on API paths.
+  http.set_error_handler([](const httplib::Request& request, httplib::Response& response) {
     if (!absl::StartsWith(request.path, kApiPrefix) || !response.body.empty()) return;
     const int status = response.status;
-    if (status == 413) {
-      Send(response, ErrorAnswer(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                 absl::StrCat("the request body is over ", max_body,
-                                              " bytes, the most this server accepts"),
-                                 "", status));
-    } else {
-      Send(response, ErrorAnswer(grpc::StatusCode::INVALID_ARGUMENT,
-                                 absl::StrCat("HTTP ", status, ": the request to ", request.path,
-                                              " could not be read; send POST with a JSON body "
-                                              "and its Content-Length ({} for an empty request)"),
-                                 "", status));
-    }
+    Send(response, ErrorAnswer(grpc::StatusCode::INVALID_ARGUMENT,
+                               absl::StrCat("HTTP ", status, ": the request to ", request.path,
+                                            " could not be read; send POST with a JSON body "
+                                            "and its Content-Length ({} for an empty request)"),
+                               "", status));
   });
 
   std::error_code error;

@@ -23,6 +23,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/support/status.h"
+#include "services/server/http_listener.h"
 
 namespace httplib {
 class Server;
@@ -44,7 +45,9 @@ class HttpGateway {
   struct Options {
     std::string address;       // "host:port"; port 0: any free one
     std::string console_dir;   // the console's static files; empty or missing: API only
-    size_t max_body_bytes = 4 << 20;  // larger request bodies: 413
+    size_t max_body_bytes = 4 << 20;  // larger request bodies, chunked too: 413, unread
+    // Deadlines and connection limits (http_listener.h); its max_body_bytes follows the above.
+    HttpLimits limits;
     // Longest a forwarded call may take; the server's own long-call limit usually ends it first.
     absl::Duration call_timeout = absl::Minutes(3);
     // HTTPS when both are given (PEM files); with client_ca, clients must present a certificate

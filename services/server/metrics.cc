@@ -163,9 +163,11 @@ std::string RenderMetrics(const MetricSources& s) {
 }
 
 absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& address,
-                                                                    MetricSources sources) {
+                                                                    MetricSources sources,
+                                                                    HttpLimits limits) {
   std::unique_ptr<MetricsServer> server(new MetricsServer());
-  server->http_ = std::make_unique<httplib::Server>();
+  limits.max_body_bytes = 0;
+  server->http_ = NewLimitedHttpServer(limits);
   server->http_->Get("/metrics", [sources](const httplib::Request&, httplib::Response& response) {
     response.set_content(RenderMetrics(sources), "text/plain; version=0.0.4; charset=utf-8");
   });

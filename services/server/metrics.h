@@ -17,6 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/support/status.h"
+#include "services/server/http_listener.h"
 
 namespace httplib {
 class Server;
@@ -73,12 +74,15 @@ struct MetricSources {
 std::string RenderMetrics(const MetricSources& sources);
 
 // An HTTP server answering GET /metrics (the exposition) and GET /healthz ("ok") on its own
-// thread. Stop() (or the destructor) ends it.
+// thread, under `limits` (http_listener.h; it reads no request bodies), so that slow clients of
+// this port or of the HTTP gateway's cannot keep a liveness probe waiting. Stop() (or the
+// destructor) ends it.
 class MetricsServer {
  public:
   // Listens on `address` ("host:port", port 0 for any free one).
   static absl::StatusOr<std::unique_ptr<MetricsServer>> Start(const std::string& address,
-                                                              MetricSources sources);
+                                                              MetricSources sources,
+                                                              HttpLimits limits = {});
   ~MetricsServer();
   int port() const { return port_; }
   void Stop();

@@ -76,6 +76,11 @@ struct Config {
   // The web console and the HTTP/JSON API ("host:port"; empty: none), and the console's files.
   std::string http_listen = "127.0.0.1:8080";
   std::string console_dir = SCC_CONSOLE_DIR;
+  // Limits on every HTTP connection, the console's and API's port and the metrics port alike.
+  double http_header_timeout_seconds = 10;
+  double http_body_timeout_seconds = 60;
+  size_t http_max_connections_per_address = 32;
+  size_t http_max_connections = 128;
   std::string log_level = "info";
   std::string backup_root;  // online backups (AdminService.BackupLog); default <data>/backups
   projections::ObligationRules rules;  // the periods the rules leave to the LA
@@ -325,13 +330,19 @@ int Serve(const Config& config) {
   if (server == nullptr || port == 0) {
     return Fail(absl::StrCat("cannot listen on ", config.listen));
   }
+  server::HttpLimits http_limits;
+  http_limits.header_timeout = absl::Seconds(config.http_header_timeout_seconds);
+  http_limits.body_timeout = absl::Seconds(config.http_body_timeout_seconds);
+  http_limits.max_connections_per_address = config.http_max_connections_per_address;
+  http_limits.max_connections = config.http_max_connections;
   std::unique_ptr<server::MetricsServer> metrics;
   std::string metrics_note;
   if (!config.metrics_listen.empty()) {
     absl::StatusOr<std::unique_ptr<server::MetricsServer>> started = server::MetricsServer::Start(
         config.metrics_listen,
         server::MetricSources{&call_metrics, log->get(), projection->get(), &watches,
-                              &gateway.denied(), &access_log, &frame, config.data});
+                              &gateway.denied(), &access_log, &frame, config.data},
+        http_limits);
     if (!started.ok()) return Fail(std::string(started.status().message()));
     metrics = *std::move(started);
     const std::string metrics_host = config.metrics_listen.substr(0, config.metrics_listen.rfind(':'));
@@ -344,6 +355,7 @@ int Serve(const Config& config) {
     http_options.address = config.http_listen;
     http_options.console_dir = config.console_dir;
     http_options.max_body_bytes = config.max_message_bytes;
+    http_options.limits = http_limits;
     http_options.call_timeout = absl::Seconds(config.long_call_seconds + 10);
     http_options.tls_cert = config.tls_cert;
     http_options.tls_key = config.tls_key;
@@ -516,6 +528,25 @@ int main(int argc, char** argv) {
                  "serve the web console and the HTTP/JSON API (POST /v1/<Service>/<Method>) on "
                  "host:port (port 0: any free); HTTPS with --tls-cert; empty: none")
       ->capture_default_str();
+  app.add_option("--http-header-timeout-seconds", config.http_header_timeout_seconds,
+                 "time an HTTP request's line and headers (and TLS handshake) may take to "
+                 "arrive, on the console/API and metrics ports; slower ones are cut off")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 600.0));
+  app.add_option("--http-body-timeout-seconds", config.http_body_timeout_seconds,
+                 "time an HTTP request's body may take to arrive after its headers")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 3600.0));
+  app.add_option("--http-max-connections-per-address", config.http_max_connections_per_address,
+                 "HTTP connections open at once from one client address, on each HTTP port; "
+                 "more are closed unanswered")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{100000}));
+  app.add_option("--http-max-connections", config.http_max_connections,
+                 "HTTP connections served at once on each HTTP port (a thread each); past it "
+                 "a new one replaces the one idle or sending headers longest")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{2}, size_t{100000}));
   app.add_option("--console-dir", config.console_dir,
                  "the web console's files (the build's console/ directory)")
       ->capture_default_str();

@@ -35,6 +35,7 @@ class Sccd:
         self.process = None
         self.address = None
         self.http_url = None
+        self.metrics_url = None
 
     def start(self):
         self.process = subprocess.Popen(
@@ -56,6 +57,7 @@ class Sccd:
             line += chunk
         self.address = line.decode().split("listening on ")[1].split()[0]
         self.http_url = line.decode().split("JSON API on ")[1].split(")")[0]
+        self.metrics_url = line.decode().split("metrics on ")[1].split(";")[0][:-len("metrics")]
 
     def stop(self):
         if self.process is not None:
