@@ -19,6 +19,7 @@
 #include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
 #include "storage/record.h"
+#include "storage/rocks_setup.h"
 #include "storage/status_macros.h"
 #include "storage/subscription.h"
 
@@ -26,6 +27,9 @@ namespace scc::storage {
 namespace fs = std::filesystem;
 
 namespace {
+
+// How often the sequencer tries to resume writing after a failed commit while no append asks.
+constexpr absl::Duration kRecoveryInterval = absl::Milliseconds(500);
 
 // Maps a RocksDB status to the error space of this library, prefixing `context`.
 absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context) {
@@ -39,6 +43,20 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context) {
   }
   if (s.IsInvalidArgument()) return absl::InvalidArgumentError(message);
   return absl::InternalError(message);
+}
+
+// What the appends of a group whose write failed are told, in words for an operator.
+absl::Status CommitFailure(const rocksdb::Status& s) {
+  if (s.IsNoSpace()) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the data volume is full, so nothing was recorded; writes are refused until space is "
+        "freed and then resume by themselves (",
+        s.ToString(), ")"));
+  }
+  return absl::UnavailableError(absl::StrCat(
+      "the event log could not write to its disk, so nothing was recorded; writing resumes by "
+      "itself once the disk takes writes again (",
+      s.ToString(), ")"));
 }
 
 absl::string_view ToView(const rocksdb::Slice& s) { return absl::string_view(s.data(), s.size()); }
@@ -56,12 +74,16 @@ class FixedTailPrefix final : public rocksdb::SliceTransform {
   bool InDomain(const rocksdb::Slice& key) const override { return key.size() >= 8; }
 };
 
-std::vector<rocksdb::ColumnFamilyDescriptor> FamilyDescriptors(const EventLogOptions& options) {
+// `write_buffer_bytes`: each memtable's size (storage/rocks_setup.h's write-ahead budget; it is
+// also what RocksDB wants free before it resumes after a full disk).
+std::vector<rocksdb::ColumnFamilyDescriptor> FamilyDescriptors(const EventLogOptions& options,
+                                                               uint64_t write_buffer_bytes) {
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   rocksdb::ColumnFamilyOptions cf;
   cf.compression = rocksdb::kLZ4Compression;  // Debian's RocksDB is built with LZ4
+  cf.write_buffer_size = static_cast<size_t>(write_buffer_bytes);
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (const char* name : kColumnFamilies) {
@@ -92,6 +114,7 @@ struct OpenedDatabase {
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   Head head;
+  uint64_t write_ahead_budget = 0;  // see SizeToVolume
 };
 
 absl::StatusOr<OpenedDatabase> OpenDatabase(const std::string& dir,
@@ -108,13 +131,15 @@ absl::StatusOr<OpenedDatabase> OpenDatabase(const std::string& dir,
   // One thread writes (the log's pipeline), so memtable inserts need no concurrency; without
   // it the memtable can use the per-prefix insert hints (FixedTailPrefix).
   db_options.allow_concurrent_memtable_write = false;
-  db_options.keep_log_file_num = 4;
-  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  // RocksDB's diagnostics without its aborting file logger, and what it writes ahead sized to
+  // the volume (storage/rocks_setup.h).
+  const uint64_t budget = SizeToVolume(dir, db_options);
   if (options.env != nullptr) db_options.env = options.env;
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(db_options, dir, FamilyDescriptors(options), &handles, &raw);
+  rocksdb::Status s =
+      rocksdb::DB::Open(db_options, dir, FamilyDescriptors(options, budget), &handles, &raw);
   if (!s.ok()) {
     if (s.IsIOError() && absl::StrContains(s.ToString(), "lock")) {
       return absl::UnavailableError(
@@ -187,7 +212,7 @@ absl::StatusOr<OpenedDatabase> OpenDatabase(const std::string& dir,
     }
   }
   last.reset();
-  return OpenedDatabase{std::move(db), std::move(handles), head};
+  return OpenedDatabase{std::move(db), std::move(handles), head, budget};
 
 }
 
@@ -226,16 +251,18 @@ absl::StatusOr<std::unique_ptr<EventLog>> EventLog::Open(const std::string& dir,
 
   ASSIGN_OR_RETURN(OpenedDatabase opened, OpenDatabase(dir, options));
   const Head head = opened.head;
-  return std::unique_ptr<EventLog>(new EventLog(dir, std::move(options), std::move(opened.db),
-                                                std::move(opened.handles), head.next_position,
-                                                head.last_hash, head.last_recorded_at));
+  return std::unique_ptr<EventLog>(new EventLog(
+      dir, std::move(options), std::move(opened.db), std::move(opened.handles),
+      head.next_position, head.last_hash, head.last_recorded_at, opened.write_ahead_budget));
 }
 
 EventLog::EventLog(std::string dir, EventLogOptions options, std::unique_ptr<rocksdb::DB> db,
                    std::vector<rocksdb::ColumnFamilyHandle*> handles, uint64_t next_position,
-                   std::string last_hash, absl::Time last_recorded_at)
+                   std::string last_hash, absl::Time last_recorded_at,
+                   uint64_t resume_free_bytes)
     : dir_(std::move(dir)),
       options_(std::move(options)),
+      resume_free_bytes_(resume_free_bytes),
       db_(std::move(db)),
       handles_(std::move(handles)),
       next_position_(next_position),
@@ -283,6 +310,12 @@ absl::Status EventLog::RecoverFromWriteError() {
     failure = write_error_;
   }
   if (failure.ok()) return failure;
+  // On a volume that is still nearly full the next write would fail again at once: wait for
+  // room for a write-ahead log file.
+  if (absl::StatusOr<VolumeSpace> space = Space();
+      space.ok() && space->free_bytes < resume_free_bytes_) {
+    return failure;
+  }
   // Does the disk take a synced write again? Asked through the same Env the database uses.
   rocksdb::Env* env = options_.env != nullptr ? options_.env : rocksdb::Env::Default();
   const std::string probe = (fs::path(dir_) / "WRITE_PROBE").string();
@@ -295,29 +328,52 @@ absl::Status EventLog::RecoverFromWriteError() {
     env->DeleteFile(probe).PermitUncheckedError();
     if (!s.ok()) return failure;
   }
-  // RocksDB keeps a database read-only after a failed WAL write: open it again, and take the
-  // head (and thereby whether the failed group landed) from what is durable.
-  absl::WriterMutexLock lock(&db_mu_);
-  if (db_ != nullptr) {
-    for (rocksdb::ColumnFamilyHandle* h : handles_) {
-      db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  // RocksDB stops writing after a failed write. Resume() writes the memtables to new table files
+  // and starts a new write-ahead log, so the failed batch, which never reached the memtables, is
+  // dropped for good while reads go on. An error RocksDB cannot resume from closes the database
+  // and opens it again; the head then comes from what is durable (a batch that did land is found
+  // by its request_id).
+  std::optional<Head> head;
+  {
+    absl::ReaderMutexLock lock(&db_mu_);
+    if (db_ != nullptr) {
+      const rocksdb::Status resumed = db_->Resume();
+      // Busy: RocksDB's own recovery (it polls the free space) is under way. A failure short
+      // of fatal: still no room for the flush. Both: try again later.
+      if (!resumed.ok() && resumed.severity() <= rocksdb::Status::Severity::kHardError) {
+        return failure;
+      }
+      std::string value;
+      if (resumed.ok() && db_->Get(rocksdb::ReadOptions(), meta_cf(), kMetaHeadKey, &value).ok()) {
+        absl::StatusOr<Head> stored = DecodeHead(value);
+        if (stored.ok()) head = *std::move(stored);
+      }
     }
-    db_->Close().PermitUncheckedError();
-    db_.reset();
-    handles_.clear();
   }
-  absl::StatusOr<OpenedDatabase> opened = OpenDatabase(dir_, options_);
-  if (!opened.ok()) return failure;
-  db_ = std::move(opened->db);
-  handles_ = std::move(opened->handles);
+  if (!head) {
+    absl::WriterMutexLock lock(&db_mu_);
+    if (db_ != nullptr) {
+      for (rocksdb::ColumnFamilyHandle* h : handles_) {
+        db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+      }
+      db_->Close().PermitUncheckedError();
+      db_.reset();
+      handles_.clear();
+    }
+    absl::StatusOr<OpenedDatabase> opened = OpenDatabase(dir_, options_);
+    if (!opened.ok()) return failure;
+    db_ = std::move(opened->db);
+    handles_ = std::move(opened->handles);
+    head = opened->head;
+  }
   {
     absl::MutexLock head_lock(&mu_);
-    next_position_ = opened->head.next_position;
-    last_hash_ = opened->head.last_hash;
+    next_position_ = head->next_position;
+    last_hash_ = head->last_hash;
   }
-  prepared_position_ = opened->head.next_position;
-  prepared_hash_ = opened->head.last_hash;
-  last_recorded_at_ = std::max(last_recorded_at_, opened->head.last_recorded_at);
+  prepared_position_ = head->next_position;
+  prepared_hash_ = head->last_hash;
+  last_recorded_at_ = std::max(last_recorded_at_, head->last_recorded_at);
   stream_heads_.clear();
   inflight_requests_.clear();
   absl::MutexLock pipeline_lock(&pipeline_mu_);
@@ -437,16 +493,25 @@ absl::StatusOr<AppendResult> EventLog::Append(std::string stream, ExpectedVersio
 void EventLog::SequencerLoop() {
   for (;;) {
     std::vector<PendingAppend> appends;
+    bool idle_retry = false;
     {
       absl::MutexLock lock(&pipeline_mu_);
       // Wait for the hand-over slot first: appends keep queueing meanwhile, so groups grow
       // while the syncer is busy.
-      pipeline_mu_.Await(absl::Condition(
+      const absl::Condition ready(
           +[](EventLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->pipeline_mu_) {
             return self->prepared_ == nullptr && (!self->queue_.empty() || self->stopping_);
           },
-          this));
-      if (queue_.empty()) {  // stopping, and everything queued was handed over
+          this);
+      if (write_error_.ok()) {
+        pipeline_mu_.Await(ready);
+      } else if (!pipeline_mu_.AwaitWithTimeout(ready, kRecoveryInterval)) {
+        // After a failed commit, try again now and then without waiting for an append, so
+        // writing (and WriteState) recovers by itself once the disk takes writes again.
+        idle_retry = prepared_ == nullptr;
+        if (!idle_retry) continue;
+      }
+      if (!idle_retry && queue_.empty()) {  // stopping, and everything queued was handed over
         sequencer_done_ = true;
         return;
       }
@@ -469,7 +534,16 @@ void EventLog::SequencerLoop() {
           this));
       failed = !write_error_.ok();
     }
-    if (failed) RecoverFromWriteError().IgnoreError();  // a standing error fails the group
+    if (failed) {
+      // While the error stands, every append gets it, decided against nothing: the cached
+      // stream heads assumed the failed group, so deciding now could refuse an append as a
+      // version conflict instead.
+      if (absl::Status standing = RecoverFromWriteError(); !standing.ok()) {
+        for (PendingAppend& p : appends) std::move(p.done)(standing);
+        continue;
+      }
+    }
+    if (idle_retry) continue;
     auto group = std::make_unique<PreparedGroup>(Prepare(std::move(appends)));
     {
       absl::MutexLock lock(&pipeline_mu_);
@@ -668,9 +742,7 @@ void EventLog::Commit(PreparedGroup group) {
     } else {
       // Nothing of this group is acknowledged. Whether the batch reached the WAL is unknown until
       // the database is reopened, so no later group may reuse its positions (see header).
-      const absl::Status rocks =
-          FromRocks(s, "event log commit failed; reopen the log to resume writing");
-      failure = absl::IsResourceExhausted(rocks) ? rocks : absl::UnavailableError(rocks.message());
+      failure = CommitFailure(s);
       absl::MutexLock lock(&mu_);
       ++stats_.failed_groups;
     }
@@ -727,6 +799,25 @@ std::optional<uint64_t> EventLog::IntProperty(const std::string& name) const {
     total += value;
   }
   return total;
+}
+
+absl::StatusOr<VolumeSpace> EventLog::Space() const { return VolumeSpaceOf(dir_); }
+
+absl::Status EventLog::WriteState() const {
+  absl::MutexLock lock(&pipeline_mu_);
+  return write_error_;
+}
+
+absl::Status EventLog::AwaitWritable(absl::Time deadline) const {
+  absl::MutexLock lock(&pipeline_mu_);
+  pipeline_mu_.AwaitWithDeadline(
+      absl::Condition(
+          +[](const EventLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->pipeline_mu_) {
+            return self->write_error_.ok();
+          },
+          this),
+      deadline);
+  return write_error_;
 }
 
 std::string EventLog::HeadHash() const {

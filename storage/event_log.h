@@ -16,11 +16,14 @@
 // - Tamper evidence: each record stores SHA-256(previous hash || canonical bytes) and a CRC-32C.
 //   Reads refuse records whose checksum fails (kDataLoss); Verify recomputes every link.
 // - Failure: when a commit fails (e.g. the disk fails or fills) the affected appends get
-//   kUnavailable (kResourceExhausted for a full disk) and nothing of them is acknowledged; reads
-//   keep working. Whether the failed batch reached the WAL is unknown, so the next append first
-//   checks that the disk takes a synced write again and, if it does, reopens the database and
-//   takes the head from it (a batch that did land is then found by its request_id); until then
-//   appends get the error.
+//   kUnavailable (kResourceExhausted, "the data volume is full", for a full disk) and nothing of
+//   them is acknowledged; reads keep working. Until writing resumes, appends get that error
+//   (WriteState()). The log tries to resume by itself, every half second and before each
+//   append, once the volume has room for a write-ahead log file (storage/rocks_setup.h) and the
+//   disk takes a synced write again: RocksDB's Resume() drops the failed batch for good; where
+//   RocksDB cannot resume, the database is reopened and the head taken from what is durable (a
+//   batch that did land is then found by its request_id). The process never aborts for a full
+//   volume (storage/event_log_disk_full_test.cc).
 //
 // The on-disk format is documented in storage/FORMAT.md.
 #ifndef SCC_STORAGE_EVENT_LOG_H_
@@ -45,6 +48,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "storage/event.h"
+#include "storage/rocks_setup.h"
 
 namespace rocksdb {
 class DB;
@@ -221,6 +225,14 @@ class EventLog {
   // error only when the database could not be read.
   absl::StatusOr<VerifyReport> Verify(uint64_t from, uint64_t to) const;
 
+  // Free and total bytes of the volume holding the log's directory.
+  absl::StatusOr<VolumeSpace> Space() const;
+  // OK while appends are accepted; after a failed commit, the error appends get until writing
+  // resumes (kResourceExhausted when the data volume is full).
+  absl::Status WriteState() const;
+  // Blocks until appends are accepted again or `deadline` passes; returns WriteState().
+  absl::Status AwaitWritable(absl::Time deadline) const;
+
   // Commit counters since Open.
   CommitStats Stats() const;
   // An integer property of the underlying database, summed over its column families (e.g.
@@ -241,14 +253,15 @@ class EventLog {
 
   EventLog(std::string dir, EventLogOptions options, std::unique_ptr<rocksdb::DB> db,
            std::vector<rocksdb::ColumnFamilyHandle*> handles, uint64_t next_position,
-           std::string last_hash, absl::Time last_recorded_at);
+           std::string last_hash, absl::Time last_recorded_at, uint64_t resume_free_bytes);
 
   // kUnavailable while the database is closed (a reopen after a failed write did not succeed).
   // REQUIRES: db_mu_ held (shared).
   absl::Status DbAvailable() const;
-  // Sequencer only, with no group prepared or being written, after a failed commit: if a synced
-  // write to the data directory succeeds again, reopens the database, takes the head from it
-  // and clears the write error. Returns the error that still stands, or OK.
+  // Sequencer only, with no group prepared or being written, after a failed commit: if the
+  // volume has room again and a synced write to the data directory succeeds, resumes the
+  // database (or reopens it), takes the head from it and clears the write error. Returns the
+  // error that still stands, or OK.
   absl::Status RecoverFromWriteError();
 
   absl::Status ValidateAppend(const std::string& stream, const std::vector<EventData>& events,
@@ -278,6 +291,9 @@ class EventLog {
 
   const std::string dir_;
   const EventLogOptions options_;
+  // After a failed write, writing resumes only once the volume has this much free (the
+  // write-ahead budget of storage/rocks_setup.h, from the free space at Open).
+  const uint64_t resume_free_bytes_;
   // Every use of the database holds db_mu_ shared; a reopen after a failed write holds it
   // exclusively. Public methods take it once at their start; private helpers expect it held.
   mutable absl::Mutex db_mu_;
@@ -293,7 +309,7 @@ class EventLog {
   CommitStats stats_ ABSL_GUARDED_BY(mu_);
 
   // Hand-over between callers, sequencer and syncer.
-  absl::Mutex pipeline_mu_;
+  mutable absl::Mutex pipeline_mu_;
   std::deque<PendingAppend> queue_ ABSL_GUARDED_BY(pipeline_mu_);
   std::unique_ptr<PreparedGroup> prepared_ ABSL_GUARDED_BY(pipeline_mu_);  // at most one
   bool stopping_ ABSL_GUARDED_BY(pipeline_mu_) = false;

@@ -182,8 +182,8 @@ TEST(EventLogDurabilityTest, WritingResumesOnceTheDiskWorksAgain) {
       (*log)->Append("later", ExpectedVersion::Any(), MakeEvents(1), "").status()));
   EXPECT_TRUE((*log)->ReadAll(0, 10).ok());
 
-  // The disk works again: the next append reopens the database and goes through, without the
-  // log being closed.
+  // The disk works again: the log resumes (or reopens) its database and the next append goes
+  // through, without the log being closed.
   fs.SetActive(true);
   auto resumed = (*log)->Append("later", ExpectedVersion::Any(), MakeEvents(1), "resumed");
   ASSERT_TRUE(resumed.ok()) << resumed.status();

@@ -16,7 +16,6 @@ using rocksdb::IOOptions;
 using rocksdb::IOStatus;
 using rocksdb::Slice;
 
-IOStatus Inactive() { return IOStatus::IOError("fault injection: the disk is failing"); }
 
 // A writable file that counts bytes written and bytes synced, and fails while inactive.
 class TrackedFile : public rocksdb::FSWritableFileOwnerWrapper {
@@ -26,27 +25,27 @@ class TrackedFile : public rocksdb::FSWritableFileOwnerWrapper {
       : FSWritableFileOwnerWrapper(std::move(file)), state_(std::move(state)), fs_(fs) {}
 
   IOStatus Append(const Slice& data, const IOOptions& options, IODebugContext* dbg) override {
-    if (!fs_->active()) return Inactive();
+    if (IOStatus f = fs_->WriteFault(); !f.ok()) return f;
     IOStatus s = target()->Append(data, options, dbg);
     if (s.ok()) Grow(data.size());
     return s;
   }
   IOStatus Append(const Slice& data, const IOOptions& options,
                   const rocksdb::DataVerificationInfo& info, IODebugContext* dbg) override {
-    if (!fs_->active()) return Inactive();
+    if (IOStatus f = fs_->WriteFault(); !f.ok()) return f;
     IOStatus s = target()->Append(data, options, info, dbg);
     if (s.ok()) Grow(data.size());
     return s;
   }
   IOStatus PositionedAppend(const Slice& data, uint64_t offset, const IOOptions& options,
                             IODebugContext* dbg) override {
-    if (!fs_->active()) return Inactive();
+    if (IOStatus f = fs_->WriteFault(); !f.ok()) return f;
     IOStatus s = target()->PositionedAppend(data, offset, options, dbg);
     if (s.ok()) GrowTo(offset + data.size());
     return s;
   }
   IOStatus Truncate(uint64_t size, const IOOptions& options, IODebugContext* dbg) override {
-    if (!fs_->active()) return Inactive();
+    if (IOStatus f = fs_->WriteFault(); !f.ok()) return f;
     IOStatus s = target()->Truncate(size, options, dbg);
     if (s.ok()) {
       absl::MutexLock lock(&state_->mu);
@@ -56,20 +55,20 @@ class TrackedFile : public rocksdb::FSWritableFileOwnerWrapper {
     return s;
   }
   IOStatus Sync(const IOOptions& options, IODebugContext* dbg) override {
-    if (!fs_->active()) return Inactive();
+    if (IOStatus f = fs_->WriteFault(); !f.ok()) return f;
     IOStatus s = target()->Sync(options, dbg);
     if (s.ok()) MarkSynced();
     return s;
   }
   IOStatus Fsync(const IOOptions& options, IODebugContext* dbg) override {
-    if (!fs_->active()) return Inactive();
+    if (IOStatus f = fs_->WriteFault(); !f.ok()) return f;
     IOStatus s = target()->Fsync(options, dbg);
     if (s.ok()) MarkSynced();
     return s;
   }
   IOStatus RangeSync(uint64_t, uint64_t, const IOOptions&, IODebugContext*) override {
     // A hint to start write-back: promises no durability, so it records none.
-    return fs_->active() ? IOStatus::OK() : Inactive();
+    return fs_->WriteFault();
   }
 
  private:
@@ -93,6 +92,16 @@ class TrackedFile : public rocksdb::FSWritableFileOwnerWrapper {
 }  // namespace
 
 FaultInjectionFs::FaultInjectionFs() : FileSystemWrapper(rocksdb::FileSystem::Default()) {}
+
+IOStatus FaultInjectionFs::WriteFault() const {
+  if (!active()) return IOStatus::IOError("fault injection: the disk is failing");
+  if (no_space_.load()) {
+    IOStatus full = IOStatus::NoSpace("fault injection", "No space left on device");
+    full.SetRetryable(true);
+    return full;
+  }
+  return IOStatus::OK();
+}
 
 std::unique_ptr<rocksdb::Env> FaultInjectionFs::NewEnv() {
   // The Env keeps a shared_ptr to its file system; this object is owned elsewhere, so hand it a
@@ -122,7 +131,7 @@ IOStatus FaultInjectionFs::NewWritableFile(const std::string& fname,
                                            const rocksdb::FileOptions& opts,
                                            std::unique_ptr<rocksdb::FSWritableFile>* result,
                                            IODebugContext* dbg) {
-  if (!active()) return Inactive();
+  if (IOStatus f = WriteFault(); !f.ok()) return f;
   return Track(fname, 0, target()->NewWritableFile(fname, opts, result, dbg), result);
 }
 
@@ -130,7 +139,7 @@ IOStatus FaultInjectionFs::ReopenWritableFile(const std::string& fname,
                                               const rocksdb::FileOptions& opts,
                                               std::unique_ptr<rocksdb::FSWritableFile>* result,
                                               IODebugContext* dbg) {
-  if (!active()) return Inactive();
+  if (IOStatus f = WriteFault(); !f.ok()) return f;
   std::error_code ec;
   const uint64_t size = std::filesystem::exists(fname, ec) ? std::filesystem::file_size(fname, ec)
                                                            : 0;
@@ -140,7 +149,7 @@ IOStatus FaultInjectionFs::ReopenWritableFile(const std::string& fname,
 
 IOStatus FaultInjectionFs::RenameFile(const std::string& src, const std::string& target_name,
                                       const IOOptions& options, IODebugContext* dbg) {
-  if (!active()) return Inactive();
+  if (IOStatus f = WriteFault(); !f.ok()) return f;
   IOStatus s = target()->RenameFile(src, target_name, options, dbg);
   if (s.ok()) {
     absl::MutexLock lock(&mu_);

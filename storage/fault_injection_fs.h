@@ -1,7 +1,9 @@
 // FaultInjectionFs: a RocksDB FileSystem for tests that simulates a power failure. It tracks,
 // for every file written through it, how many bytes were synced; DropUnsyncedData() then cuts
 // each file back to that size, as a machine crash would. While inactive, every write and sync
-// fails with an IOError (a dead or full disk) and writes nothing.
+// fails with an IOError (a dead disk) and writes nothing; while SetNoSpace(true) is in force,
+// every write, sync and file creation fails as on a full disk (ENOSPC: RocksDB's NoSpace, marked
+// retryable as RocksDB's POSIX file system marks it) and writes nothing.
 //
 // Thread-safe. Wrap it into an Env with Env() and pass that to EventLogOptions::env.
 #ifndef SCC_STORAGE_FAULT_INJECTION_FS_H_
@@ -41,6 +43,10 @@ class FaultInjectionFs : public rocksdb::FileSystemWrapper {
   // false: every write and sync fails. true (the default): writes go through.
   void SetActive(bool active) { active_.store(active); }
   bool active() const { return active_.load(); }
+  // true: every write fails with ENOSPC. false (the default): writes go through.
+  void SetNoSpace(bool full) { no_space_.store(full); }
+  // The error a write gets now; OK when writes go through.
+  rocksdb::IOStatus WriteFault() const;
 
   // Truncates every tracked file to its last synced size. REQUIRES: the database is closed.
   absl::Status DropUnsyncedData();
@@ -64,6 +70,7 @@ class FaultInjectionFs : public rocksdb::FileSystemWrapper {
                           std::unique_ptr<rocksdb::FSWritableFile>* result);
 
   std::atomic<bool> active_{true};
+  std::atomic<bool> no_space_{false};
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<FileState>> files_ ABSL_GUARDED_BY(mu_);
 };

@@ -6,6 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
+#include "storage/rocks_setup.h"
+#include "storage/status_macros.h"
 
 namespace scc::storage {
 namespace {
@@ -38,8 +40,10 @@ absl::StatusOr<std::unique_ptr<KvStore>> KvStore::Open(const std::string& dir) {
   rocksdb::Options options;
   options.create_if_missing = true;
   options.compression = rocksdb::kLZ4Compression;
-  options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
-  options.keep_log_file_num = 4;
+  // RocksDB's diagnostics without its aborting file logger, and the write-ahead log and
+  // memtable sized to the volume (storage/rocks_setup.h): one column family, so the memtable
+  // bounds the write-ahead log.
+  options.write_buffer_size = static_cast<size_t>(SizeToVolume(dir, options));
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(options, dir, &raw);
   if (!s.ok()) {
@@ -66,9 +70,16 @@ absl::Status KvStore::Write(const Batch& batch, bool sync) {
   }
   for (const std::string& key : batch.deletes) wb.Delete(key);
   for (const auto& [key, value] : batch.puts) wb.Put(key, value);
+  // RocksDB stops writing after a failed write (a full volume); Resume() starts it again once
+  // it can, and is a no-op when nothing failed.
+  if (write_failed_.load()) {
+    RETURN_IF_ERROR(FromRocks(db_->Resume(), "resuming after a failed write"));
+  }
   rocksdb::WriteOptions options;
   options.sync = sync;
-  return FromRocks(db_->Write(options, &wb), "writing");
+  const rocksdb::Status written = db_->Write(options, &wb);
+  write_failed_.store(!written.ok());
+  return FromRocks(written, "writing");
 }
 
 absl::Status KvStore::Scan(

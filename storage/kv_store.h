@@ -1,10 +1,12 @@
 // KvStore: an ordered key-value store on RocksDB for data derived from the event log (read
 // models and their checkpoints). Writes are atomic batches; by default not synced, because
 // derived data can always be rebuilt from the log (a batch is still all-or-nothing after a
-// crash). Thread-safe.
+// crash). Thread-safe. After a failed write (e.g. a full volume) the next write first resumes
+// the database, so writing goes on once the disk takes writes again.
 #ifndef SCC_STORAGE_KV_STORE_H_
 #define SCC_STORAGE_KV_STORE_H_
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -43,6 +45,7 @@ class KvStore {
  private:
   explicit KvStore(std::unique_ptr<rocksdb::DB> db);
   std::unique_ptr<rocksdb::DB> db_;
+  std::atomic<bool> write_failed_{false};
 };
 
 }  // namespace scc::storage

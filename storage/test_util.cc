@@ -1,11 +1,21 @@
 #include "storage/test_util.h"
 
+#include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
+#include <sys/mount.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "rocksdb/env.h"
+#include "storage/fault_injection_fs.h"
+#include "storage/rocks_setup.h"
 
 namespace scc::storage::testing {
 
@@ -20,6 +30,113 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
+}
+
+namespace {
+
+// The threads of this process (from /proc/self/status); 0 if unknown.
+int ThreadCount() {
+  std::FILE* status = std::fopen("/proc/self/status", "r");
+  if (status == nullptr) return 0;
+  char line[256];
+  int threads = 0;
+  while (std::fgets(line, sizeof(line), status) != nullptr) {
+    if (std::sscanf(line, "Threads: %d", &threads) == 1) break;
+  }
+  std::fclose(status);
+  return threads;
+}
+
+// Moves the process, once, into a mount namespace of its own, so mounts made here go with it
+// even when it aborts. A namespace belongs to a thread, not to the process: only a process
+// with one thread may move, or threads started before would keep seeing the old mounts.
+void EnterPrivateMountNamespace() {
+  static const bool entered = [] {
+    if (ThreadCount() != 1) return false;
+    if (::unshare(CLONE_NEWNS) != 0) return false;
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+      std::fprintf(stderr, "SmallVolume: mounts stay shared (%s); an abort leaves them\n",
+                   std::strerror(errno));
+    }
+    return true;
+  }();
+  if (!entered) {
+    std::fprintf(stderr, "SmallVolume: no mount namespace of its own; an abort leaves mounts\n");
+  }
+}
+
+}  // namespace
+
+SmallVolume::SmallVolume(uint64_t bytes, Kind kind) {
+  if (kind == Kind::kInjectedNoSpace) {
+    fs_ = std::make_unique<FaultInjectionFs>();
+    env_ = fs_->NewEnv();
+    return;
+  }
+  EnterPrivateMountNamespace();
+  if (kind == Kind::kTmpfs) {
+    const std::string options = absl::StrCat("size=", bytes);
+    mounted_ = ::mount("tmpfs", dir_.path().c_str(), "tmpfs", 0, options.c_str()) == 0;
+  } else {
+    // mount(8) sets up the loop device and frees it again on unmount.
+    const std::string image = image_dir_.Sub("volume.img");
+    const std::string make = absl::StrCat("truncate -s ", bytes, " ", image,
+                                          " && mkfs.ext4 -q -F -m 0 ", image, " >/dev/null 2>&1");
+    mounted_ = std::system(make.c_str()) == 0 &&
+               std::system(absl::StrCat("mount -o loop ", image, " ", dir_.path(),
+                                        " >/dev/null 2>&1")
+                               .c_str()) == 0;
+  }
+  if (!mounted_) {
+    std::fprintf(stderr, "SmallVolume: mounting refused (%s); using ENOSPC injection\n",
+                 std::strerror(errno));
+    fs_ = std::make_unique<FaultInjectionFs>();
+    env_ = fs_->NewEnv();
+  }
+}
+
+SmallVolume::~SmallVolume() {
+  env_.reset();
+  fs_.reset();
+  if (mounted_) ::umount2(dir_.path().c_str(), MNT_DETACH);
+}
+
+absl::Status SmallVolume::Fill(uint64_t leave) {
+  if (!mounted_) {
+    fs_->SetNoSpace(true);
+    return absl::OkStatus();
+  }
+  const uint64_t free_bytes = FreeBytes();
+  if (free_bytes <= leave) return absl::OkStatus();
+  const std::string ballast = dir_.Sub(absl::StrCat("ballast-", ++ballasts_));
+  const int fd = ::open(ballast.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) {
+    return absl::InternalError(absl::StrCat("open ", ballast, ": ", std::strerror(errno)));
+  }
+  const int err = ::posix_fallocate(fd, 0, static_cast<off_t>(free_bytes - leave));
+  ::close(fd);
+  if (err != 0) {
+    return absl::InternalError(absl::StrCat("fallocate ", ballast, ": ", std::strerror(err)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SmallVolume::Free() {
+  if (!mounted_) {
+    fs_->SetNoSpace(false);
+    return absl::OkStatus();
+  }
+  for (; ballasts_ > 0; --ballasts_) {
+    std::error_code ec;
+    std::filesystem::remove(dir_.Sub(absl::StrCat("ballast-", ballasts_)), ec);
+    if (ec) return absl::InternalError(absl::StrCat("removing a ballast file: ", ec.message()));
+  }
+  return absl::OkStatus();
+}
+
+uint64_t SmallVolume::FreeBytes() const {
+  const absl::StatusOr<VolumeSpace> space = VolumeSpaceOf(dir_.path());
+  return space.ok() ? space->free_bytes : 0;
 }
 
 std::vector<EventData> MakeEvents(int count, size_t payload_bytes, const std::string& type) {

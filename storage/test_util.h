@@ -2,10 +2,17 @@
 #ifndef SCC_STORAGE_TEST_UTIL_H_
 #define SCC_STORAGE_TEST_UTIL_H_
 
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "storage/event.h"
+
+namespace rocksdb {
+class Env;
+}
 
 namespace scc::storage::testing {
 
@@ -22,6 +29,49 @@ class TempDir {
 
  private:
   std::string path_;
+};
+
+class FaultInjectionFs;
+
+// A small volume for disk-full tests: a tmpfs of a given size, or a loop-mounted ext4 image,
+// mounted on a fresh directory (the tests run as root). Where mounting is not permitted it falls back to a directory on the
+// ordinary disk whose writes go through a FaultInjectionFs, which answers ENOSPC at every write
+// stage while Fill() is in force; env() is then that file system's Env, to pass to the log, and
+// a process under test (sccd) cannot use it, so server tests ask mounted() first and fail.
+// The mount lives in a mount namespace of the test process (and its children) where it can
+// have one (the first SmallVolume of a process with one thread enters it), so it vanishes with
+// the process even if it aborts; the destructor unmounts (lazily) and removes the directory.
+class SmallVolume {
+ public:
+  // kExt4Image: an ext4 file system in an image file on the ordinary disk, loop-mounted.
+  enum class Kind { kTmpfs, kExt4Image, kInjectedNoSpace };
+  // kTmpfs and kExt4Image fall back to kInjectedNoSpace where mounting is refused.
+  explicit SmallVolume(uint64_t bytes, Kind kind = Kind::kTmpfs);
+  ~SmallVolume();
+  SmallVolume(const SmallVolume&) = delete;
+  SmallVolume& operator=(const SmallVolume&) = delete;
+
+  bool mounted() const { return mounted_; }
+  const std::string& path() const { return dir_.path(); }
+  std::string Sub(const std::string& name) const { return dir_.Sub(name); }
+  // nullptr on a mounted volume (the real file system); the fault-injecting Env otherwise.
+  rocksdb::Env* env() const { return env_.get(); }
+
+  // Takes every free byte but `leave` with one more ballast file (mounted), or makes every
+  // write fail with ENOSPC (fallback, `leave` ignored).
+  absl::Status Fill(uint64_t leave);
+  // Gives the space back: removes every ballast file, or ends the ENOSPC answers.
+  absl::Status Free();
+  // Free bytes of the volume as statvfs reports them (the fallback: of the ordinary disk).
+  uint64_t FreeBytes() const;
+
+ private:
+  TempDir image_dir_;  // holds the ext4 image
+  TempDir dir_;
+  bool mounted_ = false;
+  int ballasts_ = 0;
+  std::unique_ptr<FaultInjectionFs> fs_;
+  std::unique_ptr<rocksdb::Env> env_;
 };
 
 // `count` events of type `type` whose data is `payload_bytes` bytes naming their index.

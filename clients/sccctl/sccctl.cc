@@ -394,7 +394,9 @@ grpc::Status CallByPath(const Global& g, const std::string& path, const std::str
   return status;
 }
 
-// `health`: the standard gRPC health check (no token needed); exit 0 when SERVING.
+// `health`: the standard gRPC health check (no token needed); exit 0 when SERVING. With a
+// token it also reads the data volume from GetServerStatus: its free space, and a "degraded"
+// line while the log refuses writes (reads are still served, so it still exits 0).
 int Health(const Global& g) {
   std::string response;
   const grpc::Status status = CallByPath(g, "/grpc.health.v1.Health/Check", "", &response);
@@ -402,7 +404,26 @@ int Health(const Global& g) {
   // HealthCheckResponse{status: SERVING} is field 1, varint 1.
   const bool serving = response == std::string("\x08\x01", 2);
   std::printf("%s\n", serving ? "SERVING" : "NOT_SERVING");
-  return serving ? kOk : kUnavailable;
+  if (!serving || g.token.empty()) return serving ? kOk : kUnavailable;
+  std::string status_bytes;
+  const grpc::Status asked =
+      CallByPath(g, "/scc.v1.AdminService/GetServerStatus",
+                 v1::GetServerStatusRequest().SerializeAsString(), &status_bytes);
+  v1::ServerStatus server_status;
+  if (!asked.ok() || !server_status.ParseFromString(status_bytes)) {
+    std::printf("data volume: unknown (GetServerStatus: %s)\n",
+                asked.ok() ? "the response does not decode" : asked.error_message().c_str());
+    return kOk;
+  }
+  const v1::DataVolume& volume = server_status.data_volume();
+  constexpr double kMiB = 1 << 20;
+  std::printf("data volume: %.1f MiB free of %.1f MiB\n", volume.free_bytes() / kMiB,
+              volume.size_bytes() / kMiB);
+  if (volume.writes_refused()) {
+    std::printf("degraded: %s, writes refused (%s)\n", volume.writes_refused_reason().c_str(),
+                volume.last_write_error().c_str());
+  }
+  return kOk;
 }
 
 int CallUnary(const Global& g, const pb::MethodDescriptor& method, const pb::Message& request) {
@@ -613,7 +634,9 @@ int main(int argc, char** argv) {
   uint64_t from_position = 0;
   std::vector<std::string> watch_urns, watch_types;
   CLI::App* health = app.add_subcommand(
-      "health", "grpc.health.v1.Health/Check: prints SERVING and exits 0 when the server serves");
+      "health",
+      "grpc.health.v1.Health/Check: prints SERVING and exits 0 when the server serves; with "
+      "--token also the data volume's free space and whether writes are refused");
   health->fallthrough();
   CLI::App* watch = app.add_subcommand("watch", "AuditService.Watch: follow the event feed (Ctrl-C stops)");
   watch->fallthrough();

@@ -36,6 +36,16 @@ absl::Status AdminServiceImpl::GetServerStatus(const UnaryCall& /*call*/,
   response->set_tokens(static_cast<uint32_t>(gateway_->token_count()));
   codec::SetTimestamp(gateway_->tokens_loaded_at(), response->mutable_tokens_loaded_at());
   *response->mutable_limits() = limits_;
+  v1::DataVolume* volume = response->mutable_data_volume();
+  if (absl::StatusOr<storage::VolumeSpace> space = log_->Space(); space.ok()) {
+    volume->set_free_bytes(space->free_bytes);
+    volume->set_size_bytes(space->total_bytes);
+  }
+  if (const absl::Status writes = log_->WriteState(); !writes.ok()) {
+    volume->set_writes_refused(true);
+    volume->set_writes_refused_reason(WriteRefusalWords(WriteRefusalOf(writes)));
+    volume->set_last_write_error(std::string(writes.message()));
+  }
   return absl::OkStatus();
 }
 

@@ -1,5 +1,6 @@
 // AdminService: what the server is doing and how it protects itself — denied calls by peer,
-// open Watch streams, credentials in force and the limits it enforces —, online backups, and
+// open Watch streams, credentials in force, the limits it enforces and the data volume (free
+// space, whether writes are refused) —, online backups, and
 // who a caller is. Thread-safe; what it
 // points to must outlive it.
 #ifndef SCC_SERVICES_SERVER_ADMIN_SERVICE_H_

@@ -90,6 +90,21 @@ void CallMetrics::Render(std::string* out) const {
   }
 }
 
+WriteRefusal WriteRefusalOf(const absl::Status& write_state) {
+  if (write_state.ok()) return WriteRefusal::kNone;
+  return absl::IsResourceExhausted(write_state) ? WriteRefusal::kVolumeFull
+                                                : WriteRefusal::kDiskError;
+}
+
+const char* WriteRefusalWords(WriteRefusal refusal) {
+  switch (refusal) {
+    case WriteRefusal::kNone: return "";
+    case WriteRefusal::kVolumeFull: return "data volume full";
+    case WriteRefusal::kDiskError: return "disk error";
+  }
+  return "";
+}
+
 std::string RenderMetrics(const MetricSources& s) {
   std::string out;
   s.calls->Render(&out);
@@ -149,6 +164,20 @@ std::string RenderMetrics(const MetricSources& s) {
   }
   Gauge(&out, "scc_data_dir_bytes", "Bytes of files in the data directory.",
         DirectoryBytes(s.data_dir));
+  if (absl::StatusOr<storage::VolumeSpace> space = s.log->Space(); space.ok()) {
+    Gauge(&out, "scc_data_volume_free_bytes",
+          "Bytes free for the server on the volume holding the event log.", space->free_bytes);
+    Gauge(&out, "scc_data_volume_size_bytes", "Size of the volume holding the event log.",
+          space->total_bytes);
+  }
+  const WriteRefusal refusal = WriteRefusalOf(s.log->WriteState());
+  Header(&out, "scc_log_writes_refused", "gauge",
+         "1 while the event log refuses appends after a failed write, by reason; writing "
+         "resumes by itself.");
+  Sample(&out, "scc_log_writes_refused", "reason=\"volume_full\"",
+         refusal == WriteRefusal::kVolumeFull ? 1 : 0);
+  Sample(&out, "scc_log_writes_refused", "reason=\"disk_error\"",
+         refusal == WriteRefusal::kDiskError ? 1 : 0);
   Gauge(&out, "scc_watch_streams_open", "Watch streams open now.", s.watches->open());
   Header(&out, "scc_denied_calls_total", "counter",
          "Calls refused for their credentials or by the authorization matrix.");

@@ -58,6 +58,14 @@ class CallMetrics {
   absl::btree_map<std::string, Latency> latency_ ABSL_GUARDED_BY(mu_);
 };
 
+// Why the event log refuses writes now, from its WriteState(): kVolumeFull for
+// kResourceExhausted, kDiskError for any other error.
+enum class WriteRefusal { kNone, kVolumeFull, kDiskError };
+WriteRefusal WriteRefusalOf(const absl::Status& write_state);
+// The words operators see in the status and `sccctl health`: "data volume full", "disk error",
+// or "" for kNone.
+const char* WriteRefusalWords(WriteRefusal refusal);
+
 // What a scrape reads besides the call metrics; none may be null, all must outlive the server.
 struct MetricSources {
   const CallMetrics* calls;
