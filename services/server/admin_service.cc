@@ -13,91 +13,88 @@
 
 namespace scc::server {
 
-grpc::ServerUnaryReactor* AdminServiceImpl::GetServerStatus(
-    grpc::CallbackServerContext* context, const v1::GetServerStatusRequest* request,
-    v1::ServerStatus* response) {
-  return gateway_->Unary(context, "GetServerStatus", *request, [&](const Caller&) {
-    constexpr size_t kPeersShown = 100;
-    codec::SetTimestamp(started_at_, response->mutable_started_at());
-    response->set_next_position(log_->NextPosition());
-    response->set_open_watches(static_cast<uint32_t>(watches_->open()));
-    const DeniedAttempts& denied = gateway_->denied();
-    response->set_denied_unauthenticated(denied.unauthenticated());
-    response->set_denied_permission(denied.permission_denied());
-    for (const DeniedAttempts::Peer& peer : denied.TopPeers(kPeersShown)) {
-      v1::DeniedPeer* out = response->add_denied_peers();
-      out->set_peer(peer.peer);
-      out->set_unauthenticated(peer.unauthenticated);
-      out->set_permission_denied(peer.permission_denied);
-      codec::SetTimestamp(peer.last_denied_at, out->mutable_last_denied_at());
-    }
-    response->set_tokens(static_cast<uint32_t>(gateway_->token_count()));
-    codec::SetTimestamp(gateway_->tokens_loaded_at(), response->mutable_tokens_loaded_at());
-    *response->mutable_limits() = limits_;
-    v1::DataVolume* volume = response->mutable_data_volume();
-    if (absl::StatusOr<storage::VolumeSpace> space = log_->Space(); space.ok()) {
-      volume->set_free_bytes(space->free_bytes);
-      volume->set_size_bytes(space->total_bytes);
-    }
-    if (const absl::Status writes = log_->WriteState(); !writes.ok()) {
-      volume->set_writes_refused(true);
-      volume->set_writes_refused_reason(WriteRefusalWords(WriteRefusalOf(writes)));
-      volume->set_last_write_error(std::string(writes.message()));
-    }
-    return absl::OkStatus();
-  });
+absl::Status AdminServiceImpl::GetServerStatus(const UnaryCall& /*call*/,
+                                               const v1::GetServerStatusRequest& /*request*/,
+                                               v1::ServerStatus* response) {
+  constexpr size_t kPeersShown = 100;
+  codec::SetTimestamp(started_at_, response->mutable_started_at());
+  response->set_next_position(log_->NextPosition());
+  response->set_open_watches(static_cast<uint32_t>(watches_->open()));
+  const DeniedAttempts& denied = gateway_->denied();
+  response->set_denied_unauthenticated(denied.unauthenticated());
+  response->set_denied_permission(denied.permission_denied());
+  response->set_throttled_unauthenticated(gateway_->throttle().refused());
+  response->set_throttled_addresses(
+      static_cast<uint32_t>(gateway_->throttle().throttled_addresses()));
+  for (const DeniedAttempts::Peer& peer : denied.TopPeers(kPeersShown)) {
+    v1::DeniedPeer* out = response->add_denied_peers();
+    out->set_peer(peer.peer);
+    out->set_unauthenticated(peer.unauthenticated);
+    out->set_permission_denied(peer.permission_denied);
+    codec::SetTimestamp(peer.last_denied_at, out->mutable_last_denied_at());
+  }
+  response->set_tokens(static_cast<uint32_t>(gateway_->token_count()));
+  codec::SetTimestamp(gateway_->tokens_loaded_at(), response->mutable_tokens_loaded_at());
+  *response->mutable_limits() = limits_;
+  v1::DataVolume* volume = response->mutable_data_volume();
+  if (absl::StatusOr<storage::VolumeSpace> space = log_->Space(); space.ok()) {
+    volume->set_free_bytes(space->free_bytes);
+    volume->set_size_bytes(space->total_bytes);
+  }
+  if (const absl::Status writes = log_->WriteState(); !writes.ok()) {
+    volume->set_writes_refused(true);
+    volume->set_writes_refused_reason(WriteRefusalWords(WriteRefusalOf(writes)));
+    volume->set_last_write_error(std::string(writes.message()));
+  }
+  return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* AdminServiceImpl::WhoAmI(grpc::CallbackServerContext* context,
-                                                   const v1::WhoAmIRequest* request,
-                                                   v1::CallerIdentity* response) {
-  return gateway_->Unary(context, "WhoAmI", *request, [&](const Caller& caller) {
-    response->set_user(caller.user);
-    response->set_role(caller.role);
-    for (const std::string& rpc : domain::MatrixRpcs()) {
-      v1::Reach reach = v1::REACH_UNSPECIFIED;
-      switch (domain::ReachOf(caller.role, rpc)) {
-        case domain::Reach::kNone: continue;
-        case domain::Reach::kAll: reach = v1::REACH_ALL; break;
-        case domain::Reach::kLedInstitutions: reach = v1::REACH_LED_INSTITUTIONS; break;
-        case domain::Reach::kSettings: reach = v1::REACH_SETTINGS; break;
-      }
-      v1::Permission* permission = response->add_permissions();
-      permission->set_rpc(rpc);
-      permission->set_reach(reach);
+absl::Status AdminServiceImpl::WhoAmI(const UnaryCall& call,
+                                      const v1::WhoAmIRequest& /*request*/,
+                                      v1::CallerIdentity* response) {
+  response->set_user(call.caller().user);
+  response->set_role(call.caller().role);
+  for (const std::string& rpc : domain::MatrixRpcs()) {
+    v1::Reach reach = v1::REACH_UNSPECIFIED;
+    switch (domain::ReachOf(call.caller().role, rpc)) {
+      case domain::Reach::kNone: continue;
+      case domain::Reach::kAll: reach = v1::REACH_ALL; break;
+      case domain::Reach::kLedInstitutions: reach = v1::REACH_LED_INSTITUTIONS; break;
+      case domain::Reach::kSettings: reach = v1::REACH_SETTINGS; break;
     }
-    return absl::OkStatus();
-  });
+    v1::Permission* permission = response->add_permissions();
+    permission->set_rpc(rpc);
+    permission->set_reach(reach);
+  }
+  return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* AdminServiceImpl::BackupLog(grpc::CallbackServerContext* context,
-                                                      const v1::BackupLogRequest* request,
-                                                      v1::BackupLogResponse* response) {
-  return gateway_->Unary(context, "BackupLog", *request, [&](const Caller&) -> absl::Status {
-    const std::string& name = request->name();
-    const bool safe = !name.empty() && name[0] != '.' &&
-                      std::all_of(name.begin(), name.end(), [](char c) {
-                        return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' ||
-                               c == '_' || c == '-';
-                      });
-    if (!safe) {
-      return domain::InvalidField(
-          "name", "must be letters, digits, '.', '_' or '-', not starting with '.'");
-    }
-    std::error_code error;
-    std::filesystem::create_directories(backup_root_, error);
-    if (error) {
-      return absl::UnavailableError(
-          absl::StrCat("cannot create the backup root ", backup_root_, ": ", error.message()));
-    }
-    const std::string directory = (std::filesystem::path(backup_root_) / name).string();
-    const uint64_t events = log_->NextPosition();
-    RETURN_IF_ERROR(log_->Backup(directory));
-    response->set_directory(directory);
-    response->set_events_at_least(events);
-    codec::SetTimestamp(absl::Now(), response->mutable_taken_at());
-    return absl::OkStatus();
-  });
+absl::Status AdminServiceImpl::BackupLog(const UnaryCall& /*call*/,
+                                         const v1::BackupLogRequest& request,
+                                         v1::BackupLogResponse* response) {
+  const std::string& name = request.name();
+  const bool safe = !name.empty() && name[0] != '.' &&
+                    std::all_of(name.begin(), name.end(), [](char c) {
+                      return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' ||
+                             c == '_' || c == '-';
+                    });
+  if (!safe) {
+    return domain::InvalidField(
+        "name", "must be letters, digits, '.', '_' or '-', not starting with '.'");
+  }
+  std::error_code error;
+  std::filesystem::create_directories(backup_root_, error);
+  if (error) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot create the backup root ", backup_root_, ": ", error.message()));
+  }
+  const std::string directory = (std::filesystem::path(backup_root_) / name).string();
+  const uint64_t events = log_->NextPosition();
+  RETURN_IF_ERROR(log_->Backup(directory));
+  response->set_directory(directory);
+  response->set_events_at_least(events);
+  codec::SetTimestamp(absl::Now(), response->mutable_taken_at());
+  return absl::OkStatus();
 }
 
 }  // namespace scc::server

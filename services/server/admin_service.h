@@ -13,29 +13,33 @@
 
 namespace scc::server {
 
-class AdminServiceImpl final : public v1::AdminService::CallbackService {
+class AdminServiceImpl final : public FramedService<v1::AdminService> {
  public:
   // Backups go below `backup_root` (created when first needed).
-  AdminServiceImpl(Gateway* gateway, const storage::EventLog* log, const WatchRegistry* watches,
-                   v1::ServerLimits limits, std::string backup_root)
-      : gateway_(gateway),
+  AdminServiceImpl(CallFrame* frame, Gateway* gateway, const storage::EventLog* log,
+                   const WatchRegistry* watches, v1::ServerLimits limits, std::string backup_root)
+      : FramedService<v1::AdminService>(
+            frame,
+            {Answer("GetServerStatus", Work::kRead, this, &AdminServiceImpl::GetServerStatus),
+             Answer("WhoAmI", Work::kRead, this, &AdminServiceImpl::WhoAmI),
+             Answer("BackupLog", Work::kLong, this, &AdminServiceImpl::BackupLog)}),
+        gateway_(gateway),
         log_(log),
         watches_(watches),
         limits_(std::move(limits)),
         backup_root_(std::move(backup_root)),
         started_at_(absl::Now()) {}
 
-  grpc::ServerUnaryReactor* GetServerStatus(grpc::CallbackServerContext* context,
-                                            const v1::GetServerStatusRequest* request,
-                                            v1::ServerStatus* response) override;
-  grpc::ServerUnaryReactor* WhoAmI(grpc::CallbackServerContext* context,
-                                   const v1::WhoAmIRequest* request,
-                                   v1::CallerIdentity* response) override;
-  grpc::ServerUnaryReactor* BackupLog(grpc::CallbackServerContext* context,
-                                      const v1::BackupLogRequest* request,
-                                      v1::BackupLogResponse* response) override;
-
  private:
+  absl::Status GetServerStatus(const UnaryCall& call,
+                               const v1::GetServerStatusRequest& request,
+                               v1::ServerStatus* response);
+  absl::Status WhoAmI(const UnaryCall& call,
+                      const v1::WhoAmIRequest& request,
+                      v1::CallerIdentity* response);
+  absl::Status BackupLog(const UnaryCall& call,
+                         const v1::BackupLogRequest& request,
+                         v1::BackupLogResponse* response);
   Gateway* const gateway_;
   const storage::EventLog* const log_;
   const WatchRegistry* const watches_;

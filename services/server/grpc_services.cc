@@ -44,10 +44,10 @@ const google::protobuf::FieldDescriptor* PayloadFieldFor(const google::protobuf:
   return nullptr;
 }
 
-// The caller's address for the access log and the denial counts: the gRPC peer or, for a call
-// the HTTP gateway forwarded through the in-process channel, the HTTP client's address it
-// passed along. Network clients cannot claim an address: their peer is always a socket address
-// (in-process calls have none; gRPC 1.51 names their peer "unknown").
+}  // namespace
+
+// Network clients cannot claim an address: their peer is always a socket address (in-process
+// calls have none; gRPC 1.51 names their peer "unknown").
 std::string CallerAddress(const grpc::CallbackServerContext* context) {
   std::string peer = context->peer();
   for (absl::string_view network : {"ipv4:", "ipv6:", "unix:", "unix-abstract:", "vsock:"}) {
@@ -57,26 +57,27 @@ std::string CallerAddress(const grpc::CallbackServerContext* context) {
   return http.empty() ? peer : http;
 }
 
-std::string MethodName(const google::protobuf::Message& request) {
-  std::string name = request.GetDescriptor()->name();
-  constexpr absl::string_view kSuffix = "Request";
-  if (absl::EndsWith(name, kSuffix)) name.resize(name.size() - kSuffix.size());
-  return name;
-}
-
-}  // namespace
-
 // ---------------------------------------------------------------------------------------------
 
 Gateway::Gateway(std::shared_ptr<const TokenStore> tokens, AccessLog* access_log,
-                 absl::Duration long_call_limit, CallMetrics* metrics)
+                 absl::Duration long_call_limit, CallMetrics* metrics, int auth_failures,
+                 absl::Duration auth_window)
     : tokens_(std::move(tokens)),
       tokens_loaded_at_(absl::Now()),
       access_log_(access_log),
       long_call_limit_(long_call_limit),
-      metrics_(metrics) {}
+      metrics_(metrics),
+      throttle_(auth_failures, auth_window) {}
 
-absl::StatusOr<Caller> Gateway::Authenticate(grpc::CallbackServerContext* context) const {
+absl::StatusOr<Caller> Gateway::Authenticate(grpc::CallbackServerContext* context) {
+  const std::string address = PeerAddress(CallerAddress(context));
+  RETURN_IF_ERROR(throttle_.Check(address));
+  absl::StatusOr<Caller> caller = Identify(context);
+  if (absl::IsUnauthenticated(caller.status())) throttle_.Failed(address);
+  return caller;
+}
+
+absl::StatusOr<Caller> Gateway::Identify(grpc::CallbackServerContext* context) const {
   std::shared_ptr<const TokenStore> tokens;
   {
     absl::MutexLock lock(&mu_);
@@ -94,15 +95,6 @@ absl::StatusOr<Caller> Gateway::Authenticate(grpc::CallbackServerContext* contex
     }
   }
   return tokens->Authenticate(authorization);
-}
-
-absl::StatusOr<Caller> Gateway::Admit(grpc::CallbackServerContext* context,
-                                      AccessRecord& record) const {
-  ASSIGN_OR_RETURN(Caller caller, Authenticate(context));
-  record.actor = caller.user;
-  record.role = RoleName(caller.role);
-  RETURN_IF_ERROR(domain::AuthorizeCall(caller.user, caller.role, record.method));
-  return caller;
 }
 
 void Gateway::ReplaceTokens(std::shared_ptr<const TokenStore> tokens) {
@@ -140,14 +132,11 @@ void Gateway::Finish(grpc::ServerUnaryReactor* reactor, grpc::CallbackServerCont
   reactor->Finish(grpc_status);
 }
 
-grpc::ServerUnaryReactor* CommandRunner::Run(grpc::CallbackServerContext* context,
-                                             const google::protobuf::Message& request,
-                                             v1::CommandResult* response) {
-  const absl::Time start = absl::Now();
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AccessRecord record;
-  record.method = MethodName(request);
+namespace {
 
+// A command RPC: request field 1 is the CommandContext, field 2 the payload.
+void RunCommand(CommandHandler* handler, const CallPtr& call) {
+  const google::protobuf::Message& request = call->request();
   const google::protobuf::Reflection* r = request.GetReflection();
   const google::protobuf::Descriptor* d = request.GetDescriptor();
   domain::Command command;
@@ -157,51 +146,51 @@ grpc::ServerUnaryReactor* CommandRunner::Run(grpc::CallbackServerContext* contex
   if (slot != nullptr) {
     command.payload.GetReflection()->MutableMessage(&command.payload, slot)->CopyFrom(payload);
   }
-  record.urn = command.context.urn();
-  record.request_id = command.context.request_id();
-
-  absl::StatusOr<Caller> caller = gateway_->Authenticate(context);
-  if (!caller.ok()) {
-    gateway_->Finish(reactor, context, record, start, caller.status());
-    return reactor;
-  }
-  record.actor = caller->user;
-  record.role = RoleName(caller->role);
-  handler_->Execute(*caller, std::move(command),
-                    [this, reactor, context, response, record,
-                     start](absl::StatusOr<v1::CommandResult> result) {
-                      if (result.ok()) *response = *std::move(result);
-                      gateway_->Finish(reactor, context, record, start, result.status());
-                    });
-  return reactor;
+  handler->Execute(call->caller(), std::move(command),
+                   [call](absl::StatusOr<v1::CommandResult> result) {
+                     if (result.ok()) {
+                       *static_cast<v1::CommandResult*>(call->response()) = *std::move(result);
+                     }
+                     call->Finish(result.status());
+                   });
 }
 
-grpc::ServerUnaryReactor* BulkServiceImpl::SubmitCommands(grpc::CallbackServerContext* context,
-                                                          const v1::SubmitCommandsRequest* request,
-                                                          v1::SubmitCommandsResponse* response) {
-  const absl::Time start = absl::Now();
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AccessRecord record;
-  record.method = "SubmitCommands";
-  absl::StatusOr<Caller> caller = gateway_->Admit(context, record);
-  if (caller.ok() && request->commands_size() > kMaxCommands) {
-    caller = domain::InvalidField("commands", absl::StrCat("holds ", request->commands_size(),
-                                                          " commands; at most ", kMaxCommands,
-                                                          " per call: split the submission"));
+}  // namespace
+
+std::vector<Rpc> CommandRpcs(const char* service, CommandHandler* handler) {
+  const google::protobuf::ServiceDescriptor* descriptor =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
+  std::vector<Rpc> rpcs;
+  for (int i = 0; i < descriptor->method_count(); ++i) {
+    rpcs.push_back(Rpc{descriptor->method(i)->name(), Work::kCommand,
+                       [handler](const CallPtr& call) { RunCommand(handler, call); }});
   }
-  if (!caller.ok()) {
-    gateway_->Finish(reactor, context, record, start, caller.status());
-    return reactor;
+  return rpcs;
+}
+
+BulkServiceImpl::BulkServiceImpl(CallFrame* frame, CommandHandler* handler)
+    : FramedService<v1::BulkService>(
+          frame, {Rpc{"SubmitCommands", Work::kBatch,
+                      [this](const CallPtr& call) { SubmitCommands(call); }}}),
+      handler_(handler) {}
+
+void BulkServiceImpl::SubmitCommands(const CallPtr& call) {
+  const auto& request = static_cast<const v1::SubmitCommandsRequest&>(call->request());
+  if (request.commands_size() > kMaxCommands) {
+    call->Finish(domain::InvalidField(
+        "commands", absl::StrCat("holds ", request.commands_size(), " commands; at most ",
+                                 kMaxCommands, " per call: split the submission")));
+    return;
   }
-  std::vector<domain::Command> commands(request->commands_size());
-  for (int i = 0; i < request->commands_size(); ++i) {
-    commands[i].context = request->commands(i).context();
-    commands[i].payload = request->commands(i).payload();
+  std::vector<domain::Command> commands(request.commands_size());
+  for (int i = 0; i < request.commands_size(); ++i) {
+    commands[i].context = request.commands(i).context();
+    commands[i].payload = request.commands(i).payload();
   }
   handler_->ExecuteBatch(
-      *caller, std::move(commands),
-      [this, reactor, context, response, record,
-       start](std::vector<absl::StatusOr<v1::CommandResult>> outcomes) {
+      call->caller(), std::move(commands),
+      [call](std::vector<absl::StatusOr<v1::CommandResult>> outcomes) {
+        auto* response = static_cast<v1::SubmitCommandsResponse*>(call->response());
         for (absl::StatusOr<v1::CommandResult>& outcome : outcomes) {
           v1::CommandOutcome* out = response->add_outcomes();
           if (outcome.ok()) {
@@ -212,14 +201,13 @@ grpc::ServerUnaryReactor* BulkServiceImpl::SubmitCommands(grpc::CallbackServerCo
             response->set_failed(response->failed() + 1);
           }
         }
-        gateway_->Finish(reactor, context, record, start, absl::OkStatus());
+        call->Finish(absl::OkStatus());
       });
-  return reactor;
 }
 
 // ---------------------------------------------------------------------------------------------
 
-absl::Status WatchRegistry::Add(storage::Subscription* subscription) {
+absl::Status WatchRegistry::Add(storage::Subscription* subscription, const std::string& user) {
   absl::MutexLock lock(&mu_);
   if (closing_) return absl::UnavailableError("the server is shutting down");
   if (open_.size() >= limit_) {
@@ -227,19 +215,30 @@ absl::Status WatchRegistry::Add(storage::Subscription* subscription) {
         absl::StrCat("too many open Watch streams (the server allows ", limit_,
                      "); close one you no longer read, or retry later"));
   }
-  open_.insert(subscription);
+  size_t& mine = by_caller_[user];
+  if (mine >= per_caller_) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        user, " has ", mine, " Watch streams open, the most one caller may (", per_caller_,
+        " of the server's ", limit_, "); close one you no longer read"));
+  }
+  ++mine;
+  open_.emplace(subscription, user);
   return absl::OkStatus();
 }
 
 void WatchRegistry::Remove(storage::Subscription* subscription) {
   absl::MutexLock lock(&mu_);
-  open_.erase(subscription);
+  auto it = open_.find(subscription);
+  if (it == open_.end()) return;
+  auto mine = by_caller_.find(it->second);
+  if (mine != by_caller_.end() && --mine->second == 0) by_caller_.erase(mine);
+  open_.erase(it);
 }
 
 void WatchRegistry::CancelAll() {
   absl::MutexLock lock(&mu_);
   closing_ = true;
-  for (storage::Subscription* s : open_) s->Cancel();
+  for (const auto& [s, user] : open_) s->Cancel();
 }
 
 size_t WatchRegistry::open() const {
@@ -250,7 +249,10 @@ size_t WatchRegistry::open() const {
 void WatchRegistry::WaitUntilEmpty() {
   absl::MutexLock lock(&mu_);
   mu_.Await(absl::Condition(
-      +[](absl::flat_hash_set<storage::Subscription*>* open) { return open->empty(); }, &open_));
+      +[](absl::flat_hash_map<storage::Subscription*, std::string>* open) {
+        return open->empty();
+      },
+      &open_));
 }
 
 namespace {
@@ -259,7 +261,7 @@ namespace {
 // for each write to complete. Cancellation (client gone, or shutdown) cancels the
 // subscription, which wakes the thread. The thread (after Finish returns) and OnDone each let
 // go of the reactor; whichever is last deletes it.
-class WatchReactor : public grpc::ServerWriteReactor<v1::WatchResponse> {
+class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   WatchReactor(std::unique_ptr<storage::Subscription> subscription, v1::Role reader,
                const v1::WatchRequest& request, WatchRegistry* registry)
@@ -288,7 +290,12 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::WatchResponse> {
       absl::MutexLock lock(&mu_);
       writing_ = true;
     }
-    StartWrite(&message_);
+    bool own = false;
+    buffer_.Clear();  // the serializer writes only into an empty buffer
+    if (!grpc::SerializationTraits<v1::WatchResponse>::Serialize(message_, &buffer_, &own).ok()) {
+      return false;
+    }
+    StartWrite(&buffer_);
     absl::MutexLock lock(&mu_);
     mu_.Await(absl::Condition(
         +[](WatchReactor* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) { return !self->writing_; },
@@ -355,6 +362,7 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::WatchResponse> {
   const absl::Duration heartbeat_;
   WatchRegistry* const registry_;
   v1::WatchResponse message_;
+  grpc::ByteBuffer buffer_;  // message_, serialized
   absl::Mutex mu_;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool write_failed_ ABSL_GUARDED_BY(mu_) = false;
@@ -363,7 +371,6 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::WatchResponse> {
 
 absl::Status ValidateWatch(const v1::WatchRequest& request) {
   domain::Violations v;
-  domain::CheckFields(request, "", domain::kQueryLimits, v);
   constexpr uint32_t kMaxHeartbeatSeconds = 3600;
   if (request.heartbeat_seconds() > kMaxHeartbeatSeconds) {
     v.Add("heartbeat_seconds", absl::StrCat("is ", request.heartbeat_seconds(),
@@ -373,7 +380,7 @@ absl::Status ValidateWatch(const v1::WatchRequest& request) {
 }
 
 // Finishes a streaming call at once with an error.
-class RefusedWatch : public grpc::ServerWriteReactor<v1::WatchResponse> {
+class RefusedWatch : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   explicit RefusedWatch(const grpc::Status& status) { Finish(status); }
   void OnDone() override { delete this; }
@@ -381,188 +388,176 @@ class RefusedWatch : public grpc::ServerWriteReactor<v1::WatchResponse> {
 
 }  // namespace
 
-grpc::ServerUnaryReactor* Gateway::Unary(grpc::CallbackServerContext* context, const char* method,
-                                         const google::protobuf::Message& request,
-                                         const std::function<absl::Status(const Caller&)>& body) {
-  const absl::Time start = absl::Now();
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  AccessRecord record;
-  record.method = method;
-  if (const auto* urn = request.GetDescriptor()->FindFieldByName("urn");
-      urn != nullptr && urn->type() == google::protobuf::FieldDescriptor::TYPE_STRING &&
-      !urn->is_repeated()) {
-    record.urn = request.GetReflection()->GetString(request, urn).substr(0, 64);
+AuditServiceImpl::AuditServiceImpl(CallFrame* frame, Gateway* gateway, storage::EventLog* log,
+                                   InstitutionRepository* repository, WatchRegistry* watches)
+    : FramedService<v1::AuditService>(
+          frame,
+          {Answer("GetWorkflowState", Work::kRead, this, &AuditServiceImpl::GetWorkflowState),
+           Answer("GetHistory", Work::kRead, this, &AuditServiceImpl::GetHistory),
+           Answer("ReadEvents", Work::kRead, this, &AuditServiceImpl::ReadEvents),
+           Answer("VerifyLog", Work::kLong, this, &AuditServiceImpl::VerifyLog)}),
+      frame_(frame),
+      watch_method_(google::protobuf::DescriptorPool::generated_pool()
+                        ->FindServiceByName(v1::AuditService::service_full_name())
+                        ->FindMethodByName("Watch")),
+      gateway_(gateway),
+      log_(log),
+      repository_(repository),
+      watches_(watches) {
+  MarkMethodRawCallback(
+      watch_method_->index(),
+      new grpc::internal::CallbackServerStreamingHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
+          [this](grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
+            return StartWatch(context, request);
+          }));
+}
+
+absl::Status AuditServiceImpl::GetWorkflowState(const UnaryCall& /*call*/,
+                                                const v1::GetWorkflowStateRequest& request,
+                                                v1::WorkflowState* response) {
+  if (!domain::IsValidUrn(request.urn())) {
+    return domain::InvalidField("urn", absl::StrCat("'", request.urn(), "' is not a URN"));
   }
-  absl::StatusOr<Caller> caller = Admit(context, record);
-  absl::Status status = caller.status();
-  if (caller.ok()) {
-    domain::Violations violations;
-    domain::CheckFields(request, "", domain::kQueryLimits, violations);
-    status = violations.empty() ? body(*caller) : violations.Status();
+  ASSIGN_OR_RETURN(auto state, repository_->Load(request.urn()));
+  if (!state->registered()) {
+    return absl::NotFoundError(absl::StrCat("institution ", request.urn(), " is not registered"));
   }
-  Finish(reactor, context, record, start, status);
-  return reactor;
+  response->set_urn(request.urn());
+  *response->mutable_details() = state->details();
+  response->set_version(state->version());
+  response->set_state(state->state());
+  response->set_causing_concern(domain::IsCausingConcern(state->state()));
+  for (const std::string& step : domain::AllowedNextSteps(*state)) {
+    response->add_allowed_next_steps(step);
+  }
+  if (state->has_lead_officer()) {
+    response->set_lead_officer_id(state->lead_officer().lead_officer_id());
+    response->set_lead_officer_name(state->lead_officer().lead_officer_name());
+  }
+  response->set_action_plan_version(state->action_plan_version());
+  response->set_designated_on(state->designated_on());
+  if (request.include_path()) {
+    ASSIGN_OR_RETURN(std::vector<domain::StoredEvent> events,
+                     codec::ReadInstitution(*log_, request.urn(), 0));
+    v1::FlowchartState last = v1::FLOWCHART_STATE_UNSPECIFIED;
+    domain::Fold(request.urn(), events,
+                 [&](const domain::StoredEvent& e, const domain::InstitutionState& after) {
+                   if (after.state() == last) return;
+                   last = after.state();
+                   v1::StateChange* step = response->add_path();
+                   step->set_on(e.metadata.effective_date());
+                   step->set_state(after.state());
+                   step->set_version(e.version);
+                 });
+  }
+  *response->mutable_triggers() = state->triggers();
+  *response->mutable_setting_triggers() = state->setting_triggers();
+  if (state->has_latest_ofsted()) {
+    *response->mutable_latest_ofsted() = state->latest_ofsted();
+    response->set_latest_ofsted_summary(domain::Classify(state->latest_ofsted()).label);
+  }
+  return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* AuditServiceImpl::GetWorkflowState(
-    grpc::CallbackServerContext* context, const v1::GetWorkflowStateRequest* request,
-    v1::WorkflowState* response) {
-  return gateway_->Unary(context, "GetWorkflowState", *request, [&](const Caller&) -> absl::Status {
-    if (!domain::IsValidUrn(request->urn())) {
-      return domain::InvalidField("urn", absl::StrCat("'", request->urn(), "' is not a URN"));
-    }
-    ASSIGN_OR_RETURN(auto state, repository_->Load(request->urn()));
-    if (!state->registered()) {
-      return absl::NotFoundError(absl::StrCat("institution ", request->urn(), " is not registered"));
-    }
-    response->set_urn(request->urn());
-    *response->mutable_details() = state->details();
-    response->set_version(state->version());
-    response->set_state(state->state());
-    response->set_causing_concern(domain::IsCausingConcern(state->state()));
-    for (const std::string& step : domain::AllowedNextSteps(*state)) {
-      response->add_allowed_next_steps(step);
-    }
-    if (state->has_lead_officer()) {
-      response->set_lead_officer_id(state->lead_officer().lead_officer_id());
-      response->set_lead_officer_name(state->lead_officer().lead_officer_name());
-    }
-    response->set_action_plan_version(state->action_plan_version());
-    response->set_designated_on(state->designated_on());
-    if (request->include_path()) {
-      ASSIGN_OR_RETURN(std::vector<domain::StoredEvent> events,
-                       codec::ReadInstitution(*log_, request->urn(), 0));
-      v1::FlowchartState last = v1::FLOWCHART_STATE_UNSPECIFIED;
-      domain::Fold(request->urn(), events,
-                   [&](const domain::StoredEvent& e, const domain::InstitutionState& after) {
-                     if (after.state() == last) return;
-                     last = after.state();
-                     v1::StateChange* step = response->add_path();
-                     step->set_on(e.metadata.effective_date());
-                     step->set_state(after.state());
-                     step->set_version(e.version);
-                   });
-    }
-    *response->mutable_triggers() = state->triggers();
-    *response->mutable_setting_triggers() = state->setting_triggers();
-    if (state->has_latest_ofsted()) {
-      *response->mutable_latest_ofsted() = state->latest_ofsted();
-      response->set_latest_ofsted_summary(domain::Classify(state->latest_ofsted()).label);
-    }
-    return absl::OkStatus();
-  });
+absl::Status AuditServiceImpl::GetHistory(const UnaryCall& call,
+                                          const v1::GetHistoryRequest& request,
+                                          v1::GetHistoryResponse* response) {
+  if (!domain::IsValidUrn(request.urn())) {
+    return domain::InvalidField("urn", absl::StrCat("'", request.urn(), "' is not a URN"));
+  }
+  uint64_t from = request.newest_first() ? std::numeric_limits<uint64_t>::max() : 0;
+  if (!request.page_token().empty() && !absl::SimpleAtoi(request.page_token(), &from)) {
+    return domain::InvalidField("page_token", "is not a token from a previous page");
+  }
+  absl::StatusOr<storage::StreamPage> page = log_->ReadStream(
+      codec::StreamName(request.urn()), from,
+      request.newest_first() ? storage::ReadDirection::kBackwards
+                              : storage::ReadDirection::kForwards,
+      PageSize(request.page_size()));
+  if (absl::IsNotFound(page.status())) {
+    return absl::NotFoundError(absl::StrCat("institution ", request.urn(), " is not registered"));
+  }
+  RETURN_IF_ERROR(page.status());
+  for (const storage::RecordedEvent& recorded : page->events) {
+    ASSIGN_OR_RETURN(domain::StoredEvent event, codec::Decode(recorded));
+    *response->add_events() = codec::ToApiEvent(recorded, event, call.caller().role);
+  }
+  if (page->next_version) response->set_next_page_token(absl::StrCat(*page->next_version));
+  return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* AuditServiceImpl::GetHistory(grpc::CallbackServerContext* context,
-                                                       const v1::GetHistoryRequest* request,
-                                                       v1::GetHistoryResponse* response) {
-  return gateway_->Unary(context, "GetHistory", *request, [&](const Caller& caller) -> absl::Status {
-    if (!domain::IsValidUrn(request->urn())) {
-      return domain::InvalidField("urn", absl::StrCat("'", request->urn(), "' is not a URN"));
-    }
-    uint64_t from = request->newest_first() ? std::numeric_limits<uint64_t>::max() : 0;
-    if (!request->page_token().empty() && !absl::SimpleAtoi(request->page_token(), &from)) {
-      return domain::InvalidField("page_token", "is not a token from a previous page");
-    }
-    absl::StatusOr<storage::StreamPage> page = log_->ReadStream(
-        codec::StreamName(request->urn()), from,
-        request->newest_first() ? storage::ReadDirection::kBackwards
-                                : storage::ReadDirection::kForwards,
-        PageSize(request->page_size()));
-    if (absl::IsNotFound(page.status())) {
-      return absl::NotFoundError(absl::StrCat("institution ", request->urn(), " is not registered"));
-    }
-    RETURN_IF_ERROR(page.status());
-    for (const storage::RecordedEvent& recorded : page->events) {
-      ASSIGN_OR_RETURN(domain::StoredEvent event, codec::Decode(recorded));
-      *response->add_events() = codec::ToApiEvent(recorded, event, caller.role);
-    }
-    if (page->next_version) response->set_next_page_token(absl::StrCat(*page->next_version));
-    return absl::OkStatus();
-  });
+absl::Status AuditServiceImpl::ReadEvents(const UnaryCall& call,
+                                          const v1::ReadEventsRequest& request,
+                                          v1::ReadEventsResponse* response) {
+  ASSIGN_OR_RETURN(storage::AllPage page,
+                   log_->ReadAll(request.from_position(), PageSize(request.page_size())));
+  for (const storage::RecordedEvent& recorded : page.events) {
+    ASSIGN_OR_RETURN(domain::StoredEvent event, codec::Decode(recorded));
+    *response->add_events() = codec::ToApiEvent(recorded, event, call.caller().role);
+  }
+  response->set_next_position(page.next_position);
+  response->set_end(page.end);
+  return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* AuditServiceImpl::ReadEvents(grpc::CallbackServerContext* context,
-                                                       const v1::ReadEventsRequest* request,
-                                                       v1::ReadEventsResponse* response) {
-  return gateway_->Unary(context, "ReadEvents", *request, [&](const Caller& caller) -> absl::Status {
-    ASSIGN_OR_RETURN(storage::AllPage page,
-                     log_->ReadAll(request->from_position(), PageSize(request->page_size())));
-    for (const storage::RecordedEvent& recorded : page.events) {
-      ASSIGN_OR_RETURN(domain::StoredEvent event, codec::Decode(recorded));
-      *response->add_events() = codec::ToApiEvent(recorded, event, caller.role);
-    }
-    response->set_next_position(page.next_position);
-    response->set_end(page.end);
-    return absl::OkStatus();
-  });
-}
-
-grpc::ServerWriteReactor<v1::WatchResponse>* AuditServiceImpl::Watch(grpc::CallbackServerContext* context,
-                                                             const v1::WatchRequest* request) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* AuditServiceImpl::StartWatch(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* bytes) {
   AccessRecord record;
   record.method = "Watch";
   record.peer = CallerAddress(context);
-  absl::StatusOr<Caller> caller = gateway_->Admit(context, record);
-  if (!caller.ok()) {
-    const grpc::Status status = ToGrpcStatus(caller.status());
-    gateway_->Record(record, status);
-    return new RefusedWatch(status);
+  Caller caller;
+  v1::WatchRequest request;
+  absl::Status admitted =
+      frame_->Admit(watch_method_, Work::kRead, context, *bytes, caller, request, record);
+  if (admitted.ok()) admitted = ValidateWatch(request);
+  std::unique_ptr<storage::Subscription> subscription;
+  if (admitted.ok()) {
+    subscription = log_->Subscribe(request.from_position());
+    admitted = watches_->Add(subscription.get(), caller.user);
   }
-  if (absl::Status valid = ValidateWatch(*request); !valid.ok()) {
-    const grpc::Status status = ToGrpcStatus(valid);
-    gateway_->Record(record, status);
-    return new RefusedWatch(status);
-  }
-  std::unique_ptr<storage::Subscription> subscription = log_->Subscribe(request->from_position());
-  if (absl::Status added = watches_->Add(subscription.get()); !added.ok()) {
-    const grpc::Status status = ToGrpcStatus(added);
-    gateway_->Record(record, status);
-    return new RefusedWatch(status);
-  }
-  gateway_->Record(record, grpc::Status::OK);
-  return new WatchReactor(std::move(subscription), caller->role, *request, watches_);
+  const grpc::Status status = ToGrpcStatus(admitted);
+  gateway_->Record(record, status);
+  if (!status.ok()) return new RefusedWatch(status);
+  return new WatchReactor(std::move(subscription), caller.role, request, watches_);
 }
 
-grpc::ServerUnaryReactor* AuditServiceImpl::VerifyLog(grpc::CallbackServerContext* context,
-                                                      const v1::VerifyLogRequest* request,
-                                                      v1::VerifyLogResponse* response) {
-  return gateway_->Unary(context, "VerifyLog", *request, [&](const Caller&) -> absl::Status {
-    // In pieces, so a long log cannot hold the call past its deadline or after a cancel.
-    constexpr uint64_t kPiece = 1 << 16;
-    const absl::Time deadline = gateway_->LongCallDeadline(context);
-    const uint64_t to = request->to_position() == 0 ? std::numeric_limits<uint64_t>::max()
-                                                    : request->to_position();
-    if (to < request->from_position()) {
-      return domain::InvalidField("to_position", "is before from_position");
+absl::Status AuditServiceImpl::VerifyLog(const UnaryCall& call,
+                                         const v1::VerifyLogRequest& request,
+                                         v1::VerifyLogResponse* response) {
+  // In pieces, so a long log cannot hold the call past its deadline or after a cancel.
+  constexpr uint64_t kPiece = 1 << 16;
+  const absl::Time deadline = call.long_deadline();
+  const uint64_t to = request.to_position() == 0 ? std::numeric_limits<uint64_t>::max()
+                                                  : request.to_position();
+  if (to < request.from_position()) {
+    return domain::InvalidField("to_position", "is before from_position");
+  }
+  storage::VerifyReport report;
+  for (uint64_t at = request.from_position();;) {
+    // The last piece runs to `to` itself, so that reaching the end also checks the head.
+    const uint64_t piece_to = to - at <= kPiece ? to : at + kPiece;
+    ASSIGN_OR_RETURN(storage::VerifyReport piece, log_->Verify(at, piece_to));
+    report.checked += piece.checked;
+    report.ok = piece.ok;
+    report.first_bad_position = piece.first_bad_position;
+    report.problem = piece.problem;
+    report.last_hash = std::move(piece.last_hash);
+    if (!piece.ok || piece.to < piece_to || piece.to == to) break;
+    at = piece.to;
+    if (call.context()->IsCancelled() || absl::Now() > deadline) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "verified positions ", request.from_position(), " to ", at - 1,
+          " (all good) in the time allowed; call again with from_position=", at,
+          " to go on"));
     }
-    storage::VerifyReport report;
-    for (uint64_t at = request->from_position();;) {
-      // The last piece runs to `to` itself, so that reaching the end also checks the head.
-      const uint64_t piece_to = to - at <= kPiece ? to : at + kPiece;
-      ASSIGN_OR_RETURN(storage::VerifyReport piece, log_->Verify(at, piece_to));
-      report.checked += piece.checked;
-      report.ok = piece.ok;
-      report.first_bad_position = piece.first_bad_position;
-      report.problem = piece.problem;
-      report.last_hash = std::move(piece.last_hash);
-      if (!piece.ok || piece.to < piece_to || piece.to == to) break;
-      at = piece.to;
-      if (context->IsCancelled() || absl::Now() > deadline) {
-        return absl::DeadlineExceededError(absl::StrCat(
-            "verified positions ", request->from_position(), " to ", at - 1,
-            " (all good) in the time allowed; call again with from_position=", at,
-            " to go on"));
-      }
-    }
-    response->set_ok(report.ok);
-    response->set_checked(report.checked);
-    if (report.first_bad_position) response->set_first_bad_position(*report.first_bad_position);
-    response->set_problem(report.problem);
-    response->set_head_hash(absl::BytesToHexString(report.last_hash));
-    response->set_next_position(log_->NextPosition());
-    return absl::OkStatus();
-  });
+  }
+  response->set_ok(report.ok);
+  response->set_checked(report.checked);
+  if (report.first_bad_position) response->set_first_bad_position(*report.first_bad_position);
+  response->set_problem(report.problem);
+  response->set_head_hash(absl::BytesToHexString(report.last_hash));
+  response->set_next_position(log_->NextPosition());
+  return absl::OkStatus();
 }
 
 }  // namespace scc::server

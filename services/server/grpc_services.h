@@ -1,6 +1,7 @@
-// The gRPC face of the workflow: the five command services and the audit service, on the
-// callback API. Every command RPC goes through one Gateway (authentication, command building,
-// access log); the rules live in the domain, the writing in CommandHandler. Thread-safe.
+// The gRPC face of the workflow: the five command services, bulk submission and the audit
+// service. Every unary RPC goes through the call frame (call_frame.h) and one Gateway
+// (authentication, access log); the rules live in the domain, the writing in CommandHandler.
+// Thread-safe.
 #ifndef SCC_SERVICES_SERVER_GRPC_SERVICES_H_
 #define SCC_SERVICES_SERVER_GRPC_SERVICES_H_
 
@@ -8,6 +9,7 @@
 #include <memory>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/grpcpp.h"
@@ -15,6 +17,7 @@
 #include "scc/v1/bulk.grpc.pb.h"
 #include "scc/v1/workflow.grpc.pb.h"
 #include "services/server/access_log.h"
+#include "services/server/call_frame.h"
 #include "services/server/command_handler.h"
 #include "services/server/denied_attempts.h"
 #include "services/server/metrics.h"
@@ -28,32 +31,30 @@ namespace scc::server {
 // Page sizes of history and event reads are cut to this.
 inline constexpr uint32_t kMaxPageSize = 1000;
 
-// Shared by all services: who is calling, whether they may (the authorization matrix of
-// services/domain/authorization.h), one access-log line per call and the count of denied
-// calls. Thread-safe; the tokens can be replaced while calls run (a call sees either the old or
-// the new set).
+// The caller's address for the access log, the denial counts and throttling: the gRPC peer or,
+// for a call the HTTP gateway forwarded through the in-process channel, the HTTP client's
+// address it passed along.
+std::string CallerAddress(const grpc::CallbackServerContext* context);
+
+// Shared by all services (through the call frame): who is calling, one access-log line per
+// call, the count of denied calls and the throttling of addresses that send wrong credentials. Thread-safe; the tokens can be
+// replaced while calls run (a call sees either the old or the new set).
 class Gateway {
  public:
   // `long_call_limit`: the longest a long call may run when its client sets no shorter deadline.
-  // `metrics` (optional) counts and times every call.
+  // `metrics` (optional) counts and times every call. After `auth_failures` wrong credentials
+  // from one address within `auth_window`, its calls are refused unread until the window ends.
   Gateway(std::shared_ptr<const TokenStore> tokens, AccessLog* access_log,
-          absl::Duration long_call_limit = absl::Minutes(2), CallMetrics* metrics = nullptr);
+          absl::Duration long_call_limit = absl::Minutes(2), CallMetrics* metrics = nullptr,
+          int auth_failures = 50, absl::Duration auth_window = absl::Minutes(1));
 
-  absl::StatusOr<Caller> Authenticate(grpc::CallbackServerContext* context) const;
-  // Authenticates, names the caller in `record`, then asks the authorization matrix whether
-  // they may call `record.method`.
-  absl::StatusOr<Caller> Admit(grpc::CallbackServerContext* context, AccessRecord& record) const;
+  // RESOURCE_EXHAUSTED "retry after" for a throttled address, UNAUTHENTICATED for wrong or
+  // missing credentials (counted against the address).
+  absl::StatusOr<Caller> Authenticate(grpc::CallbackServerContext* context);
   // Token rotation without a restart (sccd reloads the tokens file on SIGHUP or when it changes).
   void ReplaceTokens(std::shared_ptr<const TokenStore> tokens);
   size_t token_count() const;
   absl::Time tokens_loaded_at() const;
-
-  // A unary call that records nothing: admits the caller, checks `request` against the query
-  // limits (INVALID_ARGUMENT naming the field), runs `body` for them and finishes with its
-  // status.
-  grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, const char* method,
-                                  const google::protobuf::Message& request,
-                                  const std::function<absl::Status(const Caller&)>& body);
 
   // Finishes `reactor` with `status` and writes the access-log line.
   void Finish(grpc::ServerUnaryReactor* reactor, grpc::CallbackServerContext* context,
@@ -67,8 +68,12 @@ class Gateway {
   absl::Time LongCallDeadline(const grpc::CallbackServerContext* context) const;
 
   const DeniedAttempts& denied() const { return denied_; }
+  const AuthThrottle& throttle() const { return throttle_; }
 
  private:
+  // The caller the credentials name, or UNAUTHENTICATED.
+  absl::StatusOr<Caller> Identify(grpc::CallbackServerContext* context) const;
+
   mutable absl::Mutex mu_;
   std::shared_ptr<const TokenStore> tokens_ ABSL_GUARDED_BY(mu_);
   absl::Time tokens_loaded_at_ ABSL_GUARDED_BY(mu_);
@@ -76,129 +81,48 @@ class Gateway {
   const absl::Duration long_call_limit_;
   CallMetrics* const metrics_;
   DeniedAttempts denied_;
+  AuthThrottle throttle_;
 };
 
-// Runs a command RPC: request field 1 is the CommandContext, field 2 the payload, which is the
-// event of the same message type in EventPayload.
-class CommandRunner {
+// The rows of a command service: every method is a command whose request field 1 is the
+// CommandContext and field 2 the payload, the event of the same message type in EventPayload.
+std::vector<Rpc> CommandRpcs(const char* service, CommandHandler* handler);
+
+template <typename Generated>
+class CommandService final : public FramedService<Generated> {
  public:
-  CommandRunner(Gateway* gateway, CommandHandler* handler) : gateway_(gateway), handler_(handler) {}
-  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context,
-                                const google::protobuf::Message& request,
-                                v1::CommandResult* response);
-
- private:
-  Gateway* const gateway_;
-  CommandHandler* const handler_;
+  CommandService(CallFrame* frame, CommandHandler* handler)
+      : FramedService<Generated>(frame, CommandRpcs(Generated::service_full_name(), handler)) {}
 };
-
-#define SCC_COMMAND_RPC(Rpc)                                                       \
-  grpc::ServerUnaryReactor* Rpc(grpc::CallbackServerContext* context,             \
-                                const v1::Rpc##Request* request,                   \
-                                v1::CommandResult* response) override {            \
-    return runner_->Run(context, *request, response);                              \
-  }
-
-class InstitutionServiceImpl final : public v1::InstitutionService::CallbackService {
- public:
-  explicit InstitutionServiceImpl(CommandRunner* runner) : runner_(runner) {}
-  SCC_COMMAND_RPC(RegisterInstitution)
-  SCC_COMMAND_RPC(UpdateInstitution)
-  SCC_COMMAND_RPC(RecordOfstedOutcome)
-  SCC_COMMAND_RPC(RecordRagRating)
-  SCC_COMMAND_RPC(RecordVisit)
-  SCC_COMMAND_RPC(CorrectEvent)
-
- private:
-  CommandRunner* const runner_;
-};
-
-class DesignationServiceImpl final : public v1::DesignationService::CallbackService {
- public:
-  explicit DesignationServiceImpl(CommandRunner* runner) : runner_(runner) {}
-  SCC_COMMAND_RPC(RaiseConcern)
-  SCC_COMMAND_RPC(DesignateSchool)
-  SCC_COMMAND_RPC(DecideNotToDesignate)
-  SCC_COMMAND_RPC(AssignLeadOfficer)
-  SCC_COMMAND_RPC(AgreeActionPlan)
-  SCC_COMMAND_RPC(HoldActionPlanReview)
-  SCC_COMMAND_RPC(IssueStatementOfAction)
-  SCC_COMMAND_RPC(HoldMonitoringAndChallengeMeeting)
-  SCC_COMMAND_RPC(HoldSchoolProgressReviewTeamMeeting)
-  SCC_COMMAND_RPC(HoldQualityAssuranceMeeting)
-  SCC_COMMAND_RPC(RecordSrgReviewOutcome)
-  SCC_COMMAND_RPC(RecordEngagementConcern)
-  SCC_COMMAND_RPC(RemoveFromScc)
-
- private:
-  CommandRunner* const runner_;
-};
-
-class InterventionServiceImpl final : public v1::InterventionService::CallbackService {
- public:
-  explicit InterventionServiceImpl(CommandRunner* runner) : runner_(runner) {}
-  SCC_COMMAND_RPC(IssueWarningNotice)
-  SCC_COMMAND_RPC(RecordWarningNoticeComplied)
-  SCC_COMMAND_RPC(RecordWarningNoticeNotComplied)
-  SCC_COMMAND_RPC(IssueNoticeOfIntentionToIntervene)
-  SCC_COMMAND_RPC(ApplyIntervention)
-
- private:
-  CommandRunner* const runner_;
-};
-
-class AcademyServiceImpl final : public v1::AcademyService::CallbackService {
- public:
-  explicit AcademyServiceImpl(CommandRunner* runner) : runner_(runner) {}
-  SCC_COMMAND_RPC(RaiseConcernWithAcademy)
-  SCC_COMMAND_RPC(InformTrust)
-  SCC_COMMAND_RPC(RecordTrustPlanShared)
-  SCC_COMMAND_RPC(EscalateAcademyConcern)
-  SCC_COMMAND_RPC(ResolveAcademyConcern)
-
- private:
-  CommandRunner* const runner_;
-};
-
-class SettingServiceImpl final : public v1::SettingService::CallbackService {
- public:
-  explicit SettingServiceImpl(CommandRunner* runner) : runner_(runner) {}
-  SCC_COMMAND_RPC(RecordSettingCausingConcern)
-  SCC_COMMAND_RPC(RecordSettingSupportAction)
-  SCC_COMMAND_RPC(HoldSettingsCausingConcernMeeting)
-  SCC_COMMAND_RPC(RemoveSettingFromList)
-
- private:
-  CommandRunner* const runner_;
-};
-
-#undef SCC_COMMAND_RPC
+using InstitutionServiceImpl = CommandService<v1::InstitutionService>;
+using DesignationServiceImpl = CommandService<v1::DesignationService>;
+using InterventionServiceImpl = CommandService<v1::InterventionService>;
+using AcademyServiceImpl = CommandService<v1::AcademyService>;
+using SettingServiceImpl = CommandService<v1::SettingService>;
 
 // Many commands in one call (imports, other services): each runs as its own RPC would.
-class BulkServiceImpl final : public v1::BulkService::CallbackService {
+class BulkServiceImpl final : public FramedService<v1::BulkService> {
  public:
   // At most this many commands per call.
   static constexpr int kMaxCommands = 1000;
 
-  BulkServiceImpl(Gateway* gateway, CommandHandler* handler)
-      : gateway_(gateway), handler_(handler) {}
-  grpc::ServerUnaryReactor* SubmitCommands(grpc::CallbackServerContext* context,
-                                           const v1::SubmitCommandsRequest* request,
-                                           v1::SubmitCommandsResponse* response) override;
+  BulkServiceImpl(CallFrame* frame, CommandHandler* handler);
 
  private:
-  Gateway* const gateway_;
+  void SubmitCommands(const CallPtr& call);
+
   CommandHandler* const handler_;
 };
 
-// The open Watch streams, each holding a subscription and a thread: bounded, so that clients
-// that open streams and never read cannot exhaust the server. Thread-safe.
+// The open Watch streams, each holding a subscription and a thread: bounded in all and per
+// caller, so that clients that open streams and never read cannot exhaust the server, and one
+// token cannot hold every place. Thread-safe.
 class WatchRegistry {
  public:
-  explicit WatchRegistry(size_t limit) : limit_(limit) {}
-  // UNAVAILABLE once shutting down, RESOURCE_EXHAUSTED when `limit` streams are open: the
-  // caller must refuse the watch with that status.
-  absl::Status Add(storage::Subscription* subscription);
+  WatchRegistry(size_t limit, size_t per_caller) : limit_(limit), per_caller_(per_caller) {}
+  // UNAVAILABLE once shutting down, RESOURCE_EXHAUSTED when `limit` streams are open or `user`
+  // holds `per_caller` of them: the caller must refuse the watch with that status.
+  absl::Status Add(storage::Subscription* subscription, const std::string& user);
   void Remove(storage::Subscription* subscription);
   // Cancels every open watch and refuses new ones.
   void CancelAll();
@@ -208,33 +132,38 @@ class WatchRegistry {
 
  private:
   const size_t limit_;
+  const size_t per_caller_;
   mutable absl::Mutex mu_;
-  absl::flat_hash_set<storage::Subscription*> open_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<storage::Subscription*, std::string> open_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, size_t> by_caller_ ABSL_GUARDED_BY(mu_);
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-class AuditServiceImpl final : public v1::AuditService::CallbackService {
+class AuditServiceImpl final : public FramedService<v1::AuditService> {
  public:
-  AuditServiceImpl(Gateway* gateway, storage::EventLog* log, InstitutionRepository* repository,
-                   WatchRegistry* watches)
-      : gateway_(gateway), log_(log), repository_(repository), watches_(watches) {}
-
-  grpc::ServerUnaryReactor* GetWorkflowState(grpc::CallbackServerContext* context,
-                                             const v1::GetWorkflowStateRequest* request,
-                                             v1::WorkflowState* response) override;
-  grpc::ServerUnaryReactor* GetHistory(grpc::CallbackServerContext* context,
-                                       const v1::GetHistoryRequest* request,
-                                       v1::GetHistoryResponse* response) override;
-  grpc::ServerUnaryReactor* ReadEvents(grpc::CallbackServerContext* context,
-                                       const v1::ReadEventsRequest* request,
-                                       v1::ReadEventsResponse* response) override;
-  grpc::ServerWriteReactor<v1::WatchResponse>* Watch(grpc::CallbackServerContext* context,
-                                                     const v1::WatchRequest* request) override;
-  grpc::ServerUnaryReactor* VerifyLog(grpc::CallbackServerContext* context,
-                                      const v1::VerifyLogRequest* request,
-                                      v1::VerifyLogResponse* response) override;
+  AuditServiceImpl(CallFrame* frame, Gateway* gateway, storage::EventLog* log,
+                   InstitutionRepository* repository, WatchRegistry* watches);
 
  private:
+  // Watch, a stream: admitted by the call frame like every unary call, then followed by a
+  // thread of its own (bounded by the WatchRegistry).
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* StartWatch(grpc::CallbackServerContext* context,
+                                                         const grpc::ByteBuffer* bytes);
+  absl::Status GetWorkflowState(const UnaryCall& call,
+                                const v1::GetWorkflowStateRequest& request,
+                                v1::WorkflowState* response);
+  absl::Status GetHistory(const UnaryCall& call,
+                          const v1::GetHistoryRequest& request,
+                          v1::GetHistoryResponse* response);
+  absl::Status ReadEvents(const UnaryCall& call,
+                          const v1::ReadEventsRequest& request,
+                          v1::ReadEventsResponse* response);
+  absl::Status VerifyLog(const UnaryCall& call,
+                         const v1::VerifyLogRequest& request,
+                         v1::VerifyLogResponse* response);
+
+  CallFrame* const frame_;
+  const google::protobuf::MethodDescriptor* const watch_method_;
   Gateway* const gateway_;
   storage::EventLog* const log_;
   InstitutionRepository* const repository_;

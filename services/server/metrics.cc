@@ -7,6 +7,7 @@
 #include "httplib.h"
 #include "services/projections/institution_projection.h"
 #include "services/server/access_log.h"
+#include "services/server/call_frame.h"
 #include "services/server/denied_attempts.h"
 #include "services/server/grpc_services.h"
 #include "services/server/grpc_status.h"
@@ -186,6 +187,7 @@ std::string RenderMetrics(const MetricSources& s) {
   Counter(&out, "scc_access_log_dropped_lines_total",
           "Log lines dropped because the log's queue was full (the stream took lines too slowly).",
           s.access_log->dropped_lines());
+  s.frame->RenderMetrics(&out);
   return out;
 }
 

@@ -33,6 +33,7 @@ class InstitutionProjection;
 namespace scc::server {
 
 class AccessLog;
+class CallFrame;
 class DeniedAttempts;
 class WatchRegistry;
 
@@ -73,6 +74,7 @@ struct MetricSources {
   const WatchRegistry* watches;
   const DeniedAttempts* denied;
   const AccessLog* access_log;
+  const CallFrame* frame;
   std::string data_dir;  // its size on disk is reported
 };
 

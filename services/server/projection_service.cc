@@ -20,14 +20,6 @@ namespace {
 using projections::InstitutionProjection;
 using StatePtr = InstitutionProjection::StatePtr;
 
-absl::Time Deadline(const grpc::CallbackServerContext* context) {
-  const auto deadline = context->deadline();
-  if (deadline == std::chrono::system_clock::time_point::max()) {
-    return absl::Now() + absl::Seconds(10);  // no deadline set: wait at most this long
-  }
-  return absl::FromChrono(deadline);
-}
-
 // Offsets as page tokens: results are sorted deterministically, so an offset is stable.
 absl::StatusOr<size_t> Offset(const std::string& token) {
   size_t offset = 0;
@@ -61,10 +53,10 @@ struct ProjectionServiceImpl::View {
 };
 
 absl::StatusOr<ProjectionServiceImpl::View> ProjectionServiceImpl::Resolve(
-    const v1::QueryOptions& options, grpc::CallbackServerContext* context) const {
+    const v1::QueryOptions& options, const UnaryCall& call) const {
   View view;
   view.day = today_();
-  view.deadline = gateway_->LongCallDeadline(context);
+  view.deadline = call.long_deadline();
   if (!options.as_of().empty()) {
     const auto day = domain::ParseDate(options.as_of());
     if (!day) return domain::InvalidField("options.as_of", "is not a date (YYYY-MM-DD)");
@@ -79,16 +71,6 @@ absl::StatusOr<ProjectionServiceImpl::View> ProjectionServiceImpl::Resolve(
   if (options.has_known_at()) {
     ASSIGN_OR_RETURN(view.filter.known_at,
                      codec::FromTimestamp(options.known_at(), "options.known_at"));
-  }
-  if (options.has_min_position()) {
-    if (options.min_position() > log_->NextPosition() + 1000000) {
-      return domain::InvalidField("options.min_position", "is beyond the end of the log");
-    }
-    if (view.filter.empty()) {
-      RETURN_IF_ERROR(projection_->WaitFor(options.min_position() + 1, Deadline(context)));
-    } else {
-      RETURN_IF_ERROR(log_->WaitForPosition(options.min_position(), Deadline(context)));
-    }
   }
   return view;
 }
@@ -106,204 +88,189 @@ absl::StatusOr<std::vector<StatePtr>> ProjectionServiceImpl::Institutions(const 
   return states;
 }
 
-grpc::ServerUnaryReactor* ProjectionServiceImpl::GetInstitution(
-    grpc::CallbackServerContext* context, const v1::GetInstitutionRequest* request,
-    v1::InstitutionStatus* response) {
-  return gateway_->Unary(context, "GetInstitution", *request,
-                         [&](const Caller&) -> absl::Status {
-    RETURN_IF_ERROR(CheckUrn(request->urn()));
-    ASSIGN_OR_RETURN(View view, Resolve(request->options(), context));
-    StatePtr state;
-    if (view.filter.empty()) {
-      state = projection_->Get(request->urn());
-    } else {
-      ASSIGN_OR_RETURN(domain::InstitutionState folded,
-                       projections::FoldAsOf(*log_, request->urn(), view.filter));
-      state = std::make_shared<const domain::InstitutionState>(std::move(folded));
-    }
-    if (state == nullptr || !state->registered()) {
-      return absl::NotFoundError(absl::StrCat(
-          "institution ", request->urn(), " is not registered",
-          view.filter.empty() ? "" : " as of the requested date"));
-    }
-    *response = projections::BuildStatus(*state, view.day, *calendar_, rules_);
-    return absl::OkStatus();
-  });
+absl::Status ProjectionServiceImpl::GetInstitution(const UnaryCall& call,
+                                                   const v1::GetInstitutionRequest& request,
+                                                   v1::InstitutionStatus* response) {
+  RETURN_IF_ERROR(CheckUrn(request.urn()));
+  ASSIGN_OR_RETURN(View view, Resolve(request.options(), call));
+  StatePtr state;
+  if (view.filter.empty()) {
+    state = projection_->Get(request.urn());
+  } else {
+    ASSIGN_OR_RETURN(domain::InstitutionState folded,
+                     projections::FoldAsOf(*log_, request.urn(), view.filter));
+    state = std::make_shared<const domain::InstitutionState>(std::move(folded));
+  }
+  if (state == nullptr || !state->registered()) {
+    return absl::NotFoundError(absl::StrCat(
+        "institution ", request.urn(), " is not registered",
+        view.filter.empty() ? "" : " as of the requested date"));
+  }
+  *response = projections::BuildStatus(*state, view.day, *calendar_, rules_);
+  return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* ProjectionServiceImpl::ListInstitutions(
-    grpc::CallbackServerContext* context, const v1::ListInstitutionsRequest* request,
-    v1::ListInstitutionsResponse* response) {
-  return gateway_->Unary(context, "ListInstitutions", *request, [&](const Caller&) -> absl::Status {
-    ASSIGN_OR_RETURN(size_t offset, Offset(request->page_token()));
-    const uint32_t page_size = Clamp(request->page_size(), 50, 500);
-    ASSIGN_OR_RETURN(View view, Resolve(request->options(), context));
-    // Cheap filters on the folded state first; obligations only where they are asked about.
-    auto keep = [&](const domain::InstitutionState& s) {
-      return s.registered() &&
-             (!request->has_causing_concern() ||
-              domain::IsCausingConcern(s.state()) == request->causing_concern()) &&
-             AnyOf(request->states(), s.state()) && AnyOf(request->kinds(), s.details().kind()) &&
-             AnyOf(request->phases(), s.details().phase()) &&
-             (request->lead_officer_id().empty() ||
-              s.lead_officer().lead_officer_id() == request->lead_officer_id());
-    };
-    std::vector<StatePtr> candidates;
-    if (view.filter.empty()) {
-      candidates = projection_->Select(keep);
-    } else {
-      ASSIGN_OR_RETURN(std::vector<StatePtr> all, Institutions(view));
-      for (StatePtr& s : all) {
-        if (keep(*s)) candidates.push_back(std::move(s));
-      }
-    }
-    std::vector<StatePtr> matching;
-    for (StatePtr& s : candidates) {
-      if (!request->overdue().empty()) {
-        const auto obligations = projections::ComputeObligations(*s, view.day, *calendar_, rules_);
-        if (std::none_of(obligations.begin(), obligations.end(), [&](const v1::Obligation& o) {
-              return o.overdue() && AnyOf(request->overdue(), o.type());
-            })) {
-          continue;
-        }
-      }
-      matching.push_back(std::move(s));
-    }
-    const std::string today = domain::FormatDate(view.day);
-    auto days = [&](const StatePtr& s) {
-      return domain::IsCausingConcern(s->state()) && !s->designated_on().empty()
-                 ? s->designated_on()
-                 : today;
-    };
-    switch (request->sort()) {
-      case v1::INSTITUTION_SORT_NAME:
-        std::stable_sort(matching.begin(), matching.end(), [](const StatePtr& a, const StatePtr& b) {
-          return a->details().name() < b->details().name();
-        });
-        break;
-      case v1::INSTITUTION_SORT_DAYS_IN_SCC:  // earliest designation = longest in SCC first
-        std::stable_sort(matching.begin(), matching.end(),
-                         [&](const StatePtr& a, const StatePtr& b) { return days(a) < days(b); });
-        break;
-      case v1::INSTITUTION_SORT_STATE:
-        std::stable_sort(matching.begin(), matching.end(), [](const StatePtr& a, const StatePtr& b) {
-          return a->state() < b->state();
-        });
-        break;
-      default:
-        break;  // by URN already
-    }
-    response->set_total(static_cast<uint32_t>(matching.size()));
-    for (size_t i = offset; i < matching.size() && i < offset + page_size; ++i) {
-      *response->add_institutions() =
-          projections::BuildStatus(*matching[i], view.day, *calendar_, rules_);
-    }
-    if (offset + page_size < matching.size()) {
-      response->set_next_page_token(absl::StrCat(offset + page_size));
-    }
-    return absl::OkStatus();
-  });
-}
-
-grpc::ServerUnaryReactor* ProjectionServiceImpl::ListObligations(
-    grpc::CallbackServerContext* context, const v1::ListObligationsRequest* request,
-    v1::ListObligationsResponse* response) {
-  return gateway_->Unary(context, "ListObligations", *request,
-                         [&](const Caller&) -> absl::Status {
-    if (!request->urn().empty()) RETURN_IF_ERROR(CheckUrn(request->urn()));
-    ASSIGN_OR_RETURN(size_t offset, Offset(request->page_token()));
-    const uint32_t page_size = Clamp(request->page_size(), 100, 1000);
-    ASSIGN_OR_RETURN(View view, Resolve(request->options(), context));
+absl::Status ProjectionServiceImpl::ListInstitutions(const UnaryCall& call,
+                                                     const v1::ListInstitutionsRequest& request,
+                                                     v1::ListInstitutionsResponse* response) {
+  ASSIGN_OR_RETURN(size_t offset, Offset(request.page_token()));
+  const uint32_t page_size = Clamp(request.page_size(), 50, 500);
+  ASSIGN_OR_RETURN(View view, Resolve(request.options(), call));
+  // Cheap filters on the folded state first; obligations only where they are asked about.
+  auto keep = [&](const domain::InstitutionState& s) {
+    return s.registered() &&
+           (!request.has_causing_concern() ||
+            domain::IsCausingConcern(s.state()) == request.causing_concern()) &&
+           AnyOf(request.states(), s.state()) && AnyOf(request.kinds(), s.details().kind()) &&
+           AnyOf(request.phases(), s.details().phase()) &&
+           (request.lead_officer_id().empty() ||
+            s.lead_officer().lead_officer_id() == request.lead_officer_id());
+  };
+  std::vector<StatePtr> candidates;
+  if (view.filter.empty()) {
+    candidates = projection_->Select(keep);
+  } else {
     ASSIGN_OR_RETURN(std::vector<StatePtr> all, Institutions(view));
-    std::vector<v1::Obligation> found;
-    for (const StatePtr& s : all) {
-      if (!request->urn().empty() && s->urn() != request->urn()) continue;
-      for (v1::Obligation& o : projections::ComputeObligations(*s, view.day, *calendar_, rules_)) {
-        if (request->overdue_only() && !o.overdue()) continue;
-        if (!AnyOf(request->types(), o.type())) continue;
-        if (!request->lead_officer_id().empty() && o.lead_officer_id() != request->lead_officer_id()) {
-          continue;
-        }
-        found.push_back(std::move(o));
+    for (StatePtr& s : all) {
+      if (keep(*s)) candidates.push_back(std::move(s));
+    }
+  }
+  std::vector<StatePtr> matching;
+  for (StatePtr& s : candidates) {
+    if (!request.overdue().empty()) {
+      const auto obligations = projections::ComputeObligations(*s, view.day, *calendar_, rules_);
+      if (std::none_of(obligations.begin(), obligations.end(), [&](const v1::Obligation& o) {
+            return o.overdue() && AnyOf(request.overdue(), o.type());
+          })) {
+        continue;
       }
     }
-    std::stable_sort(found.begin(), found.end(), [](const v1::Obligation& a, const v1::Obligation& b) {
-      return std::tie(a.due_on(), a.urn()) < std::tie(b.due_on(), b.urn());
-    });
-    response->set_total(static_cast<uint32_t>(found.size()));
-    for (size_t i = offset; i < found.size() && i < offset + page_size; ++i) {
-      *response->add_obligations() = found[i];
-    }
-    if (offset + page_size < found.size()) {
-      response->set_next_page_token(absl::StrCat(offset + page_size));
-    }
-    return absl::OkStatus();
-  });
+    matching.push_back(std::move(s));
+  }
+  const std::string today = domain::FormatDate(view.day);
+  auto days = [&](const StatePtr& s) {
+    return domain::IsCausingConcern(s->state()) && !s->designated_on().empty()
+               ? s->designated_on()
+               : today;
+  };
+  switch (request.sort()) {
+    case v1::INSTITUTION_SORT_NAME:
+      std::stable_sort(matching.begin(), matching.end(), [](const StatePtr& a, const StatePtr& b) {
+        return a->details().name() < b->details().name();
+      });
+      break;
+    case v1::INSTITUTION_SORT_DAYS_IN_SCC:  // earliest designation = longest in SCC first
+      std::stable_sort(matching.begin(), matching.end(),
+                       [&](const StatePtr& a, const StatePtr& b) { return days(a) < days(b); });
+      break;
+    case v1::INSTITUTION_SORT_STATE:
+      std::stable_sort(matching.begin(), matching.end(), [](const StatePtr& a, const StatePtr& b) {
+        return a->state() < b->state();
+      });
+      break;
+    default:
+      break;  // by URN already
+  }
+  response->set_total(static_cast<uint32_t>(matching.size()));
+  for (size_t i = offset; i < matching.size() && i < offset + page_size; ++i) {
+    *response->add_institutions() =
+        projections::BuildStatus(*matching[i], view.day, *calendar_, rules_);
+  }
+  if (offset + page_size < matching.size()) {
+    response->set_next_page_token(absl::StrCat(offset + page_size));
+  }
+  return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* ProjectionServiceImpl::SearchAudit(
-    grpc::CallbackServerContext* context, const v1::SearchAuditRequest* request,
-    v1::SearchAuditResponse* response) {
-  return gateway_->Unary(context, "SearchAudit", *request,
-                         [&](const Caller& caller) -> absl::Status {
-    domain::Violations bad;
-    if (!request->urn().empty() && !domain::IsValidUrn(request->urn())) {
-      bad.Add("urn", "is not a URN");
-    }
-    for (const auto& [field, value] : {std::pair<const char*, const std::string*>{
-                                           "from_date", &request->from_date()},
-                                       {"to_date", &request->to_date()}}) {
-      if (!value->empty() && !domain::ParseDate(*value)) bad.Add(field, "is not a date (YYYY-MM-DD)");
-    }
-    if (!v1::Role_IsValid(request->role())) bad.Add("role", "unknown role");
-    RETURN_IF_ERROR(bad.Status());
-    ASSIGN_OR_RETURN(size_t position, Offset(request->page_token()));
-    const uint32_t page_size = Clamp(request->page_size(), 100, 1000);
-    const absl::flat_hash_set<std::string> types(request->event_types().begin(),
-                                                 request->event_types().end());
-    // Each call scans a bounded slice of the log; the token says where to go on.
-    constexpr uint64_t kScanPerCall = 50000;
-    const uint64_t end = std::min<uint64_t>(log_->NextPosition(), position + kScanPerCall);
-    while (position < end && response->events_size() < static_cast<int>(page_size)) {
-      ASSIGN_OR_RETURN(storage::AllPage page,
-                       log_->ReadAll(position, std::min<uint64_t>(1000, end - position)));
-      if (page.events.empty()) break;
-      for (const storage::RecordedEvent& recorded : page.events) {
-        position = recorded.position + 1;
-        if (!request->urn().empty() && codec::UrnOfStream(recorded.stream) != request->urn()) continue;
-        if (!types.empty() && !types.contains(recorded.type)) continue;
-        ASSIGN_OR_RETURN(domain::StoredEvent event, codec::Decode(recorded));
-        const v1::EventMetadata& m = event.metadata;
-        if (!request->actor().empty() && m.actor() != request->actor()) continue;
-        if (request->role() != v1::ROLE_UNSPECIFIED && m.role() != request->role()) continue;
-        if (!request->from_date().empty() && m.effective_date() < request->from_date()) continue;
-        if (!request->to_date().empty() && m.effective_date() > request->to_date()) continue;
-        *response->add_events() = codec::ToApiEvent(recorded, event, caller.role);
-        if (response->events_size() >= static_cast<int>(page_size)) break;
+absl::Status ProjectionServiceImpl::ListObligations(const UnaryCall& call,
+                                                    const v1::ListObligationsRequest& request,
+                                                    v1::ListObligationsResponse* response) {
+  if (!request.urn().empty()) RETURN_IF_ERROR(CheckUrn(request.urn()));
+  ASSIGN_OR_RETURN(size_t offset, Offset(request.page_token()));
+  const uint32_t page_size = Clamp(request.page_size(), 100, 1000);
+  ASSIGN_OR_RETURN(View view, Resolve(request.options(), call));
+  ASSIGN_OR_RETURN(std::vector<StatePtr> all, Institutions(view));
+  std::vector<v1::Obligation> found;
+  for (const StatePtr& s : all) {
+    if (!request.urn().empty() && s->urn() != request.urn()) continue;
+    for (v1::Obligation& o : projections::ComputeObligations(*s, view.day, *calendar_, rules_)) {
+      if (request.overdue_only() && !o.overdue()) continue;
+      if (!AnyOf(request.types(), o.type())) continue;
+      if (!request.lead_officer_id().empty() && o.lead_officer_id() != request.lead_officer_id()) {
+        continue;
       }
+      found.push_back(std::move(o));
     }
-    if (position < log_->NextPosition()) response->set_next_page_token(absl::StrCat(position));
-    return absl::OkStatus();
+  }
+  std::stable_sort(found.begin(), found.end(), [](const v1::Obligation& a, const v1::Obligation& b) {
+    return std::tie(a.due_on(), a.urn()) < std::tie(b.due_on(), b.urn());
   });
+  response->set_total(static_cast<uint32_t>(found.size()));
+  for (size_t i = offset; i < found.size() && i < offset + page_size; ++i) {
+    *response->add_obligations() = found[i];
+  }
+  if (offset + page_size < found.size()) {
+    response->set_next_page_token(absl::StrCat(offset + page_size));
+  }
+  return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* ProjectionServiceImpl::RebuildProjections(
-    grpc::CallbackServerContext* context, const v1::RebuildProjectionsRequest* request,
-    v1::ProjectionStatus* response) {
-  return gateway_->Unary(context, "RebuildProjections", *request, [&](const Caller&) {
-    projection_->RequestRebuild();
-    *response = projection_->Status();
-    return absl::OkStatus();
-  });
+absl::Status ProjectionServiceImpl::SearchAudit(const UnaryCall& call,
+                                                const v1::SearchAuditRequest& request,
+                                                v1::SearchAuditResponse* response) {
+  domain::Violations bad;
+  if (!request.urn().empty() && !domain::IsValidUrn(request.urn())) {
+    bad.Add("urn", "is not a URN");
+  }
+  for (const auto& [field, value] : {std::pair<const char*, const std::string*>{
+                                         "from_date", &request.from_date()},
+                                     {"to_date", &request.to_date()}}) {
+    if (!value->empty() && !domain::ParseDate(*value)) bad.Add(field, "is not a date (YYYY-MM-DD)");
+  }
+  if (!v1::Role_IsValid(request.role())) bad.Add("role", "unknown role");
+  RETURN_IF_ERROR(bad.Status());
+  ASSIGN_OR_RETURN(size_t position, Offset(request.page_token()));
+  const uint32_t page_size = Clamp(request.page_size(), 100, 1000);
+  const absl::flat_hash_set<std::string> types(request.event_types().begin(),
+                                               request.event_types().end());
+  // Each call scans a bounded slice of the log; the token says where to go on.
+  constexpr uint64_t kScanPerCall = 50000;
+  const uint64_t end = std::min<uint64_t>(log_->NextPosition(), position + kScanPerCall);
+  while (position < end && response->events_size() < static_cast<int>(page_size)) {
+    ASSIGN_OR_RETURN(storage::AllPage page,
+                     log_->ReadAll(position, std::min<uint64_t>(1000, end - position)));
+    if (page.events.empty()) break;
+    for (const storage::RecordedEvent& recorded : page.events) {
+      position = recorded.position + 1;
+      if (!request.urn().empty() && codec::UrnOfStream(recorded.stream) != request.urn()) continue;
+      if (!types.empty() && !types.contains(recorded.type)) continue;
+      ASSIGN_OR_RETURN(domain::StoredEvent event, codec::Decode(recorded));
+      const v1::EventMetadata& m = event.metadata;
+      if (!request.actor().empty() && m.actor() != request.actor()) continue;
+      if (request.role() != v1::ROLE_UNSPECIFIED && m.role() != request.role()) continue;
+      if (!request.from_date().empty() && m.effective_date() < request.from_date()) continue;
+      if (!request.to_date().empty() && m.effective_date() > request.to_date()) continue;
+      *response->add_events() = codec::ToApiEvent(recorded, event, call.caller().role);
+      if (response->events_size() >= static_cast<int>(page_size)) break;
+    }
+  }
+  if (position < log_->NextPosition()) response->set_next_page_token(absl::StrCat(position));
+  return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* ProjectionServiceImpl::GetProjectionStatus(
-    grpc::CallbackServerContext* context, const v1::RebuildProjectionsRequest* request,
+absl::Status ProjectionServiceImpl::RebuildProjections(
+    const UnaryCall& /*call*/, const v1::RebuildProjectionsRequest& /*request*/,
     v1::ProjectionStatus* response) {
-  return gateway_->Unary(context, "GetProjectionStatus", *request, [&](const Caller&) {
-    *response = projection_->Status();
-    return absl::OkStatus();
-  });
+  projection_->RequestRebuild();
+  *response = projection_->Status();
+  return absl::OkStatus();
+}
+
+absl::Status ProjectionServiceImpl::GetProjectionStatus(
+    const UnaryCall& /*call*/, const v1::RebuildProjectionsRequest& /*request*/,
+    v1::ProjectionStatus* response) {
+  *response = projection_->Status();
+  return absl::OkStatus();
 }
 
 }  // namespace scc::server

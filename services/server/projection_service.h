@@ -16,48 +16,56 @@
 
 namespace scc::server {
 
-class ProjectionServiceImpl final : public v1::ProjectionService::CallbackService {
+class ProjectionServiceImpl final : public FramedService<v1::ProjectionService> {
  public:
-  ProjectionServiceImpl(Gateway* gateway, storage::EventLog* log,
+  ProjectionServiceImpl(CallFrame* frame, storage::EventLog* log,
                         projections::InstitutionProjection* projection,
                         const projections::TermCalendar* calendar,
                         projections::ObligationRules rules, std::function<absl::CivilDay()> today)
-      : gateway_(gateway),
+      : FramedService<v1::ProjectionService>(
+            frame,
+            {Answer("GetInstitution", Work::kRead, this, &ProjectionServiceImpl::GetInstitution),
+             Answer("ListInstitutions", Work::kRead, this,
+                    &ProjectionServiceImpl::ListInstitutions),
+             Answer("ListObligations", Work::kRead, this, &ProjectionServiceImpl::ListObligations),
+             Answer("SearchAudit", Work::kLong, this, &ProjectionServiceImpl::SearchAudit),
+             Answer("RebuildProjections", Work::kRead, this,
+                    &ProjectionServiceImpl::RebuildProjections),
+             Answer("GetProjectionStatus", Work::kRead, this,
+                    &ProjectionServiceImpl::GetProjectionStatus)}),
         log_(log),
         projection_(projection),
         calendar_(calendar),
         rules_(rules),
         today_(std::move(today)) {}
 
-  grpc::ServerUnaryReactor* GetInstitution(grpc::CallbackServerContext* context,
-                                           const v1::GetInstitutionRequest* request,
-                                           v1::InstitutionStatus* response) override;
-  grpc::ServerUnaryReactor* ListInstitutions(grpc::CallbackServerContext* context,
-                                             const v1::ListInstitutionsRequest* request,
-                                             v1::ListInstitutionsResponse* response) override;
-  grpc::ServerUnaryReactor* ListObligations(grpc::CallbackServerContext* context,
-                                            const v1::ListObligationsRequest* request,
-                                            v1::ListObligationsResponse* response) override;
-  grpc::ServerUnaryReactor* SearchAudit(grpc::CallbackServerContext* context,
-                                        const v1::SearchAuditRequest* request,
-                                        v1::SearchAuditResponse* response) override;
-  grpc::ServerUnaryReactor* RebuildProjections(grpc::CallbackServerContext* context,
-                                               const v1::RebuildProjectionsRequest* request,
-                                               v1::ProjectionStatus* response) override;
-  grpc::ServerUnaryReactor* GetProjectionStatus(grpc::CallbackServerContext* context,
-                                                const v1::RebuildProjectionsRequest* request,
-                                                v1::ProjectionStatus* response) override;
-
  private:
+  absl::Status GetInstitution(const UnaryCall& call,
+                              const v1::GetInstitutionRequest& request,
+                              v1::InstitutionStatus* response);
+  absl::Status ListInstitutions(const UnaryCall& call,
+                                const v1::ListInstitutionsRequest& request,
+                                v1::ListInstitutionsResponse* response);
+  absl::Status ListObligations(const UnaryCall& call,
+                               const v1::ListObligationsRequest& request,
+                               v1::ListObligationsResponse* response);
+  absl::Status SearchAudit(const UnaryCall& call,
+                           const v1::SearchAuditRequest& request,
+                           v1::SearchAuditResponse* response);
+  absl::Status RebuildProjections(const UnaryCall& call,
+                                  const v1::RebuildProjectionsRequest& request,
+                                  v1::ProjectionStatus* response);
+  absl::Status GetProjectionStatus(const UnaryCall& call,
+                                   const v1::RebuildProjectionsRequest& request,
+                                   v1::ProjectionStatus* response);
   struct View;
-  // Validates the query options, waits for min_position, and says which states to read.
-  absl::StatusOr<View> Resolve(const v1::QueryOptions& options,
-                               grpc::CallbackServerContext* context) const;
+  // Validates the query options and says which states to read (the frame has waited for
+  // min_position already).
+  absl::StatusOr<View> Resolve(const v1::QueryOptions& options, const UnaryCall& call) const;
   // The institutions the view sees: the live projection or a fold of the log.
   absl::StatusOr<std::vector<projections::InstitutionProjection::StatePtr>> Institutions(
       const View& view) const;
 
-  Gateway* const gateway_;
   storage::EventLog* const log_;
   projections::InstitutionProjection* const projection_;
   const projections::TermCalendar* const calendar_;

@@ -8,58 +8,56 @@
 
 namespace scc::server {
 
-grpc::ServerUnaryReactor* ReportServiceImpl::GenerateTermReport(
-    grpc::CallbackServerContext* context, const v1::GenerateTermReportRequest* request,
-    v1::ReportFile* response) {
-  return gateway_->Unary(context, "GenerateTermReport", *request, [&](const Caller& caller) -> absl::Status {
-    ASSIGN_OR_RETURN(const projections::Period* term, reports::FindTerm(*calendar_, request->term()));
-    if (!v1::ReportFormat_IsValid(request->format())) {
-      return domain::InvalidField("format", "unknown report format");
-    }
-    // Microseconds: the precision the log records, so the instant reproduces the same bytes.
-    absl::Time known_at = absl::FromUnixMicros(absl::ToUnixMicros(absl::Now()));
-    if (request->has_known_at()) {
-      ASSIGN_OR_RETURN(known_at, codec::FromTimestamp(request->known_at(), "known_at"));
-    }
-    const absl::Time deadline = gateway_->LongCallDeadline(context);
-    ASSIGN_OR_RETURN(v1::TermReport report,
-                     reports::BuildTermReport(*log_, *calendar_, *term, known_at, caller.role,
+absl::Status ReportServiceImpl::GenerateTermReport(const UnaryCall& call,
+                                                   const v1::GenerateTermReportRequest& request,
+                                                   v1::ReportFile* response) {
+  ASSIGN_OR_RETURN(const projections::Period* term, reports::FindTerm(*calendar_, request.term()));
+  if (!v1::ReportFormat_IsValid(request.format())) {
+    return domain::InvalidField("format", "unknown report format");
+  }
+  // Microseconds: the precision the log records, so the instant reproduces the same bytes.
+  absl::Time known_at = absl::FromUnixMicros(absl::ToUnixMicros(absl::Now()));
+  if (request.has_known_at()) {
+    ASSIGN_OR_RETURN(known_at, codec::FromTimestamp(request.known_at(), "known_at"));
+  }
+  const absl::Time deadline = call.long_deadline();
+  ASSIGN_OR_RETURN(v1::TermReport report,
+                   reports::BuildTermReport(*log_, *calendar_, *term, known_at, call.caller().role,
+                                            rules_, targets_, deadline));
+  if (request.has_compare_known_at()) {
+    ASSIGN_OR_RETURN(absl::Time earlier,
+                     codec::FromTimestamp(request.compare_known_at(), "compare_known_at"));
+    ASSIGN_OR_RETURN(v1::TermReport before,
+                     reports::BuildTermReport(*log_, *calendar_, *term, earlier, call.caller().role,
                                               rules_, targets_, deadline));
-    if (request->has_compare_known_at()) {
-      ASSIGN_OR_RETURN(absl::Time earlier,
-                       codec::FromTimestamp(request->compare_known_at(), "compare_known_at"));
-      ASSIGN_OR_RETURN(v1::TermReport before,
-                       reports::BuildTermReport(*log_, *calendar_, *term, earlier, caller.role,
-                                                rules_, targets_, deadline));
-      for (std::string& c : reports::Changes(before, report)) report.add_changes(std::move(c));
-      report.set_compared_with(before.known_at());
-    }
-    const std::string base = absl::StrCat("scc-report-", request->term());
-    switch (request->format()) {
-      case v1::REPORT_FORMAT_CSV:
-        response->set_filename(base + ".csv");
-        response->set_content_type("text/csv; charset=utf-8");
-        response->set_content(reports::RenderCsv(report));
-        break;
-      case v1::REPORT_FORMAT_MARKDOWN:
-        response->set_filename(base + ".md");
-        response->set_content_type("text/markdown; charset=utf-8");
-        response->set_content(reports::RenderMarkdown(report));
-        break;
-      case v1::REPORT_FORMAT_HTML:
-        response->set_filename(base + ".html");
-        response->set_content_type("text/html; charset=utf-8");
-        response->set_content(reports::RenderHtml(report));
-        break;
-      default:
-        response->set_filename(base + ".json");
-        response->set_content_type("application/json");
-        response->set_content(reports::RenderJson(report));
-        break;
-    }
-    codec::SetTimestamp(known_at, response->mutable_known_at());
-    return absl::OkStatus();
-  });
+    for (std::string& c : reports::Changes(before, report)) report.add_changes(std::move(c));
+    report.set_compared_with(before.known_at());
+  }
+  const std::string base = absl::StrCat("scc-report-", request.term());
+  switch (request.format()) {
+    case v1::REPORT_FORMAT_CSV:
+      response->set_filename(base + ".csv");
+      response->set_content_type("text/csv; charset=utf-8");
+      response->set_content(reports::RenderCsv(report));
+      break;
+    case v1::REPORT_FORMAT_MARKDOWN:
+      response->set_filename(base + ".md");
+      response->set_content_type("text/markdown; charset=utf-8");
+      response->set_content(reports::RenderMarkdown(report));
+      break;
+    case v1::REPORT_FORMAT_HTML:
+      response->set_filename(base + ".html");
+      response->set_content_type("text/html; charset=utf-8");
+      response->set_content(reports::RenderHtml(report));
+      break;
+    default:
+      response->set_filename(base + ".json");
+      response->set_content_type("application/json");
+      response->set_content(reports::RenderJson(report));
+      break;
+  }
+  codec::SetTimestamp(known_at, response->mutable_known_at());
+  return absl::OkStatus();
 }
 
 }  // namespace scc::server

@@ -12,19 +12,23 @@
 
 namespace scc::server {
 
-class ReportServiceImpl final : public v1::ReportService::CallbackService {
+class ReportServiceImpl final : public FramedService<v1::ReportService> {
  public:
-  ReportServiceImpl(Gateway* gateway, const storage::EventLog* log,
+  ReportServiceImpl(CallFrame* frame, const storage::EventLog* log,
                     const projections::TermCalendar* calendar, projections::ObligationRules rules,
                     reports::ReportTargets targets)
-      : gateway_(gateway), log_(log), calendar_(calendar), rules_(rules), targets_(targets) {}
-
-  grpc::ServerUnaryReactor* GenerateTermReport(grpc::CallbackServerContext* context,
-                                               const v1::GenerateTermReportRequest* request,
-                                               v1::ReportFile* response) override;
+      : FramedService<v1::ReportService>(
+            frame, {Answer("GenerateTermReport", Work::kLong, this,
+                           &ReportServiceImpl::GenerateTermReport)}),
+        log_(log),
+        calendar_(calendar),
+        rules_(rules),
+        targets_(targets) {}
 
  private:
-  Gateway* const gateway_;
+  absl::Status GenerateTermReport(const UnaryCall& call,
+                                  const v1::GenerateTermReportRequest& request,
+                                  v1::ReportFile* response);
   const storage::EventLog* const log_;
   const projections::TermCalendar* const calendar_;
   const projections::ObligationRules rules_;

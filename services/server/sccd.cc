@@ -59,12 +59,18 @@ struct Config {
   std::string tls_client_ca;      // PEM roots: mutual TLS, every client must present a cert
   int shutdown_grace_seconds = 10;
   size_t max_watches = 64;  // open Watch streams; each holds a thread
+  size_t max_watches_per_caller = 0;  // 0: a quarter of max_watches (at least 1)
   int tokens_poll_seconds = 5;  // reload the tokens file this soon after it changes; 0: SIGHUP only
   // Limits on every client (SECURITY.md).
   size_t max_message_bytes = 4 << 20;
   int max_streams_per_connection = 100;
   size_t memory_quota_mb = 512;
   double long_call_seconds = 120;
+  size_t long_call_threads = 4;
+  size_t long_call_queue = 64;
+  size_t max_waiting_reads = 1024;
+  int auth_failures = 50;  // wrong credentials per address and window before it is throttled
+  double auth_window_seconds = 60;
   // Prometheus metrics over HTTP ("host:port"; empty: none).
   std::string metrics_listen = "127.0.0.1:9464";
   // The web console and the HTTP/JSON API ("host:port"; empty: none), and the console's files.
@@ -264,21 +270,29 @@ int Serve(const Config& config) {
   std::string tokens_stamp = FileStamp(config.tokens);
   server::CallMetrics call_metrics;
   server::Gateway gateway(*std::move(tokens), &access_log, absl::Seconds(config.long_call_seconds),
-                          &call_metrics);
-  server::CommandRunner runner(&gateway, &handler);
-  server::WatchRegistry watches(config.max_watches);
-  server::InstitutionServiceImpl institutions(&runner);
-  server::DesignationServiceImpl designation(&runner);
-  server::InterventionServiceImpl interventions(&runner);
-  server::AcademyServiceImpl academies(&runner);
-  server::SettingServiceImpl settings(&runner);
-  server::BulkServiceImpl bulk(&gateway, &handler);
-  server::AuditServiceImpl audit(&gateway, log->get(), &repository, &watches);
+                          &call_metrics, config.auth_failures,
+                          absl::Seconds(config.auth_window_seconds));
+  server::CallFrame::Options frame_options;
+  frame_options.long_call_threads = config.long_call_threads;
+  frame_options.long_call_queue = config.long_call_queue;
+  frame_options.max_waiting_reads = config.max_waiting_reads;
+  server::CallFrame frame(&gateway, log->get(), projection->get(), frame_options);
+  const size_t watches_per_caller = config.max_watches_per_caller != 0
+                                        ? config.max_watches_per_caller
+                                        : std::max<size_t>(1, config.max_watches / 4);
+  server::WatchRegistry watches(config.max_watches, watches_per_caller);
+  server::InstitutionServiceImpl institutions(&frame, &handler);
+  server::DesignationServiceImpl designation(&frame, &handler);
+  server::InterventionServiceImpl interventions(&frame, &handler);
+  server::AcademyServiceImpl academies(&frame, &handler);
+  server::SettingServiceImpl settings(&frame, &handler);
+  server::BulkServiceImpl bulk(&frame, &handler);
+  server::AuditServiceImpl audit(&frame, &gateway, log->get(), &repository, &watches);
   projections::ObligationRules rules = config.rules;
   rules.review_each_term = config.review_interval == "term";
-  server::ProjectionServiceImpl queries(&gateway, log->get(), projection->get(), &*calendar,
-                                        rules, today);
-  server::ReportServiceImpl reports(&gateway, log->get(), &*calendar, rules,
+  server::ProjectionServiceImpl queries(&frame, log->get(), projection->get(), &*calendar, rules,
+                                        today);
+  server::ReportServiceImpl reports(&frame, log->get(), &*calendar, rules,
                                     reports::ReportTargets{});
   v1::ServerLimits limits;
   limits.set_max_message_bytes(config.max_message_bytes);
@@ -287,7 +301,13 @@ int Serve(const Config& config) {
   limits.set_memory_quota_bytes(uint64_t{config.memory_quota_mb} << 20);
   limits.set_long_call_seconds(config.long_call_seconds);
   limits.set_max_page_size(server::kMaxPageSize);
-  server::AdminServiceImpl admin(&gateway, log->get(), &watches, limits,
+  limits.set_max_watches_per_caller(static_cast<uint32_t>(watches_per_caller));
+  limits.set_auth_failures_allowed(static_cast<uint32_t>(config.auth_failures));
+  limits.set_auth_window_seconds(config.auth_window_seconds);
+  limits.set_long_call_threads(static_cast<uint32_t>(config.long_call_threads));
+  limits.set_long_call_queue(static_cast<uint32_t>(config.long_call_queue));
+  limits.set_max_waiting_reads(static_cast<uint32_t>(config.max_waiting_reads));
+  server::AdminServiceImpl admin(&frame, &gateway, log->get(), &watches, limits,
                                  config.backup_root.empty() ? config.data + "/backups"
                                                             : config.backup_root);
 
@@ -321,7 +341,7 @@ int Serve(const Config& config) {
     absl::StatusOr<std::unique_ptr<server::MetricsServer>> started = server::MetricsServer::Start(
         config.metrics_listen,
         server::MetricSources{&call_metrics, log->get(), projection->get(), &watches,
-                              &gateway.denied(), &access_log, config.data},
+                              &gateway.denied(), &access_log, &frame, config.data},
         http_limits);
     if (!started.ok()) return Fail(std::string(started.status().message()));
     metrics = *std::move(started);
@@ -408,6 +428,7 @@ int Serve(const Config& config) {
   if (metrics != nullptr) metrics->Stop();
   if (http != nullptr) http->Stop();  // before the gRPC server: its calls go through it
   watches.CancelAll();
+  frame.Close();
   server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(config.shutdown_grace_seconds)));
   server->Wait();
   watches.WaitUntilEmpty();
@@ -450,6 +471,34 @@ int main(int argc, char** argv) {
                  "most Watch streams open at once; more are refused with RESOURCE_EXHAUSTED")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--max-watches-per-caller", config.max_watches_per_caller,
+                 "most Watch streams one caller (token or certificate) may hold; 0: a quarter of "
+                 "--max-watches")
+      ->capture_default_str();
+  app.add_option("--long-call-threads", config.long_call_threads,
+                 "threads running long calls (termly reports, log verification, reads as of a "
+                 "date, backups)")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{256}));
+  app.add_option("--long-call-queue", config.long_call_queue,
+                 "long calls that may wait for a thread; more get RESOURCE_EXHAUSTED "
+                 "\"server busy, retry\"")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{0}, size_t{100000}));
+  app.add_option("--max-waiting-reads", config.max_waiting_reads,
+                 "reads waiting for a future min_position at once (half per caller); more get "
+                 "RESOURCE_EXHAUSTED")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{1000000}));
+  app.add_option("--auth-failures", config.auth_failures,
+                 "wrong credentials one client address may send per --auth-window-seconds; past "
+                 "that its calls are refused unread with RESOURCE_EXHAUSTED until the window ends")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--auth-window-seconds", config.auth_window_seconds,
+                 "the window of --auth-failures")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 86400.0));
   app.add_option("--tokens-poll-seconds", config.tokens_poll_seconds,
                  "reload the tokens file this many seconds after it changes (0: only on SIGHUP)")
       ->capture_default_str()

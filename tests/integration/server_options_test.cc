@@ -150,8 +150,9 @@ struct OpenWatch {
 
 TEST(ServerOptionsTest, WatchStreamsPastTheLimitAreRefused) {
   storage::testing::TempDir dir;
-  auto started = SccdProcess::Start(dir.Sub("data"),
-                                    std::vector<std::string>{"--max-watches", "2"});
+  auto started = SccdProcess::Start(
+      dir.Sub("data"),
+      std::vector<std::string>{"--max-watches", "2", "--max-watches-per-caller", "2"});
   ASSERT_TRUE(started.ok()) << started.status();
   auto stub = v1::AuditService::NewStub((*started)->channel());
 
