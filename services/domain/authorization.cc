@@ -10,7 +10,7 @@ namespace {
 using namespace role_bits;  // NOLINT: the table reads best with short role names
 
 // The RPCs that are not one command, and who may call them. Commands are in the command table
-// (decide.cc), where each row names its roles.
+// (command_table.cc), where each row names its roles.
 struct ReadRpc {
   const char* rpc;
   unsigned roles;
