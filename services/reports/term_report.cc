@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "services/codec/event_codec.h"
+#include "services/domain/confidentiality.h"
 #include "services/domain/dates.h"
 #include "services/domain/decide.h"
 #include "services/domain/errors.h"
@@ -199,7 +200,7 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
   // Two threads scan the log, each folding the institutions that hash to it as the events go
   // by (nothing per event is kept). An institution with a correction that replaces an earlier
   // event is folded again from its own stream afterwards.
-  const bool notes_visible = codec::MayReadConfidential(reader);
+  const bool notes_visible = domain::MayReadConfidential(reader);
   const uint64_t end_position = log.NextPosition();
   constexpr int kThreads = 2;
   std::vector<absl::flat_hash_map<std::string, Walk>> partitions(kThreads);

@@ -9,6 +9,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "services/domain/authorization.h"
 #include "services/domain/errors.h"
+#include "services/domain/event_metadata.h"
 #include "services/codec/event_codec.h"
 #include "services/server/tokens.h"
 #include "storage/sha256.h"
@@ -57,17 +58,6 @@ absl::Status VersionConflict(const std::string& urn, uint64_t expected,
 absl::Status RequestReused(const std::string& request_id) {
   return absl::AlreadyExistsError(absl::StrCat(
       "request_id '", request_id, "' was already used for a different command; use a new one"));
-}
-
-// notes of action-plan reviews and MCMs are confidential whatever the caller
-// says.
-// A correction that replaces such a meeting's record is as confidential as the meeting.
-bool NotesAlwaysConfidential(const v1::EventPayload& payload) {
-  const v1::EventPayload::KindCase kind =
-      payload.has_event_corrected() ? payload.event_corrected().replacement().kind_case()
-                                    : payload.kind_case();
-  return kind == v1::EventPayload::kActionPlanReviewHeld ||
-         kind == v1::EventPayload::kMonitoringAndChallengeMeetingHeld;
 }
 
 }  // namespace
@@ -286,17 +276,8 @@ CommandHandler::StatePtr CommandHandler::Try(std::shared_ptr<Attempt> attempt, S
   result.set_urn(urn);
   for (size_t i = 0; i < decided->size(); ++i) {
     v1::EventPayload& payload = (*decided)[i];
-    v1::EventMetadata metadata;
-    metadata.set_event_id(EventId(cmd.context.request_id(), i));
-    metadata.set_actor(cmd.actor);
-    metadata.set_role(cmd.role);
-    metadata.set_effective_date(domain::EffectiveDate(cmd, today));
-    metadata.set_reason(cmd.context.reason());
-    *metadata.mutable_notes() = cmd.context.notes();
-    if (NotesAlwaysConfidential(payload)) metadata.mutable_notes()->set_confidential(true);
-    metadata.set_correlation_id(cmd.context.correlation_id());
-    metadata.set_causation_id(cmd.context.causation_id());
-    metadata.set_command_hash(attempt->hash);
+    v1::EventMetadata metadata = domain::StampEvent(
+        cmd, payload, EventId(cmd.context.request_id(), i), attempt->hash, today);
     result.add_event_ids(metadata.event_id());
     storage::EventData data{codec::EventType(payload), Deterministic(payload),
                             Deterministic(metadata)};
