@@ -53,7 +53,8 @@ absl::StatusOr<std::vector<EventPayload>> Decide(const InstitutionState& s, cons
     return std::vector<EventPayload>{cmd.payload};
   }
   if (!s.registered()) {
-    return absl::NotFoundError(absl::StrCat("institution ", cmd.context.urn(), " is not registered"));
+    return absl::NotFoundError(
+        absl::StrCat("institution ", cmd.context.urn(), " is not registered"));
   }
   if (effective < s.registered_on()) {
     return InvalidField("context.effective_date",
