@@ -96,14 +96,14 @@ absl::StatusOr<std::vector<EventPayload>> Decide(const InstitutionState& s, cons
       }
       break;
     case EventPayload::kLeadOfficerAssigned:
-      if (s.has_lead_officer()) {
+      if (s.episode().has_lead_officer()) {
         const v1::LeadOfficerAssigned& next = event.lead_officer_assigned();
         EventPayload reassigned;
         auto* r = reassigned.mutable_lead_officer_reassigned();
         r->set_lead_officer_id(next.lead_officer_id());
         r->set_lead_officer_name(next.lead_officer_name());
         r->set_kind(next.kind());
-        r->set_previous_lead_officer_id(s.lead_officer().lead_officer_id());
+        r->set_previous_lead_officer_id(s.episode().lead_officer().lead_officer_id());
         return std::vector<EventPayload>{reassigned};
       }
       break;
@@ -111,12 +111,14 @@ absl::StatusOr<std::vector<EventPayload>> Decide(const InstitutionState& s, cons
       event.mutable_action_plan_agreed()->set_version(1);
       break;
     case EventPayload::kActionPlanReviewHeld:
-      event.mutable_action_plan_review_held()->set_reviewed_version(s.action_plan_version());
-      event.mutable_action_plan_review_held()->set_new_version(s.action_plan_version() + 1);
+      event.mutable_action_plan_review_held()->set_reviewed_version(
+          s.episode().action_plan_version());
+      event.mutable_action_plan_review_held()->set_new_version(
+          s.episode().action_plan_version() + 1);
       break;
     case EventPayload::kQualityAssuranceMeetingHeld:
       event.mutable_quality_assurance_meeting_held()->set_lead_officer_id(
-          s.lead_officer().lead_officer_id());
+          s.episode().lead_officer().lead_officer_id());
       break;
     default:
       break;

@@ -29,52 +29,53 @@ std::string KindName(v1::InstitutionKind kind) {
 std::optional<Refusal> StatePrecondition(const InstitutionState& s, Kind kind) {
   switch (kind) {
     case EventPayload::kActionPlanAgreed:
-      if (!s.has_lead_officer()) {
+      if (!s.episode().has_lead_officer()) {
         return Refusal{"R-9", "the Lead Officer writes the action plan: assign one first"};
       }
-      if (s.action_plan_version() > 0) {
-        return Refusal{"R-10", absl::StrCat("action plan version ", s.action_plan_version(),
-                                            " is active; a new version is agreed at an "
-                                            "action-plan review")};
+      if (s.episode().action_plan_version() > 0) {
+        return Refusal{"R-10",
+                       absl::StrCat("action plan version ", s.episode().action_plan_version(),
+                                    " is active; a new version is agreed at an "
+                                    "action-plan review")};
       }
       return std::nullopt;
     case EventPayload::kActionPlanReviewHeld:
-      if (s.action_plan_version() == 0) {
+      if (s.episode().action_plan_version() == 0) {
         return Refusal{"R-10", "there is no action plan to review: agree one first"};
       }
       return std::nullopt;
     case EventPayload::kStatementOfActionIssued:
-      if (s.category_entered_on().empty()) {
+      if (s.episode().category_entered_on().empty()) {
         return Refusal{"R-13", "a Statement of Action is written for a school judged to need "
                                "special measures or to have serious weaknesses"};
       }
-      if (!s.has_lead_officer()) {
+      if (!s.episode().has_lead_officer()) {
         return Refusal{"R-13", "a school in an Ofsted category is always assigned a Lead "
                                "Officer, who writes the Statement of Action: assign one first"};
       }
       return std::nullopt;
     case EventPayload::kMonitoringAndChallengeMeetingHeld:
-      if (s.action_plan_reviews() == 0 && !s.statement_of_action_issued()) {
+      if (s.episode().action_plan_reviews() == 0 && !s.episode().statement_of_action_issued()) {
         return Refusal{"R-11", "a Monitoring and Challenge Meeting follows a review of the "
                                "action plan: hold an action-plan review first"};
       }
       return std::nullopt;
     case EventPayload::kSchoolProgressReviewTeamMeetingHeld:
     case EventPayload::kQualityAssuranceMeetingHeld:
-      if (!s.has_lead_officer()) {
+      if (!s.episode().has_lead_officer()) {
         return Refusal{kind == EventPayload::kQualityAssuranceMeetingHeld ? "R-12" : "R-13",
                        "the school has no Lead Officer yet"};
       }
       return std::nullopt;
     case EventPayload::kWarningNoticeComplied:
     case EventPayload::kWarningNoticeNotComplied:
-      if (s.warning_notice_not_complied()) {
+      if (s.episode().warning_notice_not_complied()) {
         return Refusal{"R-18", "the school's failure to comply is already recorded: the next "
                                "step is the written notice of intention to intervene"};
       }
       return std::nullopt;
     case EventPayload::kNoticeOfIntentionToInterveneIssued:
-      if (!s.warning_notice_not_complied()) {
+      if (!s.episode().warning_notice_not_complied()) {
         return Refusal{"R-18", "the school becomes eligible for intervention only when it has "
                                "failed to comply with the warning notice: record that first"};
       }
@@ -132,25 +133,28 @@ std::optional<Refusal> CommandPrecondition(const InstitutionState& s, const Even
       return std::nullopt;
     }
     case EventPayload::kLeadOfficerAssigned:
-      if (s.has_lead_officer() &&
-          s.lead_officer().lead_officer_id() == p.lead_officer_assigned().lead_officer_id()) {
+      if (s.episode().has_lead_officer() && s.episode().lead_officer().lead_officer_id() ==
+                                                p.lead_officer_assigned().lead_officer_id()) {
         return Refusal{"R-5", absl::StrCat(p.lead_officer_assigned().lead_officer_id(),
                                            " is already the Lead Officer")};
       }
       return std::nullopt;
     case EventPayload::kQualityAssuranceMeetingHeld: {
       const std::string& lo = p.quality_assurance_meeting_held().lead_officer_id();
-      if (!lo.empty() && s.has_lead_officer() && lo != s.lead_officer().lead_officer_id()) {
+      if (!lo.empty() && s.episode().has_lead_officer() &&
+          lo != s.episode().lead_officer().lead_officer_id()) {
         return Refusal{"R-12", absl::StrCat(lo, " is not this school's Lead Officer (",
-                                            s.lead_officer().lead_officer_id(), ")")};
+                                            s.episode().lead_officer().lead_officer_id(), ")")};
       }
       return std::nullopt;
     }
     case EventPayload::kWarningNoticeNotComplied:
-      if (s.has_warning_notice() && effective <= s.warning_notice().compliance_period_ends_on()) {
-        return Refusal{"R-18", absl::StrCat("the compliance period runs until ",
-                                            s.warning_notice().compliance_period_ends_on(),
-                                            ": non-compliance can be recorded once it has ended")};
+      if (s.episode().has_warning_notice() &&
+          effective <= s.episode().warning_notice().compliance_period_ends_on()) {
+        return Refusal{"R-18",
+                       absl::StrCat("the compliance period runs until ",
+                                    s.episode().warning_notice().compliance_period_ends_on(),
+                                    ": non-compliance can be recorded once it has ended")};
       }
       return std::nullopt;
     case EventPayload::kSrgReviewOutcomeRecorded:
@@ -164,13 +168,13 @@ std::optional<Refusal> CommandPrecondition(const InstitutionState& s, const Even
       return std::nullopt;
     case EventPayload::kSccRemoved:
       if (p.scc_removed().srg_confirmed_on().empty() &&
-          s.last_srg_outcome() != v1::SRG_OUTCOME_REMOVE) {
+          s.episode().last_srg_outcome() != v1::SRG_OUTCOME_REMOVE) {
         return Refusal{"R-14", "the SRG confirms a removal: give srg_confirmed_on, or record "
                                "an SRG review with outcome remove first"};
       }
       return std::nullopt;
     case EventPayload::kAcademyConcernEscalated:
-      if (!s.trust_informed()) {
+      if (!s.episode().trust_informed()) {
         return Refusal{"R-20", "the Academy Trust must be informed before escalation"};
       }
       return std::nullopt;
@@ -180,11 +184,11 @@ std::optional<Refusal> CommandPrecondition(const InstitutionState& s, const Even
           return Refusal{"R-23", "removal because the grade changed needs a recorded Ofsted "
                                  "outcome of Good or better"};
         }
-        if (s.latest_ofsted().inspection_date() < s.designated_on()) {
-          return Refusal{"R-23", absl::StrCat("the latest inspection (",
-                                              s.latest_ofsted().inspection_date(),
-                                              ") was before the setting was listed (",
-                                              s.designated_on(), "): its grade has not changed")};
+        if (s.latest_ofsted().inspection_date() < s.episode().designated_on()) {
+          return Refusal{
+              "R-23", absl::StrCat("the latest inspection (", s.latest_ofsted().inspection_date(),
+                                   ") was before the setting was listed (",
+                                   s.episode().designated_on(), "): its grade has not changed")};
         }
       }
       return std::nullopt;

@@ -146,7 +146,7 @@ grpc::ServerUnaryReactor* ProjectionServiceImpl::ListInstitutions(
              AnyOf(request->states(), s.state()) && AnyOf(request->kinds(), s.details().kind()) &&
              AnyOf(request->phases(), s.details().phase()) &&
              (request->lead_officer_id().empty() ||
-              s.lead_officer().lead_officer_id() == request->lead_officer_id());
+              s.episode().lead_officer().lead_officer_id() == request->lead_officer_id());
     };
     std::vector<StatePtr> candidates;
     if (view.filter.empty()) {
@@ -171,8 +171,8 @@ grpc::ServerUnaryReactor* ProjectionServiceImpl::ListInstitutions(
     }
     const std::string today = domain::FormatDate(view.day);
     auto days = [&](const StatePtr& s) {
-      return domain::IsCausingConcern(s->state()) && !s->designated_on().empty()
-                 ? s->designated_on()
+      return domain::IsCausingConcern(s->state()) && !s->episode().designated_on().empty()
+                 ? s->episode().designated_on()
                  : today;
     };
     switch (request->sort()) {
