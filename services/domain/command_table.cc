@@ -37,6 +37,7 @@ constexpr FlowchartState kSupportActive = v1::FLOWCHART_STATE_SUPPORT_ACTIVE;
 // The SCC states of a maintained school (section 4: "any SCC state").
 const std::vector<FlowchartState> kSccStates = {kDesignated, kLoAssigned, kPlanActive, kCategory,
                                                 kWarning,    kEligible,   kIntervention};
+
 }  // namespace
 
 // The command table: the flowchart (section 4) and the authorization matrix in one place.
