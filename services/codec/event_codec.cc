@@ -4,6 +4,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
+#include "services/domain/confidentiality.h"
 #include "services/domain/errors.h"
 
 namespace scc::codec {
@@ -67,19 +68,6 @@ void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
   out->set_nanos(static_cast<int32_t>(nanos % 1000000000));
 }
 
-bool MayReadConfidential(v1::Role role) {
-  switch (role) {
-    case v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT:
-    case v1::ROLE_LEAD_OFFICER:
-    case v1::ROLE_SRG_MEMBER:
-    case v1::ROLE_EARLY_YEARS_STANDARDS_TEAM:
-    case v1::ROLE_AUDITOR:
-      return true;
-    default:
-      return false;
-  }
-}
-
 v1::Event ToApiEvent(const storage::RecordedEvent& recorded, const domain::StoredEvent& event,
                      v1::Role reader) {
   v1::Event out;
@@ -93,28 +81,13 @@ v1::Event ToApiEvent(const storage::RecordedEvent& recorded, const domain::Store
   out.set_actor(m.actor());
   out.set_role(m.role());
   out.set_reason(m.reason());
-  if (m.notes().confidential() && !MayReadConfidential(reader)) {
-    out.mutable_notes()->set_confidential(true);
-    out.set_notes_redacted(true);
-  } else {
-    *out.mutable_notes() = m.notes();
-  }
+  *out.mutable_notes() = m.notes();
   out.set_request_id(recorded.request_id);
   out.set_correlation_id(m.correlation_id());
   out.set_causation_id(m.causation_id());
   out.set_type(recorded.type);
   *out.mutable_payload() = event.payload;
-  // the MCM's assessment of the LA's support is part of the meeting's notes, also
-  // in a correction that replaces the meeting's record.
-  v1::EventPayload* meeting = out.mutable_payload();
-  if (meeting->has_event_corrected() && meeting->event_corrected().has_replacement()) {
-    meeting = meeting->mutable_event_corrected()->mutable_replacement();
-  }
-  if (meeting->has_monitoring_and_challenge_meeting_held() && !MayReadConfidential(reader) &&
-      !meeting->monitoring_and_challenge_meeting_held().quality_of_la_support().empty()) {
-    meeting->mutable_monitoring_and_challenge_meeting_held()->clear_quality_of_la_support();
-    out.set_notes_redacted(true);
-  }
+  out.set_notes_redacted(domain::RedactFor(reader, *out.mutable_notes(), *out.mutable_payload()));
   out.set_hash(absl::BytesToHexString(recorded.hash));
   return out;
 }

@@ -1,6 +1,7 @@
 // How SCC events sit in the event log: stream "institutions/<urn>", type = the payload's field
 // name, data = serialized EventPayload, metadata = serialized EventMetadata; and how a stored
-// event becomes the API's Event, with confidential notes redacted. Pure, thread-safe.
+// event becomes the API's Event, with what the reader may not see left out. Pure,
+// thread-safe.
 #ifndef SCC_SERVICES_CODEC_EVENT_CODEC_H_
 #define SCC_SERVICES_CODEC_EVENT_CODEC_H_
 
@@ -37,11 +38,8 @@ absl::string_view UrnView(absl::string_view stream);
 absl::StatusOr<absl::Time> FromTimestamp(const google::protobuf::Timestamp& t, const char* field);
 void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out);
 
-// roles that may read confidential notes.
-bool MayReadConfidential(v1::Role role);
-
-// The API's view of a stored event for `reader`: confidential notes, and the MCM's assessment
-// of the LA's support, are left out (notes_redacted) unless the reader may see them.
+// The API's view of a stored event for `reader`: what R-25 hides from the reader is left out
+// (notes_redacted; domain::RedactFor).
 v1::Event ToApiEvent(const storage::RecordedEvent& recorded, const domain::StoredEvent& event,
                      v1::Role reader);
 

@@ -10,7 +10,7 @@ namespace {
 using namespace role_bits;  // NOLINT: the table reads best with short role names
 
 // The RPCs that are not one command, and who may call them. Commands are in the command table
-// (decide.cc), where each row names its roles.
+// (command_table.cc), where each row names its roles.
 struct ReadRpc {
   const char* rpc;
   unsigned roles;
@@ -122,7 +122,7 @@ absl::Status AuthorizeCommandScope(const InstitutionState& state, const Command&
     }
     case Reach::kLedInstitutions: {
       if (!state.registered()) return absl::OkStatus();
-      const std::string& lead_officer = state.lead_officer().lead_officer_id();
+      const std::string& lead_officer = state.episode().lead_officer().lead_officer_id();
       const std::string& lni = state.details().learning_network_inspector();
       if (command.actor == lead_officer || command.actor == lni) return absl::OkStatus();
       return absl::PermissionDeniedError(absl::StrCat(

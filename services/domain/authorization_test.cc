@@ -196,7 +196,7 @@ TEST(AuthorizationTest, LeadOfficerWritesOnlyForTheInstitutionsTheyLead) {
       AuthorizeCommandScope(School("", ""), As("lo-ann", lo, testing::RaiseConcern()))));
   // A reassignment moves the reach with it.
   InstitutionState reassigned = School("lo-lni", "lo-ann");
-  reassigned.mutable_lead_officer()->set_lead_officer_id("lo-raj");
+  reassigned.mutable_episode()->mutable_lead_officer()->set_lead_officer_id("lo-raj");
   EXPECT_TRUE(absl::IsPermissionDenied(
       AuthorizeCommandScope(reassigned, As("lo-ann", lo, testing::Review()))));
   // Not registered: Decide answers NOT_FOUND, not a denial that would hide it.

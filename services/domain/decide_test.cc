@@ -55,12 +55,12 @@ TEST(DecideTest, MaintainedSchoolFullCycle) {
   w.Must(Designate(), "2024-10-01");
   expect_state(v1::FLOWCHART_STATE_DESIGNATED);
   EXPECT_TRUE(IsCausingConcern(w.state().state()));
-  EXPECT_EQ(w.state().designated_on(), "2024-10-01");
+  EXPECT_EQ(w.state().episode().designated_on(), "2024-10-01");
   w.Must(AssignLeadOfficer(), "2024-10-05");
   expect_state(v1::FLOWCHART_STATE_LO_ASSIGNED);
   w.Must(AgreePlan(), "2024-10-20");
   expect_state(v1::FLOWCHART_STATE_ACTION_PLAN_ACTIVE);
-  EXPECT_EQ(w.state().action_plan_version(), 1u);
+  EXPECT_EQ(w.state().episode().action_plan_version(), 1u);
   auto review = w.Run(Review(), "2024-12-10");
   ASSERT_TRUE(review.ok()) << review.status();
   EXPECT_EQ((*review)[0].action_plan_review_held().reviewed_version(), 1u);
@@ -86,6 +86,30 @@ TEST(DecideTest, MaintainedSchoolFullCycle) {
   expect_state(v1::FLOWCHART_STATE_AT_RISK);
 }
 
+TEST(DecideTest, ANewEpisodeStartsFromAnEmptyOne) {
+  Workflow w = SchoolAt(v1::FLOWCHART_STATE_ELIGIBLE_FOR_INTERVENTION);
+  w.Must(Intervention(v1::INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD), "2025-12-01");
+  w.Must(Review(), "2025-12-08");
+  w.Must(Mcm(), "2025-12-10");
+  w.Must(Engagement(), "2025-12-12");
+  w.Must(Ofsted(v1::OFSTED_GRADE_GOOD, "2026-05-01"), "2026-05-20");
+  w.Must(SrgReview(v1::SRG_OUTCOME_REMOVE), "2026-06-01");
+  w.Must(Removal(), "2026-06-12");
+  // The last episode stays readable until the next one starts.
+  EXPECT_EQ(w.state().episode().removed_on(), "2026-06-12");
+  EXPECT_EQ(w.state().episode().lead_officer().lead_officer_id(), "lo-ann");
+  w.Must(RaiseConcern(), "2026-09-20");
+  v1::EventPayload designation = Designate();
+  designation.mutable_srg_designated()->set_letter_sent_on("2026-10-02");
+  w.Must(designation, "2026-10-01");
+  v1::SccEpisode fresh;
+  fresh.set_designated_on("2026-10-01");
+  *fresh.mutable_triggers() = designation.srg_designated().triggers();
+  EXPECT_EQ(w.state().episode().ShortDebugString(), fresh.ShortDebugString());
+  // Facts are not part of an episode.
+  EXPECT_EQ(w.state().latest_ofsted().inspection_date(), "2026-05-01");
+}
+
 TEST(DecideTest, WarningNoticeComplianceReturnsToActionPlan) {
   Workflow w = SchoolAt(v1::FLOWCHART_STATE_WARNING_NOTICE);
   w.Must(WarningComplied(), "2025-10-20");
@@ -103,7 +127,7 @@ TEST(DecideTest, SpecialMeasuresFromAnyStateThenGoodOutcomeLeavesCategory) {
   w.Must(Ofsted(v1::OFSTED_GRADE_INADEQUATE, "2025-01-20", v1::OFSTED_CATEGORY_SPECIAL_MEASURES),
          "2025-02-01");
   EXPECT_EQ(w.state().state(), v1::FLOWCHART_STATE_OFSTED_CATEGORY);
-  EXPECT_EQ(w.state().designated_on(), "2024-10-01");  // same episode
+  EXPECT_EQ(w.state().episode().designated_on(), "2024-10-01");  // same episode
   w.Must(StatementOfAction(), "2025-02-10");
   w.Must(SprtMeeting(), "2025-03-01");
   w.Must(Mcm(), "2025-03-10");  // after a Statement of Action
@@ -123,17 +147,17 @@ TEST(DecideTest, AnOfstedCategoryLastsThroughInterventionUntilALaterGoodJudgemen
   Workflow w = SchoolAt(v1::FLOWCHART_STATE_ACTION_PLAN_ACTIVE);
   w.Must(Ofsted(v1::OFSTED_GRADE_INADEQUATE, "2025-01-20", v1::OFSTED_CATEGORY_SPECIAL_MEASURES),
          "2025-02-01");
-  EXPECT_EQ(w.state().category_entered_on(), "2025-02-01");
-  EXPECT_EQ(w.state().eligible_for_intervention_on(), "2025-02-01");
+  EXPECT_EQ(w.state().episode().category_entered_on(), "2025-02-01");
+  EXPECT_EQ(w.state().episode().eligible_for_intervention_on(), "2025-02-01");
   w.Must(Intervention(v1::INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD), "2025-02-05");
   EXPECT_EQ(w.state().state(), v1::FLOWCHART_STATE_INTERVENTION);
-  EXPECT_EQ(w.state().category_entered_on(), "2025-02-01");
+  EXPECT_EQ(w.state().episode().category_entered_on(), "2025-02-01");
   EXPECT_THAT(AllowedNextSteps(w.state()), ::testing::Contains("IssueStatementOfAction"));
   w.Must(StatementOfAction(), "2025-02-10");
   // A later Good judgement ends the category; the IEB stays in place.
   w.Must(Ofsted(v1::OFSTED_GRADE_GOOD, "2026-01-20"), "2026-02-01");
   EXPECT_EQ(w.state().state(), v1::FLOWCHART_STATE_INTERVENTION);
-  EXPECT_TRUE(w.state().category_entered_on().empty());
+  EXPECT_TRUE(w.state().episode().category_entered_on().empty());
 
   // Judged to have serious weaknesses while an IEB is already in place: in the category too.
   Workflow v = SchoolAt(v1::FLOWCHART_STATE_ELIGIBLE_FOR_INTERVENTION);
@@ -141,7 +165,7 @@ TEST(DecideTest, AnOfstedCategoryLastsThroughInterventionUntilALaterGoodJudgemen
   v.Must(Ofsted(v1::OFSTED_GRADE_INADEQUATE, "2026-01-20", v1::OFSTED_CATEGORY_SERIOUS_WEAKNESSES),
          "2026-02-01");
   EXPECT_EQ(v.state().state(), v1::FLOWCHART_STATE_INTERVENTION);
-  EXPECT_EQ(v.state().category_entered_on(), "2026-02-01");
+  EXPECT_EQ(v.state().episode().category_entered_on(), "2026-02-01");
   v.Must(StatementOfAction(), "2026-02-10");
 }
 
@@ -152,16 +176,16 @@ TEST(DecideTest, OfstedCategoryPutsAMonitoredSchoolInScc) {
                            "2026-01-12"),
          "2026-01-30");
   EXPECT_EQ(w.state().state(), v1::FLOWCHART_STATE_OFSTED_CATEGORY);
-  EXPECT_EQ(w.state().designated_on(), "2026-01-30");
-  ASSERT_EQ(w.state().triggers_size(), 1u);
-  EXPECT_EQ(w.state().triggers(0).trigger(), v1::CONCERN_TRIGGER_OFSTED_BELOW_GOOD);
+  EXPECT_EQ(w.state().episode().designated_on(), "2026-01-30");
+  ASSERT_EQ(w.state().episode().triggers_size(), 1u);
+  EXPECT_EQ(w.state().episode().triggers(0).trigger(), v1::CONCERN_TRIGGER_OFSTED_BELOW_GOOD);
   // Always assigned a Lead Officer, who writes the Statement of Action and a plan.
   w.Must(AssignLeadOfficer(), "2026-02-01");
   EXPECT_EQ(w.state().state(), v1::FLOWCHART_STATE_OFSTED_CATEGORY);
   w.Must(StatementOfAction(), "2026-02-05");
   w.Must(AgreePlan(), "2026-02-06");
   w.Must(Review(), "2026-03-06");
-  EXPECT_EQ(w.state().action_plan_version(), 2u);
+  EXPECT_EQ(w.state().episode().action_plan_version(), 2u);
 }
 
 TEST(DecideTest, OlderInspectionRecordedLateDoesNotReplaceTheLatest) {
@@ -177,7 +201,7 @@ TEST(DecideTest, LeadOfficerChangeIsAReassignment) {
   ASSERT_TRUE(events.ok()) << events.status();
   ASSERT_TRUE((*events)[0].has_lead_officer_reassigned());
   EXPECT_EQ((*events)[0].lead_officer_reassigned().previous_lead_officer_id(), "lo-ann");
-  EXPECT_EQ(w.state().lead_officer().lead_officer_id(), "lo-bob");
+  EXPECT_EQ(w.state().episode().lead_officer().lead_officer_id(), "lo-bob");
   EXPECT_EQ(w.state().state(), v1::FLOWCHART_STATE_ACTION_PLAN_ACTIVE);
 }
 

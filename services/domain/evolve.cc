@@ -12,49 +12,22 @@ namespace {
 using v1::EventPayload;
 using v1::FlowchartState;
 
-// A new episode of concern starts: what belonged to the last one is cleared.
 // Effective dates were checked when the command was decided; one that does not parse is left out.
 void AddDay(google::protobuf::RepeatedField<int32_t>* days, const std::string& on) {
   if (const std::optional<absl::CivilDay> day = ParseDate(on)) days->Add(DayNumber(*day));
 }
 
+// A new episode of concern starts: what belonged to the last one goes with it.
 void StartEpisode(InstitutionState& s, const std::string& on) {
-  s.set_designated_on(on);
-  s.clear_triggers();
-  s.clear_setting_triggers();
-  s.clear_lead_officer();
-  s.clear_lead_officer_assigned_on();
-  s.set_action_plan_version(0);
-  s.clear_action_plan_agreed_on();
-  s.set_action_plan_reviews(0);
-  s.clear_last_review_on();
-  s.clear_review_days();
-  s.clear_category_entered_on();
-  s.set_statement_of_action_issued(false);
-  s.clear_statement_of_action_issued_on();
-  s.clear_mcm_days();
-  s.clear_srg_review_days();
-  s.clear_sprt_meeting_days();
-  s.clear_qa_meeting_days();
-  s.clear_setting_meeting_days();
-  s.set_last_srg_outcome(v1::SRG_OUTCOME_UNSPECIFIED);
-  s.clear_warning_notice();
-  s.clear_warning_notice_issued_on();
-  s.set_warning_notice_not_complied(false);
-  s.set_warning_notice_complied(false);
-  s.clear_eligible_for_intervention_on();
-  s.clear_interventions();
-  s.set_trust_informed(false);
-  s.clear_escalated_to();
-  s.clear_removed_on();
-  s.set_engagement_concerns(0);
+  s.clear_episode();
+  s.mutable_episode()->set_designated_on(on);
 }
 
 // Where a maintained school stands when it leaves an Ofsted category.
 FlowchartState StateAfterCategory(const InstitutionState& s) {
-  if (s.interventions_size() > 0) return v1::FLOWCHART_STATE_INTERVENTION;
-  if (s.action_plan_version() > 0) return v1::FLOWCHART_STATE_ACTION_PLAN_ACTIVE;
-  if (s.has_lead_officer()) return v1::FLOWCHART_STATE_LO_ASSIGNED;
+  if (s.episode().interventions_size() > 0) return v1::FLOWCHART_STATE_INTERVENTION;
+  if (s.episode().action_plan_version() > 0) return v1::FLOWCHART_STATE_ACTION_PLAN_ACTIVE;
+  if (s.episode().has_lead_officer()) return v1::FLOWCHART_STATE_LO_ASSIGNED;
   return v1::FLOWCHART_STATE_DESIGNATED;
 }
 
@@ -74,24 +47,26 @@ void ApplyOfsted(InstitutionState& s, const v1::OfstedOutcomeRecorded& outcome,
     // school is in the category all the same (R-13: Statement of Action, termly reviews).
     if (!IsCausingConcern(s.state())) {
       StartEpisode(s, on);
-      v1::Trigger* trigger = s.add_triggers();
+      v1::Trigger* trigger = s.mutable_episode()->add_triggers();
       trigger->set_trigger(v1::CONCERN_TRIGGER_OFSTED_BELOW_GOOD);
       trigger->set_evidence(summary.label);
     }
-    if (s.category_entered_on().empty()) s.set_category_entered_on(on);
+    if (s.episode().category_entered_on().empty()) s.mutable_episode()->set_category_entered_on(on);
     // an Ofsted judgement of SW (s61) or SM (s62) makes the school eligible for
     // intervention.
-    if (s.eligible_for_intervention_on().empty()) s.set_eligible_for_intervention_on(on);
+    if (s.episode().eligible_for_intervention_on().empty())
+      s.mutable_episode()->set_eligible_for_intervention_on(on);
     if (s.state() != v1::FLOWCHART_STATE_INTERVENTION &&
         s.state() != v1::FLOWCHART_STATE_OFSTED_CATEGORY) {
       s.set_state(v1::FLOWCHART_STATE_OFSTED_CATEGORY);
       s.set_last_step_on(on);
     }
-  } else if (!s.category_entered_on().empty()) {
+  } else if (!s.episode().category_entered_on().empty()) {
     // A later judgement outside the categories: the school leaves its category.
-    s.clear_category_entered_on();
+    s.mutable_episode()->clear_category_entered_on();
     if (s.state() == v1::FLOWCHART_STATE_OFSTED_CATEGORY) {
-      if (s.interventions_size() == 0) s.clear_eligible_for_intervention_on();
+      if (s.episode().interventions_size() == 0)
+        s.mutable_episode()->clear_eligible_for_intervention_on();
       s.set_state(StateAfterCategory(s));
       s.set_last_step_on(on);
     }
@@ -158,7 +133,7 @@ void Evolve(InstitutionState& s, const StoredEvent& event) {
       break;
     }
     case EventPayload::kConcernRaised:
-      Assign(s.mutable_triggers(), p.concern_raised().triggers());
+      Assign(s.mutable_episode()->mutable_triggers(), p.concern_raised().triggers());
       s.set_concern_raised_on(on);
       s.set_concern_discussed_with_headteacher_on(
           p.concern_raised().discussed_with_headteacher_on());
@@ -167,7 +142,7 @@ void Evolve(InstitutionState& s, const StoredEvent& event) {
     case EventPayload::kSrgDesignated: {
       const v1::SrgDesignated& d = p.srg_designated();
       StartEpisode(s, on);
-      Assign(s.mutable_triggers(), d.triggers());
+      Assign(s.mutable_episode()->mutable_triggers(), d.triggers());
       if (!d.discussed_with_headteacher_on().empty()) {
         s.set_concern_discussed_with_headteacher_on(d.discussed_with_headteacher_on());
       }
@@ -175,86 +150,87 @@ void Evolve(InstitutionState& s, const StoredEvent& event) {
       break;
     }
     case EventPayload::kSrgDecidedNotToDesignate:
-      s.clear_triggers();
+      s.mutable_episode()->clear_triggers();
       s.clear_concern_discussed_with_headteacher_on();
       step = v1::FLOWCHART_STATE_MONITORED;
       break;
     case EventPayload::kLeadOfficerAssigned:
-      *s.mutable_lead_officer() = p.lead_officer_assigned();
-      s.set_lead_officer_assigned_on(on);
+      *s.mutable_episode()->mutable_lead_officer() = p.lead_officer_assigned();
+      s.mutable_episode()->set_lead_officer_assigned_on(on);
       if (s.state() == v1::FLOWCHART_STATE_DESIGNATED) step = v1::FLOWCHART_STATE_LO_ASSIGNED;
       break;
     case EventPayload::kLeadOfficerReassigned: {
       const v1::LeadOfficerReassigned& r = p.lead_officer_reassigned();
-      v1::LeadOfficerAssigned* lo = s.mutable_lead_officer();
+      v1::LeadOfficerAssigned* lo = s.mutable_episode()->mutable_lead_officer();
       lo->set_lead_officer_id(r.lead_officer_id());
       lo->set_lead_officer_name(r.lead_officer_name());
       lo->set_kind(r.kind());
-      s.set_lead_officer_assigned_on(on);
+      s.mutable_episode()->set_lead_officer_assigned_on(on);
       break;
     }
     case EventPayload::kActionPlanAgreed:
-      s.set_action_plan_version(p.action_plan_agreed().version());
-      s.set_action_plan_agreed_on(on);
+      s.mutable_episode()->set_action_plan_version(p.action_plan_agreed().version());
+      s.mutable_episode()->set_action_plan_agreed_on(on);
       if (s.state() == v1::FLOWCHART_STATE_LO_ASSIGNED) {
         step = v1::FLOWCHART_STATE_ACTION_PLAN_ACTIVE;
       }
       break;
     case EventPayload::kActionPlanReviewHeld:
-      s.set_action_plan_version(p.action_plan_review_held().new_version());
-      s.set_action_plan_reviews(s.action_plan_reviews() + 1);
-      s.set_last_review_on(on);
-      AddDay(s.mutable_review_days(), on);
+      s.mutable_episode()->set_action_plan_version(p.action_plan_review_held().new_version());
+      s.mutable_episode()->set_action_plan_reviews(s.episode().action_plan_reviews() + 1);
+      s.mutable_episode()->set_last_review_on(on);
+      AddDay(s.mutable_episode()->mutable_review_days(), on);
       break;
     case EventPayload::kStatementOfActionIssued:
-      s.set_statement_of_action_issued(true);
-      s.set_statement_of_action_issued_on(on);
+      s.mutable_episode()->set_statement_of_action_issued(true);
+      s.mutable_episode()->set_statement_of_action_issued_on(on);
       break;
     case EventPayload::kMonitoringAndChallengeMeetingHeld:
-      AddDay(s.mutable_mcm_days(), on);
+      AddDay(s.mutable_episode()->mutable_mcm_days(), on);
       break;
     case EventPayload::kSchoolProgressReviewTeamMeetingHeld:
-      AddDay(s.mutable_sprt_meeting_days(), on);
+      AddDay(s.mutable_episode()->mutable_sprt_meeting_days(), on);
       break;
     case EventPayload::kQualityAssuranceMeetingHeld:
-      AddDay(s.mutable_qa_meeting_days(), on);
+      AddDay(s.mutable_episode()->mutable_qa_meeting_days(), on);
       break;
     case EventPayload::kSrgReviewOutcomeRecorded:
-      s.set_last_srg_outcome(p.srg_review_outcome_recorded().outcome());
-      AddDay(s.mutable_srg_review_days(), on);
+      s.mutable_episode()->set_last_srg_outcome(p.srg_review_outcome_recorded().outcome());
+      AddDay(s.mutable_episode()->mutable_srg_review_days(), on);
       break;
     case EventPayload::kEngagementConcernRecorded:
-      s.set_engagement_concerns(s.engagement_concerns() + 1);
+      s.mutable_episode()->set_engagement_concerns(s.episode().engagement_concerns() + 1);
       break;
     case EventPayload::kWarningNoticeIssued:
-      *s.mutable_warning_notice() = p.warning_notice_issued();
-      s.set_warning_notice_issued_on(on);
-      s.set_warning_notice_not_complied(false);
-      s.set_warning_notice_complied(false);
+      *s.mutable_episode()->mutable_warning_notice() = p.warning_notice_issued();
+      s.mutable_episode()->set_warning_notice_issued_on(on);
+      s.mutable_episode()->set_warning_notice_not_complied(false);
+      s.mutable_episode()->set_warning_notice_complied(false);
       step = v1::FLOWCHART_STATE_WARNING_NOTICE;
       break;
     case EventPayload::kWarningNoticeComplied:
-      s.set_warning_notice_complied(true);
+      s.mutable_episode()->set_warning_notice_complied(true);
       step = v1::FLOWCHART_STATE_ACTION_PLAN_ACTIVE;
       break;
     case EventPayload::kWarningNoticeNotComplied:
-      s.set_warning_notice_not_complied(true);
+      s.mutable_episode()->set_warning_notice_not_complied(true);
       break;
     case EventPayload::kNoticeOfIntentionToInterveneIssued:
-      s.set_eligible_for_intervention_on(on);
+      s.mutable_episode()->set_eligible_for_intervention_on(on);
       step = v1::FLOWCHART_STATE_ELIGIBLE_FOR_INTERVENTION;
       break;
     case EventPayload::kInterventionApplied:
-      s.add_interventions(p.intervention_applied().power());
+      s.mutable_episode()->add_interventions(p.intervention_applied().power());
       step = v1::FLOWCHART_STATE_INTERVENTION;
       break;
     case EventPayload::kAcademyConcernRaisedWithSchool:
       StartEpisode(s, on);
-      Assign(s.mutable_triggers(), p.academy_concern_raised_with_school().triggers());
+      Assign(s.mutable_episode()->mutable_triggers(),
+             p.academy_concern_raised_with_school().triggers());
       step = v1::FLOWCHART_STATE_CONCERN_RAISED_WITH_SCHOOL;
       break;
     case EventPayload::kAcademyTrustInformed:
-      s.set_trust_informed(true);
+      s.mutable_episode()->set_trust_informed(true);
       step = v1::FLOWCHART_STATE_TRUST_INFORMED;
       break;
     case EventPayload::kAcademyTrustPlanShared:
@@ -262,29 +238,30 @@ void Evolve(InstitutionState& s, const StoredEvent& event) {
       break;
     case EventPayload::kAcademyConcernEscalated:
       for (int body : p.academy_concern_escalated().bodies()) {
-        s.add_escalated_to(static_cast<v1::EscalationBody>(body));
+        s.mutable_episode()->add_escalated_to(static_cast<v1::EscalationBody>(body));
       }
       step = v1::FLOWCHART_STATE_ESCALATED;
       break;
     case EventPayload::kAcademyConcernResolved:
-      s.set_removed_on(on);
+      s.mutable_episode()->set_removed_on(on);
       step = v1::FLOWCHART_STATE_RESOLVED;
       break;
     case EventPayload::kSettingCausingConcernRecorded:
       StartEpisode(s, on);
-      Assign(s.mutable_setting_triggers(), p.setting_causing_concern_recorded().triggers());
+      Assign(s.mutable_episode()->mutable_setting_triggers(),
+             p.setting_causing_concern_recorded().triggers());
       step = v1::FLOWCHART_STATE_CAUSING_CONCERN;
       break;
     case EventPayload::kSettingSupportActionRecorded:
       step = v1::FLOWCHART_STATE_SUPPORT_ACTIVE;
       break;
     case EventPayload::kSettingsCausingConcernMeetingHeld:
-      AddDay(s.mutable_setting_meeting_days(), on);
+      AddDay(s.mutable_episode()->mutable_setting_meeting_days(), on);
       step = v1::FLOWCHART_STATE_SUPPORT_ACTIVE;  // support under way: the termly meeting
       break;
     case EventPayload::kSettingRemovedFromList:
     case EventPayload::kSccRemoved:
-      s.set_removed_on(on);
+      s.mutable_episode()->set_removed_on(on);
       step = v1::FLOWCHART_STATE_REMOVED;
       break;
     case EventPayload::kEventCorrected:

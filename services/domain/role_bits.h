@@ -1,5 +1,5 @@
 // Roles as bits of a set, for the tables that say who may do what (the command table in
-// decide.cc, the read RPCs in authorization.cc). Constants only.
+// command_table.cc, the read RPCs in authorization.cc). Constants only.
 #ifndef SCC_SERVICES_DOMAIN_ROLE_BITS_H_
 #define SCC_SERVICES_DOMAIN_ROLE_BITS_H_
 

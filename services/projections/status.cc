@@ -48,7 +48,7 @@ class Collector {
     o.set_description(std::move(description));
     o.set_due_on(FormatDate(due));
     o.set_overdue(overdue);
-    o.set_lead_officer_id(s_.lead_officer().lead_officer_id());
+    o.set_lead_officer_id(s_.episode().lead_officer().lead_officer_id());
     return o;
   }
 
@@ -90,7 +90,7 @@ class Collector {
 
 // In special measures or with serious weaknesses, also once powers are in use.
 bool InCategory(const InstitutionState& s) {
-  return !s.category_entered_on().empty() && domain::IsCausingConcern(s.state());
+  return !s.episode().category_entered_on().empty() && domain::IsCausingConcern(s.state());
 }
 
 }  // namespace
@@ -143,51 +143,54 @@ std::vector<v1::Obligation> ComputeObligations(const InstitutionState& s, absl::
   const bool concern = domain::IsCausingConcern(s.state());
   const Period* half_term = calendar.HalfTermAt(as_of);
   const Period* term = calendar.TermAt(as_of);
-  const auto episode_start = Day(s.designated_on());
+  const auto episode_start = Day(s.episode().designated_on());
 
   if (kind == v1::INSTITUTION_KIND_MAINTAINED_SCHOOL && concern) {
-    if (!s.has_lead_officer()) {
+    if (!s.episode().has_lead_officer()) {
       c.Deadline(v1::OBLIGATION_TYPE_LEAD_OFFICER_MISSING, InCategory(s) ? "R-13" : "R-5",
                  "No Lead Officer assigned", episode_start, rules.lead_officer_working_days);
     }
-    if (InCategory(s) && !s.statement_of_action_issued()) {
+    if (InCategory(s) && !s.episode().statement_of_action_issued()) {
       const v1::OfstedOutcomeRecorded& o = s.latest_ofsted();
       const std::string& report = !o.publication_date().empty() ? o.publication_date()
-                                  : !o.inspection_date().empty() ? o.inspection_date()
-                                                                 : s.category_entered_on();
+                                  : !o.inspection_date().empty()
+                                      ? o.inspection_date()
+                                      : s.episode().category_entered_on();
       c.Deadline(v1::OBLIGATION_TYPE_STATEMENT_OF_ACTION_MISSING, "R-13",
                  "Statement of Action not issued", Day(report),
                  rules.statement_of_action_working_days);
     }
-    if (!InCategory(s) && s.has_lead_officer() && s.action_plan_version() == 0) {
+    if (!InCategory(s) && s.episode().has_lead_officer() &&
+        s.episode().action_plan_version() == 0) {
       c.Deadline(v1::OBLIGATION_TYPE_ACTION_PLAN_MISSING, "R-9", "No SCC Action Plan agreed",
-                 Day(s.lead_officer_assigned_on()), rules.action_plan_working_days);
+                 Day(s.episode().lead_officer_assigned_on()), rules.action_plan_working_days);
     }
-    if (s.action_plan_version() > 0) {
+    if (s.episode().action_plan_version() > 0) {
       c.EveryPeriod(v1::OBLIGATION_TYPE_ACTION_PLAN_REVIEW, "R-10", "Action-plan review",
-                    s.review_days(), Day(s.action_plan_agreed_on()),
+                    s.episode().review_days(), Day(s.episode().action_plan_agreed_on()),
                     rules.review_each_term ? term : half_term, calendar);
     }
-    if (s.action_plan_version() > 0 || InCategory(s)) {
-      const auto since = InCategory(s) && !s.category_entered_on().empty()
-                             ? Day(s.category_entered_on())
-                             : Day(s.action_plan_agreed_on());
+    if (s.episode().action_plan_version() > 0 || InCategory(s)) {
+      const auto since = InCategory(s) && !s.episode().category_entered_on().empty()
+                             ? Day(s.episode().category_entered_on())
+                             : Day(s.episode().action_plan_agreed_on());
       c.EveryPeriod(v1::OBLIGATION_TYPE_MONITORING_AND_CHALLENGE_MEETING,
                     InCategory(s) ? "R-13" : "R-11", "Monitoring and Challenge Meeting",
-                    s.mcm_days(), since, term, calendar);
+                    s.episode().mcm_days(), since, term, calendar);
     }
     if (InCategory(s)) {
       c.EveryPeriod(v1::OBLIGATION_TYPE_PROGRESS_REVIEW_TEAM_MEETING, "R-13",
-                    "School Progress Review Team meeting", s.sprt_meeting_days(),
-                    Day(s.category_entered_on()), term, calendar);
+                    "School Progress Review Team meeting", s.episode().sprt_meeting_days(),
+                    Day(s.episode().category_entered_on()), term, calendar);
     }
     c.EveryPeriod(v1::OBLIGATION_TYPE_SRG_REVIEW, "R-6", "SRG review of the categorisation",
-                  s.srg_review_days(), episode_start, half_term, calendar);
-    if (s.has_lead_officer()) {
+                  s.episode().srg_review_days(), episode_start, half_term, calendar);
+    if (s.episode().has_lead_officer()) {
       c.EveryPeriod(v1::OBLIGATION_TYPE_QUALITY_ASSURANCE_MEETING, "R-12",
                     absl::StrCat("HoSI meeting with Lead Officer ",
-                                 s.lead_officer().lead_officer_id()),
-                    s.qa_meeting_days(), Day(s.lead_officer_assigned_on()), half_term, calendar);
+                                 s.episode().lead_officer().lead_officer_id()),
+                    s.episode().qa_meeting_days(), Day(s.episode().lead_officer_assigned_on()),
+                    half_term, calendar);
     }
     const bool escalated = s.state() == v1::FLOWCHART_STATE_WARNING_NOTICE ||
                            s.state() == v1::FLOWCHART_STATE_ELIGIBLE_FOR_INTERVENTION ||
@@ -210,9 +213,10 @@ std::vector<v1::Obligation> ComputeObligations(const InstitutionState& s, absl::
                          domain::Classify(s.latest_ofsted()).label, ")"),
             as_of, false);
     }
-    if (s.state() == v1::FLOWCHART_STATE_WARNING_NOTICE && !s.warning_notice_complied() &&
-        !s.warning_notice_not_complied()) {
-      if (auto ends = Day(s.warning_notice().compliance_period_ends_on()); ends && as_of > *ends) {
+    if (s.state() == v1::FLOWCHART_STATE_WARNING_NOTICE && !s.episode().warning_notice_complied() &&
+        !s.episode().warning_notice_not_complied()) {
+      if (auto ends = Day(s.episode().warning_notice().compliance_period_ends_on());
+          ends && as_of > *ends) {
         c.Add(v1::OBLIGATION_TYPE_COMPLIANCE_PERIOD_ENDED, "R-18",
               "The warning notice's compliance period has ended: record whether the school "
               "complied",
@@ -221,9 +225,8 @@ std::vector<v1::Obligation> ComputeObligations(const InstitutionState& s, absl::
     }
   }
   if (kind == v1::INSTITUTION_KIND_EARLY_YEARS_SETTING && concern) {
-    c.EveryPeriod(v1::OBLIGATION_TYPE_SETTINGS_MEETING, "R-22",
-                  "Settings-causing-concern meeting", s.setting_meeting_days(), episode_start,
-                  term, calendar);
+    c.EveryPeriod(v1::OBLIGATION_TYPE_SETTINGS_MEETING, "R-22", "Settings-causing-concern meeting",
+                  s.episode().setting_meeting_days(), episode_start, term, calendar);
   }
   const VisitCount visits = CountVisits(s, as_of, calendar);
   if (visits.required > 0 && visits.done < visits.required) {
@@ -251,19 +254,20 @@ v1::InstitutionStatus BuildStatus(const InstitutionState& s, absl::CivilDay as_o
   out.set_version(s.version());
   out.set_state(s.state());
   out.set_causing_concern(domain::IsCausingConcern(s.state()));
-  out.set_lead_officer_id(s.lead_officer().lead_officer_id());
-  out.set_lead_officer_name(s.lead_officer().lead_officer_name());
-  *out.mutable_triggers() = s.triggers();
-  *out.mutable_setting_triggers() = s.setting_triggers();
-  out.set_designated_on(s.designated_on());
+  out.set_lead_officer_id(s.episode().lead_officer().lead_officer_id());
+  out.set_lead_officer_name(s.episode().lead_officer().lead_officer_name());
+  *out.mutable_triggers() = s.episode().triggers();
+  *out.mutable_setting_triggers() = s.episode().setting_triggers();
+  out.set_designated_on(s.episode().designated_on());
   if (out.causing_concern()) {
-    if (auto since = Day(s.designated_on())) out.set_days_in_scc(static_cast<int>(as_of - *since));
+    if (auto since = Day(s.episode().designated_on()))
+      out.set_days_in_scc(static_cast<int>(as_of - *since));
   }
-  out.set_action_plan_version(s.action_plan_version());
-  out.set_last_review_on(s.last_review_on());
-  out.set_last_mcm_on(Latest(s.mcm_days()));
-  out.set_last_srg_review_on(Latest(s.srg_review_days()));
-  out.set_last_srg_outcome(s.last_srg_outcome());
+  out.set_action_plan_version(s.episode().action_plan_version());
+  out.set_last_review_on(s.episode().last_review_on());
+  out.set_last_mcm_on(Latest(s.episode().mcm_days()));
+  out.set_last_srg_review_on(Latest(s.episode().srg_review_days()));
+  out.set_last_srg_outcome(s.episode().last_srg_outcome());
   if (s.has_latest_ofsted()) {
     *out.mutable_latest_ofsted() = s.latest_ofsted();
     const domain::OfstedSummary summary = domain::Classify(s.latest_ofsted());
@@ -271,22 +275,21 @@ v1::InstitutionStatus BuildStatus(const InstitutionState& s, absl::CivilDay as_o
     out.set_ofsted_good_or_better(summary.good_or_better);
   }
   if (s.has_rag()) *out.mutable_rag() = s.rag();
-  if (s.has_warning_notice()) {
-    out.set_warning_notice_issued_on(s.warning_notice_issued_on());
-    out.set_compliance_period_ends_on(s.warning_notice().compliance_period_ends_on());
-    out.set_warning_notice_outcome(s.warning_notice_not_complied()
-                                       ? v1::WARNING_NOTICE_OUTCOME_NOT_COMPLIED
-                                   : s.warning_notice_complied()
-                                       ? v1::WARNING_NOTICE_OUTCOME_COMPLIED
-                                       : v1::WARNING_NOTICE_OUTCOME_PENDING);
+  if (s.episode().has_warning_notice()) {
+    out.set_warning_notice_issued_on(s.episode().warning_notice_issued_on());
+    out.set_compliance_period_ends_on(s.episode().warning_notice().compliance_period_ends_on());
+    out.set_warning_notice_outcome(
+        s.episode().warning_notice_not_complied() ? v1::WARNING_NOTICE_OUTCOME_NOT_COMPLIED
+        : s.episode().warning_notice_complied()   ? v1::WARNING_NOTICE_OUTCOME_COMPLIED
+                                                  : v1::WARNING_NOTICE_OUTCOME_PENDING);
   }
-  out.set_eligible_for_intervention_on(s.eligible_for_intervention_on());
-  *out.mutable_interventions() = s.interventions();
-  out.set_trust_informed(s.trust_informed());
-  *out.mutable_escalated_to() = s.escalated_to();
-  out.set_removed_on(s.removed_on());
-  out.set_statement_of_action_issued_on(s.statement_of_action_issued_on());
-  out.set_category_entered_on(s.category_entered_on());
+  out.set_eligible_for_intervention_on(s.episode().eligible_for_intervention_on());
+  *out.mutable_interventions() = s.episode().interventions();
+  out.set_trust_informed(s.episode().trust_informed());
+  *out.mutable_escalated_to() = s.episode().escalated_to();
+  out.set_removed_on(s.episode().removed_on());
+  out.set_statement_of_action_issued_on(s.episode().statement_of_action_issued_on());
+  out.set_category_entered_on(s.episode().category_entered_on());
   const VisitCount visits = CountVisits(s, as_of, calendar);
   out.set_visits_this_year(visits.done);
   out.set_visits_required(visits.required);

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "services/codec/event_codec.h"
+#include "services/domain/confidentiality.h"
 #include "services/domain/dates.h"
 #include "services/domain/decide.h"
 #include "services/domain/errors.h"
@@ -49,8 +50,8 @@ std::string ObligationName(v1::ObligationType t) {
 
 std::vector<std::string> Triggers(const InstitutionState& s) {
   std::vector<std::string> out;
-  for (const v1::Trigger& t : s.triggers()) out.push_back(TriggerName(t.trigger()));
-  for (const v1::SettingTrigger& t : s.setting_triggers()) {
+  for (const v1::Trigger& t : s.episode().triggers()) out.push_back(TriggerName(t.trigger()));
+  for (const v1::SettingTrigger& t : s.episode().setting_triggers()) {
     out.push_back(SettingTriggerName(t.trigger()));
   }
   return out;
@@ -199,7 +200,7 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
   // Two threads scan the log, each folding the institutions that hash to it as the events go
   // by (nothing per event is kept). An institution with a correction that replaces an earlier
   // event is folded again from its own stream afterwards.
-  const bool notes_visible = codec::MayReadConfidential(reader);
+  const bool notes_visible = domain::MayReadConfidential(reader);
   const uint64_t end_position = log.NextPosition();
   constexpr int kThreads = 2;
   std::vector<absl::flat_hash_map<std::string, Walk>> partitions(kThreads);
@@ -346,10 +347,10 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
     page.set_name(s.details().name());
     page.set_kind(KindName(s.details().kind()));
     page.set_phase(PhaseName(s.details().phase()));
-    page.set_lead_officer(s.lead_officer().lead_officer_name());
+    page.set_lead_officer(s.episode().lead_officer().lead_officer_name());
     page.set_causing_concern_at_end(at_end);
     if (at_end) {
-      if (auto since = domain::ParseDate(s.designated_on())) {
+      if (auto since = domain::ParseDate(s.episode().designated_on())) {
         const int days = static_cast<int>(term.end - *since);
         page.set_days_in_scc(days);
         ++time_bands[days < 183 ? kBands[0] : days < 365 ? kBands[1] : days < 730 ? kBands[2] : kBands[3]];
@@ -358,19 +359,22 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
     for (const std::string& t : Triggers(s)) page.add_triggers(t);
     page.set_state(domain::StateName(s.state()));
     for (const v1::TimelineEntry& c : walk.changes) {
-      if (c.on() >= s.designated_on() || s.designated_on().empty()) *page.add_path() = c;
+      if (c.on() >= s.episode().designated_on() || s.episode().designated_on().empty())
+        *page.add_path() = c;
     }
-    page.set_action_plan_version(s.action_plan_version());
-    for (const std::string& d : DatesInTerm(s.review_days(), term)) page.add_reviews_in_term(d);
-    for (const std::string& d : DatesInTerm(s.mcm_days(), term)) page.add_mcms_in_term(d);
-    if (s.srg_review_days_size() > 0 &&
-        term.Contains(domain::FromDayNumber(s.srg_review_days(s.srg_review_days_size() - 1)))) {
-      for (const std::string& d : DatesInTerm(s.srg_review_days(), term)) {
+    page.set_action_plan_version(s.episode().action_plan_version());
+    for (const std::string& d : DatesInTerm(s.episode().review_days(), term))
+      page.add_reviews_in_term(d);
+    for (const std::string& d : DatesInTerm(s.episode().mcm_days(), term)) page.add_mcms_in_term(d);
+    if (s.episode().srg_review_days_size() > 0 &&
+        term.Contains(domain::FromDayNumber(
+            s.episode().srg_review_days(s.episode().srg_review_days_size() - 1)))) {
+      for (const std::string& d : DatesInTerm(s.episode().srg_review_days(), term)) {
         v1::TimelineEntry* e = page.add_srg_outcomes_in_term();
         e->set_on(d);
       }
       page.mutable_srg_outcomes_in_term()->rbegin()->set_state(
-          EnumName(v1::SrgOutcome_Name(s.last_srg_outcome()), "SRG_OUTCOME_"));
+          EnumName(v1::SrgOutcome_Name(s.episode().last_srg_outcome()), "SRG_OUTCOME_"));
     }
     const projections::VisitCount visits = projections::CountVisits(s, term.end, calendar);
     page.set_visits_done(visits.done);

@@ -9,6 +9,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "services/domain/authorization.h"
 #include "services/domain/errors.h"
+#include "services/domain/event_metadata.h"
 #include "services/codec/event_codec.h"
 #include "services/server/tokens.h"
 #include "storage/sha256.h"
@@ -57,17 +58,6 @@ absl::Status VersionConflict(const std::string& urn, uint64_t expected,
 absl::Status RequestReused(const std::string& request_id) {
   return absl::AlreadyExistsError(absl::StrCat(
       "request_id '", request_id, "' was already used for a different command; use a new one"));
-}
-
-// notes of action-plan reviews and MCMs are confidential whatever the caller
-// says.
-// A correction that replaces such a meeting's record is as confidential as the meeting.
-bool NotesAlwaysConfidential(const v1::EventPayload& payload) {
-  const v1::EventPayload::KindCase kind =
-      payload.has_event_corrected() ? payload.event_corrected().replacement().kind_case()
-                                    : payload.kind_case();
-  return kind == v1::EventPayload::kActionPlanReviewHeld ||
-         kind == v1::EventPayload::kMonitoringAndChallengeMeetingHeld;
 }
 
 }  // namespace
@@ -157,7 +147,17 @@ std::shared_ptr<CommandHandler::Attempt> CommandHandler::Admit(const Caller& cal
 
 void CommandHandler::Execute(const Caller& caller, domain::Command command, Done done) {
   if (std::shared_ptr<Attempt> attempt = Admit(caller, std::move(command), std::move(done))) {
-    Try(std::move(attempt));
+    Run(std::move(attempt));
+  }
+}
+
+void CommandHandler::Run(std::shared_ptr<Attempt> attempt) {
+  Plan plan = Try(attempt);
+  if (auto* append = std::get_if<storage::EventLog::AppendRequest>(&plan.action)) {
+    log_->AppendAsync(std::move(append->stream), append->expected, std::move(append->events),
+                      std::move(append->request_id), std::move(append->done));
+  } else {
+    std::move(attempt->done)(std::get<absl::StatusOr<v1::CommandResult>>(std::move(plan.action)));
   }
 }
 
@@ -197,10 +197,14 @@ void CommandHandler::ExecuteBatch(const Caller& caller, std::vector<domain::Comm
     std::shared_ptr<Attempt> attempt = Admit(caller, std::move(commands[i]), std::move(answer));
     if (attempt == nullptr) continue;
     auto known = decided.find(urn);
-    StatePtr after =
-        Try(std::move(attempt), known == decided.end() ? nullptr : known->second, &appends);
-    if (after != nullptr) {
-      decided[urn] = std::move(after);
+    Plan plan = Try(attempt, known == decided.end() ? nullptr : known->second);
+    if (auto* append = std::get_if<storage::EventLog::AppendRequest>(&plan.action)) {
+      appends.push_back(std::move(*append));
+    } else {
+      std::move(attempt->done)(std::get<absl::StatusOr<v1::CommandResult>>(std::move(plan.action)));
+    }
+    if (plan.leaves != nullptr) {
+      decided[urn] = std::move(plan.leaves);
     } else {
       decided.erase(urn);  // the next command there decides against the repository's state
     }
@@ -208,26 +212,22 @@ void CommandHandler::ExecuteBatch(const Caller& caller, std::vector<domain::Comm
   log_->AppendAllAsync(std::move(appends));
 }
 
-CommandHandler::StatePtr CommandHandler::Try(std::shared_ptr<Attempt> attempt, StatePtr known,
-                                             std::vector<storage::EventLog::AppendRequest>* appends) {
+CommandHandler::Plan CommandHandler::Try(const std::shared_ptr<Attempt>& attempt,
+                                         StatePtr known) {
   const domain::Command& cmd = attempt->command;
   const std::string& urn = cmd.context.urn();
   // What earlier commands of the same batch leave, if any; else the cached state on a first
   // try and the log's after a conflict.
   StatePtr state = std::move(known);
   // A command answered without an append leaves the state as it was.
-  auto fail = [&attempt, &state](absl::Status s) -> StatePtr {
-    std::move(attempt->done)(std::move(s));
-    return state;
+  auto answer = [&state](absl::StatusOr<v1::CommandResult> outcome) -> Plan {
+    return Plan{std::move(outcome), state};
   };
 
   if (domain::IsValidUrn(urn) && !cmd.context.request_id().empty()) {
     absl::StatusOr<std::optional<v1::CommandResult>> replay = Replay(cmd, attempt->hash);
-    if (!replay.ok()) return fail(replay.status());
-    if (*replay) {
-      std::move(attempt->done)(**replay);
-      return state;
-    }
+    if (!replay.ok()) return answer(replay.status());
+    if (*replay) return answer(**std::move(replay));
   }
 
   auto load = [&](InstitutionRepository::Freshness freshness) -> absl::Status {
@@ -243,12 +243,12 @@ CommandHandler::StatePtr CommandHandler::Try(std::shared_ptr<Attempt> attempt, S
   if (state == nullptr) {
     absl::Status loaded = load(attempt->tries == 0 ? InstitutionRepository::Freshness::kCached
                                                    : InstitutionRepository::Freshness::kFresh);
-    if (!loaded.ok()) return fail(std::move(loaded));
+    if (!loaded.ok()) return answer(std::move(loaded));
   }
   // A correction is authorized and checked as the command that recorded the event it names.
   if (cmd.payload.has_event_corrected() && domain::IsValidUrn(urn)) {
     absl::StatusOr<std::vector<domain::StoredEvent>> stream = codec::ReadInstitution(*log_, urn);
-    if (!stream.ok()) return fail(stream.status());
+    if (!stream.ok()) return answer(stream.status());
     attempt->command.corrected.reset();
     for (domain::StoredEvent& e : *stream) {
       if (e.metadata.event_id() == cmd.payload.event_corrected().corrected_event_id()) {
@@ -257,7 +257,7 @@ CommandHandler::StatePtr CommandHandler::Try(std::shared_ptr<Attempt> attempt, S
     }
   }
   if (absl::Status in_reach = domain::AuthorizeCommandScope(*state, cmd); !in_reach.ok()) {
-    return fail(std::move(in_reach));
+    return answer(std::move(in_reach));
   }
   const auto version_differs = [&] {
     return !state->has_version() || state->version() != cmd.context.expected_version();
@@ -265,17 +265,17 @@ CommandHandler::StatePtr CommandHandler::Try(std::shared_ptr<Attempt> attempt, S
   if (cmd.context.has_expected_version() && version_differs()) {
     // The cache may trail a commit in progress: look at the log before refusing.
     if (absl::Status loaded = load(InstitutionRepository::Freshness::kFresh); !loaded.ok()) {
-      return fail(std::move(loaded));
+      return answer(std::move(loaded));
     }
     if (version_differs()) {
-      return fail(
+      return answer(
           VersionConflict(urn, cmd.context.expected_version(), domain::LastVersion(*state)));
     }
   }
 
   const absl::CivilDay today = today_();
   absl::StatusOr<std::vector<v1::EventPayload>> decided = domain::Decide(*state, cmd, today);
-  if (!decided.ok()) return fail(decided.status());
+  if (!decided.ok()) return answer(decided.status());
 
   // The state the institution will have once the events commit (versions follow on from the
   // one decided against, which the append requires).
@@ -286,17 +286,8 @@ CommandHandler::StatePtr CommandHandler::Try(std::shared_ptr<Attempt> attempt, S
   result.set_urn(urn);
   for (size_t i = 0; i < decided->size(); ++i) {
     v1::EventPayload& payload = (*decided)[i];
-    v1::EventMetadata metadata;
-    metadata.set_event_id(EventId(cmd.context.request_id(), i));
-    metadata.set_actor(cmd.actor);
-    metadata.set_role(cmd.role);
-    metadata.set_effective_date(domain::EffectiveDate(cmd, today));
-    metadata.set_reason(cmd.context.reason());
-    *metadata.mutable_notes() = cmd.context.notes();
-    if (NotesAlwaysConfidential(payload)) metadata.mutable_notes()->set_confidential(true);
-    metadata.set_correlation_id(cmd.context.correlation_id());
-    metadata.set_causation_id(cmd.context.causation_id());
-    metadata.set_command_hash(attempt->hash);
+    v1::EventMetadata metadata = domain::StampEvent(
+        cmd, payload, EventId(cmd.context.request_id(), i), attempt->hash, today);
     result.add_event_ids(metadata.event_id());
     storage::EventData data{codec::EventType(payload), Deterministic(payload),
                             Deterministic(metadata)};
@@ -319,7 +310,7 @@ CommandHandler::StatePtr CommandHandler::Try(std::shared_ptr<Attempt> attempt, S
         const std::string& urn = attempt->command.context.urn();
         if (absl::IsAborted(appended.status()) &&
             !attempt->command.context.has_expected_version() && ++attempt->tries < kMaxAttempts) {
-          Try(std::move(attempt));  // another command got in first: decide again
+          Run(std::move(attempt));  // another command got in first: decide again
           return;
         }
         if (absl::IsAborted(appended.status())) {
@@ -345,14 +336,8 @@ CommandHandler::StatePtr CommandHandler::Try(std::shared_ptr<Attempt> attempt, S
         result.set_replayed(appended->replayed);
         std::move(attempt->done)(std::move(result));
       })};
-  if (appends != nullptr) {
-    appends->push_back(std::move(append));
-  } else {
-    log_->AppendAsync(std::move(append.stream), append.expected, std::move(append.events),
-                      std::move(append.request_id), std::move(append.done));
-  }
   // Evolve only notes a correction; the state it leaves comes from folding the stream again.
-  return correction ? nullptr : after;
+  return Plan{std::move(append), correction ? nullptr : after};
 }
 
 }  // namespace scc::server

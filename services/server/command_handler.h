@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <memory>
+#include <variant>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
@@ -53,12 +54,20 @@ class CommandHandler {
   // Names the caller in the command and checks they may send its kind; nullptr (after calling
   // `done` with the refusal) when not.
   std::shared_ptr<Attempt> Admit(const Caller& caller, domain::Command command, Done done);
-  // Decides the attempt against `known` (nullptr: the institution's latest state) and hands the
-  // events to the log, or adds the append to `appends` (a batch's, which the caller submits). Returns the state the institution will have if the append commits (the
-  // state decided against when the command was answered at once: refused or replayed);
-  // nullptr when not known (a correction: the stream must be folded again).
-  StatePtr Try(std::shared_ptr<Attempt> attempt, StatePtr known = nullptr,
-               std::vector<storage::EventLog::AppendRequest>* appends = nullptr);
+  // What one try of a command comes to: an answer now (refused, replayed, or a read that
+  // failed), or the append that records its events, whose callback answers it. `leaves` is the
+  // state the institution has once the plan is carried out: the state decided against for an
+  // answer, the state after the events for an append; nullptr when not known (a correction:
+  // the stream must be folded again).
+  struct Plan {
+    std::variant<absl::StatusOr<v1::CommandResult>, storage::EventLog::AppendRequest> action;
+    StatePtr leaves;
+  };
+  // Plans the attempt against `known` (nullptr: the institution's latest state). Reads the log
+  // and the repository, but neither answers nor appends: the caller acts on the plan.
+  Plan Try(const std::shared_ptr<Attempt>& attempt, StatePtr known = nullptr);
+  // Tries the attempt on its own and acts on the plan: answers it or hands its append to the log.
+  void Run(std::shared_ptr<Attempt> attempt);
   // `done` as the log calls it: it queues `done` on the completion threads and returns.
   storage::EventLog::AppendCallback OffCommitThread(storage::EventLog::AppendCallback done);
   absl::StatusOr<std::optional<v1::CommandResult>> Replay(const domain::Command& command,

@@ -430,12 +430,12 @@ absl::Status AuditServiceImpl::GetWorkflowState(const UnaryCall& /*call*/,
   for (const std::string& step : domain::AllowedNextSteps(*state)) {
     response->add_allowed_next_steps(step);
   }
-  if (state->has_lead_officer()) {
-    response->set_lead_officer_id(state->lead_officer().lead_officer_id());
-    response->set_lead_officer_name(state->lead_officer().lead_officer_name());
+  if (state->episode().has_lead_officer()) {
+    response->set_lead_officer_id(state->episode().lead_officer().lead_officer_id());
+    response->set_lead_officer_name(state->episode().lead_officer().lead_officer_name());
   }
-  response->set_action_plan_version(state->action_plan_version());
-  response->set_designated_on(state->designated_on());
+  response->set_action_plan_version(state->episode().action_plan_version());
+  response->set_designated_on(state->episode().designated_on());
   if (request.include_path()) {
     ASSIGN_OR_RETURN(std::vector<domain::StoredEvent> events,
                      codec::ReadInstitution(*log_, request.urn(), 0));
@@ -450,8 +450,8 @@ absl::Status AuditServiceImpl::GetWorkflowState(const UnaryCall& /*call*/,
                    step->set_version(e.version);
                  });
   }
-  *response->mutable_triggers() = state->triggers();
-  *response->mutable_setting_triggers() = state->setting_triggers();
+  *response->mutable_triggers() = state->episode().triggers();
+  *response->mutable_setting_triggers() = state->episode().setting_triggers();
   if (state->has_latest_ofsted()) {
     *response->mutable_latest_ofsted() = state->latest_ofsted();
     response->set_latest_ofsted_summary(domain::Classify(state->latest_ofsted()).label);

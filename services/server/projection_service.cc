@@ -124,7 +124,7 @@ absl::Status ProjectionServiceImpl::ListInstitutions(const UnaryCall& call,
            AnyOf(request.states(), s.state()) && AnyOf(request.kinds(), s.details().kind()) &&
            AnyOf(request.phases(), s.details().phase()) &&
            (request.lead_officer_id().empty() ||
-            s.lead_officer().lead_officer_id() == request.lead_officer_id());
+            s.episode().lead_officer().lead_officer_id() == request.lead_officer_id());
   };
   std::vector<StatePtr> candidates;
   if (view.filter.empty()) {
@@ -149,8 +149,8 @@ absl::Status ProjectionServiceImpl::ListInstitutions(const UnaryCall& call,
   }
   const std::string today = domain::FormatDate(view.day);
   auto days = [&](const StatePtr& s) {
-    return domain::IsCausingConcern(s->state()) && !s->designated_on().empty()
-               ? s->designated_on()
+    return domain::IsCausingConcern(s->state()) && !s->episode().designated_on().empty()
+               ? s->episode().designated_on()
                : today;
   };
   switch (request.sort()) {

@@ -100,7 +100,8 @@ Row Run(const Config& config, int institutions, const projections::TermCalendar&
     const std::string lo = absl::StrCat("lo-", i % 40);
     std::vector<projections::InstitutionProjection::StatePtr> page =
         projection->Select([&lo](const domain::InstitutionState& s) {
-          return domain::IsCausingConcern(s.state()) && s.lead_officer().lead_officer_id() == lo;
+          return domain::IsCausingConcern(s.state()) &&
+                 s.episode().lead_officer().lead_officer_id() == lo;
         });
     for (size_t k = 0; k < page.size() && k < 50; ++k) {
       projections::BuildStatus(*page[k], today, calendar, rules);

@@ -1,0 +1,259 @@
+#include "services/domain/rules.h"
+
+#include "absl/strings/str_cat.h"
+#include "services/domain/command_table.h"
+#include "services/domain/errors.h"
+#include "services/domain/ofsted.h"
+#include "services/domain/shape.h"
+
+namespace scc::domain {
+namespace {
+
+using v1::EventPayload;
+using Kind = v1::EventPayload::KindCase;
+using namespace applies;  // NOLINT: short names for the kinds of institution
+
+std::string KindName(v1::InstitutionKind kind) {
+  switch (kind) {
+    case v1::INSTITUTION_KIND_ACADEMY:
+      return "an academy";
+    case v1::INSTITUTION_KIND_EARLY_YEARS_SETTING:
+      return "an early-years setting";
+    default:
+      return "a maintained school";
+  }
+}
+
+}  // namespace
+
+std::optional<Refusal> StatePrecondition(const InstitutionState& s, Kind kind) {
+  switch (kind) {
+    case EventPayload::kActionPlanAgreed:
+      if (!s.episode().has_lead_officer()) {
+        return Refusal{"R-9", "the Lead Officer writes the action plan: assign one first"};
+      }
+      if (s.episode().action_plan_version() > 0) {
+        return Refusal{"R-10",
+                       absl::StrCat("action plan version ", s.episode().action_plan_version(),
+                                    " is active; a new version is agreed at an "
+                                    "action-plan review")};
+      }
+      return std::nullopt;
+    case EventPayload::kActionPlanReviewHeld:
+      if (s.episode().action_plan_version() == 0) {
+        return Refusal{"R-10", "there is no action plan to review: agree one first"};
+      }
+      return std::nullopt;
+    case EventPayload::kStatementOfActionIssued:
+      if (s.episode().category_entered_on().empty()) {
+        return Refusal{"R-13", "a Statement of Action is written for a school judged to need "
+                               "special measures or to have serious weaknesses"};
+      }
+      if (!s.episode().has_lead_officer()) {
+        return Refusal{"R-13", "a school in an Ofsted category is always assigned a Lead "
+                               "Officer, who writes the Statement of Action: assign one first"};
+      }
+      return std::nullopt;
+    case EventPayload::kMonitoringAndChallengeMeetingHeld:
+      if (s.episode().action_plan_reviews() == 0 && !s.episode().statement_of_action_issued()) {
+        return Refusal{"R-11", "a Monitoring and Challenge Meeting follows a review of the "
+                               "action plan: hold an action-plan review first"};
+      }
+      return std::nullopt;
+    case EventPayload::kSchoolProgressReviewTeamMeetingHeld:
+    case EventPayload::kQualityAssuranceMeetingHeld:
+      if (!s.episode().has_lead_officer()) {
+        return Refusal{kind == EventPayload::kQualityAssuranceMeetingHeld ? "R-12" : "R-13",
+                       "the school has no Lead Officer yet"};
+      }
+      return std::nullopt;
+    case EventPayload::kWarningNoticeComplied:
+    case EventPayload::kWarningNoticeNotComplied:
+      if (s.episode().warning_notice_not_complied()) {
+        return Refusal{"R-18", "the school's failure to comply is already recorded: the next "
+                               "step is the written notice of intention to intervene"};
+      }
+      return std::nullopt;
+    case EventPayload::kNoticeOfIntentionToInterveneIssued:
+      if (!s.episode().warning_notice_not_complied()) {
+        return Refusal{"R-18", "the school becomes eligible for intervention only when it has "
+                               "failed to comply with the warning notice: record that first"};
+      }
+      return std::nullopt;
+    case EventPayload::kSccRemoved:
+      if (s.has_latest_ofsted() && Classify(s.latest_ofsted()).ri_or_worse) {
+        return Refusal{"R-15",
+                       absl::StrCat("the latest Ofsted outcome (",
+                                    Classify(s.latest_ofsted()).label, ", inspected ",
+                                    s.latest_ofsted().inspection_date(),
+                                    ") is below Good: a school judged RI or Inadequate is not "
+                                    "removed until a later inspection judges it Good or better")};
+      }
+      return std::nullopt;
+    default:
+      return std::nullopt;
+  }
+}
+
+Refusal WrongKind(const CommandEntry& entry, v1::InstitutionKind kind) {
+  if (kind == v1::INSTITUTION_KIND_ACADEMY && (entry.applies & kSchool)) {
+    return {"R-20", absl::StrCat(entry.spec.rpc,
+                                 " applies to maintained schools only: for an academy the "
+                                 "Academy Trust is accountable; the LA raises concerns with the "
+                                 "school and the Trust and may escalate to the RD, ESFA and HMI")};
+  }
+  if (kind == v1::INSTITUTION_KIND_EARLY_YEARS_SETTING) {
+    return {"R-21", absl::StrCat(entry.spec.rpc, " does not apply to ", KindName(kind),
+                                 ": settings follow the settings-causing-concern path")};
+  }
+  if (entry.applies == kAcademy) {
+    return {"R-20", absl::StrCat(entry.spec.rpc, " applies to academies only, not to ",
+                                 KindName(kind))};
+  }
+  return {"R-21", absl::StrCat(entry.spec.rpc, " applies to early-years settings only, not to ",
+                               KindName(kind))};
+}
+
+std::optional<Refusal> CommandPrecondition(const InstitutionState& s, const EventPayload& p,
+                                           const std::string& effective) {
+  switch (p.kind_case()) {
+    case EventPayload::kSrgDesignated: {
+      const std::string& discussed = p.srg_designated().discussed_with_headteacher_on().empty()
+                                         ? s.concern_discussed_with_headteacher_on()
+                                         : p.srg_designated().discussed_with_headteacher_on();
+      if (discussed.empty()) {
+        return Refusal{"R-4", "concerns must be discussed with the headteacher before the SRG "
+                              "designates: give discussed_with_headteacher_on"};
+      }
+      if (discussed > effective) {
+        return Refusal{"R-4", absl::StrCat("concerns must already have been discussed with the "
+                                           "headteacher before the SRG: discussed on ",
+                                           discussed, ", after the SRG on ", effective)};
+      }
+      return std::nullopt;
+    }
+    case EventPayload::kLeadOfficerAssigned:
+      if (s.episode().has_lead_officer() && s.episode().lead_officer().lead_officer_id() ==
+                                                p.lead_officer_assigned().lead_officer_id()) {
+        return Refusal{"R-5", absl::StrCat(p.lead_officer_assigned().lead_officer_id(),
+                                           " is already the Lead Officer")};
+      }
+      return std::nullopt;
+    case EventPayload::kQualityAssuranceMeetingHeld: {
+      const std::string& lo = p.quality_assurance_meeting_held().lead_officer_id();
+      if (!lo.empty() && s.episode().has_lead_officer() &&
+          lo != s.episode().lead_officer().lead_officer_id()) {
+        return Refusal{"R-12", absl::StrCat(lo, " is not this school's Lead Officer (",
+                                            s.episode().lead_officer().lead_officer_id(), ")")};
+      }
+      return std::nullopt;
+    }
+    case EventPayload::kWarningNoticeNotComplied:
+      if (s.episode().has_warning_notice() &&
+          effective <= s.episode().warning_notice().compliance_period_ends_on()) {
+        return Refusal{"R-18",
+                       absl::StrCat("the compliance period runs until ",
+                                    s.episode().warning_notice().compliance_period_ends_on(),
+                                    ": non-compliance can be recorded once it has ended")};
+      }
+      return std::nullopt;
+    case EventPayload::kSrgReviewOutcomeRecorded:
+      if (p.srg_review_outcome_recorded().outcome() == v1::SRG_OUTCOME_REMOVE &&
+          s.has_latest_ofsted() && Classify(s.latest_ofsted()).ri_or_worse) {
+        return Refusal{"R-15", absl::StrCat("the SRG cannot decide to remove a school whose "
+                                            "latest Ofsted outcome is ",
+                                            Classify(s.latest_ofsted()).label,
+                                            " until a later inspection judges it Good or better")};
+      }
+      return std::nullopt;
+    case EventPayload::kSccRemoved:
+      if (p.scc_removed().srg_confirmed_on().empty() &&
+          s.episode().last_srg_outcome() != v1::SRG_OUTCOME_REMOVE) {
+        return Refusal{"R-14", "the SRG confirms a removal: give srg_confirmed_on, or record "
+                               "an SRG review with outcome remove first"};
+      }
+      return std::nullopt;
+    case EventPayload::kAcademyConcernEscalated:
+      if (!s.episode().trust_informed()) {
+        return Refusal{"R-20", "the Academy Trust must be informed before escalation"};
+      }
+      return std::nullopt;
+    case EventPayload::kSettingRemovedFromList:
+      if (p.setting_removed_from_list().basis() == v1::SETTING_REMOVAL_BASIS_OFSTED_GRADE_CHANGED) {
+        if (!(s.has_latest_ofsted() && Classify(s.latest_ofsted()).good_or_better)) {
+          return Refusal{"R-23", "removal because the grade changed needs a recorded Ofsted "
+                                 "outcome of Good or better"};
+        }
+        if (s.latest_ofsted().inspection_date() < s.episode().designated_on()) {
+          return Refusal{
+              "R-23", absl::StrCat("the latest inspection (", s.latest_ofsted().inspection_date(),
+                                   ") was before the setting was listed (",
+                                   s.episode().designated_on(), "): its grade has not changed")};
+        }
+      }
+      return std::nullopt;
+    default:
+      return std::nullopt;
+  }
+}
+
+absl::Status CheckCorrection(const InstitutionState& s, const Command& cmd,
+                             const std::string& at) {
+  const v1::EventCorrected& c = cmd.payload.event_corrected();
+  if (!cmd.corrected) {
+    return InvalidField(at + ".corrected_event_id",
+                        absl::StrCat("no event ", c.corrected_event_id(), " in institution ",
+                                     s.urn()));
+  }
+  const Kind corrected = cmd.corrected->payload.kind_case();
+  if (corrected == EventPayload::kEventCorrected) {
+    return InvalidField(at + ".corrected_event_id",
+                        "names a correction: a correction is corrected by correcting the "
+                        "original event again");
+  }
+  if (c.has_replacement()) {
+    if (c.replacement().kind_case() != corrected) {
+      return InvalidField(at + ".replacement",
+                          absl::StrCat("must be of the same kind as the corrected event (",
+                                       EventKindName(corrected), ")"));
+    }
+    const EventPayload& r = c.replacement();
+    const v1::InstitutionDetails* details = nullptr;
+    if (r.has_institution_registered()) details = &r.institution_registered().details();
+    if (r.has_institution_updated()) details = &r.institution_updated().details();
+    if (details != nullptr && details->kind() != s.details().kind()) {
+      return InvalidField(ReplacementField(at, c.replacement()) + ".details.kind",
+                          "the institution's kind cannot change");
+    }
+  }
+  return absl::OkStatus();
+}
+
+// What the server derived for the corrected event stays as it was: a replacement corrects what
+
+void KeepDerivedFields(const EventPayload& original, EventPayload& replacement) {
+  switch (replacement.kind_case()) {
+    case EventPayload::kLeadOfficerReassigned:
+      replacement.mutable_lead_officer_reassigned()->set_previous_lead_officer_id(
+          original.lead_officer_reassigned().previous_lead_officer_id());
+      break;
+    case EventPayload::kActionPlanAgreed:
+      replacement.mutable_action_plan_agreed()->set_version(
+          original.action_plan_agreed().version());
+      break;
+    case EventPayload::kActionPlanReviewHeld:
+      replacement.mutable_action_plan_review_held()->set_reviewed_version(
+          original.action_plan_review_held().reviewed_version());
+      replacement.mutable_action_plan_review_held()->set_new_version(
+          original.action_plan_review_held().new_version());
+      break;
+    case EventPayload::kQualityAssuranceMeetingHeld:
+      replacement.mutable_quality_assurance_meeting_held()->set_lead_officer_id(
+          original.quality_assurance_meeting_held().lead_officer_id());
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace scc::domain
