@@ -18,62 +18,12 @@ namespace {
 
 using testing::MakeEvents;
 using testing::SmallVolume;
+using testing::WritersUntilRefused;
 
 constexpr uint64_t kVolumeBytes = 32 << 20;
 constexpr int kWriters = 8;
 
-struct Refused {
-  std::string request_id;
-  std::string stream;
-  absl::Status status;
-};
-
-// `kWriters` threads append two 1 KiB events at a time to their own stream with request ids
-// "w<writer>-<n>" until an append is refused; each then stops.
-class Writers {
- public:
-  explicit Writers(EventLog& log) {
-    for (int t = 0; t < kWriters; ++t) {
-      threads_.emplace_back([this, &log, t] {
-        const std::string stream = absl::StrCat("s", t);
-        for (int i = 0;; ++i) {
-          const std::string id = absl::StrCat("w", t, "-", i);
-          auto r = log.Append(stream, ExpectedVersion::Any(), MakeEvents(2, 1024), id);
-          absl::MutexLock lock(&mu_);
-          if (!r.ok()) {
-            refused_.push_back({id, stream, r.status()});
-            return;
-          }
-          acked_.emplace_back(id, *r);
-        }
-      });
-    }
-  }
-  ~Writers() { Join(); }
-
-  void AwaitAcknowledged(size_t count) {
-    struct Target {
-      const std::vector<std::pair<std::string, AppendResult>>* acked;
-      size_t count;
-    } target{&acked_, count};
-    absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(+[](Target* t) { return t->acked->size() >= t->count; }, &target));
-  }
-  void Join() {
-    for (std::thread& t : threads_) {
-      if (t.joinable()) t.join();
-    }
-  }
-  // REQUIRES: Join() returned.
-  const std::vector<std::pair<std::string, AppendResult>>& acked() const { return acked_; }
-  const std::vector<Refused>& refused() const { return refused_; }
-
- private:
-  absl::Mutex mu_;
-  std::vector<std::pair<std::string, AppendResult>> acked_;
-  std::vector<Refused> refused_;
-  std::vector<std::thread> threads_;
-};
+using Refused = WritersUntilRefused::Refused;
 
 // Every acknowledged append is in `log` exactly where it was acknowledged, and the log holds
 // nothing else: 2 events per append, the chain verifies.
@@ -127,7 +77,7 @@ TEST_P(EventLogDiskFullTest, FullVolumeRefusesWritesKeepsReadsAndResumesByItself
   std::vector<std::pair<std::string, AppendResult>> acked;
   std::vector<Refused> refused;
   {
-    Writers writers(**log);
+    WritersUntilRefused writers(**log, "w", kWriters, 1024);
     writers.AwaitAcknowledged(50);
     if (!volume.mounted()) {
     ASSERT_TRUE(volume.Fill(0).ok());
@@ -217,7 +167,7 @@ TEST_P(EventLogDiskFullTest, ClosingOnAFullVolumeLosesNothing) {
     if (volume.mounted()) {
       ASSERT_TRUE(volume.Fill(3 << 20).ok());
     }
-    Writers writers(**log);
+    WritersUntilRefused writers(**log, "w", kWriters, 1024);
     writers.AwaitAcknowledged(50);
     if (!volume.mounted()) {
       ASSERT_TRUE(volume.Fill(0).ok());

@@ -19,6 +19,7 @@ namespace {
 using testing::FaultInjectionFs;
 using testing::MakeEvents;
 using testing::TempDir;
+using testing::WritersUntilRefused;
 
 // The injector really loses unsynced writes: an unsynced RocksDB write disappears, a synced one
 // stays. Without this the test below would prove nothing.
@@ -51,61 +52,6 @@ TEST(FaultInjectionFsTest, LosesExactlyTheUnsyncedWrites) {
   EXPECT_TRUE(db->Get(rocksdb::ReadOptions(), "lost", &value).IsNotFound());
 }
 
-// Eight writers, each appending two events at a time to its own stream ("s0".."s7") with
-// request ids "<prefix>-<writer>-<n>", until an append fails; then each stops.
-class WritersUntilFailure {
- public:
-  struct Refused {
-    std::string request_id;
-    std::string stream;
-    absl::Status status;
-  };
-
-  WritersUntilFailure(EventLog& log, const std::string& prefix) {
-    for (int t = 0; t < 8; ++t) {
-      threads_.emplace_back([this, &log, prefix, t] {
-        const std::string stream = absl::StrCat("s", t);
-        for (int i = 0;; ++i) {
-          const std::string id = absl::StrCat(prefix, "-", t, "-", i);
-          auto r = log.Append(stream, ExpectedVersion::Any(), MakeEvents(2), id);
-          absl::MutexLock lock(&mu_);
-          if (!r.ok()) {
-            refused_.push_back({id, stream, r.status()});
-            return;
-          }
-          acked_.emplace_back(id, *r);
-        }
-      });
-    }
-  }
-  ~WritersUntilFailure() { Join(); }
-
-  // Blocks until `count` appends were acknowledged.
-  void AwaitAcknowledged(size_t count) {
-    struct Target {
-      const std::vector<std::pair<std::string, AppendResult>>* acked;
-      size_t count;
-    } target{&acked_, count};
-    absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(+[](Target* t) { return t->acked->size() >= t->count; }, &target));
-  }
-  // Waits until every writer has stopped (the disk failed under it).
-  void Join() {
-    for (std::thread& t : threads_) {
-      if (t.joinable()) t.join();
-    }
-  }
-  // REQUIRES: Join() returned.
-  const std::vector<std::pair<std::string, AppendResult>>& acked() const { return acked_; }
-  const std::vector<Refused>& refused() const { return refused_; }
-
- private:
-  absl::Mutex mu_;
-  std::vector<std::pair<std::string, AppendResult>> acked_;
-  std::vector<Refused> refused_;
-  std::vector<std::thread> threads_;
-};
-
 TEST(EventLogDurabilityTest, AcknowledgedAppendsSurvivePowerLoss) {
   TempDir dir;
   const std::string path = dir.Sub("log");
@@ -123,7 +69,7 @@ TEST(EventLogDurabilityTest, AcknowledgedAppendsSurvivePowerLoss) {
     auto log = EventLog::Open(path, options);
     ASSERT_TRUE(log.ok()) << log.status();
 
-    WritersUntilFailure writers(**log, absl::StrCat("r", round));
+    WritersUntilRefused writers(**log, absl::StrCat("r", round, "-"));
     // Cut the power once a random number of appends were acknowledged.
     writers.AwaitAcknowledged(std::uniform_int_distribution<size_t>(1, 150)(rng));
     fs.SetActive(false);
@@ -171,7 +117,7 @@ TEST(EventLogDurabilityTest, WritingResumesOnceTheDiskWorksAgain) {
   ASSERT_TRUE(log.ok()) << log.status();
 
   // Writers until the disk fails under them; each remembers the request it was refused.
-  WritersUntilFailure writers(**log, "w");
+  WritersUntilRefused writers(**log, "w-");
   writers.AwaitAcknowledged(50);
   fs.SetActive(false);
   writers.Join();

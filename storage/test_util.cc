@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "rocksdb/env.h"
+#include "storage/event_log.h"
 #include "storage/fault_injection_fs.h"
 #include "storage/rocks_setup.h"
 
@@ -147,6 +148,40 @@ std::vector<EventData> MakeEvents(int count, size_t payload_bytes, const std::st
     events.push_back(EventData{type, data, absl::StrCat("meta-", i)});
   }
   return events;
+}
+
+WritersUntilRefused::WritersUntilRefused(EventLog& log, const std::string& prefix, int writers,
+                                         size_t event_bytes) {
+  for (int t = 0; t < writers; ++t) {
+    threads_.emplace_back([this, &log, prefix, event_bytes, t] {
+      const std::string stream = absl::StrCat("s", t);
+      for (int i = 0;; ++i) {
+        const std::string id = absl::StrCat(prefix, t, "-", i);
+        auto r = log.Append(stream, ExpectedVersion::Any(), MakeEvents(2, event_bytes), id);
+        absl::MutexLock lock(&mu_);
+        if (!r.ok()) {
+          refused_.push_back({id, stream, r.status()});
+          return;
+        }
+        acked_.emplace_back(id, *r);
+      }
+    });
+  }
+}
+
+void WritersUntilRefused::AwaitAcknowledged(size_t count) {
+  struct Target {
+    const std::vector<std::pair<std::string, AppendResult>>* acked;
+    size_t count;
+  } target{&acked_, count};
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(+[](Target* t) { return t->acked->size() >= t->count; }, &target));
+}
+
+void WritersUntilRefused::Join() {
+  for (std::thread& t : threads_) {
+    if (t.joinable()) t.join();
+  }
 }
 
 }  // namespace scc::storage::testing

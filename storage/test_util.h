@@ -5,13 +5,21 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "storage/event.h"
 
 namespace rocksdb {
 class Env;
+}
+
+namespace scc::storage {
+class EventLog;
 }
 
 namespace scc::storage::testing {
@@ -77,6 +85,39 @@ class SmallVolume {
 // `count` events of type `type` whose data is `payload_bytes` bytes naming their index.
 std::vector<EventData> MakeEvents(int count, size_t payload_bytes = 32,
                                   const std::string& type = "TestEvent");
+
+// `writers` threads, each appending two events of `event_bytes` bytes at a time to its own
+// stream ("s0", "s1", ...) with request ids "<prefix><writer>-<n>", until an append is refused;
+// each then stops. For tests of a disk that fails or fills under load. Thread-safe.
+class WritersUntilRefused {
+ public:
+  struct Refused {
+    std::string request_id;
+    std::string stream;
+    absl::Status status;
+  };
+
+  WritersUntilRefused(EventLog& log, const std::string& prefix, int writers = 8,
+                      size_t event_bytes = 32);
+  ~WritersUntilRefused() { Join(); }
+
+  // Blocks until `count` appends were acknowledged.
+  void AwaitAcknowledged(size_t count);
+  // Waits until every writer has stopped.
+  void Join();
+  // REQUIRES: Join() returned.
+  const std::vector<std::pair<std::string, AppendResult>>& acked() const
+      ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    return acked_;
+  }
+  const std::vector<Refused>& refused() const ABSL_NO_THREAD_SAFETY_ANALYSIS { return refused_; }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<std::pair<std::string, AppendResult>> acked_ ABSL_GUARDED_BY(mu_);
+  std::vector<Refused> refused_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::thread> threads_;
+};
 
 }  // namespace scc::storage::testing
 
