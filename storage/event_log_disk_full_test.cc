@@ -120,7 +120,8 @@ TEST_P(EventLogDiskFullTest, FullVolumeRefusesWritesKeepsReadsAndResumesByItself
   space = (*log)->Space();
   ASSERT_TRUE(space.ok()) << space.status();
   if (volume.mounted()) {
-    EXPECT_LT(space->free_bytes, 1 << 20);
+    // Nearly nothing (RocksDB may have deleted an obsolete write-ahead log file meanwhile).
+    EXPECT_LT(space->free_bytes, kVolumeBytes / 10);
   }
 
   // Space returns: the log notices by itself, without an append asking it to.
