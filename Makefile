@@ -26,14 +26,22 @@ test: build
 	@$(MAKE) --no-print-directory test-asan
 
 # The sanitizer builds are clang builds, so they also check the lock annotations
-# (-Wthread-safety -Werror=thread-safety, see CMakeLists.txt).
+# (-Wthread-safety -Werror=thread-safety, see CMakeLists.txt) and build the fuzzers.
 SANITIZER_CXX ?= clang++
+
+# $(call configure_sanitizer,DIR,KIND): configures DIR for SCC_SANITIZE=KIND with
+# $(SANITIZER_CXX), anew if DIR was configured before with another compiler (an older
+# build-asan or build-tsan made by GCC would otherwise check no annotations and build no fuzzer).
+define configure_sanitizer
+	@grep -qs '^CMAKE_CXX_COMPILER:.*/$(notdir $(SANITIZER_CXX))$$' $(1)/CMakeCache.txt || { \
+	  rm -rf $(1) && cmake -S . -B $(1) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	    -DCMAKE_CXX_COMPILER=$(SANITIZER_CXX) -DSCC_SANITIZE=$(2); }
+endef
 
 # ASan + UBSan, in a build of its own: every test, and the libFuzzer targets (tests/fuzz), each
 # fuzzed for a bounded time.
 test-asan: deps
-	@test -f $(ASAN_BUILD)/build.ninja || cmake -S . -B $(ASAN_BUILD) -G Ninja \
-	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=$(SANITIZER_CXX) -DSCC_SANITIZE=address
+	$(call configure_sanitizer,$(ASAN_BUILD),address)
 	@echo "test-asan: building with AddressSanitizer and UndefinedBehaviorSanitizer in $(ASAN_BUILD)"
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
@@ -45,8 +53,7 @@ test-asan: deps
 # tests, whose sccd runs under TSan too. The labels are set where the tests are registered.
 TSAN_LABELS = storage|services|integration
 test-tsan: deps
-	@test -f $(TSAN_BUILD)/build.ninja || cmake -S . -B $(TSAN_BUILD) -G Ninja \
-	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=$(SANITIZER_CXX) -DSCC_SANITIZE=thread
+	$(call configure_sanitizer,$(TSAN_BUILD),thread)
 	@echo "test-tsan: building with ThreadSanitizer in $(TSAN_BUILD)"
 	@cmake --build $(TSAN_BUILD) -j $(JOBS)
 	@cd $(TSAN_BUILD) && \
