@@ -25,28 +25,40 @@ test: build
 	@$(MAKE) --no-print-directory test-tsan
 	@$(MAKE) --no-print-directory test-asan
 
-# ASan + UBSan, in a build of its own: every test but the fuzzers (built sanitized already).
+# The sanitizer builds are clang builds, so they also check the lock annotations
+# (-Wthread-safety -Werror=thread-safety, see CMakeLists.txt) and build the fuzzers.
+SANITIZER_CXX ?= clang++
+
+# $(call configure_sanitizer,DIR,KIND): configures DIR for SCC_SANITIZE=KIND with
+# $(SANITIZER_CXX), anew if DIR was configured before with another compiler (an older
+# build-asan or build-tsan made by GCC would otherwise check no annotations and build no fuzzer).
+define configure_sanitizer
+	@grep -qs '^CMAKE_CXX_COMPILER:.*/$(notdir $(SANITIZER_CXX))$$' $(1)/CMakeCache.txt || { \
+	  rm -rf $(1) && cmake -S . -B $(1) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	    -DCMAKE_CXX_COMPILER=$(SANITIZER_CXX) -DSCC_SANITIZE=$(2); }
+endef
+
+# ASan + UBSan, in a build of its own: every test, and the libFuzzer targets (tests/fuzz), each
+# fuzzed for a bounded time.
 test-asan: deps
-	@test -f $(ASAN_BUILD)/build.ninja || cmake -S . -B $(ASAN_BUILD) -G Ninja \
-	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCC_SANITIZE=address
+	$(call configure_sanitizer,$(ASAN_BUILD),address)
 	@echo "test-asan: building with AddressSanitizer and UndefinedBehaviorSanitizer in $(ASAN_BUILD)"
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --output-on-failure -j $(JOBS) --timeout 900 -E '^fuzz_'
+	  ctest --output-on-failure -j $(JOBS) --timeout 900
 
 # TSan, in a build of its own: the storage tests (concurrent writers and subscribers, the
-# group-commit pipeline, power cuts, tampering).
-TSAN_TESTS = crc32c_test record_test event_log_test event_log_concurrency_test \
-  event_log_tamper_test event_log_durability_test event_log_corruption_test
+# group-commit pipeline, power cuts, tampering), the services' unit tests and the integration
+# tests, whose sccd runs under TSan too. The labels are set where the tests are registered.
+TSAN_LABELS = storage|services|integration
 test-tsan: deps
-	@test -f $(TSAN_BUILD)/build.ninja || cmake -S . -B $(TSAN_BUILD) -G Ninja \
-	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCC_SANITIZE=thread
-	@echo "test-tsan: building $(TSAN_TESTS) with ThreadSanitizer in $(TSAN_BUILD)"
-	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target $(TSAN_TESTS)
+	$(call configure_sanitizer,$(TSAN_BUILD),thread)
+	@echo "test-tsan: building with ThreadSanitizer in $(TSAN_BUILD)"
+	@cmake --build $(TSAN_BUILD) -j $(JOBS)
 	@cd $(TSAN_BUILD) && \
 	  TSAN_OPTIONS="halt_on_error=1 ignore_noninstrumented_modules=1 suppressions=$(CURDIR)/tests/tsan/suppressions.txt" \
-	  ctest --output-on-failure -j $(JOBS) --timeout 900 -L storage
+	  ctest --output-on-failure -j $(JOBS) --timeout 900 -L '$(TSAN_LABELS)'
 
 # Starts sccd on 127.0.0.1:50051 with data in ./data and loads the demo authority once.
 run: build

@@ -256,13 +256,12 @@ class EventLog {
            std::string last_hash, absl::Time last_recorded_at, uint64_t resume_free_bytes);
 
   // kUnavailable while the database is closed (a reopen after a failed write did not succeed).
-  // REQUIRES: db_mu_ held (shared).
-  absl::Status DbAvailable() const;
+  absl::Status DbAvailable() const ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
   // Sequencer only, with no group prepared or being written, after a failed commit: if the
-  // volume has room again and a synced write to the data directory succeeds, resumes the
-  // database (or reopens it), takes the head from it and clears the write error. Returns the
-  // error that still stands, or OK.
-  absl::Status RecoverFromWriteError();
+  // volume has room again and a synced write to the data directory succeeds, reopens the
+  // database, takes the head from it and clears the write error. Returns the error that still
+  // stands, or OK.
+  absl::Status RecoverFromWriteError() ABSL_LOCKS_EXCLUDED(db_mu_);
 
   absl::Status ValidateAppend(const std::string& stream, const std::vector<EventData>& events,
                               const std::string& request_id, size_t* bytes) const;
@@ -277,17 +276,29 @@ class EventLog {
   void SequencerLoop();
   void SyncerLoop();
   PreparedGroup Prepare(std::vector<PendingAppend> appends);
-  void Decide(PendingAppend& p, uint64_t group_seq, absl::Time now, PreparedGroup& group);
+  void Decide(PendingAppend& p, uint64_t group_seq, absl::Time now, PreparedGroup& group)
+      ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
   void Commit(PreparedGroup group);
   // Sequencer only: the stream's last version, from the cache or the database.
-  absl::StatusOr<std::optional<uint64_t>> CachedStreamVersion(const std::string& stream);
-  absl::StatusOr<std::optional<uint64_t>> ReadStreamVersion(const std::string& stream) const;
-  absl::StatusOr<RecordedEvent> ReadAt(uint64_t position) const;
+  absl::StatusOr<std::optional<uint64_t>> CachedStreamVersion(const std::string& stream)
+      ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
+  absl::StatusOr<std::optional<uint64_t>> ReadStreamVersion(const std::string& stream) const
+      ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
+  absl::StatusOr<RecordedEvent> ReadAt(uint64_t position) const
+      ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
 
-  rocksdb::ColumnFamilyHandle* events_cf() const { return handles_[1]; }
-  rocksdb::ColumnFamilyHandle* streams_cf() const { return handles_[2]; }
-  rocksdb::ColumnFamilyHandle* requests_cf() const { return handles_[3]; }
-  rocksdb::ColumnFamilyHandle* meta_cf() const { return handles_[4]; }
+  rocksdb::ColumnFamilyHandle* events_cf() const ABSL_SHARED_LOCKS_REQUIRED(db_mu_) {
+    return handles_[1];
+  }
+  rocksdb::ColumnFamilyHandle* streams_cf() const ABSL_SHARED_LOCKS_REQUIRED(db_mu_) {
+    return handles_[2];
+  }
+  rocksdb::ColumnFamilyHandle* requests_cf() const ABSL_SHARED_LOCKS_REQUIRED(db_mu_) {
+    return handles_[3];
+  }
+  rocksdb::ColumnFamilyHandle* meta_cf() const ABSL_SHARED_LOCKS_REQUIRED(db_mu_) {
+    return handles_[4];
+  }
 
   const std::string dir_;
   const EventLogOptions options_;

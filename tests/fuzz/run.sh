@@ -1,50 +1,32 @@
 #!/usr/bin/env bash
-# Builds each libFuzzer target with clang (ASan + UBSan) and runs it for a bounded time from its
-# seed corpus in tests/fuzz/corpus/<target>. Exit 0 when no input crashed; otherwise the crashing
-# input is left in the work directory (printed) — add it to the corpus and fix the code.
+# Runs libFuzzer targets for a bounded time from their seed corpora in tests/fuzz/corpus/<name>.
+# Exit 0 when no input crashed; otherwise the crashing input is left in BUILD_DIR/tests/fuzz
+# (printed) — add it to the corpus and fix the code.
 #
-#   tests/fuzz/run.sh [SECONDS_PER_TARGET] [BUILD_DIR]
-# BUILD_DIR (default ./build) must hold the generated protobuf code (make build); the fuzzers
-# and their growing corpora live in BUILD_DIR/fuzz.
+#   tests/fuzz/run.sh [SECONDS_PER_TARGET] [BUILD_DIR] [NAME...]
+# BUILD_DIR (default ./build-asan) is the clang ASan + UBSan build of make test-asan, where the
+# fuzzers are CMake targets <name>_fuzz (tests/fuzz/CMakeLists.txt). With no NAME, every
+# tests/fuzz/<name>_fuzz.cc is built and run; ctest names one.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 seconds="${1:-30}"
-build_dir="$(cd "${2:-$root/build}" && pwd)"
-work="$build_dir/fuzz"
-mkdir -p "$work"
-flags=(-std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-       -I"$root" -I"$build_dir/proto")
-libs="$(pkg-config --libs protobuf absl_strings absl_status absl_statusor absl_str_format \
-        absl_time absl_flat_hash_map absl_cord) -lcrypto"
+build_dir="$(cd "${2:-$root/build-asan}" && pwd)"
+shift $(( $# < 2 ? $# : 2 ))
+names=("$@")
+if (( ${#names[@]} == 0 )); then
+  for source in "$root"/tests/fuzz/*_fuzz.cc; do
+    name="$(basename "$source" _fuzz.cc)"
+    names+=("$name")
+  done
+  cmake --build "$build_dir" -j 2 --target "${names[@]/%/_fuzz}"
+fi
 
-build() {  # build TARGET SOURCES...
-  local target="$1"; shift
-  if [[ ! -x "$work/$target" || -n "$(find "$@" -newer "$work/$target" 2>/dev/null)" ]]; then
-    echo "fuzz: building $target"
-    # shellcheck disable=SC2086
-    clang++ "${flags[@]}" "$@" -o "$work/$target" $libs
-  fi
-}
-
-run() {  # run TARGET
-  local target="$1"
-  local corpus="$work/corpus-$target"
+work="$build_dir/tests/fuzz"
+for name in "${names[@]}"; do
+  corpus="$work/corpus-$name"
   mkdir -p "$corpus"
-  echo "fuzz: $target for ${seconds}s (seeds: tests/fuzz/corpus/$target)"
-  (cd "$work" && "./$target" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
-      -print_final_stats=1 "$corpus" "$root/tests/fuzz/corpus/$target" 2>&1 | tail -12)
-}
-
-build csv "$root/tests/fuzz/csv_fuzz.cc" "$root/clients/import/csv.cc"
-build record "$root/tests/fuzz/record_fuzz.cc" "$root/storage/record.cc" "$root/storage/crc32c.cc" \
-  "$root/storage/sha256.cc"
-domain=()
-for source in "$root"/services/domain/*.cc; do
-  case "$source" in *_test.cc|*_test_util.cc) ;; *) domain+=("$source") ;; esac
+  echo "fuzz: $name for ${seconds}s (seeds: tests/fuzz/corpus/$name)"
+  (cd "$work" && "./${name}_fuzz" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
+      -print_final_stats=1 "$corpus" "$root/tests/fuzz/corpus/$name" 2>&1 | tail -12)
 done
-protos=("$build_dir"/proto/scc/v1/{common,events,state}.pb.cc "$build_dir"/proto/google/rpc/error_details.pb.cc)
-build decide "$root/tests/fuzz/decide_fuzz.cc" "${domain[@]}" "${protos[@]}"
-run csv
-run record
-run decide
