@@ -114,7 +114,15 @@ absl::Status SmallVolume::Fill(uint64_t leave) {
   if (fd < 0) {
     return absl::InternalError(absl::StrCat("open ", ballast, ": ", std::strerror(errno)));
   }
-  const int err = ::posix_fallocate(fd, 0, static_cast<off_t>(free_bytes - leave));
+  // ext4 needs a few blocks of its own for the file's extents, and the log may be writing: take
+  // a little less until the file system grants it.
+  constexpr uint64_t kStep = 64 << 10;
+  uint64_t want = free_bytes - leave;
+  int err = ::posix_fallocate(fd, 0, static_cast<off_t>(want));
+  while (err == ENOSPC && want > kStep) {
+    want -= kStep;
+    err = ::posix_fallocate(fd, 0, static_cast<off_t>(want));
+  }
   ::close(fd);
   if (err != 0) {
     return absl::InternalError(absl::StrCat("fallocate ", ballast, ": ", std::strerror(err)));
