@@ -25,6 +25,21 @@ constexpr int kWriters = 8;
 
 using Refused = WritersUntilRefused::Refused;
 
+// `kWriters` writers append 2 KiB at a time until the volume is full and every one is refused
+// (with injected ENOSPC the volume "fills" once 50 appends are in); what each got is returned.
+void FillUnderWriters(EventLog& log, SmallVolume& volume,
+                      std::vector<std::pair<std::string, AppendResult>>& acked,
+                      std::vector<Refused>& refused) {
+  WritersUntilRefused writers(log, "w", kWriters, 1024);
+  writers.AwaitAcknowledged(50);
+  if (!volume.mounted()) {
+    ASSERT_TRUE(volume.Fill(0).ok());
+  }
+  writers.Join();
+  acked = writers.acked();
+  refused = writers.refused();
+}
+
 // Every acknowledged append is in `log` exactly where it was acknowledged, and the log holds
 // nothing else: 2 events per append, the chain verifies.
 void ExpectExactly(const EventLog& log,
@@ -76,16 +91,7 @@ TEST_P(EventLogDiskFullTest, FullVolumeRefusesWritesKeepsReadsAndResumesByItself
   }
   std::vector<std::pair<std::string, AppendResult>> acked;
   std::vector<Refused> refused;
-  {
-    WritersUntilRefused writers(**log, "w", kWriters, 1024);
-    writers.AwaitAcknowledged(50);
-    if (!volume.mounted()) {
-    ASSERT_TRUE(volume.Fill(0).ok());
-  }
-    writers.Join();
-    acked = writers.acked();
-    refused = writers.refused();
-  }
+  FillUnderWriters(**log, volume, acked, refused);
   std::printf("%zu appends acknowledged before the volume was full, %llu bytes free\n",
               acked.size(), static_cast<unsigned long long>(volume.FreeBytes()));
   ASSERT_EQ(refused.size(), static_cast<size_t>(kWriters));
@@ -168,14 +174,7 @@ TEST_P(EventLogDiskFullTest, ClosingOnAFullVolumeLosesNothing) {
     if (volume.mounted()) {
       ASSERT_TRUE(volume.Fill(3 << 20).ok());
     }
-    WritersUntilRefused writers(**log, "w", kWriters, 1024);
-    writers.AwaitAcknowledged(50);
-    if (!volume.mounted()) {
-      ASSERT_TRUE(volume.Fill(0).ok());
-    }
-    writers.Join();
-    acked = writers.acked();
-    refused = writers.refused();
+    FillUnderWriters(**log, volume, acked, refused);
     for (const Refused& r : refused) {
       EXPECT_TRUE(absl::IsResourceExhausted(r.status)) << r.status;
     }
