@@ -3,7 +3,6 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
-#include "google/protobuf/message.h"
 #include "scc/v1/workflow.pb.h"
 
 namespace scc::client {
@@ -44,8 +43,8 @@ const absl::flat_hash_map<const pb::FieldDescriptor*, Route>& Routes() {
 
 }  // namespace
 
-absl::StatusOr<WireCommand> ToWire(const v1::CommandContext& context,
-                                   const v1::EventPayload& payload) {
+absl::StatusOr<CommandRequest> ToRequest(const v1::CommandContext& context,
+                                         const v1::EventPayload& payload) {
   const pb::FieldDescriptor* kind =
       payload.kind_case() == v1::EventPayload::KIND_NOT_SET
           ? nullptr
@@ -55,14 +54,22 @@ absl::StatusOr<WireCommand> ToWire(const v1::CommandContext& context,
     return absl::InvalidArgumentError(absl::StrCat(
         "no command RPC records a payload of kind ", kind == nullptr ? "(none)" : kind->name()));
   }
-  std::unique_ptr<pb::Message> request(it->second.prototype->New());
-  const pb::Descriptor* d = request->GetDescriptor();
-  const pb::Reflection* r = request->GetReflection();
-  r->MutableMessage(request.get(), d->FindFieldByNumber(1))->CopyFrom(context);
-  r->MutableMessage(request.get(), d->FindFieldByNumber(2))
+  CommandRequest command{&it->second.method,
+                         std::unique_ptr<pb::Message>(it->second.prototype->New())};
+  const pb::Descriptor* d = command.request->GetDescriptor();
+  const pb::Reflection* r = command.request->GetReflection();
+  r->MutableMessage(command.request.get(), d->FindFieldByNumber(1))->CopyFrom(context);
+  r->MutableMessage(command.request.get(), d->FindFieldByNumber(2))
       ->CopyFrom(payload.GetReflection()->GetMessage(payload, kind));
-  WireCommand wire{it->second.method, ""};
-  if (!request->SerializeToString(&wire.request)) {
+  return command;
+}
+
+absl::StatusOr<WireCommand> ToWire(const v1::CommandContext& context,
+                                   const v1::EventPayload& payload) {
+  absl::StatusOr<CommandRequest> command = ToRequest(context, payload);
+  if (!command.ok()) return command.status();
+  WireCommand wire{*command->method, ""};
+  if (!command->request->SerializeToString(&wire.request)) {
     return absl::InternalError("could not serialise the request");
   }
   return wire;

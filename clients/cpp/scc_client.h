@@ -1,6 +1,6 @@
 // SccClient: a thin C++ client of the SCC workflow API for programs and tests. Send() records
-// any event through the RPC that carries it (the payload decides which), with the caller's
-// bearer token. Thread-safe (gRPC stubs are).
+// any event through the RPC that carries it (the payload decides which, see command_wire.h),
+// with the caller's bearer token. Thread-safe (gRPC channels and stubs are).
 #ifndef SCC_CLIENTS_CPP_SCC_CLIENT_H_
 #define SCC_CLIENTS_CPP_SCC_CLIENT_H_
 
@@ -12,7 +12,7 @@
 #include "scc/v1/audit.grpc.pb.h"
 #include "scc/v1/bulk.grpc.pb.h"
 #include "scc/v1/projections.grpc.pb.h"
-#include "scc/v1/workflow.grpc.pb.h"
+#include "scc/v1/workflow.pb.h"
 
 namespace scc::client {
 
@@ -36,13 +36,9 @@ class SccClient {
   void set_deadline(std::chrono::milliseconds deadline) { deadline_ = deadline; }
 
  private:
+  std::shared_ptr<grpc::Channel> channel_;
   std::string token_;
   std::chrono::milliseconds deadline_{10000};
-  std::unique_ptr<v1::InstitutionService::Stub> institutions_;
-  std::unique_ptr<v1::DesignationService::Stub> designation_;
-  std::unique_ptr<v1::InterventionService::Stub> interventions_;
-  std::unique_ptr<v1::AcademyService::Stub> academies_;
-  std::unique_ptr<v1::SettingService::Stub> settings_;
   std::unique_ptr<v1::BulkService::Stub> bulk_;
   std::unique_ptr<v1::AuditService::Stub> audit_;
   std::unique_ptr<v1::ProjectionService::Stub> projections_;

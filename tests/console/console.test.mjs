@@ -204,6 +204,37 @@ test('an officer uses the console from sign-in to the termly report', async () =
   assert.equal(await page.evaluate(() => sessionStorage.length), 0);
 });
 
+test('a slow answer for a page the user has left does not replace the page they are on', async () => {
+  // Hold the dashboard's answers until the user has moved on to a school's page.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  let heldCalls = 0;
+  let requested;
+  const dashboardAsked = new Promise((resolve) => { requested = resolve; });
+  const listInstitutions = '**/v1/scc.v1.ProjectionService/ListInstitutions';
+  await page.route(listInstitutions, async (route) => {
+    heldCalls += 1;
+    requested();
+    const response = await route.fetch();
+    await held;
+    await route.fulfill({ response });
+  });
+  const dropped = page.waitForEvent('console', (message) => message.text().includes('a page left before it arrived'));
+  await page.goto(`${consoleUrl}#/sign-in`);
+  await page.getByLabel('Access token').fill('dev-hosi');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await dashboardAsked;
+  await page.goto(`${consoleUrl}#/institutions/100105`);
+  await page.getByRole('heading', { name: 'Elmwood Primary School', level: 1 }).waitFor();
+  release();
+  await dropped;
+  assert.ok(heldCalls >= 1);
+  assert.equal(await page.locator('#main-content h1').textContent(), 'Elmwood Primary School');
+  assert.match(await page.title(), /^Elmwood Primary School/);
+  await page.unroute(listInstitutions);
+  assert.deepEqual(pageErrors, []);
+});
+
 test('a report reader sees that meetings happened, not their confidential notes (R-25)', async () => {
   await page.goto(`${consoleUrl}#/sign-in`);
   await page.getByLabel('Access token').fill('dev-reader');

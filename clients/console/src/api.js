@@ -44,9 +44,25 @@ export class ApiError extends Error {
   }
 }
 
+// Thrown by call() when the user moved to another page while the answer was on its way: the
+// answer belongs to a page no longer shown, and drawing it would replace the page they are on.
+export class PageLeft extends Error {
+  constructor() {
+    super('The page was left before its answer arrived');
+  }
+}
+
+let pageNumber = 0;  // which page the console shows; startPage() moves it on
+
+// Called by the router each time it begins drawing a page.
+export function startPage() {
+  pageNumber += 1;
+}
+
 // Calls `service`.`method` (e.g. 'AuditService', 'GetHistory') with `request`; resolves to the
-// response message, or rejects with ApiError.
+// response message, or rejects with ApiError (or PageLeft, when a new page started meanwhile).
 export async function call(service, method, request = {}) {
+  const startedOn = pageNumber;
   const headers = { 'Content-Type': 'application/json' };
   const bearer = token();
   if (bearer) headers.Authorization = `Bearer ${bearer}`;
@@ -56,6 +72,7 @@ export async function call(service, method, request = {}) {
     body: JSON.stringify(request),
   });
   const body = await response.json().catch(() => ({}));
+  if (startedOn !== pageNumber) throw new PageLeft();
   if (!response.ok) throw new ApiError(response.status, body.error || {});
   return body;
 }

@@ -2,7 +2,7 @@
 // #/institutions/URN, #/institutions/URN/record/RPC (a decision's form) and #/reports.
 import { initAll } from './govuk/govuk-frontend.min.js';
 import { SortableTable } from './moj/moj-frontend.min.js';
-import { ApiError, call, signIn, signOut, token } from './api.js';
+import { ApiError, PageLeft, call, signIn, signOut, startPage, token } from './api.js';
 import { renderDashboard } from './dashboard.js';
 import { FORMS, renderForm } from './forms.js';
 import { html, show } from './html.js';
@@ -55,8 +55,8 @@ function renderSignIn(problem) {
     identity = null;
     try {
       await whoAmI();
-      location.hash = '#/';
-      route();
+      if (location.hash === '#/') route();
+      else location.hash = '#/';  // the hashchange routes
     } catch (error) {
       signOut();
       renderSignIn(error instanceof ApiError && error.httpStatus === 401
@@ -82,6 +82,7 @@ function header() {
 const FLASH_KEY = 'scc-flash';
 
 async function route() {
+  startPage();
   const [path, queryText] = location.hash.replace(/^#/, '').split('?');
   const query = new URLSearchParams(queryText || '');
   if (path === '/sign-out') {
@@ -119,6 +120,10 @@ async function route() {
     }
     initAll({ scope: document.getElementById('main-content') });
   } catch (error) {
+    if (error instanceof PageLeft) {  // a later route() draws the page now shown
+      console.debug(`scc: dropped the answer for ${path}, a page left before it arrived`);
+      return;
+    }
     if (error instanceof ApiError && error.httpStatus === 401) {
       signOut();
       identity = null;

@@ -1,7 +1,7 @@
 // The forms for the main decisions. Each form names its RPC, and each field the path of the
 // request it fills ("removal.evidence"), which is also how the server names a bad field, so a
 // refusal can be shown next to the field it concerns.
-import { call } from './api.js';
+import { PageLeft, call } from './api.js';
 import { html, show } from './html.js';
 import { enumName, rpcName, stateName } from './names.js';
 
@@ -298,6 +298,7 @@ export function renderForm(institution, rpc, onDone) {
       await call(spec.service, rpc, buildRequest(form, spec, institution.urn));
       onDone(`${spec.title}: recorded.`);
     } catch (error) {
+      if (error instanceof PageLeft) return;
       form.querySelectorAll('.govuk-form-group--error').forEach((g) => g.classList.remove('govuk-form-group--error'));
       form.querySelectorAll('.govuk-error-message').forEach((m) => { m.hidden = true; });
       const box = document.getElementById('form-errors');

@@ -1,6 +1,6 @@
 // The termly progress report: shown from its JSON rendering, and downloadable in
 // every format the server renders.
-import { call } from './api.js';
+import { PageLeft, call } from './api.js';
 import { html, show } from './html.js';
 import { stateName } from './names.js';
 
@@ -86,8 +86,14 @@ export async function renderReport(query) {
   });
   for (const button of document.querySelectorAll('#downloads button')) {
     button.addEventListener('click', async () => {
-      const file = await call('ReportService', 'GenerateTermReport',
-        { term, format: button.dataset.format, knownAt: button.dataset.knownAt });
+      let file;
+      try {
+        file = await call('ReportService', 'GenerateTermReport',
+          { term, format: button.dataset.format, knownAt: button.dataset.knownAt });
+      } catch (error) {
+        if (error instanceof PageLeft) return;  // the user went to another page meanwhile
+        throw error;
+      }
       const url = URL.createObjectURL(new Blob([decode(file.content)], { type: file.contentType }));
       const link = document.createElement('a');
       link.href = url;
