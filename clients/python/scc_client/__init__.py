@@ -250,18 +250,17 @@ class Client:
         ListInstitutionsRequest, e.g. causing_concern=True, states=[...]."""
         request = projections_pb2.ListInstitutionsRequest(
             options=self._options(as_of, None, min_position), page_size=page_size, **filters)
-        while True:
-            page = self._call(self.projections.ListInstitutions, request)
-            yield from page.institutions
-            if not page.next_page_token:
-                return
-            request.page_token = page.next_page_token
+        return self._pages(self.projections.ListInstitutions, request, "institutions")
 
     def list_obligations(self, as_of=None, **filters):
         request = projections_pb2.ListObligationsRequest(options=self._options(as_of), **filters)
+        return self._pages(self.projections.ListObligations, request, "obligations")
+
+    def _pages(self, method, request, field):
+        """The items in `field` of every page `method` answers for `request`."""
         while True:
-            page = self._call(self.projections.ListObligations, request)
-            yield from page.obligations
+            page = self._call(method, request)
+            yield from getattr(page, field)
             if not page.next_page_token:
                 return
             request.page_token = page.next_page_token
