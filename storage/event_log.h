@@ -25,7 +25,11 @@
 //   request_id). The process never aborts for a full volume
 //   (storage/event_log_disk_full_test.cc).
 //
-// The on-disk format is documented in storage/FORMAT.md.
+// The on-disk format is documented in storage/FORMAT.md. The code is in four files:
+// event_log.cc (opening with its checks, closing, reopening after a failed write),
+// event_log_write.cc (validation and the group-commit pipeline), event_log_read.cc (the head,
+// waiting for positions, reads) and event_log_verify.cc (Verify, Backup, Restore); what they
+// share privately is in event_log_internal.h, RocksDB's statuses map through rocks_status.h.
 #ifndef SCC_STORAGE_EVENT_LOG_H_
 #define SCC_STORAGE_EVENT_LOG_H_
 
@@ -257,6 +261,8 @@ class EventLog {
 
   // kUnavailable while the database is closed (a reopen after a failed write did not succeed).
   absl::Status DbAvailable() const ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
+  // Releases the column families and closes the database, if it is open.
+  void CloseDatabase() ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
   // Sequencer only, with no group prepared or being written, after a failed commit: if the
   // volume has room again and a synced write to the data directory succeeds, reopens the
   // database, takes the head from it and clears the write error. Returns the error that still

@@ -2,24 +2,15 @@
 
 #include <filesystem>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 #include "storage/rocks_setup.h"
+#include "storage/rocks_status.h"
 #include "storage/status_macros.h"
 
 namespace scc::storage {
 namespace {
-
-absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context) {
-  if (s.ok()) return absl::OkStatus();
-  const std::string message = absl::StrCat(context, ": ", s.ToString());
-  if (s.IsCorruption()) return absl::DataLossError(message);
-  if (s.IsNoSpace()) return absl::ResourceExhaustedError(message);
-  if (s.IsIOError()) return absl::UnavailableError(message);
-  return absl::InternalError(message);
-}
 
 absl::Status NotReopened() {
   return absl::UnavailableError(
@@ -60,12 +51,7 @@ absl::StatusOr<std::unique_ptr<rocksdb::DB>> KvStore::OpenDatabase(const std::st
   options.write_buffer_size = static_cast<size_t>(SizeToVolume(dir, options));
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(options, dir, &raw);
-  if (!s.ok()) {
-    if (s.IsIOError() && absl::StrContains(s.ToString(), "lock")) {
-      return absl::UnavailableError(absl::StrCat(dir, " is in use by another process"));
-    }
-    return FromRocks(s, absl::StrCat("opening ", dir));
-  }
+  if (!s.ok()) return FromRocksOpen(s, dir, absl::StrCat("opening ", dir));
   return std::unique_ptr<rocksdb::DB>(raw);
 }
 

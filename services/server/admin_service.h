@@ -8,7 +8,9 @@
 
 #include "absl/time/time.h"
 #include "scc/v1/admin.grpc.pb.h"
-#include "services/server/grpc_services.h"
+#include "services/server/call_frame.h"
+#include "services/server/gateway.h"
+#include "services/server/watch_service.h"
 #include "storage/event_log.h"
 
 namespace scc::server {

@@ -16,7 +16,7 @@
 #include "services/domain/errors.h"
 #include "services/domain/fields.h"
 #include "services/projections/institution_projection.h"
-#include "services/server/grpc_services.h"
+#include "services/server/gateway.h"
 #include "storage/event_log.h"
 #include "storage/status_macros.h"
 

@@ -9,7 +9,7 @@
 #include "services/server/access_log.h"
 #include "services/server/call_frame.h"
 #include "services/server/denied_attempts.h"
-#include "services/server/grpc_services.h"
+#include "services/server/watch_service.h"
 #include "services/server/grpc_status.h"
 #include "services/server/http_listener.h"
 #include "storage/event_log.h"

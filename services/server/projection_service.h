@@ -11,7 +11,7 @@
 #include "services/projections/institution_projection.h"
 #include "services/projections/status.h"
 #include "services/projections/term_calendar.h"
-#include "services/server/grpc_services.h"
+#include "services/server/call_frame.h"
 #include "storage/event_log.h"
 
 namespace scc::server {

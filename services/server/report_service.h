@@ -7,7 +7,7 @@
 #include "services/projections/status.h"
 #include "services/projections/term_calendar.h"
 #include "services/reports/term_report.h"
-#include "services/server/grpc_services.h"
+#include "services/server/call_frame.h"
 #include "storage/event_log.h"
 
 namespace scc::server {

@@ -1,0 +1,48 @@
+// Private to the event log's own files (event_log*.cc): the appends and groups its write
+// pipeline hands between threads, and a helper to read RocksDB's slices. Not for other code.
+#ifndef SCC_STORAGE_EVENT_LOG_INTERNAL_H_
+#define SCC_STORAGE_EVENT_LOG_INTERNAL_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "rocksdb/slice.h"
+#include "rocksdb/write_batch.h"
+#include "storage/event_log.h"
+
+namespace scc::storage {
+
+// One queued append, validated; the sequencer fills in its outcome.
+struct EventLog::PendingAppend {
+  std::string stream;
+  ExpectedVersion expected = ExpectedVersion::Any();
+  std::vector<EventData> events;
+  std::string request_id;
+  std::string fingerprint;  // set only with a request_id
+  size_t bytes = 0;
+  AppendCallback done;
+  absl::StatusOr<AppendResult> outcome = absl::InternalError("append not decided");
+  std::optional<size_t> same_request_as;  // index of an earlier append in the group
+};
+
+// The appends the sequencer decided together and the one WriteBatch that commits them.
+struct EventLog::PreparedGroup {
+  uint64_t seq = 0;
+  std::vector<PendingAppend> appends;
+  rocksdb::WriteBatch batch;
+  uint64_t first_position = 0;
+  uint64_t end_position = 0;  // next position once committed
+  std::string end_hash;
+};
+
+inline absl::string_view ToView(const rocksdb::Slice& s) {
+  return absl::string_view(s.data(), s.size());
+}
+
+}  // namespace scc::storage
+
+#endif  // SCC_STORAGE_EVENT_LOG_INTERNAL_H_

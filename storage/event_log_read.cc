@@ -1,0 +1,214 @@
+// EventLog: the read path. The committed head, waiting for it to grow (subscriptions), request
+// look-ups, stream and global reads.
+#include "storage/event_log.h"
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "rocksdb/db.h"
+#include "storage/event_log_internal.h"
+#include "storage/record.h"
+#include "storage/rocks_status.h"
+#include "storage/status_macros.h"
+#include "storage/subscription.h"
+
+namespace scc::storage {
+namespace {
+
+absl::Status Missing(uint64_t position) {
+  return absl::DataLossError(absl::StrCat("event at position ", position, " is missing"));
+}
+
+// kDataLoss unless the record stored under `position` decoded and names that position.
+template <typename Record>
+absl::Status CheckStoredAt(uint64_t position, const absl::StatusOr<Record>& record) {
+  if (!record.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("event at position ", position, ": ", record.status().message()));
+  }
+  if (record->position != position) {
+    return absl::DataLossError(absl::StrCat("event stored at position ", position,
+                                            " claims position ", record->position));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+uint64_t EventLog::NextPosition() const {
+  absl::MutexLock lock(&mu_);
+  return next_position_;
+}
+
+std::string EventLog::HeadHash() const {
+  absl::MutexLock lock(&mu_);
+  return last_hash_;
+}
+
+absl::Status EventLog::WaitForPosition(uint64_t position, absl::Time deadline,
+                                       const std::atomic<bool>* cancelled) const {
+  struct Args {
+    const EventLog* log;
+    uint64_t position;
+    const std::atomic<bool>* cancelled;
+  } args{this, position, cancelled};
+  absl::MutexLock lock(&mu_);
+  mu_.AwaitWithDeadline(
+      absl::Condition(
+          +[](Args* a) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+            return a->log->next_position_ > a->position || a->log->closing_ ||
+                   (a->cancelled != nullptr && a->cancelled->load());
+          },
+          &args),
+      deadline);
+  // Cancelled and closing come first: a waiter with a backlog must stop when told to.
+  if (closing_) return absl::CancelledError("event log is closing");
+  if (cancelled != nullptr && cancelled->load()) return absl::CancelledError("cancelled");
+  if (next_position_ > position) return absl::OkStatus();
+  return absl::DeadlineExceededError(
+      absl::StrCat("position ", position, " not committed before the deadline"));
+}
+
+void EventLog::WakeWaiters() const {
+  // Releasing the mutex makes absl re-evaluate every waiter's condition.
+  absl::MutexLock lock(&mu_);
+}
+
+std::unique_ptr<Subscription> EventLog::Subscribe(uint64_t from_position) {
+  return std::make_unique<Subscription>(this, from_position);
+}
+
+absl::StatusOr<std::optional<uint64_t>> EventLog::ReadStreamVersion(
+    const std::string& stream) const {
+  RETURN_IF_ERROR(DbAvailable());
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), streams_cf()));
+  it->SeekForPrev(StreamIndexKey(stream, std::numeric_limits<uint64_t>::max()));
+  if (!it->status().ok()) return FromRocks(it->status(), "reading stream index");
+  if (!it->Valid() || !absl::StartsWith(ToView(it->key()), StreamIndexPrefix(stream))) {
+    return std::optional<uint64_t>();
+  }
+  ASSIGN_OR_RETURN(uint64_t version, DecodeStreamIndexVersion(ToView(it->key())));
+  return std::optional<uint64_t>(version);
+}
+
+absl::StatusOr<std::optional<EventLog::PriorAppend>> EventLog::FindRequest(
+    const std::string& request_id) const {
+  if (request_id.empty()) return std::optional<PriorAppend>();
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  RETURN_IF_ERROR(DbAvailable());
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), requests_cf(), request_id, &value);
+  if (s.IsNotFound()) return std::optional<PriorAppend>();
+  RETURN_IF_ERROR(FromRocks(s, "looking up request_id"));
+  ASSIGN_OR_RETURN(StoredRequest stored, DecodeStoredRequest(value));
+  stored.result.replayed = true;
+  return std::optional<PriorAppend>(PriorAppend{std::move(stored.stream), stored.result});
+}
+
+absl::StatusOr<std::optional<uint64_t>> EventLog::StreamVersion(const std::string& stream) const {
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  return ReadStreamVersion(stream);
+}
+
+absl::StatusOr<RecordedEvent> EventLog::ReadAt(uint64_t position) const {
+  RETURN_IF_ERROR(DbAvailable());
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), events_cf(), PositionKey(position), &value);
+  if (s.IsNotFound()) return Missing(position);
+  RETURN_IF_ERROR(FromRocks(s, absl::StrCat("reading position ", position)));
+  absl::StatusOr<RecordedEvent> record = DecodeRecord(value);
+  RETURN_IF_ERROR(CheckStoredAt(position, record));
+  return record;
+}
+
+absl::StatusOr<StreamPage> EventLog::ReadStream(const std::string& stream, uint64_t from_version,
+                                                ReadDirection direction,
+                                                size_t max_count) const {
+  if (max_count == 0) return absl::InvalidArgumentError("max_count: must be positive");
+  max_count = std::min(max_count, options_.max_read_count);
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  ASSIGN_OR_RETURN(std::optional<uint64_t> last, ReadStreamVersion(stream));
+  if (!last) return absl::NotFoundError(absl::StrCat("stream '", stream, "' has no events"));
+
+  StreamPage page;
+  const bool forwards = direction == ReadDirection::kForwards;
+  if (forwards && from_version > *last) return page;
+  const std::string prefix = StreamIndexPrefix(stream);
+  std::vector<uint64_t> positions;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), streams_cf()));
+  if (forwards) {
+    it->Seek(StreamIndexKey(stream, from_version));
+  } else {
+    it->SeekForPrev(StreamIndexKey(stream, std::min(from_version, *last)));
+  }
+  while (it->Valid() && positions.size() < max_count &&
+         absl::StartsWith(ToView(it->key()), prefix)) {
+    ASSIGN_OR_RETURN(uint64_t position, DecodePositionKey(ToView(it->value())));
+    positions.push_back(position);
+    if (forwards) {
+      it->Next();
+    } else {
+      it->Prev();
+    }
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "reading stream index");
+
+  page.events.reserve(positions.size());
+  for (uint64_t position : positions) {
+    ASSIGN_OR_RETURN(RecordedEvent record, ReadAt(position));
+    if (record.stream != stream) {
+      return absl::DataLossError(absl::StrCat("stream index of '", stream, "' points at position ",
+                                              position, " of another stream"));
+    }
+    page.events.push_back(std::move(record));
+  }
+  if (!page.events.empty()) {
+    const uint64_t edge = page.events.back().version;
+    if (forwards && edge < *last) page.next_version = edge + 1;
+    if (!forwards && edge > 0) page.next_version = edge - 1;
+  }
+  return page;
+}
+
+absl::StatusOr<AllPage> EventLog::ReadAll(uint64_t from_position, size_t max_count) const {
+  if (max_count == 0) return absl::InvalidArgumentError("max_count: must be positive");
+  const uint64_t committed = NextPosition();
+  AllPage page;
+  page.next_position = from_position;
+  if (from_position >= committed) return page;
+  const uint64_t count =
+      std::min<uint64_t>({max_count, options_.max_read_count, committed - from_position});
+  page.events.reserve(count);
+  RETURN_IF_ERROR(Scan(from_position, from_position + count, [&page](const RecordView& record) {
+    page.events.push_back(record.Copy());
+    return absl::OkStatus();
+  }));
+  page.next_position = from_position + count;
+  page.end = page.next_position == committed;
+  return page;
+}
+
+absl::Status EventLog::Scan(uint64_t from_position, uint64_t to_position,
+                            const std::function<absl::Status(const RecordView&)>& fn) const {
+  to_position = std::min(to_position, NextPosition());
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  RETURN_IF_ERROR(DbAvailable());
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events_cf()));
+  it->Seek(PositionKey(from_position));
+  for (uint64_t position = from_position; position < to_position; ++position, it->Next()) {
+    if (!it->Valid() || ToView(it->key()) != PositionKey(position)) {
+      RETURN_IF_ERROR(
+          FromRocks(it->status(), absl::StrCat("scanning events at position ", position)));
+      return Missing(position);
+    }
+    absl::StatusOr<RecordView> record = DecodeRecordView(ToView(it->value()));
+    RETURN_IF_ERROR(CheckStoredAt(position, record));
+    RETURN_IF_ERROR(fn(*record));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace scc::storage

@@ -1,0 +1,150 @@
+// EventLog: checking the stored chain (Verify), and online backup and restore.
+#include "storage/event_log.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <limits>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "rocksdb/db.h"
+#include "rocksdb/utilities/checkpoint.h"
+#include "storage/event_log_internal.h"
+#include "storage/record.h"
+#include "storage/rocks_status.h"
+#include "storage/status_macros.h"
+
+namespace scc::storage {
+namespace fs = std::filesystem;
+
+absl::StatusOr<VerifyReport> EventLog::Verify(uint64_t from, uint64_t to) const {
+  uint64_t committed;
+  std::string head_hash;
+  {
+    absl::MutexLock lock(&mu_);
+    committed = next_position_;
+    head_hash = last_hash_;
+  }
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  RETURN_IF_ERROR(DbAvailable());
+  VerifyReport report;
+  report.from = from;
+  report.to = std::min(to, committed);
+  std::string prev_hash = GenesisHash();
+  auto bad = [&report, &prev_hash](uint64_t position, std::string problem) {
+    report.ok = false;
+    report.first_bad_position = position;
+    report.problem = std::move(problem);
+    report.last_hash = prev_hash;
+    return report;
+  };
+
+  absl::Time prev_recorded_at = absl::InfinitePast();
+  if (from > 0 && from <= report.to) {
+    absl::StatusOr<RecordedEvent> before = ReadAt(from - 1);
+    if (!before.ok()) return bad(from - 1, std::string(before.status().message()));
+    prev_hash = before->hash;
+    prev_recorded_at = before->recorded_at;
+  }
+
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events_cf()));
+  it->Seek(PositionKey(from));
+  for (uint64_t position = from; position < report.to; ++position, it->Next()) {
+    if (!it->Valid() || ToView(it->key()) != PositionKey(position)) {
+      // Damaged storage (a block whose checksum fails names its file) is a finding at this
+      // position, like a damaged record; only an unreadable disk is an error.
+      if (it->status().IsCorruption()) {
+        return bad(position, absl::StrCat("stored data unreadable: ", it->status().ToString()));
+      }
+      RETURN_IF_ERROR(FromRocks(it->status(), "verifying events"));
+      return bad(position, "record missing: gap in global positions");
+    }
+    absl::StatusOr<RecordedEvent> record = DecodeRecord(ToView(it->value()));
+    if (!record.ok()) return bad(position, std::string(record.status().message()));
+    if (record->position != position) {
+      return bad(position, absl::StrCat("record claims position ", record->position));
+    }
+    if (ChainHash(prev_hash, CanonicalRecordBytes(*record)) != record->hash) {
+      return bad(position,
+                 "hash chain broken: stored hash does not match the record and its predecessor");
+    }
+    if (record->recorded_at < prev_recorded_at) {
+      return bad(position, "recorded_at goes backwards");
+    }
+    std::string indexed;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), streams_cf(),
+                                 StreamIndexKey(record->stream, record->version), &indexed);
+    if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "verifying stream index");
+    if (s.IsNotFound() || indexed != PositionKey(position)) {
+      return bad(position, absl::StrCat("stream index entry '", record->stream, "'@",
+                                        record->version, " does not point at this record"));
+    }
+    prev_hash = record->hash;
+    prev_recorded_at = record->recorded_at;
+    ++report.checked;
+  }
+  if (report.to == committed && from <= committed) {
+    if (prev_hash != head_hash) {
+      return bad(committed == 0 ? 0 : committed - 1,
+                 "log head hash does not match the last record");
+    }
+    if (it->Valid()) return bad(committed, "record stored beyond the committed head");
+    RETURN_IF_ERROR(FromRocks(it->status(), "verifying events"));
+  }
+  report.last_hash = std::move(prev_hash);
+  return report;
+}
+
+absl::Status EventLog::Backup(const std::string& backup_dir) const {
+  if (fs::exists(backup_dir)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("backup directory ", backup_dir, " already exists"));
+  }
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  RETURN_IF_ERROR(DbAvailable());
+  rocksdb::Checkpoint* raw = nullptr;
+  RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "creating checkpoint"));
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  return FromRocks(checkpoint->CreateCheckpoint(backup_dir),
+                   absl::StrCat("writing backup to ", backup_dir));
+}
+
+absl::Status EventLog::Restore(const std::string& backup_dir, const std::string& target_dir) {
+  std::error_code ec;
+  if (!fs::exists(fs::path(backup_dir) / "CURRENT", ec)) {
+    return absl::NotFoundError(absl::StrCat(backup_dir, " is not an event log backup"));
+  }
+  if (fs::exists(target_dir, ec) && !fs::is_empty(target_dir, ec)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("restore target ", target_dir, " is not empty"));
+  }
+  // The target's parent may be new too (a fresh data directory for sccd: DIR/events).
+  if (const fs::path parent = fs::path(target_dir).parent_path(); !parent.empty()) {
+    fs::create_directories(parent, ec);
+  }
+  fs::copy(backup_dir, target_dir, fs::copy_options::recursive, ec);
+  absl::Status status;
+  if (ec) {
+    status = absl::UnavailableError(
+        absl::StrCat("copying ", backup_dir, " to ", target_dir, ": ", ec.message()));
+  } else {
+    absl::StatusOr<std::unique_ptr<EventLog>> log = Open(target_dir);
+    if (!log.ok()) {
+      status = log.status();
+    } else {
+      absl::StatusOr<VerifyReport> report =
+          (*log)->Verify(0, std::numeric_limits<uint64_t>::max());
+      if (!report.ok()) {
+        status = report.status();
+      } else if (!report->ok) {
+        status = absl::DataLossError(absl::StrCat("restored log fails verification at position ",
+                                                  *report->first_bad_position, ": ",
+                                                  report->problem));
+      }
+    }
+  }
+  if (!status.ok()) fs::remove_all(target_dir, ec);
+  return status;
+}
+
+}  // namespace scc::storage

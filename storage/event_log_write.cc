@@ -1,0 +1,454 @@
+// EventLog: the write path. Validating appends, queueing them, and the two-stage group-commit
+// pipeline (sequencer and syncer, see event_log.h) that decides, writes and answers them; what
+// a failed commit tells its appends, and the write state until writing resumes (the reopen
+// itself is RecoverFromWriteError, in event_log.cc).
+#include "storage/event_log.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+#include "storage/event_log_internal.h"
+#include "storage/record.h"
+#include "storage/rocks_status.h"
+#include "storage/status_macros.h"
+
+namespace scc::storage {
+namespace {
+
+// How often the sequencer tries to resume writing after a failed commit while no append asks.
+constexpr absl::Duration kRecoveryInterval = absl::Milliseconds(500);
+
+// What the appends of a group whose write failed are told, in words for an operator.
+absl::Status CommitFailure(const rocksdb::Status& s) {
+  if (s.IsNoSpace()) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the data volume is full, so nothing was recorded; writes are refused until space is "
+        "freed and then resume by themselves (",
+        s.ToString(), ")"));
+  }
+  return absl::UnavailableError(absl::StrCat(
+      "the event log could not write to its disk, so nothing was recorded; writing resumes by "
+      "itself once the disk takes writes again (",
+      s.ToString(), ")"));
+}
+
+absl::Status RequestReused(const std::string& request_id) {
+  return absl::AlreadyExistsError(
+      absl::StrCat("request_id '", request_id, "' was already used for a different append"));
+}
+
+}  // namespace
+
+absl::Status EventLog::ValidateAppend(const std::string& stream,
+                                      const std::vector<EventData>& events,
+                                      const std::string& request_id, size_t* bytes) const {
+  if (stream.empty()) return absl::InvalidArgumentError("stream: must not be empty");
+  if (stream.size() > options_.max_stream_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat("stream: ", stream.size(),
+                                                   " bytes exceeds the limit of ",
+                                                   options_.max_stream_bytes));
+  }
+  if (stream.find('\0') != std::string::npos) {
+    return absl::InvalidArgumentError("stream: must not contain a NUL byte");
+  }
+  if (request_id.size() > options_.max_request_id_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat("request_id: ", request_id.size(),
+                                                   " bytes exceeds the limit of ",
+                                                   options_.max_request_id_bytes));
+  }
+  if (events.empty()) return absl::InvalidArgumentError("events: must hold at least one event");
+  if (events.size() > options_.max_events_per_append) {
+    return absl::InvalidArgumentError(absl::StrCat("events: ", events.size(),
+                                                   " events exceeds the limit of ",
+                                                   options_.max_events_per_append));
+  }
+  size_t total = stream.size() + request_id.size();
+  for (size_t i = 0; i < events.size(); ++i) {
+    const EventData& e = events[i];
+    if (e.type.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("events[", i, "].type: must not be empty"));
+    }
+    if (e.type.size() > options_.max_type_bytes) {
+      return absl::InvalidArgumentError(absl::StrCat("events[", i, "].type: ", e.type.size(),
+                                                     " bytes exceeds the limit of ",
+                                                     options_.max_type_bytes));
+    }
+    const size_t event_bytes = e.type.size() + e.data.size() + e.metadata.size();
+    if (event_bytes > options_.max_event_bytes) {
+      return absl::InvalidArgumentError(absl::StrCat("events[", i, "]: ", event_bytes,
+                                                     " bytes exceeds the limit of ",
+                                                     options_.max_event_bytes));
+    }
+    total += event_bytes;
+  }
+  if (total > options_.max_append_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat("events: ", total,
+                                                   " bytes in one append exceeds the limit of ",
+                                                   options_.max_append_bytes));
+  }
+  *bytes = total;
+  return absl::OkStatus();
+}
+
+void EventLog::AppendAsync(std::string stream, ExpectedVersion expected,
+                           std::vector<EventData> events, std::string request_id,
+                           AppendCallback done) {
+  std::vector<AppendRequest> one;
+  one.push_back(AppendRequest{std::move(stream), expected, std::move(events),
+                              std::move(request_id), std::move(done)});
+  AppendAllAsync(std::move(one));
+}
+
+void EventLog::AppendAllAsync(std::vector<AppendRequest> appends) {
+  std::vector<PendingAppend> pending;
+  pending.reserve(appends.size());
+  for (AppendRequest& a : appends) {
+    size_t bytes = 0;
+    if (absl::Status valid = ValidateAppend(a.stream, a.events, a.request_id, &bytes);
+        !valid.ok()) {
+      std::move(a.done)(valid);
+      continue;
+    }
+    PendingAppend p;
+    if (!a.request_id.empty()) p.fingerprint = AppendFingerprint(a.stream, a.events);
+    p.stream = std::move(a.stream);
+    p.expected = a.expected;
+    p.events = std::move(a.events);
+    p.request_id = std::move(a.request_id);
+    p.bytes = bytes;
+    p.done = std::move(a.done);
+    pending.push_back(std::move(p));
+  }
+  {
+    absl::MutexLock lock(&pipeline_mu_);
+    if (!stopping_) {
+      for (PendingAppend& p : pending) queue_.push_back(std::move(p));
+      return;
+    }
+  }
+  for (PendingAppend& p : pending) {
+    std::move(p.done)(absl::UnavailableError("event log is closing"));
+  }
+}
+
+absl::StatusOr<AppendResult> EventLog::Append(std::string stream, ExpectedVersion expected,
+                                              std::vector<EventData> events,
+                                              std::string request_id) {
+  absl::StatusOr<AppendResult> result = absl::InternalError("append not answered");
+  absl::Notification answered;
+  AppendAsync(std::move(stream), expected, std::move(events), std::move(request_id),
+              [&](absl::StatusOr<AppendResult> r) {
+                result = std::move(r);
+                answered.Notify();
+              });
+  answered.WaitForNotification();
+  return result;
+}
+
+void EventLog::SequencerLoop() {
+  for (;;) {
+    std::vector<PendingAppend> appends;
+    bool idle_retry = false;
+    {
+      absl::MutexLock lock(&pipeline_mu_);
+      // Wait for the hand-over slot first: appends keep queueing meanwhile, so groups grow
+      // while the syncer is busy.
+      const absl::Condition ready(
+          +[](EventLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->pipeline_mu_) {
+            return self->prepared_ == nullptr && (!self->queue_.empty() || self->stopping_);
+          },
+          this);
+      if (write_error_.ok()) {
+        pipeline_mu_.Await(ready);
+      } else if (!pipeline_mu_.AwaitWithTimeout(ready, kRecoveryInterval)) {
+        // After a failed commit, try again now and then without waiting for an append, so
+        // writing (and WriteState) recovers by itself once the disk takes writes again.
+        idle_retry = prepared_ == nullptr;
+        if (!idle_retry) continue;
+      }
+      if (!idle_retry && queue_.empty()) {  // stopping, and everything queued was handed over
+        sequencer_done_ = true;
+        return;
+      }
+      size_t bytes = 0;
+      while (!queue_.empty() && (appends.empty() || bytes + queue_.front().bytes <=
+                                                        options_.max_group_commit_bytes)) {
+        bytes += queue_.front().bytes;
+        appends.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    bool failed;
+    {
+      // After a failed commit, once nothing is being written: reopen if the disk works again.
+      absl::MutexLock lock(&pipeline_mu_);
+      pipeline_mu_.Await(absl::Condition(
+          +[](EventLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->pipeline_mu_) {
+            return self->write_error_.ok() || !self->committing_;
+          },
+          this));
+      failed = !write_error_.ok();
+    }
+    if (failed) {
+      // While the error stands, every append gets it, decided against nothing: the cached
+      // stream heads assumed the failed group, so deciding now could refuse an append as a
+      // version conflict instead.
+      if (absl::Status standing = RecoverFromWriteError(); !standing.ok()) {
+        for (PendingAppend& p : appends) std::move(p.done)(standing);
+        continue;
+      }
+    }
+    if (idle_retry) continue;
+    auto group = std::make_unique<PreparedGroup>(Prepare(std::move(appends)));
+    {
+      absl::MutexLock lock(&pipeline_mu_);
+      if (committing_ || prepared_ != nullptr) {
+        prepared_ = std::move(group);  // the syncer is busy: it takes this group next
+        continue;
+      }
+      committing_ = true;  // nothing is being written: commit here, saving a thread hand-over
+    }
+    Commit(std::move(*group));
+    absl::MutexLock lock(&pipeline_mu_);
+    committing_ = false;
+  }
+}
+
+void EventLog::SyncerLoop() {
+  for (;;) {
+    std::unique_ptr<PreparedGroup> group;
+    {
+      absl::MutexLock lock(&pipeline_mu_);
+      pipeline_mu_.Await(absl::Condition(
+          +[](EventLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->pipeline_mu_) {
+            return (self->prepared_ != nullptr && !self->committing_) ||
+                   (self->prepared_ == nullptr && self->sequencer_done_);
+          },
+          this));
+      if (prepared_ == nullptr) return;
+      group = std::move(prepared_);
+      committing_ = true;
+    }
+    Commit(std::move(*group));
+    absl::MutexLock lock(&pipeline_mu_);
+    committing_ = false;
+  }
+}
+
+absl::StatusOr<std::optional<uint64_t>> EventLog::CachedStreamVersion(const std::string& stream) {
+  if (auto it = stream_heads_.find(stream); it != stream_heads_.end()) return it->second;
+  ASSIGN_OR_RETURN(std::optional<uint64_t> version, ReadStreamVersion(stream));
+  if (version) stream_heads_.emplace(stream, *version);
+  return version;
+}
+
+EventLog::PreparedGroup EventLog::Prepare(std::vector<PendingAppend> appends) {
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  PreparedGroup group;
+  group.seq = ++group_seq_;
+  group.first_position = prepared_position_;
+  {
+    // Requests of groups already committed are in the database now.
+    absl::MutexLock lock(&pipeline_mu_);
+    absl::erase_if(inflight_requests_, [this](const auto& entry)
+                                           ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                                             return entry.second.group <= committed_group_;
+                                           });
+  }
+  // Stored with microsecond precision; truncate now so a replayed result equals the first one.
+  const absl::Time now =
+      std::max(absl::FromUnixMicros(absl::ToUnixMicros(options_.clock())), last_recorded_at_);
+  absl::flat_hash_map<std::string, size_t> requests_in_group;
+  group.appends = std::move(appends);
+  for (size_t i = 0; i < group.appends.size(); ++i) {
+    PendingAppend& p = group.appends[i];
+    if (!p.request_id.empty()) {
+      auto [it, inserted] = requests_in_group.try_emplace(p.request_id, i);
+      if (!inserted) {
+        p.same_request_as = it->second;
+        continue;
+      }
+    }
+    Decide(p, group.seq, now, group);
+  }
+  if (prepared_position_ > group.first_position) {
+    group.batch.Put(meta_cf(), kMetaHeadKey, EncodeHead(Head{prepared_position_, prepared_hash_, now}));
+    last_recorded_at_ = now;
+  }
+  group.end_position = prepared_position_;
+  group.end_hash = prepared_hash_;
+  return group;
+}
+
+void EventLog::Decide(PendingAppend& p, uint64_t group_seq, absl::Time now,
+                      PreparedGroup& group) {
+  if (!p.request_id.empty()) {
+    std::optional<StoredRequest> earlier;
+    if (auto it = inflight_requests_.find(p.request_id); it != inflight_requests_.end()) {
+      earlier = StoredRequest{it->second.stream, it->second.fingerprint, it->second.result};
+    } else if (absl::Status available = DbAvailable(); !available.ok()) {
+      p.outcome = available;
+      return;
+    } else {
+      std::string stored;
+      rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), requests_cf(), p.request_id, &stored);
+      if (!s.ok() && !s.IsNotFound()) {
+        p.outcome = FromRocks(s, "looking up request_id");
+        return;
+      }
+      if (s.ok()) {
+        absl::StatusOr<StoredRequest> decoded = DecodeStoredRequest(stored);
+        if (!decoded.ok()) {
+          p.outcome = decoded.status();
+          return;
+        }
+        earlier = *std::move(decoded);
+      }
+    }
+    if (earlier) {
+      if (earlier->stream != p.stream || earlier->fingerprint != p.fingerprint) {
+        p.outcome = RequestReused(p.request_id);
+      } else {
+        earlier->result.replayed = true;
+        p.outcome = earlier->result;
+      }
+      return;
+    }
+  }
+
+  absl::StatusOr<std::optional<uint64_t>> current = CachedStreamVersion(p.stream);
+  if (!current.ok()) {
+    p.outcome = current.status();
+    return;
+  }
+  if (!p.expected.IsSatisfiedBy(*current)) {
+    p.outcome = MakeConflictError(p.stream, p.expected, *current);
+    return;
+  }
+
+  AppendResult result;
+  result.first_version = *current ? **current + 1 : 0;
+  result.first_position = prepared_position_;
+  result.recorded_at = now;
+  uint64_t version = result.first_version;
+  for (EventData& e : p.events) {
+    RecordedEvent record;
+    record.position = prepared_position_;
+    record.stream = p.stream;
+    record.version = version;
+    record.recorded_at = now;
+    record.type = std::move(e.type);
+    record.request_id = p.request_id;
+    record.metadata = std::move(e.metadata);
+    record.data = std::move(e.data);
+    std::string canonical = CanonicalRecordBytes(record);
+    prepared_hash_ = ChainHash(prepared_hash_, canonical);
+    group.batch.Put(events_cf(), PositionKey(prepared_position_),
+                    SealRecord(std::move(canonical), prepared_hash_));
+    group.batch.Put(streams_cf(), StreamIndexKey(p.stream, version),
+                    PositionKey(prepared_position_));
+    ++prepared_position_;
+    ++version;
+  }
+  result.last_version = version - 1;
+  result.last_position = prepared_position_ - 1;
+  if (!p.request_id.empty()) {
+    group.batch.Put(requests_cf(), p.request_id,
+                    EncodeStoredRequest(StoredRequest{p.stream, p.fingerprint, result}));
+    inflight_requests_[p.request_id] = InflightRequest{p.stream, p.fingerprint, result, group_seq};
+  }
+  stream_heads_[p.stream] = result.last_version;
+  p.outcome = result;
+}
+
+void EventLog::Commit(PreparedGroup group) {
+  absl::Status failure;
+  {
+    absl::MutexLock lock(&pipeline_mu_);
+    failure = write_error_;
+  }
+  if (failure.ok() && group.end_position > group.first_position) {
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    rocksdb::Status s;
+    {
+      absl::ReaderMutexLock db_lock(&db_mu_);
+      s = db_ != nullptr ? db_->Write(sync, &group.batch)
+                         : rocksdb::Status::IOError("the event log's database is closed");
+    }
+    if (s.ok()) {
+      absl::MutexLock lock(&mu_);
+      next_position_ = group.end_position;
+      last_hash_ = group.end_hash;
+      ++stats_.groups;
+      stats_.appends += group.appends.size();
+      stats_.events += group.end_position - group.first_position;
+      const auto& bounds = CommitStats::kGroupSizeBounds;
+      const size_t bucket =
+          std::lower_bound(bounds.begin(), bounds.end(), group.appends.size()) - bounds.begin();
+      ++stats_.group_sizes[bucket];
+    } else {
+      // Nothing of this group is acknowledged. Whether the batch reached the WAL is unknown until
+      // the database is reopened, so no later group may reuse its positions (see header).
+      failure = CommitFailure(s);
+      absl::MutexLock lock(&mu_);
+      ++stats_.failed_groups;
+    }
+  }
+  {
+    absl::MutexLock lock(&pipeline_mu_);
+    if (failure.ok()) {
+      committed_group_ = group.seq;
+    } else {
+      write_error_ = failure;
+    }
+  }
+  // After a failure even successes decided without writing (replays of appends that were still
+  // in flight) may be wrong, so every append that would have succeeded gets the error.
+  for (PendingAppend& p : group.appends) {
+    if (!failure.ok() && p.outcome.ok()) p.outcome = failure;
+  }
+  for (PendingAppend& p : group.appends) {
+    if (!p.same_request_as) continue;
+    const PendingAppend& first = group.appends[*p.same_request_as];
+    if (!first.outcome.ok()) {
+      p.outcome = first.outcome.status();
+    } else if (first.stream != p.stream || first.fingerprint != p.fingerprint) {
+      p.outcome = RequestReused(p.request_id);
+    } else {
+      AppendResult replay = *first.outcome;
+      replay.replayed = true;
+      p.outcome = replay;
+    }
+  }
+  for (PendingAppend& p : group.appends) std::move(p.done)(std::move(p.outcome));
+}
+
+CommitStats EventLog::Stats() const {
+  absl::MutexLock lock(&mu_);
+  return stats_;
+}
+
+absl::Status EventLog::WriteState() const {
+  absl::MutexLock lock(&pipeline_mu_);
+  return write_error_;
+}
+
+absl::Status EventLog::AwaitWritable(absl::Time deadline) const {
+  absl::MutexLock lock(&pipeline_mu_);
+  pipeline_mu_.AwaitWithDeadline(
+      absl::Condition(
+          +[](const EventLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->pipeline_mu_) {
+            return self->write_error_.ok();
+          },
+          this),
+      deadline);
+  return write_error_;
+}
+
+}  // namespace scc::storage
