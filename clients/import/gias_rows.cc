@@ -18,19 +18,18 @@ enum class PhaseFrom { kGias, kSpecial, kAlternativeProvision };
 // Reasons a GIAS type is outside SCC (docs/import.md). The authority's statutory powers and its
 // SCC process cover maintained schools; academies and free schools it follows through their
 // trust. Early-years settings are not in GIAS (their Ofsted URN identifies them).
-constexpr char kIndependent[] = "independent school: not maintained by the authority and not an academy";
-constexpr char kNonMaintainedSpecial[] =
-    "non-maintained special school: run by a charity, approved by the DfE, not maintained by the authority";
-constexpr char kCtc[] = "city technology college: an independent school under a DfE agreement";
-constexpr char kCollege[] = "college or post-16 institution: further education, not a school";
-constexpr char kUniversity[] = "university or higher-education institution";
-constexpr char kWelsh[] = "Welsh establishment: outside England";
-constexpr char kOverseas[] = "outside England (overseas, offshore or service children's education)";
-constexpr char kSecure[] = "secure unit or secure school: overseen by the Youth Custody Service";
-constexpr char kOnline[] = "online provider: accredited by the DfE, not a school of the authority";
-constexpr char kOtherDepartment[] = "funded by another government department";
-constexpr char kChildrensCentre[] = "children's centre: not a school";
-constexpr char kMiscellaneous[] = "miscellaneous establishment: not a school of the authority";
+constexpr char kIndependent[] = "not maintained by the authority and not an academy";
+constexpr char kNonMaintainedSpecial[] = "run by a charity and approved by the DfE, not maintained by the authority";
+constexpr char kCtc[] = "an independent school under a DfE agreement";
+constexpr char kCollege[] = "further education or post-16, not a school";
+constexpr char kUniversity[] = "higher education, not a school";
+constexpr char kWelsh[] = "outside England";
+constexpr char kOverseas[] = "outside England";
+constexpr char kSecure[] = "overseen by the Youth Custody Service";
+constexpr char kOnline[] = "accredited by the DfE, not a school of the authority";
+constexpr char kOtherDepartment[] = "funded by another government department, not the authority";
+constexpr char kChildrensCentre[] = "not a school";
+constexpr char kMiscellaneous[] = "not a school of the authority";
 
 struct GiasType {
   int code;

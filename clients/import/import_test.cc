@@ -144,7 +144,7 @@ TEST(GiasRowsTest, TypesOutsideSccAreSkippedWithTheirReasonNotErrors) {
   ASSERT_TRUE(plan.ok()) << plan.status();
   ASSERT_EQ(plan->skipped_types.size(), 2u);
   EXPECT_EQ(plan->skipped_types.at("Other independent school").count, 1);
-  EXPECT_THAT(plan->skipped_types.at("Other independent school").reason, HasSubstr("independent"));
+  EXPECT_THAT(plan->skipped_types.at("Other independent school").reason, HasSubstr("not an academy"));
   EXPECT_THAT(plan->skipped_types.at("Non-maintained special school").reason,
               HasSubstr("not maintained"));
   ASSERT_EQ(plan->skipped.size(), 2u);

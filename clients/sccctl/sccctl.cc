@@ -3,6 +3,7 @@
 // default and --json for scripts, and exit codes that tell failures apart.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -571,10 +572,12 @@ int ImportInstitutions(const Global& g, const std::string& path,
   for (const auto& problem : report->errors) {
     std::fprintf(stderr, "%s:%d: %s\n", path.c_str(), problem.line, problem.reason.c_str());
   }
-  for (const auto* list : {&plan->skipped, &report->closed}) {
-    for (const auto& skipped : *list) {
-      std::fprintf(stderr, "%s:%d: skipped: %s\n", path.c_str(), skipped.line, skipped.reason.c_str());
-    }
+  std::vector<scc::import::RowProblem> skipped = plan->skipped;
+  skipped.insert(skipped.end(), report->closed.begin(), report->closed.end());
+  std::stable_sort(skipped.begin(), skipped.end(),
+                   [](const auto& a, const auto& b) { return a.line < b.line; });
+  for (const auto& s : skipped) {
+    std::fprintf(stderr, "%s:%d: skipped: %s\n", path.c_str(), s.line, s.reason.c_str());
   }
   for (const auto& closed : report->closed_in_gias) {
     std::printf("%s:%d: %s\n", path.c_str(), closed.line, closed.reason.c_str());
@@ -582,7 +585,7 @@ int ImportInstitutions(const Global& g, const std::string& path,
   std::vector<std::string> changes;
   for (const auto& [what, count] : report->changes) changes.push_back(absl::StrCat(what, " ", count));
   auto line = [](const std::string& what, size_t count, const std::string& detail) {
-    std::printf("  %-40s %6zu%s\n", what.c_str(), count, detail.empty() ? "" : ("  " + detail).c_str());
+    std::printf("  %-46s %6zu%s\n", what.c_str(), count, detail.empty() ? "" : ("  " + detail).c_str());
   };
   std::printf("%s: %d rows\n", path.c_str(), plan->rows);
   line("registered", report->registered, "");

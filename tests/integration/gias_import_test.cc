@@ -57,7 +57,7 @@ TEST_F(GiasImportTest, TheNationalFileImportsTheAuthoritysSchoolsOnce) {
   EXPECT_THAT(r.out, ContainsRegex(Count("skipped: Online provider", 1)));
   EXPECT_THAT(r.out, ContainsRegex(Count("errors", 0)));
   EXPECT_THAT(r.out, HasSubstr("edubasealldata_sample.csv:17: skipped: 101307 Old Farm Primary School is closed on 2019-08-31"));
-  EXPECT_THAT(r.out, HasSubstr("edubasealldata_sample.csv:20: skipped: 101310 Spring Hill Non-Maintained Special School: Non-maintained special school, non-maintained special school: run by a charity"));
+  EXPECT_THAT(r.out, HasSubstr("edubasealldata_sample.csv:20: skipped: 101310 Spring Hill Non-Maintained Special School: Non-maintained special school, run by a charity"));
   // Other authorities' schools and the types outside SCC are not registered.
   EXPECT_EQ(Sccctl("get-institution --urn 100000").code, 4);
   EXPECT_EQ(Sccctl("get-institution --urn 101310").code, 4);

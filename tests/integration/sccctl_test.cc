@@ -115,7 +115,7 @@ TEST_F(SccctlTest, BadRowsAreReportedWithLineNumbers) {
   EXPECT_THAT(r.out, HasSubstr("bad.csv:3: URN '2002'"));
   EXPECT_THAT(r.out, HasSubstr("bad.csv:4: TypeOfEstablishment (name) 'Independent school' is not an establishment type of GIAS"));
   // A type outside SCC is skipped, with its reason, not an error.
-  EXPECT_THAT(r.out, HasSubstr("bad.csv:5: skipped: 200204 Hogwarts School: Other independent school, independent school"));
+  EXPECT_THAT(r.out, HasSubstr("bad.csv:5: skipped: 200204 Hogwarts School: Other independent school, not maintained by the authority"));
   EXPECT_THAT(r.out, ContainsRegex("registered +1\\b"));
   EXPECT_THAT(r.out, ContainsRegex("errors +2\\b"));
   EXPECT_EQ(Sccctl("get-institution --urn 200201").code, 0);
