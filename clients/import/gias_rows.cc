@@ -121,6 +121,19 @@ std::string Meaningful(const std::string& value) {
   return value;
 }
 
+// OpenDate as a date the server takes: GIAS has schools opened before 1900 (the server's first
+// date), which count as opened on 1 January 1900. Empty when not a date.
+std::string OpenedOn(const std::string& text) {
+  const std::string date = NormaliseDate(text);
+  int year = 0;
+  if (!date.empty() || text.size() != 10 || !absl::SimpleAtoi(text.substr(6), &year) ||
+      year >= 1900 || year < 1000) {
+    return date;
+  }
+  // The day and month checked in a year that has every day.
+  return NormaliseDate(text.substr(0, 6) + "2000").empty() ? "" : "1900-01-01";
+}
+
 // The columns used, found once in the header (-1 when absent).
 struct Columns {
   explicit Columns(const std::vector<std::string>& header)
@@ -250,7 +263,7 @@ absl::StatusOr<GiasPlan> PlanInstitutions(CsvReader& reader, const GiasFilter& f
       continue;
     }
     const std::string open_text = Cell(row, col.open_date);
-    const std::string opened = NormaliseDate(open_text);
+    const std::string opened = OpenedOn(open_text);
     if (!open_text.empty() && opened.empty()) {
       error(absl::StrCat("OpenDate '", open_text, "' is not a date (dd-mm-yyyy)"));
       continue;

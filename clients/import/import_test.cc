@@ -196,6 +196,19 @@ TEST(GiasRowsTest, TheOldNameOnlyExtractStillImports) {
   EXPECT_EQ(plan->establishments[1].details.phase(), v1::PHASE_PUPIL_REFERRAL_UNIT);
 }
 
+TEST(GiasRowsTest, SchoolsOpenedBefore1900CountFromThen) {
+  auto plan = Plan(
+      "URN,EstablishmentName,TypeOfEstablishment (code),PhaseOfEducation (name),OpenDate\n"
+      "100050,Camden School for Girls,3,Secondary,01-09-1871\n"
+      "100051,Bad Old Date,3,Secondary,31-02-1871\n",
+      {});
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->establishments.size(), 1u);
+  EXPECT_EQ(plan->establishments[0].opened_on, "1900-01-01");
+  ASSERT_EQ(plan->errors.size(), 1u);
+  EXPECT_THAT(plan->errors[0].reason, HasSubstr("OpenDate '31-02-1871'"));
+}
+
 TEST(GiasRowsTest, MissingColumnsRefuseTheFile) {
   auto plan = Plan("URN,Name\n100001,x\n", {});
   EXPECT_THAT(std::string(plan.status().message()), HasSubstr("EstablishmentName"));
