@@ -1,5 +1,7 @@
 #include "clients/import/csv.h"
 
+#include <sstream>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -62,7 +64,7 @@ std::string ToUtf8(absl::string_view text) {
   return out;
 }
 
-int CsvTable::Column(absl::string_view name) const {
+int ColumnIndex(const std::vector<std::string>& header, absl::string_view name) {
   for (size_t i = 0; i < header.size(); ++i) {
     if (absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(header[i]), name)) {
       return static_cast<int>(i);
@@ -71,38 +73,62 @@ int CsvTable::Column(absl::string_view name) const {
   return -1;
 }
 
-absl::StatusOr<CsvTable> ParseCsv(absl::string_view text) {
-  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-  CsvTable table;
-  std::vector<std::string> fields;
+int CsvReader::Get() {
+  const int c = Peek();
+  if (c >= 0) ++at_;
+  return c;
+}
+
+int CsvReader::Peek() {
+  if (at_ == buffer_.size()) {
+    constexpr size_t kChunk = 1 << 16;
+    buffer_.resize(kChunk);
+    in_.read(buffer_.data(), kChunk);
+    buffer_.resize(static_cast<size_t>(in_.gcount()));
+    at_ = 0;
+    if (buffer_.empty()) return -1;
+  }
+  return static_cast<unsigned char>(buffer_[at_]);
+}
+
+bool CsvReader::Next(CsvRow* row) {
+  if (!status_.ok()) return false;
+  if (!started_) {
+    started_ = true;
+    if (Peek() >= 0 && absl::StartsWith(absl::string_view(buffer_).substr(at_), "\xEF\xBB\xBF")) {
+      at_ += 3;
+    }
+  }
+  row->fields.clear();
   std::string field;
   bool quoted = false;
   bool any = false;  // the current row has content
-  int line = 1, row_line = 1;
-  auto end_row = [&]() {
-    fields.push_back(std::move(field));
+  int row_line = line_;
+  auto end_field = [&]() {
+    row->fields.push_back(ToUtf8(field));
     field.clear();
-    if (any || fields.size() > 1 || !fields[0].empty()) {
-      if (table.header.empty()) {
-        table.header = std::move(fields);
-      } else {
-        table.rows.push_back({row_line, std::move(fields)});
-      }
-    }
-    fields.clear();
-    any = false;
   };
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
+  for (int c = Get();; c = Get()) {
+    if (c < 0) {
+      if (quoted) {
+        status_ = absl::InvalidArgumentError(
+            absl::StrCat("line ", row_line, ": a quoted field is not closed"));
+        return false;
+      }
+      if (!any && field.empty()) return false;
+      end_field();
+      row->line = row_line;
+      return true;
+    }
     if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+      if (c == '"' && Peek() == '"') {
         field.push_back('"');
-        ++i;
+        Get();
       } else if (c == '"') {
         quoted = false;
       } else {
-        if (c == '\n') ++line;
-        field.push_back(c);
+        if (c == '\n') ++line_;
+        field.push_back(static_cast<char>(c));
       }
       continue;
     }
@@ -110,24 +136,32 @@ absl::StatusOr<CsvTable> ParseCsv(absl::string_view text) {
       quoted = true;
       any = true;
     } else if (c == ',') {
-      fields.push_back(std::move(field));
-      field.clear();
+      end_field();
       any = true;
     } else if (c == '\n' || c == '\r') {
-      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
-      end_row();
-      ++line;
-      row_line = line;
+      if (c == '\r' && Peek() == '\n') Get();
+      ++line_;
+      if (any || !field.empty()) {
+        end_field();
+        row->line = row_line;
+        return true;
+      }
+      row_line = line_;  // a blank line
     } else {
-      field.push_back(c);
+      field.push_back(static_cast<char>(c));
       any = true;
     }
   }
-  if (quoted) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("line ", row_line, ": a quoted field is not closed"));
-  }
-  if (any || !field.empty()) end_row();
+}
+
+absl::StatusOr<CsvTable> ParseCsv(absl::string_view text) {
+  std::istringstream in{std::string(text)};
+  CsvReader reader(in);
+  CsvTable table;
+  CsvRow row;
+  if (reader.Next(&row)) table.header = std::move(row.fields);
+  while (reader.Next(&row)) table.rows.push_back(std::move(row));
+  if (!reader.status().ok()) return reader.status();
   if (table.header.empty()) return absl::InvalidArgumentError("the file is empty");
   return table;
 }

@@ -1,7 +1,8 @@
-// Turns rows of a GIAS establishment export or an Ofsted management-information file into
-// commands for the server, one per row, each with a request_id derived from the row's content
-// so that importing the same file twice records nothing new. Rows that cannot be imported are
-// reported with their line number and the reason. Pure functions; thread-safe.
+// Turns rows of an Ofsted management-information file into commands for the server, one per
+// row, each with a request_id derived from the row's content so that importing the same file
+// twice records nothing new, and the helpers every import shares (gias_rows.h plans the GIAS
+// establishment export). Rows that cannot be imported are reported with their line number and
+// the reason. Pure functions; thread-safe.
 #ifndef SCC_CLIENTS_IMPORT_ROWS_H_
 #define SCC_CLIENTS_IMPORT_ROWS_H_
 
@@ -34,11 +35,6 @@ struct ImportPlan {
   std::vector<RowProblem> skipped;  // rows deliberately not imported (closed, not graded)
 };
 
-// GIAS: URN, EstablishmentName, TypeOfEstablishment (name), PhaseOfEducation (name) are
-// required columns; EstablishmentStatus (name), OpenDate, OfficialSixthForm (name),
-// Trusts (name), LA (name), Postcode, HeadFirstName, HeadLastName are used when present.
-absl::StatusOr<ImportPlan> PlanInstitutions(const CsvTable& table, absl::CivilDay today);
-
 // Ofsted MI: URN and Inspection start date are required; report-card area columns
 // ("Inclusion", ..., "Safeguarding standards") or "Latest OEIF overall effectiveness"
 // (1-4 or words), with "Category of concern" / "Latest OEIF category of concern" and
@@ -47,6 +43,20 @@ absl::StatusOr<ImportPlan> PlanOfsted(const CsvTable& table, absl::CivilDay toda
 
 // "31/01/2025", "31-01-2025" or "2025-01-31" -> "2025-01-31"; empty when not a date.
 std::string NormaliseDate(absl::string_view text);
+
+// Trimmed and lower case, for comparing the words of a file.
+std::string Lower(absl::string_view s);
+
+// A short fingerprint of a command's meaning for its request_id (FNV-1a: the same in every
+// build, so a re-import finds its earlier request ids).
+std::string Fingerprint(const v1::EventPayload& payload);
+
+// A DfE URN (6 or 7 digits) or an Ofsted early-years URN ("EY" and 6 digits).
+bool ValidUrn(const std::string& urn);
+
+// OK when the header has every one of `names`; otherwise an error naming the missing ones.
+absl::Status RequireColumns(const std::vector<std::string>& header,
+                            std::initializer_list<absl::string_view> names);
 
 }  // namespace scc::import
 

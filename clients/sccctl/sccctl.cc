@@ -3,6 +3,7 @@
 // default and --json for scripts, and exit codes that tell failures apart.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -25,6 +26,7 @@
 #include "clients/cpp/channel.h"
 #include "clients/cpp/scc_client.h"
 #include "clients/import/csv.h"
+#include "clients/import/gias_rows.h"
 #include "clients/import/importer.h"
 #include "clients/import/rows.h"
 #include "google/protobuf/descriptor.h"
@@ -472,8 +474,20 @@ int Watch(const Global& g, const v1::WatchRequest& request) {
   return status.ok() ? kOk : Report(status);
 }
 
-// `import institutions|ofsted FILE`: one command per row, idempotent, with a progress bar.
-int Import(const Global& g, const std::string& kind, const std::string& path) {
+// A progress bar on a terminal for imports of 50 commands or more; nothing otherwise.
+scc::import::Progress ProgressBar(size_t commands) {
+  if (!isatty(STDERR_FILENO) || commands < 50) return nullptr;
+  return [](size_t done, size_t total) {
+    constexpr int kWidth = 40;
+    const int filled = static_cast<int>(done * kWidth / total);
+    std::fprintf(stderr, "\rimporting [%s%s] %zu/%zu", std::string(filled, '#').c_str(),
+                 std::string(kWidth - filled, ' ').c_str(), done, total);
+    if (done == total) std::fprintf(stderr, "\n");
+  };
+}
+
+// `import ofsted FILE`: one command per row, idempotent, with a progress bar.
+int ImportOfsted(const Global& g, const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::fprintf(stderr, "sccctl: cannot read %s\n", path.c_str());
@@ -487,25 +501,15 @@ int Import(const Global& g, const std::string& kind, const std::string& path) {
     return kBadUsage;
   }
   const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
-  absl::StatusOr<scc::import::ImportPlan> plan = kind == "institutions"
-                                                     ? scc::import::PlanInstitutions(*table, today)
-                                                     : scc::import::PlanOfsted(*table, today);
+  absl::StatusOr<scc::import::ImportPlan> plan = scc::import::PlanOfsted(*table, today);
   if (!plan.ok()) {
     std::fprintf(stderr, "sccctl: %s: %s\n", path.c_str(), std::string(plan.status().message()).c_str());
     return kBadUsage;
   }
   scc::client::SccClient client(g.channel, g.token);
   client.set_deadline(std::chrono::milliseconds(static_cast<int64_t>(g.timeout_seconds * 1000)));
-  const bool bar = isatty(STDERR_FILENO) && plan->commands.size() >= 50;
   const scc::import::ImportReport report =
-      scc::import::RunImport(client, *plan, [bar](size_t done, size_t total) {
-        if (!bar) return;
-        constexpr int kWidth = 40;
-        const int filled = static_cast<int>(done * kWidth / total);
-        std::fprintf(stderr, "\rimporting [%s%s] %zu/%zu", std::string(filled, '#').c_str(),
-                     std::string(kWidth - filled, ' ').c_str(), done, total);
-        if (done == total) std::fprintf(stderr, "\n");
-      });
+      scc::import::RunImport(client, *plan, ProgressBar(plan->commands.size()));
   for (const auto& problem : report.errors) {
     std::fprintf(stderr, "%s:%d: %s\n", path.c_str(), problem.line, problem.reason.c_str());
   }
@@ -516,6 +520,85 @@ int Import(const Global& g, const std::string& kind, const std::string& path) {
               path.c_str(), table->rows.size(), report.recorded, report.already_recorded,
               report.skipped.size(), report.errors.size());
   return report.errors.empty() ? kOk : kBadUsage;
+}
+
+// `import institutions FILE [--la CODE|NAME]...`: the GIAS establishment export, streamed;
+// registrations, updates of what changed, and a summary table (docs/import.md).
+int ImportInstitutions(const Global& g, const std::string& path,
+                       const std::vector<std::string>& authorities) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "sccctl: cannot read %s\n", path.c_str());
+    return kBadUsage;
+  }
+  const bool terminal = isatty(STDERR_FILENO);
+  if (terminal) std::fprintf(stderr, "reading %s ...\n", path.c_str());
+  scc::import::CsvReader reader(in);
+  const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
+  absl::StatusOr<scc::import::GiasPlan> plan =
+      scc::import::PlanInstitutions(reader, {authorities}, today);
+  if (!plan.ok()) {
+    std::fprintf(stderr, "sccctl: %s: %s\n", path.c_str(), std::string(plan.status().message()).c_str());
+    return kBadUsage;
+  }
+  if (plan->authorities.size() > 1) {
+    std::vector<std::string> seen;
+    for (const auto& [code, name] : plan->authorities) {
+      if (seen.size() == 5) {
+        seen.push_back("...");
+        break;
+      }
+      seen.push_back(absl::StrCat(code, " ", name));
+    }
+    std::fprintf(stderr,
+                 "sccctl: %s: the file holds establishments of %zu local authorities (%s); "
+                 "choose yours with --la CODE or --la NAME, e.g. --la %s\n",
+                 path.c_str(), plan->authorities.size(), absl::StrJoin(seen, ", ").c_str(),
+                 plan->authorities.begin()->first.c_str());
+    return kBadUsage;
+  }
+  if (terminal) {
+    std::fprintf(stderr, "%d rows read, %zu establishments of the authority in SCC\n", plan->rows,
+                 plan->establishments.size());
+  }
+  scc::client::SccClient client(g.channel, g.token);
+  client.set_deadline(std::chrono::milliseconds(static_cast<int64_t>(g.timeout_seconds * 1000)));
+  absl::StatusOr<scc::import::InstitutionImportReport> report = scc::import::RunInstitutionImport(
+      client, *plan, ProgressBar(plan->establishments.size()));
+  if (!report.ok()) {
+    std::fprintf(stderr, "sccctl: %s: %s\n", path.c_str(), std::string(report.status().message()).c_str());
+    return kUnavailable;
+  }
+  for (const auto& problem : report->errors) {
+    std::fprintf(stderr, "%s:%d: %s\n", path.c_str(), problem.line, problem.reason.c_str());
+  }
+  std::vector<scc::import::RowProblem> skipped = plan->skipped;
+  skipped.insert(skipped.end(), report->closed.begin(), report->closed.end());
+  std::stable_sort(skipped.begin(), skipped.end(),
+                   [](const auto& a, const auto& b) { return a.line < b.line; });
+  for (const auto& s : skipped) {
+    std::fprintf(stderr, "%s:%d: skipped: %s\n", path.c_str(), s.line, s.reason.c_str());
+  }
+  for (const auto& closed : report->closed_in_gias) {
+    std::printf("%s:%d: %s\n", path.c_str(), closed.line, closed.reason.c_str());
+  }
+  std::vector<std::string> changes;
+  for (const auto& [what, count] : report->changes) changes.push_back(absl::StrCat(what, " ", count));
+  auto line = [](const std::string& what, size_t count, const std::string& detail) {
+    std::printf("  %-46s %6zu%s\n", what.c_str(), count, detail.empty() ? "" : ("  " + detail).c_str());
+  };
+  std::printf("%s: %d rows\n", path.c_str(), plan->rows);
+  line("registered", report->registered, "");
+  line("updated", report->updated, changes.empty() ? "" : absl::StrCat("(", absl::StrJoin(changes, ", "), ")"));
+  line("unchanged", report->unchanged, "");
+  if (!authorities.empty()) line("skipped: other local authorities", plan->other_authorities, "");
+  line("skipped: closed", report->closed.size(), "");
+  for (const auto& [type, skipped] : plan->skipped_types) {
+    line(absl::StrCat("skipped: ", type), skipped.count, skipped.reason);
+  }
+  line("closed in GIAS: record the closure", report->closed_in_gias.size(), "");
+  line("errors", report->errors.size(), "");
+  return report->errors.empty() ? kOk : kBadUsage;
 }
 
 }  // namespace
@@ -645,14 +728,21 @@ int main(int argc, char** argv) {
   watch->add_option("--type", watch_types, "only these event types, e.g. srg_designated");
 
   std::string import_path;
+  std::vector<std::string> import_authorities;
   CLI::App* import = app.add_subcommand(
       "import", "import a GIAS establishment export or an Ofsted outcomes file (CSV); rows "
                 "already imported are not recorded again");
   import->require_subcommand(1);
   CLI::App* import_institutions = import->add_subcommand(
-      "institutions", "GIAS export: URN, EstablishmentName, TypeOfEstablishment (name), "
-                      "PhaseOfEducation (name), EstablishmentStatus (name), OpenDate, ...");
+      "institutions", "GIAS establishment export (edubasealldata*.csv as downloaded, or one "
+                      "authority's extract): registers the authority's maintained schools, "
+                      "academies and free schools, updates what changed, skips other types with "
+                      "their reason (docs/import.md)");
   import_institutions->add_option("file", import_path, "CSV file")->required();
+  import_institutions->add_option(
+      "--la", import_authorities,
+      "only this local authority's establishments, by LA (code) or LA (name), e.g. 302 or "
+      "Barnet (repeatable); needed when the file holds several");
   import_institutions->fallthrough();
   CLI::App* import_ofsted = import->add_subcommand(
       "ofsted", "Ofsted outcomes: URN, Inspection start date, Publication date, report-card "
@@ -671,8 +761,8 @@ int main(int argc, char** argv) {
     }
     g.channel = *std::move(channel);
     if (*health) return Health(g);
-    if (*import_institutions) return Import(g, "institutions", import_path);
-    if (*import_ofsted) return Import(g, "ofsted", import_path);
+    if (*import_institutions) return ImportInstitutions(g, import_path, import_authorities);
+    if (*import_ofsted) return ImportOfsted(g, import_path);
     if (*watch) {
       watch_request.set_from_position(from_position);
       for (const auto& u : watch_urns) watch_request.add_urns(u);

@@ -530,6 +530,25 @@ INSTANTIATE_TEST_SUITE_P(
                  "context.effective_date"},
         BadInput{"NotADate", [](Workflow& w) { return With(w, Designate(), "2024-02-30"); },
                  "context.effective_date"},
+        BadInput{"AgesTheWrongWayRound",
+                 [](Workflow& w) {
+                   v1::EventPayload p;
+                   *p.mutable_institution_updated()->mutable_details() =
+                       Register(kSchool).institution_registered().details();
+                   p.mutable_institution_updated()->mutable_details()->set_statutory_low_age(11);
+                   p.mutable_institution_updated()->mutable_details()->set_statutory_high_age(4);
+                   return With(w, p);
+                 },
+                 "updated.details.statutory_low_age"},
+        BadInput{"LaCodeNotThreeDigits",
+                 [](Workflow& w) {
+                   v1::EventPayload p;
+                   *p.mutable_institution_updated()->mutable_details() =
+                       Register(kSchool).institution_registered().details();
+                   p.mutable_institution_updated()->mutable_details()->set_la_code("Barnet");
+                   return With(w, p);
+                 },
+                 "updated.details.la_code"},
         BadInput{"UnknownEnumValue",
                  [](Workflow& w) {
                    v1::EventPayload p = Designate();

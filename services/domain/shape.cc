@@ -1,6 +1,7 @@
 #include "services/domain/shape.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -60,6 +61,28 @@ void CheckDetails(const v1::InstitutionDetails& d, Required& req) {
     req.v.Add(req.at + ".details.establishment_type",
               absl::StrCat(v1::EstablishmentType_Name(t), " does not fit ",
                            v1::InstitutionKind_Name(d.kind())));
+  }
+  // The GIAS record's numbers and codes (docs/import.md).
+  auto digits = [&](const std::string& field, const std::string& value, size_t n) {
+    if (!value.empty() && (value.size() != n || !std::all_of(value.begin(), value.end(), [](char c) {
+                             return absl::ascii_isdigit(static_cast<unsigned char>(c));
+                           }))) {
+      req.v.Add(absl::StrCat(req.at, ".details.", field), absl::StrCat("is not ", n, " digits"));
+    }
+  };
+  digits("la_code", d.la_code(), 3);
+  digits("ukprn", d.ukprn(), 8);
+  const std::pair<const char*, int> numbers[] = {{"number_of_pupils", d.number_of_pupils()},
+                                                 {"statutory_low_age", d.statutory_low_age()},
+                                                 {"statutory_high_age", d.statutory_high_age()},
+                                                 {"gias_type_code", d.gias_type_code()}};
+  for (const auto& [field, value] : numbers) {
+    if (value < 0) req.v.Add(absl::StrCat(req.at, ".details.", field), "is negative");
+  }
+  if (d.statutory_high_age() != 0 && d.statutory_low_age() > d.statutory_high_age()) {
+    req.v.Add(req.at + ".details.statutory_low_age",
+              absl::StrCat(d.statutory_low_age(), " is above the statutory high age (",
+                           d.statutory_high_age(), ")"));
   }
   if ((d.phase() == v1::PHASE_EARLY_YEARS) != setting && d.phase() != v1::PHASE_UNSPECIFIED &&
       d.kind() != v1::INSTITUTION_KIND_UNSPECIFIED) {

@@ -131,6 +131,9 @@ test('an officer uses the console from sign-in to the termly report', async () =
   await page.getByRole('link', { name: 'Dunmore Primary School' }).click();
   await page.getByRole('heading', { name: 'Dunmore Primary School', level: 1 }).waitFor();
   assert.equal(await page.locator('#current-state').textContent(), 'Action plan active');
+  // The details from GIAS: a community school has no religious character.
+  const religious = page.locator('.govuk-summary-list__row', { hasText: 'Religious character' });
+  assert.equal(await religious.locator('dd').textContent(), 'None');
   const current = page.locator('.scc-flow__node--current');
   assert.equal(await current.getAttribute('data-state'), 'ACTION_PLAN_ACTIVE');
   assert.ok(await page.locator('.scc-flow__node--visited').count() >= 3, 'the path taken is marked');

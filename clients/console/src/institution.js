@@ -124,6 +124,12 @@ export function renderInstitution({ status, path, events }, permissions, flash) 
       <div class="govuk-grid-column-two-thirds">
         <dl class="govuk-summary-list">
           ${row('Phase', enumName(d.phase, 'PHASE_'))}
+          ${d.giasStatus && d.giasStatus !== 'Open' ? row('Status in GIAS', d.giasStatus) : ''}
+          ${row('Headteacher', d.headteacherName)}
+          ${d.trustName ? row('Academy trust', d.trustName) : ''}
+          ${row('Religious character', d.religiousCharacter)}
+          ${d.diocese ? row('Diocese', d.diocese) : ''}
+          ${row('Pupils', d.numberOfPupils ? String(d.numberOfPupils) : '')}
           ${row('Lead Officer', status.leadOfficerName)}
           ${row('Learning Network Inspector', d.learningNetworkInspector)}
           ${row('Causing concern since', status.designatedOn)}
