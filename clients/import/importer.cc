@@ -41,11 +41,12 @@ ImportReport RunImport(const client::SccClient& client, const ImportPlan& plan,
   const std::vector<RowCommand>& rows = plan.commands;
   auto outcome = [&report](const RowCommand& row, const v1::CommandOutcome& o) {
     if (o.has_error()) {
-      report.errors.push_back({row.line, o.error().message()});
+      report.errors.push_back({row.line, o.error().message(), ""});
     } else if (o.result().replayed()) {
       ++report.already_recorded;
     } else {
       ++report.recorded;
+      if (row.payload.has_institution_registered()) ++report.registered;
     }
   };
   for (size_t first = 0; first < rows.size(); first += kRowsPerCall) {
@@ -54,7 +55,7 @@ ImportReport RunImport(const client::SccClient& client, const ImportPlan& plan,
     for (size_t i = first; i < end; ++i) *request.add_commands() = Command(rows[i]);
     v1::SubmitCommandsResponse response;
     if (const grpc::Status status = client.SubmitCommands(request, &response); !status.ok()) {
-      for (size_t i = first; i < end; ++i) report.errors.push_back({rows[i].line, status.error_message()});
+      for (size_t i = first; i < end; ++i) report.errors.push_back({rows[i].line, status.error_message(), ""});
       if (progress) progress(end, rows.size());
       continue;
     }
@@ -75,9 +76,15 @@ ImportReport RunImport(const client::SccClient& client, const ImportPlan& plan,
       for (size_t k = 0; k < updated_rows.size(); ++k) {
         const RowCommand& row = rows[updated_rows[k]];
         if (!status.ok()) {
-          report.errors.push_back({row.line, status.error_message()});
+          report.errors.push_back({row.line, status.error_message(), ""});
         } else {
-          outcome(row, updated.outcomes(static_cast<int>(k)));
+          const v1::CommandOutcome& o = updated.outcomes(static_cast<int>(k));
+          outcome(row, o);
+          // Counted as an update, not a registration.
+          if (!o.has_error() && !o.result().replayed()) {
+            --report.registered;
+            ++report.updated;
+          }
         }
       }
     }

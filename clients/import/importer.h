@@ -16,7 +16,9 @@
 namespace scc::import {
 
 struct ImportReport {
-  int recorded = 0;          // new events written
+  int recorded = 0;          // new events written, of which:
+  int registered = 0;        //   institutions registered
+  int updated = 0;           //   institutions' details updated
   int already_recorded = 0;  // rows the server already had (earlier imports)
   std::vector<RowProblem> errors;
   std::vector<RowProblem> skipped;
