@@ -31,7 +31,7 @@ const LAYOUTS = {
       ['TRUST_INFORMED', 'TRUST_PLAN_SHARED'], ['TRUST_PLAN_SHARED', 'ESCALATED'],
       ['TRUST_INFORMED', 'ESCALATED'], ['TRUST_PLAN_SHARED', 'RESOLVED'], ['ESCALATED', 'RESOLVED'],
     ],
-    note: 'Escalation to the Regional Director, ESFA or HMI only after the Trust was informed (R-20).',
+    note: 'Escalation to the Regional Director, the DfE Regions Group (formerly ESFA), RISE or HMI only after the Trust was informed (R-20).',
   },
   INSTITUTION_KIND_EARLY_YEARS_SETTING: {
     nodes: { MONITORED: [0, 0], CAUSING_CONCERN: [1, 0], SUPPORT_ACTIVE: [2, 0], REMOVED: [3, 0] },
