@@ -231,6 +231,23 @@ TEST(OfstedFrameworksTest, EarlyYearsReportCardsAndChildminders) {
   EXPECT_EQ(w.state().ofsted_history_size(), 2);
 }
 
+TEST(RiseTest, RiseInvolvementIsRecordedForSchoolsAndAcademiesNotSettings) {
+  Workflow school = Monitored();
+  school.Must(Rise(), "2025-07-01");
+  EXPECT_EQ(school.state().rise().kind(), v1::RISE_INVOLVEMENT_KIND_TARGETED_INTERVENTION);
+  EXPECT_EQ(school.state().rise_recorded_on(), "2025-07-01");
+  Workflow academy = Monitored(v1::INSTITUTION_KIND_ACADEMY);
+  academy.Must(Rise(), "2025-07-01");
+  Workflow setting = Monitored(v1::INSTITUTION_KIND_EARLY_YEARS_SETTING);
+  auto refused = setting.Run(Rise(), "2025-07-01");
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("R-21"));
+  v1::EventPayload no_kind;
+  no_kind.mutable_rise_involvement_recorded()->set_adviser("someone");
+  EXPECT_EQ(school.Run(no_kind, "2025-07-02").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(OfstedMappingTest, DefaultsAndAFileThatMovesTheLine) {
   v1::OfstedOutcomeRecorded attention =
       ReportCardOutcome(v1::REPORT_CARD_GRADE_EXPECTED_STANDARD,

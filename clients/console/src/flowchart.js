@@ -19,7 +19,7 @@ const LAYOUTS = {
       ['OFSTED_CATEGORY', 'INTERVENTION'], ['DESIGNATED', 'OFSTED_CATEGORY'],
       ['REMOVED', 'AT_RISK'], ['ACTION_PLAN_ACTIVE', 'REMOVED'],
     ],
-    note: 'Any SCC state can move to Ofsted category (SM/SW) or to Removed (R-14, R-15).',
+    note: 'Any SCC state can move to Ofsted category (special measures, or requires significant improvement, formerly serious weaknesses) or to Removed (R-13 to R-15).',
   },
   INSTITUTION_KIND_ACADEMY: {
     nodes: {

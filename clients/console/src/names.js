@@ -6,7 +6,7 @@ const STATE_NAMES = {
   DESIGNATED: 'Designated',
   LO_ASSIGNED: 'Lead Officer assigned',
   ACTION_PLAN_ACTIVE: 'Action plan active',
-  OFSTED_CATEGORY: 'Ofsted category (special measures / requires significant improvement)',
+  OFSTED_CATEGORY: 'Ofsted category',
   WARNING_NOTICE: 'Formal warning notice',
   ELIGIBLE_FOR_INTERVENTION: 'Eligible for intervention',
   INTERVENTION: 'Intervention',
