@@ -97,13 +97,15 @@ EventPayload Legacy(v1::OfstedGrade grade, const std::string& inspected,
 }
 
 EventPayload ReportCard(v1::ReportCardGrade worst, v1::ReportCardGrade leadership,
-                        v1::SafeguardingOutcome safeguarding, const std::string& inspected) {
+                        v1::SafeguardingOutcome safeguarding, const std::string& inspected,
+                        v1::OfstedCategory published) {
   EventPayload p;
   auto* o = p.mutable_ofsted_outcome_recorded();
   o->set_inspection_date(inspected);
   o->set_inspection_type("report card");
   auto* card = o->mutable_report_card();
   card->set_safeguarding(safeguarding);
+  card->set_category(published);
   const v1::EvaluationArea areas[] = {
       v1::EVALUATION_AREA_INCLUSION, v1::EVALUATION_AREA_CURRICULUM_AND_TEACHING,
       v1::EVALUATION_AREA_ACHIEVEMENT, v1::EVALUATION_AREA_ATTENDANCE_AND_BEHAVIOUR,
@@ -417,11 +419,12 @@ void LoadCausesForConcern(Loader& l) {
                v1::PROGRESS_JUDGEMENT_SUFFICIENT);
          }));
   l.Step(l.hosi(), "100111", "mcm-1", "2025-07-07", Mcm(v1::PROGRESS_JUDGEMENT_SUFFICIENT));
-  // A report card with urgent improvement: serious weaknesses.
+  // A report card with urgent improvement, placed by Ofsted in the category "requires
+  // significant improvement" (formerly serious weaknesses).
   l.Step(l.hosi(), "100112", "ofsted-report-card", "2026-02-20",
          ReportCard(v1::REPORT_CARD_GRADE_URGENT_IMPROVEMENT,
                     v1::REPORT_CARD_GRADE_NEEDS_ATTENTION, v1::SAFEGUARDING_OUTCOME_MET,
-                    "2026-02-03"));
+                    "2026-02-03", v1::OFSTED_CATEGORY_REQUIRES_SIGNIFICANT_IMPROVEMENT));
   l.Step(l.hosi(), "100112", "lead-officer", "2026-02-23", LeadOfficer("lo-raj", "Raj Patel"));
 
   // Academies (R-20).

@@ -2,6 +2,7 @@
 // reasons reported for rows that cannot be imported.
 #include "clients/import/csv.h"
 #include "clients/import/gias_rows.h"
+#include "clients/import/ofsted_rows.h"
 #include "clients/import/rows.h"
 
 #include <sstream>
@@ -241,7 +242,7 @@ TEST(CsvTest, TheReaderStreamsRowsAcrossChunksAndConvertsEachField) {
 constexpr char kOfsted[] =
     "URN,Inspection start date,Publication date,Inspection type,Category of concern,"
     "Safeguarding standards,Inclusion,Curriculum and teaching,Leadership and governance,"
-    "Latest OEIF overall effectiveness\n"
+    "Overall effectiveness\n"
     "100001,03/02/2026,20/02/2026,report card,,Met,Expected standard,Needs attention,Expected standard,\n"
     "100002,10/01/2023,,graded,Special Measures,,,,,4\n"
     "100003,10/01/2023,,graded,,,,,,9\n"
@@ -260,15 +261,96 @@ TEST(RowsTest, OfstedRowsInBothSchemes) {
   ASSERT_TRUE(card.has_report_card());
   EXPECT_EQ(card.report_card().areas_size(), 3);
   EXPECT_EQ(card.report_card().safeguarding(), v1::SAFEGUARDING_OUTCOME_MET);
+  // The file has the column and it is empty: Ofsted published no category.
+  EXPECT_EQ(card.report_card().category(), v1::OFSTED_CATEGORY_NONE);
   const auto& legacy = plan->commands[1].payload.ofsted_outcome_recorded().legacy();
   EXPECT_EQ(legacy.overall(), v1::OFSTED_GRADE_INADEQUATE);
   EXPECT_EQ(legacy.category(), v1::OFSTED_CATEGORY_SPECIAL_MEASURES);
   ASSERT_EQ(plan->skipped.size(), 1u);  // 9: no judgement
+  EXPECT_EQ(plan->skipped[0].kind, "no judgement");
   ASSERT_EQ(plan->errors.size(), 2u);
   EXPECT_EQ(plan->errors[0].line, 5);
   EXPECT_THAT(plan->errors[0].reason, HasSubstr("future"));
   EXPECT_EQ(plan->errors[1].line, 6);
   EXPECT_THAT(plan->errors[1].reason, HasSubstr("Safeguarding standards"));
+}
+
+// The 2024/25 shape: no overall grade, key judgements, the published category, and the
+// previous inspection on the same row.
+constexpr char kUngraded[] =
+    "URN,Inspection type,Inspection start date,Publication date,Overall effectiveness,"
+    "Category of concern,Quality of education,Behaviour and attitudes,Personal development,"
+    "Effectiveness of leadership and management,Safeguarding is effective?,"
+    "Sixth form provision (where applicable),Previous inspection start date,"
+    "Previous overall effectiveness,Previous category of concern\n"
+    "100011,S5 Inspection,11/03/2025,08/04/2025,Not judged,Special Measures,4,3,3,4,No,9,"
+    "05/10/2021,2,\n"
+    "100012,S5 Inspection,04/02/2025,10/03/2025,Not judged,,3,2,2,3,Yes,2,,,\n"
+    "100013,S5 Inspection,04/02/2025,10/03/2025,Not judged,,3,2,Poor,3,Yes,2,,,\n"
+    "100014,S5 Inspection,04/02/2025,10/03/2025,Not judged,,,,,,,,,,\n";
+
+TEST(RowsTest, UngradedOverallRowsAreRecordedWithTheirCategoryAndThePreviousInspection) {
+  auto table = ParseCsv(kUngraded);
+  ASSERT_TRUE(table.ok());
+  auto plan = PlanOfsted(*table, kToday);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->commands.size(), 3u);
+  const auto& sm = plan->commands[0].payload.ofsted_outcome_recorded();
+  ASSERT_TRUE(sm.has_ungraded());
+  EXPECT_EQ(sm.ungraded().category(), v1::OFSTED_CATEGORY_SPECIAL_MEASURES);
+  EXPECT_EQ(sm.ungraded().key_judgements().leadership_and_management(),
+            v1::OFSTED_GRADE_INADEQUATE);
+  EXPECT_EQ(sm.ungraded().key_judgements().safeguarding(), v1::SAFEGUARDING_OUTCOME_NOT_MET);
+  EXPECT_EQ(sm.ungraded().key_judgements().sixth_form(), v1::OFSTED_GRADE_UNSPECIFIED);
+  const auto& previous = plan->commands[1].payload.ofsted_outcome_recorded();
+  EXPECT_EQ(plan->commands[1].urn, "100011");
+  EXPECT_EQ(previous.inspection_date(), "2021-10-05");
+  EXPECT_EQ(previous.legacy().overall(), v1::OFSTED_GRADE_GOOD);
+  EXPECT_EQ(plan->commands[2].payload.ofsted_outcome_recorded().ungraded().category(),
+            v1::OFSTED_CATEGORY_NONE);
+  ASSERT_EQ(plan->errors.size(), 1u);
+  EXPECT_EQ(plan->errors[0].line, 4);
+  EXPECT_THAT(plan->errors[0].reason, HasSubstr("Personal development 'Poor'"));
+  ASSERT_EQ(plan->skipped.size(), 1u);
+  EXPECT_EQ(plan->skipped[0].line, 5);
+}
+
+TEST(RowsTest, ReportCardAreasKeepTheirDatesAndTheLatestOeifInspection) {
+  auto table = ParseCsv(
+      "URN,Inspection start date,Publication date,Category of concern,Safeguarding standards,"
+      "Leadership and governance,Leadership and governance - date of grade,"
+      "Latest OEIF inspection start date,Latest OEIF overall effectiveness\n"
+      "100021,09/03/2026,01/04/2026,Requires significant improvement,Not met,Needs attention,"
+      "10/03/2026,01/03/2023,3\n"
+      "100022,,,,,,,01/03/2023,3\n");
+  ASSERT_TRUE(table.ok());
+  auto plan = PlanOfsted(*table, kToday);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->commands.size(), 3u) << (plan->errors.empty() ? "" : plan->errors[0].reason);
+  const auto& card = plan->commands[0].payload.ofsted_outcome_recorded().report_card();
+  EXPECT_EQ(card.category(), v1::OFSTED_CATEGORY_REQUIRES_SIGNIFICANT_IMPROVEMENT);
+  EXPECT_EQ(card.areas(0).graded_on(), "2026-03-10");
+  EXPECT_EQ(plan->commands[1].payload.ofsted_outcome_recorded().legacy().overall(),
+            v1::OFSTED_GRADE_REQUIRES_IMPROVEMENT);
+  EXPECT_EQ(plan->commands[2].urn, "100022");
+}
+
+TEST(RowsTest, EarlyYearsProvidersAndChildminders) {
+  auto table = ParseCsv(
+      "Provider URN,Inspection date,Publication date,Overall effectiveness\n"
+      "EY501002,12/09/2023,03/10/2023,Met\n"
+      "EY501004,03/06/2025,24/06/2025,Not met (with enforcement)\n"
+      "EY501001,14/05/2024,12/06/2024,Requires improvement\n");
+  ASSERT_TRUE(table.ok());
+  auto plan = PlanOfsted(*table, kToday);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->commands.size(), 3u);
+  EXPECT_EQ(plan->commands[0].payload.ofsted_outcome_recorded().registration(),
+            v1::REGISTRATION_OUTCOME_MET);
+  EXPECT_EQ(plan->commands[1].payload.ofsted_outcome_recorded().registration(),
+            v1::REGISTRATION_OUTCOME_NOT_MET_WITH_ENFORCEMENT);
+  EXPECT_EQ(plan->commands[2].payload.ofsted_outcome_recorded().legacy().overall(),
+            v1::OFSTED_GRADE_REQUIRES_IMPROVEMENT);
 }
 
 }  // namespace

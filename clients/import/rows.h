@@ -1,11 +1,13 @@
-// Turns rows of an Ofsted management-information file into commands for the server, one per
-// row, each with a request_id derived from the row's content so that importing the same file
-// twice records nothing new, and the helpers every import shares (gias_rows.h plans the GIAS
-// establishment export). Rows that cannot be imported are reported with their line number and
-// the reason. Pure functions; thread-safe.
+// What every import shares: the command a row becomes (with a request_id derived from the row's
+// content, so that importing the same file twice records nothing new), the rows that cannot be
+// imported (with their line number and the reason) and the helpers the planners use —
+// gias_rows.h plans the GIAS establishment export, ofsted_rows.h Ofsted's management
+// information. Pure functions; thread-safe.
 #ifndef SCC_CLIENTS_IMPORT_ROWS_H_
 #define SCC_CLIENTS_IMPORT_ROWS_H_
 
+#include <initializer_list>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +29,7 @@ struct RowCommand {
 struct RowProblem {
   int line = 0;
   std::string reason;
+  std::string kind;  // skipped rows: the reason in a few words, for the summary ("closed")
 };
 
 struct ImportPlan {
@@ -35,28 +38,41 @@ struct ImportPlan {
   std::vector<RowProblem> skipped;  // rows deliberately not imported (closed, not graded)
 };
 
-// Ofsted MI: URN and Inspection start date are required; report-card area columns
-// ("Inclusion", ..., "Safeguarding standards") or "Latest OEIF overall effectiveness"
-// (1-4 or words), with "Category of concern" / "Latest OEIF category of concern" and
-// "Publication date" when present.
-absl::StatusOr<ImportPlan> PlanOfsted(const CsvTable& table, absl::CivilDay today);
-
 // "31/01/2025", "31-01-2025" or "2025-01-31" -> "2025-01-31"; empty when not a date.
 std::string NormaliseDate(absl::string_view text);
 
-// Trimmed and lower case, for comparing the words of a file.
+// Helpers shared by the planners of each file.
+
+// Trimmed and lower case.
 std::string Lower(absl::string_view s);
 
-// A short fingerprint of a command's meaning for its request_id (FNV-1a: the same in every
-// build, so a re-import finds its earlier request ids).
+// A short fingerprint of a row's meaning for its request_id (FNV-1a: the same in every build,
+// so a re-import finds its earlier request ids).
 std::string Fingerprint(const v1::EventPayload& payload);
 
-// A DfE URN (6 or 7 digits) or an Ofsted early-years URN ("EY" and 6 digits).
+// A DfE URN (6-7 digits) or an early-years provider's Ofsted URN ("EY" + 6 digits).
 bool ValidUrn(const std::string& urn);
 
-// OK when the header has every one of `names`; otherwise an error naming the missing ones.
+// INVALID_ARGUMENT naming the columns of `names` the file lacks.
 absl::Status RequireColumns(const std::vector<std::string>& header,
                             std::initializer_list<absl::string_view> names);
+
+// Reads named cells of one row (names compare without case).
+class Row {
+ public:
+  Row(const CsvTable& table, const CsvRow& row) : table_(table), row_(row) {}
+  bool Has(absl::string_view column) const { return table_.Column(column) >= 0; }
+  // The trimmed cell; "" when the column is absent.
+  std::string Get(absl::string_view column) const;
+  // An optional date column: "" when empty, ISO when a date, nullopt when not a date.
+  std::optional<std::string> OptionalDate(absl::string_view column) const;
+  // The first non-empty cell of `columns`.
+  std::string First(std::initializer_list<absl::string_view> columns) const;
+
+ private:
+  const CsvTable& table_;
+  const CsvRow& row_;
+};
 
 }  // namespace scc::import
 

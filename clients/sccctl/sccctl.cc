@@ -28,6 +28,7 @@
 #include "clients/import/csv.h"
 #include "clients/import/gias_rows.h"
 #include "clients/import/importer.h"
+#include "clients/import/ofsted_rows.h"
 #include "clients/import/rows.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/json_util.h"
@@ -63,8 +64,8 @@ constexpr char kGlossary[] = R"(
 Terms: SCC = School (or setting) Causing Concern. LA = local authority. SRG = School Review
 Group (designates and reviews SCCs half-termly). HoSI = Head of School Improvement. LO = Lead
 Officer (owns the SCC Action Plan). MCM = Monitoring and Challenge Meeting (HoSI, LO, HT, CoG).
-HT / CoG = headteacher / Chair of Governors. SM / SW = special measures / serious weaknesses
-(Ofsted categories). SoA = Statement of Action. RAG = red/amber/green rating. R-n = rule n of
+HT / CoG = headteacher / Chair of Governors. SM / SW = special measures / requires significant
+improvement, formerly serious weaknesses (Ofsted categories). SoA = Statement of Action. RAG = red/amber/green rating. R-n = rule n of
 the rulebook; a refusal names it with the allowed next steps.
 
 Requests: flags fill the common fields (--urn, --effective-date, --reason, ...); --data gives
@@ -519,6 +520,18 @@ int ImportOfsted(const Global& g, const std::string& path) {
   std::printf("%s: %zu rows, %d recorded, %d already recorded, %zu skipped, %zu with errors\n",
               path.c_str(), table->rows.size(), report.recorded, report.already_recorded,
               report.skipped.size(), report.errors.size());
+  // The summary table: what was new, what the server had, what was left out and why.
+  std::map<std::string, int> skipped_by_reason;
+  for (const auto& skipped : report.skipped) {
+    ++skipped_by_reason[skipped.kind.empty() ? skipped.reason : skipped.kind];
+  }
+  std::printf("  %-34s %6d\n", "recorded (inspections)", report.recorded);
+  std::printf("  %-34s %6d\n", "unchanged (already recorded)", report.already_recorded);
+  std::printf("  %-34s %6zu\n", "skipped", report.skipped.size());
+  for (const auto& [reason, count] : skipped_by_reason) {
+    std::printf("    %-32s %6d\n", reason.c_str(), count);
+  }
+  std::printf("  %-34s %6zu\n", "errors (listed above as file:line)", report.errors.size());
   return report.errors.empty() ? kOk : kBadUsage;
 }
 
@@ -745,8 +758,10 @@ int main(int argc, char** argv) {
       "Barnet (repeatable); needed when the file holds several");
   import_institutions->fallthrough();
   CLI::App* import_ofsted = import->add_subcommand(
-      "ofsted", "Ofsted outcomes: URN, Inspection start date, Publication date, report-card "
-                "areas and Safeguarding standards, or Latest OEIF overall effectiveness");
+      "ofsted", "Ofsted management information (state-funded schools or early-years "
+                "providers), every framework: URN, Inspection start date, Publication date, "
+                "Category of concern, report-card areas, key judgements, Overall effectiveness, "
+                "and the Previous / Latest OEIF inspection (docs/ofsted.md)");
   import_ofsted->add_option("file", import_path, "CSV file")->required();
   import_ofsted->fallthrough();
   import->fallthrough();

@@ -49,6 +49,8 @@ const std::vector<CommandEntry>& CommandTable() {
        kHosi | kEy | kService, {}, "R-24"},
       {{EventPayload::kOfstedOutcomeRecorded, "RecordOfstedOutcome", "outcome", true}, kAll,
        kHosi | kLo | kSrg | kEy | kService, {}, "R-13"},
+      {{EventPayload::kRiseInvolvementRecorded, "RecordRiseInvolvement", "involvement", true},
+       kSchool | kAcademy, kHosi | kLo | kSrg | kService, {}, "R-18"},
       {{EventPayload::kRagRatingRecorded, "RecordRagRating", "rating", true}, kAll,
        kHosi | kLo | kSrg | kService, {}, "R-1"},
       {{EventPayload::kVisitRecorded, "RecordVisit", "visit", true}, kAll,

@@ -156,6 +156,13 @@ EventPayload ReportCardOutcome(v1::ReportCardGrade leadership, v1::ReportCardGra
   return p;
 }
 
+EventPayload Rise() {
+  EventPayload p;
+  p.mutable_rise_involvement_recorded()->set_kind(v1::RISE_INVOLVEMENT_KIND_TARGETED_INTERVENTION);
+  p.mutable_rise_involvement_recorded()->set_adviser("RISE adviser, North West");
+  return p;
+}
+
 EventPayload Visit() {
   EventPayload p;
   p.mutable_visit_recorded()->set_kind(v1::VISIT_KIND_SCHOOL_EFFECTIVENESS);

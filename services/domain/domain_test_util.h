@@ -36,6 +36,7 @@ v1::EventPayload ReportCardOutcome(v1::ReportCardGrade leadership, v1::ReportCar
                                    v1::SafeguardingOutcome safeguarding,
                                    const std::string& inspected);
 v1::EventPayload Visit();
+v1::EventPayload Rise();
 v1::EventPayload Rag();
 v1::EventPayload WarningNotice(const std::string& compliance_ends_on);
 v1::EventPayload WarningComplied();

@@ -31,16 +31,35 @@ FlowchartState StateAfterCategory(const InstitutionState& s) {
   return v1::FLOWCHART_STATE_DESIGNATED;
 }
 
+// Every inspection is kept, in inspection-date order; recording one again replaces its entry.
+void AddToHistory(InstitutionState& s, const v1::OfstedOutcomeRecorded& outcome) {
+  auto* history = s.mutable_ofsted_history();
+  for (v1::OfstedOutcomeRecorded& earlier : *history) {
+    if (SameInspection(earlier, outcome)) {
+      earlier = outcome;
+      return;
+    }
+  }
+  int at = history->size();
+  while (at > 0 && history->Get(at - 1).inspection_date() > outcome.inspection_date()) --at;
+  *history->Add() = outcome;
+  for (int i = history->size() - 1; i > at; --i) history->SwapElements(i, i - 1);
+}
+
 void ApplyOfsted(InstitutionState& s, const v1::OfstedOutcomeRecorded& outcome,
                  const std::string& on) {
+  AddToHistory(s, outcome);
+  // A monitoring inspection carries no grade: the latest graded outcome stands.
+  if (outcome.has_monitoring()) return;
   if (s.has_latest_ofsted() && outcome.inspection_date() < s.latest_ofsted().inspection_date()) {
     return;  // an older inspection recorded late: history, not the latest outcome
   }
   *s.mutable_latest_ofsted() = outcome;
   if (s.details().kind() != v1::INSTITUTION_KIND_MAINTAINED_SCHOOL) return;
+  // the published category of concern (a derived one only when the record has none).
   const OfstedSummary summary = Classify(outcome);
   const bool category = summary.category == v1::OFSTED_CATEGORY_SPECIAL_MEASURES ||
-                        summary.category == v1::OFSTED_CATEGORY_SERIOUS_WEAKNESSES;
+                        summary.category == v1::OFSTED_CATEGORY_REQUIRES_SIGNIFICANT_IMPROVEMENT;
   if (category) {
     // Any state -> OFSTED_CATEGORY (section 4). A school already in a category stays in it
     // from its first judgement; powers already in use stay in force (state INTERVENTION), the
@@ -124,6 +143,10 @@ void Evolve(InstitutionState& s, const StoredEvent& event) {
     }
     case EventPayload::kOfstedOutcomeRecorded:
       ApplyOfsted(s, p.ofsted_outcome_recorded(), on);
+      break;
+    case EventPayload::kRiseInvolvementRecorded:
+      *s.mutable_rise() = p.rise_involvement_recorded();
+      s.set_rise_recorded_on(on);
       break;
     case EventPayload::kRagRatingRecorded:
       *s.mutable_rag() = p.rag_rating_recorded();

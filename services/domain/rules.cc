@@ -47,7 +47,8 @@ std::optional<Refusal> StatePrecondition(const InstitutionState& s, Kind kind) {
     case EventPayload::kStatementOfActionIssued:
       if (s.episode().category_entered_on().empty()) {
         return Refusal{"R-13", "a Statement of Action is written for a school judged to need "
-                               "special measures or to have serious weaknesses"};
+                               "special measures or to require significant improvement "
+                               "(formerly serious weaknesses)"};
       }
       if (!s.episode().has_lead_officer()) {
         return Refusal{"R-13", "a school in an Ofsted category is always assigned a Lead "
@@ -100,7 +101,8 @@ Refusal WrongKind(const CommandEntry& entry, v1::InstitutionKind kind) {
     return {"R-20", absl::StrCat(entry.spec.rpc,
                                  " applies to maintained schools only: for an academy the "
                                  "Academy Trust is accountable; the LA raises concerns with the "
-                                 "school and the Trust and may escalate to the RD, ESFA and HMI")};
+                                 "school and the Trust and may escalate to the RD, the DfE "
+                                 "Regions Group (formerly the ESFA), RISE and HMI")};
   }
   if (kind == v1::INSTITUTION_KIND_EARLY_YEARS_SETTING) {
     return {"R-21", absl::StrCat(entry.spec.rpc, " does not apply to ", KindName(kind),

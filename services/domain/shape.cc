@@ -128,8 +128,9 @@ void CheckPayload(const EventPayload& p, const std::string& at, const std::strin
           if ((o.legacy().category() == v1::OFSTED_CATEGORY_SPECIAL_MEASURES ||
                o.legacy().category() == v1::OFSTED_CATEGORY_SERIOUS_WEAKNESSES) &&
               o.legacy().overall() != v1::OFSTED_GRADE_INADEQUATE) {
-            v.Add(at + ".legacy.category", "special measures and serious weaknesses go with an "
-                                           "Inadequate overall grade");
+            v.Add(at + ".legacy.category", "special measures and requires significant "
+                                           "improvement (formerly serious weaknesses) go with "
+                                           "an Inadequate overall grade");
           }
           break;
         case v1::OfstedOutcomeRecorded::kReportCard: {
@@ -148,15 +149,34 @@ void CheckPayload(const EventPayload& p, const std::string& at, const std::strin
           }
           break;
         }
+        case v1::OfstedOutcomeRecorded::kUngraded: {
+          // The 2024/25 framework: no overall grade, the four key judgements and safeguarding.
+          const v1::KeyJudgements& k = o.ungraded().key_judgements();
+          req.Enum("ungraded.key_judgements.quality_of_education", k.quality_of_education());
+          req.Enum("ungraded.key_judgements.behaviour_and_attitudes",
+                   k.behaviour_and_attitudes());
+          req.Enum("ungraded.key_judgements.personal_development", k.personal_development());
+          req.Enum("ungraded.key_judgements.leadership_and_management",
+                   k.leadership_and_management());
+          req.Enum("ungraded.key_judgements.safeguarding", k.safeguarding());
+          break;
+        }
+        case v1::OfstedOutcomeRecorded::kMonitoring:
+          break;
         case v1::OfstedOutcomeRecorded::kRegistration:
           req.Enum("registration", o.registration());
           break;
         case v1::OfstedOutcomeRecorded::JUDGEMENT_NOT_SET:
-          v.Add(at + ".judgement", "one of legacy, report_card or registration is required");
+          v.Add(at + ".judgement", "one of legacy (graded), ungraded (no overall grade, "
+                                   "2024/25), report_card, monitoring or registration is "
+                                   "required");
           break;
       }
       break;
     }
+    case EventPayload::kRiseInvolvementRecorded:
+      req.Enum("kind", p.rise_involvement_recorded().kind());
+      break;
     case EventPayload::kRagRatingRecorded:
       req.Enum("rating", p.rag_rating_recorded().rating());
       req.Enum("capacity", p.rag_rating_recorded().capacity());
@@ -255,7 +275,7 @@ void CheckPayload(const EventPayload& p, const std::string& at, const std::strin
       break;
     case EventPayload::kAcademyConcernEscalated: {
       const v1::AcademyConcernEscalated& e = p.academy_concern_escalated();
-      req.NonEmpty("bodies", e.bodies_size(), "body (RD, ESFA or Regional HMI)");
+      req.NonEmpty("bodies", e.bodies_size(), "body (RD, DfE Regions Group, RISE or Regional HMI)");
       for (int i = 0; i < e.bodies_size(); ++i) req.Enum(absl::StrCat("bodies[", i, "]"), e.bodies(i));
       req.Text("trust_informed_of_escalation_on", e.trust_informed_of_escalation_on());
       not_after_effective("trust_informed_of_escalation_on", e.trust_informed_of_escalation_on());

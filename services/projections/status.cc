@@ -246,6 +246,74 @@ std::vector<v1::Obligation> ComputeObligations(const InstitutionState& s, absl::
   return out;
 }
 
+v1::OfstedStatus BuildOfstedStatus(const InstitutionState& s, const domain::OfstedMapping& mapping) {
+  v1::OfstedStatus out;
+  for (const v1::OfstedOutcomeRecorded& o : s.ofsted_history()) {
+    const domain::OfstedSummary summary = domain::Classify(o, mapping);
+    v1::OfstedInspection* i = out.add_inspections();
+    *i->mutable_outcome() = o;
+    i->set_framework(domain::FrameworkName(summary.framework));
+    i->set_summary(summary.label);
+    i->set_category(summary.category);
+    i->set_category_published(summary.published_category != v1::OFSTED_CATEGORY_UNSPECIFIED);
+    i->set_derived_category(summary.derived_category);
+    i->set_ri_or_worse(summary.ri_or_worse);
+    i->set_good_or_better(summary.good_or_better);
+  }
+  if (s.has_rise()) {
+    *out.mutable_rise() = s.rise();
+    out.set_rise_recorded_on(s.rise_recorded_on());
+  }
+  if (!s.has_latest_ofsted()) return out;
+  const domain::OfstedSummary latest = domain::Classify(s.latest_ofsted(), mapping);
+  out.set_published_category(latest.published_category);
+  out.set_derived_category(latest.derived_category);
+  out.set_category(latest.category);
+  out.set_category_disagreement(latest.category_disagreement);
+  out.set_ri_or_worse(latest.ri_or_worse);
+  out.set_good_or_better(latest.good_or_better);
+  const domain::OfstedHistoryFlags flags = domain::HistoryFlags(s.ofsted_history(), mapping);
+  out.set_not_making_necessary_improvements(flags.not_making_necessary_improvements);
+  out.set_stuck(flags.stuck);
+  const bool in_category = latest.category == v1::OFSTED_CATEGORY_SPECIAL_MEASURES ||
+                           latest.category == v1::OFSTED_CATEGORY_REQUIRES_SIGNIFICANT_IMPROVEMENT;
+  const v1::InstitutionKind kind = s.details().kind();
+  // a setting graded RI or Inadequate is causing concern by definition.
+  out.set_setting_causing_concern(kind == v1::INSTITUTION_KIND_EARLY_YEARS_SETTING &&
+                                  latest.ri_or_worse);
+  // an academy placed in an Ofsted category is a serious concern.
+  out.set_academy_serious_concern(kind == v1::INSTITUTION_KIND_ACADEMY && in_category);
+  if (out.category_disagreement()) {
+    out.add_alerts(absl::StrCat("Ofsted published the category '",
+                                domain::CategoryName(latest.published_category),
+                                "' but the grades suggest '",
+                                domain::CategoryName(latest.derived_category),
+                                "': the published one is acted on (R-13); check the record"));
+  }
+  if (latest.published_category == v1::OFSTED_CATEGORY_UNSPECIFIED && in_category) {
+    out.add_alerts(absl::StrCat("No published category of concern is recorded: '",
+                                domain::CategoryName(latest.category),
+                                "' is derived from the grades; record the published one"));
+  }
+  if (flags.not_making_necessary_improvements) {
+    out.add_alerts("Below Good at its two most recent inspections: not making necessary "
+                   "improvements (R-3(a), R-18)");
+  }
+  if (flags.stuck) {
+    out.add_alerts("A 'stuck' school as the DfE defines it (latest Requires Improvement or "
+                   "equivalent, the one before below Good): RISE targets these");
+  }
+  if (out.setting_causing_concern() && !domain::IsCausingConcern(s.state())) {
+    out.add_alerts("Graded RI or Inadequate: a setting causing concern by definition (R-21); "
+                   "record it as causing concern");
+  }
+  if (out.academy_serious_concern()) {
+    out.add_alerts("An academy in an Ofsted category: a serious concern to raise with the Trust "
+                   "and escalate if engagement is not effective (R-20)");
+  }
+  return out;
+}
+
 v1::InstitutionStatus BuildStatus(const InstitutionState& s, absl::CivilDay as_of,
                                   const TermCalendar& calendar, const ObligationRules& rules) {
   v1::InstitutionStatus out;
@@ -274,6 +342,7 @@ v1::InstitutionStatus BuildStatus(const InstitutionState& s, absl::CivilDay as_o
     out.set_latest_ofsted_summary(summary.label);
     out.set_ofsted_good_or_better(summary.good_or_better);
   }
+  *out.mutable_ofsted() = BuildOfstedStatus(s, domain::InstalledOfstedMapping());
   if (s.has_rag()) *out.mutable_rag() = s.rag();
   if (s.episode().has_warning_notice()) {
     out.set_warning_notice_issued_on(s.episode().warning_notice_issued_on());

@@ -8,6 +8,7 @@
 #include "absl/time/civil_time.h"
 #include "scc/v1/projections.pb.h"
 #include "services/domain/institution_state.h"
+#include "services/domain/ofsted.h"
 #include "services/projections/term_calendar.h"
 
 namespace scc::projections {
@@ -35,6 +36,11 @@ std::vector<v1::Obligation> ComputeObligations(const domain::InstitutionState& s
                                                absl::CivilDay as_of,
                                                const TermCalendar& calendar,
                                                const ObligationRules& rules);
+
+// Every inspection with what `mapping` makes of it, the category acted on and the flags over
+// the history (docs/ofsted.md).
+v1::OfstedStatus BuildOfstedStatus(const domain::InstitutionState& state,
+                                   const domain::OfstedMapping& mapping);
 
 v1::InstitutionStatus BuildStatus(const domain::InstitutionState& state, absl::CivilDay as_of,
                                   const TermCalendar& calendar, const ObligationRules& rules);

@@ -305,5 +305,54 @@ TEST(StatusTest, DaysInSccAndFields) {
   EXPECT_FALSE(s.allowed_next_steps().empty());
 }
 
+// The Ofsted picture in the status: every inspection, the flags over the history, and the
+// alerts an officer sees (docs/ofsted.md).
+TEST(OfstedStatusTest, HistoryFlagsAndAlerts) {
+  Workflow w;
+  w.Must(Register(), "2018-09-01");
+  w.Must(Ofsted(v1::OFSTED_GRADE_REQUIRES_IMPROVEMENT, "2022-11-15"), "2022-12-12");
+  v1::EventPayload card = ReportCardOutcome(v1::REPORT_CARD_GRADE_NEEDS_ATTENTION,
+                                            v1::REPORT_CARD_GRADE_URGENT_IMPROVEMENT,
+                                            v1::SAFEGUARDING_OUTCOME_MET, "2026-01-20");
+  card.mutable_ofsted_outcome_recorded()->mutable_report_card()->set_category(
+      v1::OFSTED_CATEGORY_NONE);
+  w.Must(card, "2026-02-13");
+  const v1::OfstedStatus o = BuildOfstedStatus(w.state(), domain::OfstedMapping());
+  ASSERT_EQ(o.inspections_size(), 2);
+  EXPECT_EQ(o.inspections(0).framework(), "graded");
+  EXPECT_EQ(o.inspections(1).framework(), "report card");
+  EXPECT_TRUE(o.inspections(1).category_published());
+  EXPECT_EQ(o.category(), v1::OFSTED_CATEGORY_NONE);
+  EXPECT_EQ(o.derived_category(), v1::OFSTED_CATEGORY_REQUIRES_SIGNIFICANT_IMPROVEMENT);
+  EXPECT_TRUE(o.category_disagreement());
+  EXPECT_TRUE(o.ri_or_worse());
+  EXPECT_TRUE(o.not_making_necessary_improvements());
+  EXPECT_TRUE(o.stuck());
+  EXPECT_THAT(o.alerts(0), HasSubstr("published the category 'none'"));
+  // The status carries it.
+  const v1::InstitutionStatus status =
+      BuildStatus(w.state(), Day("2026-03-01"), Calendar(), ObligationRules{});
+  EXPECT_TRUE(status.ofsted().stuck());
+}
+
+TEST(OfstedStatusTest, SettingsAndAcademiesAreFlagged) {
+  // a setting graded RI is causing concern by definition, before anyone records it.
+  Workflow setting;
+  setting.Must(Register(v1::INSTITUTION_KIND_EARLY_YEARS_SETTING), "2020-01-06");
+  setting.Must(Ofsted(v1::OFSTED_GRADE_REQUIRES_IMPROVEMENT, "2024-05-14"), "2024-06-12");
+  v1::OfstedStatus o = BuildOfstedStatus(setting.state(), domain::OfstedMapping());
+  EXPECT_TRUE(o.setting_causing_concern());
+  EXPECT_THAT(o.alerts(0), HasSubstr("R-21"));
+  // an academy placed in a category is a serious concern.
+  Workflow academy;
+  academy.Must(Register(v1::INSTITUTION_KIND_ACADEMY), "2020-01-06");
+  academy.Must(Ofsted(v1::OFSTED_GRADE_INADEQUATE, "2024-05-14",
+                      v1::OFSTED_CATEGORY_REQUIRES_SIGNIFICANT_IMPROVEMENT),
+               "2024-06-12");
+  o = BuildOfstedStatus(academy.state(), domain::OfstedMapping());
+  EXPECT_TRUE(o.academy_serious_concern());
+  EXPECT_THAT(o.alerts(0), HasSubstr("R-20"));
+}
+
 }  // namespace
 }  // namespace scc::projections

@@ -31,6 +31,7 @@
 #include "services/server/gateway.h"
 #include "services/server/http_gateway.h"
 #include "services/domain/dates.h"
+#include "services/domain/ofsted.h"
 #include "services/projections/institution_projection.h"
 #include "services/projections/term_calendar.h"
 #include "services/server/institution_repository.h"
@@ -54,6 +55,7 @@ struct Config {
   std::string tokens = "deploy/dev-tokens.txt";
   std::string time_zone = "Europe/London";
   std::string term_calendar = "deploy/term-calendar.txt";
+  std::string ofsted_mapping;  // empty: the rulebook's defaults (docs/ofsted.md)
   std::string today;  // fixed date for tests and demonstrations; empty: the real date
   bool access_log = true;
   bool insecure = false;  // allow plaintext on an address other than loopback
@@ -231,6 +233,19 @@ int Serve(const Config& config) {
   if (!level) {
     return Fail(absl::StrCat("--log-level '", config.log_level,
                              "' is not debug, info, warn or error"));
+  }
+  if (!config.ofsted_mapping.empty()) {
+    std::ifstream in(config.ofsted_mapping);
+    if (!in) return Fail(absl::StrCat("--ofsted-mapping: cannot read ", config.ofsted_mapping));
+    std::stringstream text;
+    text << in.rdbuf();
+    absl::StatusOr<domain::OfstedMapping> mapping = domain::ParseOfstedMapping(text.str());
+    if (!mapping.ok()) {
+      return Fail(absl::StrCat("--ofsted-mapping ", config.ofsted_mapping, ": ",
+                               mapping.status().message()));
+    }
+    // Installed before any thread reads it.
+    domain::InstallOfstedMapping(*mapping);
   }
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       ListeningCredentials(config);
@@ -464,6 +479,9 @@ int main(int argc, char** argv) {
   app.add_option("--term-calendar", config.term_calendar,
                  "term dates file (half-termly and termly obligations)")
       ->capture_default_str();
+  app.add_option("--ofsted-mapping", config.ofsted_mapping,
+                 "file saying where RI-or-worse and Good-or-better begin in each Ofsted "
+                 "framework (docs/ofsted.md); default: the rulebook's");
   app.add_option("--today", config.today,
                  "pretend today is this date (YYYY-MM-DD), for tests and demonstrations");
   app.add_option("--shutdown-grace-seconds", config.shutdown_grace_seconds,

@@ -250,3 +250,36 @@ test('a report reader sees that meetings happened, not their confidential notes 
   assert.equal(await page.locator('#decisions').count(), 0, 'a reader is offered no decisions');
   await checkAccessibility('11-institution-as-reader');
 });
+
+test('an officer records a 2024/25 inspection with no overall grade and sees it in the history', async () => {
+  await page.goto(`${consoleUrl}#/sign-in`);
+  await page.getByLabel('Access token').fill('dev-hosi');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('Signed in as hosi (Head of School Improvement)').waitFor();
+  await page.goto(`${consoleUrl}#/institutions/100105`);
+  await page.getByRole('heading', { name: 'Elmwood Primary School', level: 1 }).waitFor();
+  await page.locator('#ofsted').waitFor();
+  const before = await page.locator('#ofsted-history tbody tr').count();
+  const title = 'Record an Ofsted inspection with no overall grade (September 2024 to November 2025)';
+  await page.getByRole('link', { name: title }).click();
+  await page.getByRole('heading', { name: title }).waitFor();
+  await checkAccessibility('12-ofsted-ungraded-form');
+  await page.getByLabel('Inspection date').fill('2025-03-04');
+  await page.getByLabel('Report published on').fill('2025-04-01');
+  await page.getByLabel('Inspection type').fill('S5 Inspection');
+  // Ofsted published no category, though leadership and management is Inadequate.
+  await page.getByLabel('Category of concern Ofsted published').selectOption('OFSTED_CATEGORY_NONE');
+  await page.getByLabel('Quality of education').selectOption('OFSTED_GRADE_REQUIRES_IMPROVEMENT');
+  await page.getByLabel('Behaviour and attitudes').selectOption('OFSTED_GRADE_GOOD');
+  await page.getByLabel('Personal development', { exact: true }).selectOption('OFSTED_GRADE_GOOD');
+  await page.getByLabel('Leadership and management').selectOption('OFSTED_GRADE_INADEQUATE');
+  await page.getByLabel('Effective', { exact: true }).check();
+  await page.getByLabel('Why (kept in the audit trail)').fill('Backfilling the 2024/25 inspection');
+  await page.getByRole('button', { name: 'Record' }).click();
+  await page.getByText(`${title}: recorded.`).waitFor();
+  assert.equal(await page.locator('#ofsted-history tbody tr').count(), before + 1);
+  await page.locator('#ofsted-history').getByText('no overall grade (2024/25)').waitFor();
+  // The published category is acted on; the disagreement with the derived one is shown.
+  await page.locator('#category-warning').getByText('Special measures').waitFor();
+  await checkAccessibility('13-ofsted-history');
+});

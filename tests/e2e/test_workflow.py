@@ -221,17 +221,21 @@ def test_import_of_the_sample_files_is_idempotent(sccd, hosi):
     samples = os.environ["SAMPLES_DIR"]
     env = dict(os.environ, SCC_SERVER=sccd.address, SCC_TOKEN="t-hosi")
     runs = []
+    files = (("institutions", "gias_establishments.csv"),
+             ("ofsted", "ofsted_graded_2024.csv"),
+             ("ofsted", "ofsted_ungraded_2025.csv"),
+             ("ofsted", "ofsted_report_cards.csv"))
     for _ in range(2):
-        for kind, name in (("institutions", "gias_establishments.csv"),
-                           ("ofsted", "ofsted_outcomes.csv")):
+        for kind, name in files:
             done = subprocess.run([os.environ["SCCCTL_BIN"], "import", kind,
                                    os.path.join(samples, name)],
                                   env=env, capture_output=True, text=True, timeout=60)
             assert done.returncode == 0, done.stderr
             runs.append(done.stdout)
-    assert re.search(r"registered +11\b", runs[0]) and "8 recorded" in runs[1]
-    assert re.search(r"registered +0\b", runs[2]) and re.search(r"unchanged +11\b", runs[2])
-    assert "0 recorded, 8 already recorded" in runs[3]
+    assert re.search(r"registered +11\b", runs[0]) and "11 recorded" in runs[1]
+    assert "3 recorded" in runs[2] and "5 recorded" in runs[3]
+    assert re.search(r"registered +0\b", runs[4]) and re.search(r"unchanged +11\b", runs[4])
+    assert all(" 0 recorded, " in run for run in runs[5:])
     cedar = hosi.get_institution("200111")
     assert state_name(cedar.state) == "OFSTED_CATEGORY"
     assert hosi.get_institution("200102").details.name == "St Mary\u2019s Catholic Primary School"

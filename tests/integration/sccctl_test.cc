@@ -80,25 +80,18 @@ TEST_F(SccctlTest, CommandsQueriesAndExitCodes) {
 
 TEST_F(SccctlTest, ImportsTheSampleFilesOnce) {
   const std::string gias = absl::StrCat(SAMPLES_DIR, "/gias_establishments.csv");
-  const std::string ofsted = absl::StrCat(SAMPLES_DIR, "/ofsted_outcomes.csv");
   Outcome r = Sccctl(absl::StrCat("import institutions ", gias));
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_THAT(r.out, ContainsRegex("registered +11\\b"));
   EXPECT_THAT(r.out, ContainsRegex("skipped: closed +1\\b"));
   EXPECT_THAT(r.out, ContainsRegex("errors +0\\b"));
   EXPECT_THAT(r.out, HasSubstr("gias_establishments.csv:13: skipped: 200112 Old Mill Primary School is closed"));
-  r = Sccctl(absl::StrCat("import ofsted ", ofsted));
-  ASSERT_EQ(r.code, 0) << r.out;
-  EXPECT_THAT(r.out, HasSubstr("8 recorded"));
   // Twice: nothing new.
   r = Sccctl(absl::StrCat("import institutions ", gias));
   EXPECT_THAT(r.out, ContainsRegex("registered +0\\b"));
   EXPECT_THAT(r.out, ContainsRegex("unchanged +11\\b"));
-  r = Sccctl(absl::StrCat("import ofsted ", ofsted));
-  EXPECT_THAT(r.out, HasSubstr("0 recorded, 8 already recorded"));
-  // Windows-1252 names arrive as UTF-8; a report card with urgent improvement is a category.
+  // Windows-1252 names arrive as UTF-8. (Ofsted files: ofsted_import_test.)
   EXPECT_THAT(Sccctl("get-institution --urn 200102").out, HasSubstr("St Mary\u2019s"));
-  EXPECT_THAT(Sccctl("get-institution --urn 200111").out, HasSubstr("OFSTED_CATEGORY"));
 }
 
 TEST_F(SccctlTest, BadRowsAreReportedWithLineNumbers) {

@@ -19,7 +19,7 @@ const LAYOUTS = {
       ['OFSTED_CATEGORY', 'INTERVENTION'], ['DESIGNATED', 'OFSTED_CATEGORY'],
       ['REMOVED', 'AT_RISK'], ['ACTION_PLAN_ACTIVE', 'REMOVED'],
     ],
-    note: 'Any SCC state can move to Ofsted category (SM/SW) or to Removed (R-14, R-15).',
+    note: 'Any SCC state can move to Ofsted category (special measures, or requires significant improvement, formerly serious weaknesses) or to Removed (R-13 to R-15).',
   },
   INSTITUTION_KIND_ACADEMY: {
     nodes: {
@@ -31,7 +31,7 @@ const LAYOUTS = {
       ['TRUST_INFORMED', 'TRUST_PLAN_SHARED'], ['TRUST_PLAN_SHARED', 'ESCALATED'],
       ['TRUST_INFORMED', 'ESCALATED'], ['TRUST_PLAN_SHARED', 'RESOLVED'], ['ESCALATED', 'RESOLVED'],
     ],
-    note: 'Escalation to the Regional Director, ESFA or HMI only after the Trust was informed (R-20).',
+    note: 'Escalation to the Regional Director, the DfE Regions Group (formerly ESFA), RISE or HMI only after the Trust was informed (R-20).',
   },
   INSTITUTION_KIND_EARLY_YEARS_SETTING: {
     nodes: { MONITORED: [0, 0], CAUSING_CONCERN: [1, 0], SUPPORT_ACTIVE: [2, 0], REMOVED: [3, 0] },

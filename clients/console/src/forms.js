@@ -25,7 +25,40 @@ const trigger = (at, choices) => [
   { path: `${at}.triggers[0].evidence`, label: 'Evidence', type: 'textarea' },
 ];
 
-// The forms, by RPC: the service, what the form is called, and its fields besides the date,
+// Ofsted's scales and words (docs/ofsted.md).
+const GRADES = options('OFSTED_GRADE_', ['OUTSTANDING', 'GOOD', 'REQUIRES_IMPROVEMENT', 'INADEQUATE']);
+const CATEGORIES = [
+  { value: 'OFSTED_CATEGORY_NONE', text: 'None' },
+  { value: 'OFSTED_CATEGORY_REQUIRES_SIGNIFICANT_IMPROVEMENT', text: 'Requires significant improvement (formerly serious weaknesses)' },
+  { value: 'OFSTED_CATEGORY_SPECIAL_MEASURES', text: 'Special measures' },
+];
+const CARD_GRADES = options('REPORT_CARD_GRADE_', ['EXCEPTIONAL', 'STRONG_STANDARD', 'EXPECTED_STANDARD',
+  'NEEDS_ATTENTION', 'URGENT_IMPROVEMENT']);
+const MET = options('SAFEGUARDING_OUTCOME_', ['MET', 'NOT_MET']);
+const EFFECTIVE = [
+  { value: 'SAFEGUARDING_OUTCOME_MET', text: 'Effective' },
+  { value: 'SAFEGUARDING_OUTCOME_NOT_MET', text: 'Not effective' },
+];
+const AREAS = ['INCLUSION', 'CURRICULUM_AND_TEACHING', 'ACHIEVEMENT', 'ATTENDANCE_AND_BEHAVIOUR',
+  'PERSONAL_DEVELOPMENT_AND_WELLBEING', 'LEADERSHIP_AND_GOVERNANCE', 'EARLY_YEARS', 'SIXTH_FORM',
+  'CHILDRENS_WELFARE_AND_WELLBEING'].map((a) => `EVALUATION_AREA_${a}`);
+// What every inspection has: its dates and type.
+const inspection = (type) => [
+  { path: 'outcome.inspection_date', label: 'Inspection date', type: 'date' },
+  { path: 'outcome.publication_date', label: 'Report published on', type: 'date',
+    hint: 'Starts the 10 working days for a Statement of Action (R-13).' },
+  { path: 'outcome.inspection_type', label: 'Inspection type', type: 'text', hint: `For example, ${type}.` },
+];
+// The key judgements of the graded and 2024/25 frameworks, 1 to 4.
+const keyJudgements = (at) => [
+  ...[['quality_of_education', 'Quality of education'], ['behaviour_and_attitudes', 'Behaviour and attitudes'],
+    ['personal_development', 'Personal development'], ['leadership_and_management', 'Leadership and management'],
+    ['early_years', 'Early years provision (where present)'], ['sixth_form', 'Sixth form provision (where present)']]
+    .map(([name, label]) => ({ path: `${at}.${name}`, label, type: 'select', options: GRADES })),
+  { path: `${at}.safeguarding`, label: 'Safeguarding', type: 'radios', options: EFFECTIVE },
+];
+
+// The forms, by the name in their address (the RPC they call, unless `rpc` says another): the service, what the form is called, and its fields besides the date,
 // reason and notes every command carries.
 export const FORMS = {
   RaiseConcern: {
@@ -95,16 +128,67 @@ export const FORMS = {
       { path: 'visit.note_status_on', label: 'Note agreed or disputed on', type: 'date' },
     ],
   },
+  // One form per Ofsted framework, all recorded by RecordOfstedOutcome (docs/ofsted.md).
   RecordOfstedOutcome: {
-    service: 'InstitutionService', title: 'Record an Ofsted outcome', rule: 'R-13, R-15',
+    service: 'InstitutionService', title: 'Record a graded Ofsted inspection (to August 2024)', rule: 'R-13, R-15',
     fields: [
-      { path: 'outcome.inspection_date', label: 'Inspection date', type: 'date' },
-      { path: 'outcome.publication_date', label: 'Report published on', type: 'date' },
-      { path: 'outcome.inspection_type', label: 'Inspection type', type: 'text', hint: 'For example, graded.' },
-      { path: 'outcome.legacy.overall', label: 'Overall grade', type: 'select',
-        options: options('OFSTED_GRADE_', ['OUTSTANDING', 'GOOD', 'REQUIRES_IMPROVEMENT', 'INADEQUATE']) },
-      { path: 'outcome.legacy.category', label: 'Category of concern', type: 'select',
-        options: options('OFSTED_CATEGORY_', ['NONE', 'SERIOUS_WEAKNESSES', 'SPECIAL_MEASURES']) },
+      ...inspection('graded'),
+      { path: 'outcome.legacy.overall', label: 'Overall effectiveness', type: 'select', options: GRADES },
+      { path: 'outcome.legacy.category', label: 'Category of concern Ofsted published', type: 'select', options: CATEGORIES },
+      ...keyJudgements('outcome.legacy.key_judgements'),
+    ],
+  },
+  RecordOfstedUngraded: {
+    rpc: 'RecordOfstedOutcome', service: 'InstitutionService',
+    title: 'Record an Ofsted inspection with no overall grade (September 2024 to November 2025)', rule: 'R-13, R-15',
+    fields: [
+      ...inspection('graded'),
+      { path: 'outcome.ungraded.category', label: 'Category of concern Ofsted published', type: 'select', options: CATEGORIES,
+        hint: 'Inspectors still placed schools in special measures or requiring significant improvement.' },
+      ...keyJudgements('outcome.ungraded.key_judgements'),
+    ],
+  },
+  RecordOfstedReportCard: {
+    rpc: 'RecordOfstedOutcome', service: 'InstitutionService', title: 'Record an Ofsted report card (from November 2025)',
+    rule: 'R-13, R-15, R-21',
+    fields: [
+      ...inspection('report card'),
+      { path: 'outcome.report_card.category', label: 'Category of concern Ofsted published', type: 'select', options: CATEGORIES },
+      { path: 'outcome.report_card.safeguarding', label: 'Safeguarding standards', type: 'radios', options: MET },
+      ...AREAS.map((area, i) => ({
+        path: `outcome.report_card.areas[${i}].grade`, label: enumName(area, 'EVALUATION_AREA_'), type: 'select',
+        options: CARD_GRADES, area, hint: i >= 6 ? 'Where applicable.' : undefined,
+      })),
+    ],
+  },
+  RecordOfstedMonitoring: {
+    rpc: 'RecordOfstedOutcome', service: 'InstitutionService', title: 'Record an Ofsted monitoring inspection (no grade)',
+    rule: 'R-13',
+    fields: [
+      ...inspection('monitoring'),
+      { path: 'outcome.monitoring.finding', label: 'What the letter says', type: 'text',
+        hint: 'For example, taking effective action. A monitoring inspection carries no grade.' },
+    ],
+  },
+  RecordChildminderOutcome: {
+    rpc: 'RecordOfstedOutcome', service: 'InstitutionService',
+    title: 'Record a childminder\'s outcome (no children on roll)', rule: 'R-21',
+    kinds: ['INSTITUTION_KIND_EARLY_YEARS_SETTING'],
+    fields: [
+      ...inspection('registered provider with no children on roll'),
+      { path: 'outcome.registration', label: 'Outcome', type: 'radios',
+        options: options('REGISTRATION_OUTCOME_', ['MET', 'NOT_MET_WITH_ACTIONS', 'NOT_MET_WITH_ENFORCEMENT']) },
+    ],
+  },
+  RecordRiseInvolvement: {
+    service: 'InstitutionService', title: 'Record RISE involvement', rule: 'R-18',
+    kinds: ['INSTITUTION_KIND_MAINTAINED_SCHOOL', 'INSTITUTION_KIND_ACADEMY'],
+    fields: [
+      { path: 'involvement.kind', label: 'What RISE is doing', type: 'radios',
+        options: options('RISE_INVOLVEMENT_KIND_', ['TARGETED_INTERVENTION', 'UNIVERSAL_SUPPORT',
+          'DECISION_NOT_TO_INTERVENE', 'ENDED']) },
+      { path: 'involvement.adviser', label: 'RISE adviser', type: 'text' },
+      { path: 'involvement.details', label: 'Details', type: 'textarea' },
     ],
   },
   IssueWarningNotice: {
@@ -221,7 +305,11 @@ function buildRequest(form, spec, urn) {
     else value = inputs[0].value.trim();
     if (value === undefined || value === '' || (Array.isArray(value) && value.length === 0)) continue;
     setPath(request, f.path, value);
+    if (f.area) setPath(request, f.path.replace(/\.grade$/, '.area'), f.area);
   }
+  // Report-card areas left ungraded leave holes: the server wants only the graded ones.
+  const card = request.outcome && request.outcome.report_card;
+  if (card && card.areas) card.areas = card.areas.filter(Boolean);
   const confidential = form.querySelector('[name="context.notes.confidential"]');
   if (confidential && confidential.checked && request.context.notes) request.context.notes.confidential = true;
   return request;
@@ -295,7 +383,7 @@ export function renderForm(institution, rpc, onDone) {
     const button = form.querySelector('button[type=submit]');
     button.disabled = true;
     try {
-      await call(spec.service, rpc, buildRequest(form, spec, institution.urn));
+      await call(spec.service, spec.rpc || rpc, buildRequest(form, spec, institution.urn));
       onDone(`${spec.title}: recorded.`);
     } catch (error) {
       if (error instanceof PageLeft) return;

@@ -4,7 +4,7 @@ import { call } from './api.js';
 import { flowchart } from './flowchart.js';
 import { FORMS } from './forms.js';
 import { html, show } from './html.js';
-import { enumName, eventName, obligationName, roleName, rpcName, stateName } from './names.js';
+import { categoryName, enumName, eventName, obligationName, roleName, rpcName, stateName } from './names.js';
 
 // What the institution looks like now, its path and its history (newest first).
 export async function loadInstitution(urn) {
@@ -67,6 +67,55 @@ function planVersions(events) {
     </tbody></table>`;
 }
 
+// Every inspection, oldest first, with the category acted on and whether Ofsted published it;
+// the flags over the history; a warning when the published and derived categories disagree.
+function ofstedHistory(ofsted) {
+  const inspections = ofsted.inspections || [];
+  const flags = [
+    [ofsted.riOrWorse, 'RI or worse (R-3, R-15)', 'orange'],
+    [ofsted.goodOrBetter, 'Good or better', 'green'],
+    [ofsted.notMakingNecessaryImprovements, 'Below Good at the last two inspections (R-3(a), R-18)', 'red'],
+    [ofsted.stuck, 'Stuck school (DfE): RISE targets it', 'red'],
+    [ofsted.settingCausingConcern, 'Setting causing concern by its grade (R-21)', 'red'],
+    [ofsted.academySeriousConcern, 'Academy in an Ofsted category: serious concern (R-20)', 'red'],
+  ].filter(([on]) => on);
+  return html`<h2 class="govuk-heading-m" id="ofsted">Ofsted inspections</h2>
+    ${ofsted.categoryDisagreement ? html`<div class="govuk-warning-text" id="category-warning">
+        <span class="govuk-warning-text__icon" aria-hidden="true">!</span>
+        <strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span>
+          Ofsted published ${categoryName(ofsted.publishedCategory)}, but the grades suggest
+          ${categoryName(ofsted.derivedCategory)}. The published category is acted on (R-13).</strong></div>` : ''}
+    <dl class="govuk-summary-list" id="ofsted-category">
+      ${row('Category of concern acted on', categoryName(ofsted.category))}
+      ${row('Published by Ofsted', ofsted.publishedCategory && ofsted.publishedCategory !== 'OFSTED_CATEGORY_UNSPECIFIED'
+        ? categoryName(ofsted.publishedCategory) : 'Not recorded: derived from the grades')}
+      ${row('Derived from the grades', categoryName(ofsted.derivedCategory))}
+      ${ofsted.rise ? row('RISE', `${enumName(ofsted.rise.kind, 'RISE_INVOLVEMENT_KIND_')} (${ofsted.riseRecordedOn})`) : ''}
+    </dl>
+    <p class="govuk-body" id="ofsted-flags">${flags.length ? flags.map(([, text, colour]) =>
+      html`<strong class="govuk-tag govuk-tag--${colour}">${text}</strong> `) : 'No flags.'}</p>
+    ${(ofsted.alerts || []).length ? html`<ul class="govuk-list govuk-list--bullet" id="ofsted-alerts">
+      ${ofsted.alerts.map((a) => html`<li>${a}</li>`)}</ul>` : ''}
+    ${inspections.length ? html`<table class="govuk-table" id="ofsted-history">
+      <caption class="govuk-table__caption govuk-table__caption--s">Every inspection recorded, oldest first</caption>
+      <thead class="govuk-table__head"><tr class="govuk-table__row">
+        <th scope="col" class="govuk-table__header">Inspected</th>
+        <th scope="col" class="govuk-table__header">Published</th>
+        <th scope="col" class="govuk-table__header">Type</th>
+        <th scope="col" class="govuk-table__header">Framework</th>
+        <th scope="col" class="govuk-table__header">Judgements</th>
+        <th scope="col" class="govuk-table__header">Category</th></tr></thead>
+      <tbody class="govuk-table__body">
+        ${inspections.map((i) => html`<tr class="govuk-table__row">
+          <td class="govuk-table__cell">${i.outcome.inspectionDate}</td>
+          <td class="govuk-table__cell">${i.outcome.publicationDate || ''}</td>
+          <td class="govuk-table__cell">${i.outcome.inspectionType || ''}</td>
+          <td class="govuk-table__cell">${i.framework}</td>
+          <td class="govuk-table__cell">${i.summary}</td>
+          <td class="govuk-table__cell">${categoryName(i.category)}${i.categoryPublished ? '' : ' (derived)'}</td></tr>`)}
+      </tbody></table>` : html`<p class="govuk-body">No inspection recorded.</p>`}`;
+}
+
 function timeline(events) {
   return html`<h2 class="govuk-heading-m" id="audit-trail">Audit trail</h2>
     <div class="moj-timeline">
@@ -94,10 +143,13 @@ function timeline(events) {
 // the server blocks (R-15), offered so that the officer sees why it is refused.
 function decisions(status, permissions) {
   const allowed = new Set(status.allowedNextSteps || []);
-  const facts = ['RecordVisit', 'RecordOfstedOutcome'];
+  const facts = ['RecordVisit', 'RecordOfstedOutcome', 'RecordOfstedUngraded', 'RecordOfstedReportCard',
+    'RecordOfstedMonitoring', 'RecordChildminderOutcome', 'RecordRiseInvolvement'];
   const blocked = (status.obligations || []).find((o) => o.type === 'OBLIGATION_TYPE_REMOVAL_BLOCKED');
+  const fits = (spec) => !spec.kinds || spec.kinds.includes(status.details.kind);
   const offered = Object.keys(FORMS).filter((rpc) =>
-    (allowed.has(rpc) || facts.includes(rpc) || (blocked && rpc === 'RemoveFromScc')) && permissions.has(rpc));
+    (allowed.has(rpc) || facts.includes(rpc) || (blocked && rpc === 'RemoveFromScc'))
+    && permissions.has(FORMS[rpc].rpc || rpc) && fits(FORMS[rpc]));
   if (!offered.length) {
     return html`<p class="govuk-body">Your role records no decisions for this institution now.</p>`;
   }
@@ -147,6 +199,7 @@ export function renderInstitution({ status, path, events }, permissions, flash) 
     </div>
     <h2 class="govuk-heading-m">Flowchart</h2>
     ${flowchart(d.kind, status.state, path)}
+    ${ofstedHistory(status.ofsted || {})}
     ${obligations(status.obligations || [])}
     ${planVersions(events)}
     ${timeline(events)}`, d.name);

@@ -6,7 +6,7 @@ const STATE_NAMES = {
   DESIGNATED: 'Designated',
   LO_ASSIGNED: 'Lead Officer assigned',
   ACTION_PLAN_ACTIVE: 'Action plan active',
-  OFSTED_CATEGORY: 'Ofsted category (SM/SW)',
+  OFSTED_CATEGORY: 'Ofsted category',
   WARNING_NOTICE: 'Formal warning notice',
   ELIGIBLE_FOR_INTERVENTION: 'Eligible for intervention',
   INTERVENTION: 'Intervention',
@@ -39,7 +39,7 @@ export function enumName(value, prefix) {
   return sentence(bare);
 }
 
-const ABBREVIATIONS = /\b(la|lo|srg|scc|bpsi|hmi|hosi|esfa|eyfs|ri|sm|sw|mcm|ieb|fe|ks\d)\b/g;
+const ABBREVIATIONS = /\b(la|lo|srg|scc|bpsi|hmi|hosi|esfa|eyfs|ri|sm|sw|mcm|ieb|fe|rise|ks\d)\b/g;
 
 // "LA_REVIEW" -> "LA review": words in lower case, the rulebook's abbreviations kept.
 export function sentence(words) {
@@ -70,6 +70,18 @@ export function eventName(type) {
 // "RaiseConcern" -> "Raise concern".
 export function rpcName(rpc) {
   return sentence(rpc.replace(/([a-z])([A-Z])/g, '$1_$2')).replace(/\bofsted\b/gi, 'Ofsted');
+}
+
+// The category of concern in the law's current words; the old name reads the same.
+const CATEGORY_NAMES = {
+  OFSTED_CATEGORY_NONE: 'None',
+  OFSTED_CATEGORY_SERIOUS_WEAKNESSES: 'Requires significant improvement (formerly serious weaknesses)',
+  OFSTED_CATEGORY_REQUIRES_SIGNIFICANT_IMPROVEMENT: 'Requires significant improvement (formerly serious weaknesses)',
+  OFSTED_CATEGORY_SPECIAL_MEASURES: 'Special measures',
+};
+
+export function categoryName(value) {
+  return CATEGORY_NAMES[value] || 'None';
 }
 
 export const PHASES = [
