@@ -22,48 +22,6 @@ constexpr auto kAcademy = v1::INSTITUTION_KIND_ACADEMY;
 constexpr auto kSetting = v1::INSTITUTION_KIND_EARLY_YEARS_SETTING;
 constexpr char kLifeCycle[] = "life of an institution";
 
-v1::EventPayload Closure(const std::string& successor = "") {
-  v1::EventPayload p;
-  p.mutable_institution_closed()->set_closure_reason("Result of Amalgamation/Merger");
-  p.mutable_institution_closed()->set_successor_urn(successor);
-  if (!successor.empty()) p.mutable_institution_closed()->set_link_type("Successor - merged");
-  return p;
-}
-
-v1::EventPayload Conversion(const std::string& successor = "149001",
-                            const std::string& trust = "Oakfield Academy Trust") {
-  v1::EventPayload p;
-  p.mutable_converted_to_academy()->set_successor_urn(successor);
-  p.mutable_converted_to_academy()->set_trust_name(trust);
-  return p;
-}
-
-v1::EventPayload OrderMade() {
-  v1::EventPayload p;
-  p.mutable_academy_order_made()->set_details("sponsor: Oakfield Academy Trust");
-  return p;
-}
-
-v1::EventPayload OrderRevoked() {
-  v1::EventPayload p;
-  p.mutable_academy_order_revoked();
-  return p;
-}
-
-v1::EventPayload TrustChange(const std::string& trust) {
-  v1::EventPayload p;
-  p.mutable_trust_changed()->set_trust_name(trust);
-  return p;
-}
-
-v1::EventPayload Predecessor(const std::string& urn) {
-  v1::EventPayload p;
-  p.mutable_predecessor_linked()->set_predecessor_urn(urn);
-  p.mutable_predecessor_linked()->set_link_type("Predecessor");
-  p.mutable_predecessor_linked()->set_predecessor_name("Hillside Primary");
-  return p;
-}
-
 // A maintained school with an action plan, whose latest inspection is Requires Improvement:
 // R-15 keeps it on the list.
 Workflow RequiresImprovementSchool() {

@@ -120,15 +120,15 @@ TEST_F(SccctlTest, ImportsTheGiasLinksAsTheLifeOfEachSchool) {
   r = Sccctl("--json get-institution --urn 200111");
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("FLOWCHART_STATE_CLOSED"));
-  EXPECT_THAT(r.out, HasSubstr("\"successorUrn\": \"200109\""));
-  EXPECT_THAT(r.out, HasSubstr("\"trustName\": \"Orchard Education Trust\""));
-  EXPECT_THAT(r.out, HasSubstr("\"closedOn\": \"2025-09-01\""));
+  EXPECT_THAT(r.out, HasSubstr("\"successor_urn\": \"200109\""));
+  EXPECT_THAT(r.out, HasSubstr("\"trust_name\": \"Orchard Education Trust\""));
+  EXPECT_THAT(r.out, HasSubstr("\"closed_on\": \"2025-09-01\""));
   r = Sccctl("--json get-institution --urn 200109");
-  EXPECT_THAT(r.out, HasSubstr("\"predecessorUrn\": \"200111\""));
+  EXPECT_THAT(r.out, HasSubstr("\"predecessor_urn\": \"200111\""));
   // Larkrise Nursery closed into Meadowbank Primary: a closure with its successor.
   r = Sccctl("--json get-institution --urn 200104");
-  EXPECT_THAT(r.out, HasSubstr("\"closedOn\": \"2025-08-31\""));
-  EXPECT_THAT(r.out, HasSubstr("\"linkType\": \"Successor - amalgamated\""));
+  EXPECT_THAT(r.out, HasSubstr("\"closed_on\": \"2025-08-31\""));
+  EXPECT_THAT(r.out, HasSubstr("\"link_type\": \"Successor - amalgamated\""));
 
   // A closed school takes no further workflow step: the refusal names the closure.
   r = Sccctl(R"(raise-concern --urn 200111 --effective-date 2025-10-01 --data '{"concern": {"triggers": [{"trigger": "CONCERN_TRIGGER_PUPIL_SAFETY", "evidence": "x"}]}}')");
