@@ -28,6 +28,7 @@
 #include "clients/import/csv.h"
 #include "clients/import/gias_rows.h"
 #include "clients/import/importer.h"
+#include "clients/import/links_rows.h"
 #include "clients/import/ofsted_rows.h"
 #include "clients/import/rows.h"
 #include "google/protobuf/descriptor.h"
@@ -487,36 +488,56 @@ scc::import::Progress ProgressBar(size_t commands) {
   };
 }
 
-// `import ofsted FILE`: one command per row, idempotent, with a progress bar.
-int ImportOfsted(const Global& g, const std::string& path) {
+// Reads and parses a CSV file (Windows-1252 or UTF-8); prints why and returns nullopt when it
+// cannot.
+std::optional<scc::import::CsvTable> ReadTable(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::fprintf(stderr, "sccctl: cannot read %s\n", path.c_str());
-    return kBadUsage;
+    return std::nullopt;
   }
   std::stringstream text;
   text << in.rdbuf();
   absl::StatusOr<scc::import::CsvTable> table = scc::import::ParseCsv(scc::import::ToUtf8(text.str()));
   if (!table.ok()) {
     std::fprintf(stderr, "sccctl: %s: %s\n", path.c_str(), std::string(table.status().message()).c_str());
-    return kBadUsage;
+    return std::nullopt;
   }
-  const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
-  absl::StatusOr<scc::import::ImportPlan> plan = scc::import::PlanOfsted(*table, today);
-  if (!plan.ok()) {
-    std::fprintf(stderr, "sccctl: %s: %s\n", path.c_str(), std::string(plan.status().message()).c_str());
-    return kBadUsage;
-  }
+  return *std::move(table);
+}
+
+scc::client::SccClient ImportClient(const Global& g) {
   scc::client::SccClient client(g.channel, g.token);
   client.set_deadline(std::chrono::milliseconds(static_cast<int64_t>(g.timeout_seconds * 1000)));
+  return client;
+}
+
+// Sends the plan with a progress bar on a terminal, then prints each row in error and each row
+// skipped as file:line.
+scc::import::ImportReport RunPlan(const scc::client::SccClient& client,
+                                  const scc::import::ImportPlan& plan, const std::string& path) {
   const scc::import::ImportReport report =
-      scc::import::RunImport(client, *plan, ProgressBar(plan->commands.size()));
+      scc::import::RunImport(client, plan, ProgressBar(plan.commands.size()));
   for (const auto& problem : report.errors) {
     std::fprintf(stderr, "%s:%d: %s\n", path.c_str(), problem.line, problem.reason.c_str());
   }
   for (const auto& skipped : report.skipped) {
     std::fprintf(stderr, "%s:%d: skipped: %s\n", path.c_str(), skipped.line, skipped.reason.c_str());
   }
+  return report;
+}
+
+// `import ofsted FILE`: one command per inspection a row lists, idempotent, with a progress bar.
+int ImportOfsted(const Global& g, const std::string& path) {
+  const std::optional<scc::import::CsvTable> table = ReadTable(path);
+  if (!table) return kBadUsage;
+  const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
+  absl::StatusOr<scc::import::ImportPlan> plan = scc::import::PlanOfsted(*table, today);
+  if (!plan.ok()) {
+    std::fprintf(stderr, "sccctl: %s: %s\n", path.c_str(), std::string(plan.status().message()).c_str());
+    return kBadUsage;
+  }
+  const scc::import::ImportReport report = RunPlan(ImportClient(g), *plan, path);
   std::printf("%s: %zu rows, %d recorded, %d already recorded, %zu skipped, %zu with errors\n",
               path.c_str(), table->rows.size(), report.recorded, report.already_recorded,
               report.skipped.size(), report.errors.size());
@@ -574,10 +595,8 @@ int ImportInstitutions(const Global& g, const std::string& path,
     std::fprintf(stderr, "%d rows read, %zu establishments of the authority in SCC\n", plan->rows,
                  plan->establishments.size());
   }
-  scc::client::SccClient client(g.channel, g.token);
-  client.set_deadline(std::chrono::milliseconds(static_cast<int64_t>(g.timeout_seconds * 1000)));
   absl::StatusOr<scc::import::InstitutionImportReport> report = scc::import::RunInstitutionImport(
-      client, *plan, ProgressBar(plan->establishments.size()));
+      ImportClient(g), *plan, ProgressBar(plan->establishments.size()));
   if (!report.ok()) {
     std::fprintf(stderr, "sccctl: %s: %s\n", path.c_str(), std::string(report.status().message()).c_str());
     return kUnavailable;
@@ -612,6 +631,68 @@ int ImportInstitutions(const Global& g, const std::string& path,
   line("closed in GIAS: record the closure", report->closed_in_gias.size(), "");
   line("errors", report->errors.size(), "");
   return report->errors.empty() ? kOk : kBadUsage;
+}
+
+// Every institution the server holds, as the links plan needs to know it (ListInstitutions,
+// page by page), including every event in the log when the import starts: an establishment
+// import just before is seen whole.
+absl::StatusOr<scc::import::KnownInstitutions> KnownInstitutions(
+    const Global& g, const scc::client::SccClient& client) {
+  scc::import::KnownInstitutions known;
+  v1::ListInstitutionsRequest request;
+  request.set_page_size(500);
+  {
+    v1::ServerStatus server;
+    const std::unique_ptr<grpc::ClientContext> context = client.NewContext();
+    const grpc::Status status =
+        v1::AdminService::NewStub(g.channel)->GetServerStatus(context.get(), {}, &server);
+    if (status.ok() && server.next_position() > 0) {
+      request.mutable_options()->set_min_position(server.next_position() - 1);
+    }
+  }
+  do {
+    v1::ListInstitutionsResponse response;
+    const std::unique_ptr<grpc::ClientContext> context = client.NewContext();
+    const grpc::Status status = client.projections().ListInstitutions(context.get(), request, &response);
+    if (!status.ok()) {
+      return absl::UnavailableError(absl::StrCat("listing the institutions the server holds: ",
+                                                 status.error_message()));
+    }
+    for (const v1::InstitutionStatus& s : response.institutions()) {
+      known[s.urn()] = scc::import::Known(s);
+    }
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  return known;
+}
+
+// `import links FILE`: the GIAS links file as closures, conversions and predecessor links of
+// the institutions the server holds; a second import records nothing.
+int ImportLinks(const Global& g, const std::string& path) {
+  const std::optional<scc::import::CsvTable> table = ReadTable(path);
+  if (!table) return kBadUsage;
+  const scc::client::SccClient client = ImportClient(g);
+  absl::StatusOr<scc::import::KnownInstitutions> known = KnownInstitutions(g, client);
+  if (!known.ok()) {
+    std::fprintf(stderr, "sccctl: %s\n", std::string(known.status().message()).c_str());
+    return kUnavailable;
+  }
+  absl::StatusOr<scc::import::LinksPlan> plan = scc::import::PlanLinks(*table, *known);
+  if (!plan.ok()) {
+    std::fprintf(stderr, "sccctl: %s: %s\n", path.c_str(), std::string(plan.status().message()).c_str());
+    return kBadUsage;
+  }
+  const scc::import::ImportReport report = RunPlan(client, plan->plan, path);
+  std::string skipped;
+  for (const auto& [reason, count] : plan->skipped_by_reason) {
+    absl::StrAppend(&skipped, skipped.empty() ? " (" : "; ", count, " ", reason);
+  }
+  if (!skipped.empty()) skipped += ")";
+  std::printf("%s: %zu rows, %d recorded, %zu unchanged, %zu skipped%s, %zu with errors\n",
+              path.c_str(), table->rows.size(), report.recorded,
+              plan->unchanged.size() + report.already_recorded, report.skipped.size(),
+              skipped.c_str(), report.errors.size());
+  return report.errors.empty() ? kOk : kBadUsage;
 }
 
 }  // namespace
@@ -764,6 +845,11 @@ int main(int argc, char** argv) {
                 "and the Previous / Latest OEIF inspection (docs/ofsted.md)");
   import_ofsted->add_option("file", import_path, "CSV file")->required();
   import_ofsted->fallthrough();
+  CLI::App* import_links = import->add_subcommand(
+      "links", "GIAS links: URN, LinkURN, LinkName, LinkType, LinkEstablishedDate; successors "
+               "become closures or academy conversions, predecessors links back");
+  import_links->add_option("file", import_path, "CSV file")->required();
+  import_links->fallthrough();
   import->fallthrough();
 
   try {
@@ -778,6 +864,7 @@ int main(int argc, char** argv) {
     if (*health) return Health(g);
     if (*import_institutions) return ImportInstitutions(g, import_path, import_authorities);
     if (*import_ofsted) return ImportOfsted(g, import_path);
+    if (*import_links) return ImportLinks(g, import_path);
     if (*watch) {
       watch_request.set_from_position(from_position);
       for (const auto& u : watch_urns) watch_request.add_urns(u);

@@ -125,6 +125,21 @@ const std::vector<CommandEntry>& CommandTable() {
        kSetting, kHosi | kEy, {kCausingConcern, kSupportActive}, "R-22"},
       {{EventPayload::kSettingRemovedFromList, "RemoveSettingFromList", "removal", false},
        kSetting, kHosi | kEy, {kCausingConcern, kSupportActive}, "R-23"},
+
+      // The life of an institution: facts (GIAS records them too), dated by the effective date.
+      // A closure or conversion ends an open episode: R-15 does not keep a closed school listed.
+      {{EventPayload::kInstitutionClosed, "RecordClosure", "closure", true}, kAll,
+       kHosi | kEy | kService, {}, "R-15"},
+      {{EventPayload::kConvertedToAcademy, "RecordAcademyConversion", "conversion", true},
+       kSchool, kHosi | kService, {}, "R-15"},
+      {{EventPayload::kAcademyOrderMade, "RecordAcademyOrderMade", "order", true}, kSchool,
+       kHosi | kService, {}, "R-18"},
+      {{EventPayload::kAcademyOrderRevoked, "RecordAcademyOrderRevoked", "revocation", true},
+       kSchool, kHosi | kService, {}, "R-18"},
+      {{EventPayload::kTrustChanged, "RecordTrustChange", "change", true}, kAcademy,
+       kHosi | kService, {}, "R-20"},
+      {{EventPayload::kPredecessorLinked, "LinkPredecessor", "link", true}, kAll,
+       kHosi | kEy | kService, {}, "R-24"},
   };
   return *kTable;
 }

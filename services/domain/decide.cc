@@ -66,6 +66,9 @@ absl::StatusOr<std::vector<EventPayload>> Decide(const InstitutionState& s, cons
   if ((entry->applies & AppliesTo(s.details().kind())) == 0) {
     return Refuse(s, WrongKind(*entry, s.details().kind()));
   }
+  if (auto refusal = ClosedPrecondition(s, *entry, cmd.payload, effective)) {
+    return Refuse(s, *refusal);
+  }
   if (!entry->spec.fact) {
     if (!AllowedFrom(*entry, s.state())) {
       return Refuse(s, {entry->rule, absl::StrCat(entry->spec.rpc, " does not fit an institution "

@@ -339,4 +339,46 @@ void Workflow::Must(const EventPayload& payload, const std::string& date) {
   ASSERT_TRUE(r.ok()) << r.status();
 }
 
+// The life of an institution.
+EventPayload Closure(const std::string& successor) {
+  EventPayload p;
+  p.mutable_institution_closed()->set_closure_reason("Result of Amalgamation/Merger");
+  p.mutable_institution_closed()->set_successor_urn(successor);
+  if (!successor.empty()) p.mutable_institution_closed()->set_link_type("Successor - merged");
+  return p;
+}
+
+EventPayload Conversion(const std::string& successor, const std::string& trust) {
+  EventPayload p;
+  p.mutable_converted_to_academy()->set_successor_urn(successor);
+  p.mutable_converted_to_academy()->set_trust_name(trust);
+  return p;
+}
+
+EventPayload OrderMade() {
+  EventPayload p;
+  p.mutable_academy_order_made()->set_details("sponsor: Oakfield Academy Trust");
+  return p;
+}
+
+EventPayload OrderRevoked() {
+  EventPayload p;
+  p.mutable_academy_order_revoked();
+  return p;
+}
+
+EventPayload TrustChange(const std::string& trust) {
+  EventPayload p;
+  p.mutable_trust_changed()->set_trust_name(trust);
+  return p;
+}
+
+EventPayload Predecessor(const std::string& urn) {
+  EventPayload p;
+  p.mutable_predecessor_linked()->set_predecessor_urn(urn);
+  p.mutable_predecessor_linked()->set_link_type("Predecessor");
+  p.mutable_predecessor_linked()->set_predecessor_name("Hillside Primary");
+  return p;
+}
+
 }  // namespace scc::domain::testing

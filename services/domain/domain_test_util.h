@@ -54,6 +54,14 @@ v1::EventPayload SettingSupport();
 v1::EventPayload SettingMeeting();
 v1::EventPayload SettingRemoved(v1::SettingRemovalBasis basis);
 v1::EventPayload Correct(const std::string& event_id, const v1::EventPayload* replacement);
+// The life of an institution (docs/life-cycle.md).
+v1::EventPayload Closure(const std::string& successor = "");
+v1::EventPayload Conversion(const std::string& successor = "149001",
+                            const std::string& trust = "Oakfield Academy Trust");
+v1::EventPayload OrderMade();
+v1::EventPayload OrderRevoked();
+v1::EventPayload TrustChange(const std::string& trust);
+v1::EventPayload Predecessor(const std::string& urn);
 
 // One institution's stream, decided and evolved in memory.
 class Workflow {

@@ -55,7 +55,10 @@ void ApplyOfsted(InstitutionState& s, const v1::OfstedOutcomeRecorded& outcome,
     return;  // an older inspection recorded late: history, not the latest outcome
   }
   *s.mutable_latest_ofsted() = outcome;
-  if (s.details().kind() != v1::INSTITUTION_KIND_MAINTAINED_SCHOOL) return;
+  // A report on a closed school, published after it closed, is history: no category follows.
+  if (s.details().kind() != v1::INSTITUTION_KIND_MAINTAINED_SCHOOL || !s.closed_on().empty()) {
+    return;
+  }
   // the published category of concern (a derived one only when the record has none).
   const OfstedSummary summary = Classify(outcome);
   const bool category = summary.category == v1::OFSTED_CATEGORY_SPECIAL_MEASURES ||
@@ -90,6 +93,16 @@ void ApplyOfsted(InstitutionState& s, const v1::OfstedOutcomeRecorded& outcome,
       s.set_last_step_on(on);
     }
   }
+}
+
+// A closure or academy conversion: the institution no longer exists under this URN, so an open
+// episode of concern ends on that basis — not by a removal, which R-15 would refuse.
+void Close(InstitutionState& s, const std::string& on, v1::EpisodeEnd basis) {
+  if (IsCausingConcern(s.state())) {
+    s.mutable_episode()->set_removed_on(on);
+    s.mutable_episode()->set_ended_by(basis);
+  }
+  s.set_closed_on(on);
 }
 
 template <typename Repeated>
@@ -286,6 +299,30 @@ void Evolve(InstitutionState& s, const StoredEvent& event) {
     case EventPayload::kSccRemoved:
       s.mutable_episode()->set_removed_on(on);
       step = v1::FLOWCHART_STATE_REMOVED;
+      break;
+    case EventPayload::kInstitutionClosed:
+      *s.mutable_closure() = p.institution_closed();
+      Close(s, on, v1::EPISODE_END_CLOSED);
+      step = v1::FLOWCHART_STATE_CLOSED;
+      break;
+    case EventPayload::kConvertedToAcademy:
+      *s.mutable_conversion() = p.converted_to_academy();
+      Close(s, on, v1::EPISODE_END_CONVERTED_TO_ACADEMY);
+      step = v1::FLOWCHART_STATE_CLOSED;
+      break;
+    case EventPayload::kAcademyOrderMade:
+      s.set_academy_order_made_on(on);
+      s.clear_academy_order_revoked_on();
+      break;
+    case EventPayload::kAcademyOrderRevoked:
+      s.set_academy_order_revoked_on(on);
+      break;
+    case EventPayload::kTrustChanged:
+      s.mutable_details()->set_trust_name(p.trust_changed().trust_name());
+      s.set_trust_changed_on(on);
+      break;
+    case EventPayload::kPredecessorLinked:
+      *s.add_predecessors() = p.predecessor_linked();
       break;
     case EventPayload::kEventCorrected:
     case EventPayload::KIND_NOT_SET:

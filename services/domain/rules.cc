@@ -1,5 +1,7 @@
 #include "services/domain/rules.h"
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/domain/command_table.h"
 #include "services/domain/errors.h"
@@ -24,7 +26,63 @@ std::string KindName(v1::InstitutionKind kind) {
   }
 }
 
+// Refusals about the life of an institution name its section of docs/rules.md, which has no
+// number of its own.
+constexpr char kLifeCycle[] = "life of an institution";
+
+// "closed on 2026-03-31", "converted to an academy (URN 149999, Oak Trust) on 2026-03-31".
+std::string ClosureWords(const InstitutionState& s) {
+  if (s.has_conversion()) {
+    return absl::StrCat("converted to an academy (URN ", s.conversion().successor_urn(), ", ",
+                        s.conversion().trust_name(), ") on ", s.closed_on());
+  }
+  return absl::StrCat("closed on ", s.closed_on());
+}
+
+bool SameName(absl::string_view a, absl::string_view b) {
+  return absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(a), absl::StripAsciiWhitespace(b));
+}
+
 }  // namespace
+
+std::optional<Refusal> ClosedPrecondition(const InstitutionState& s, const CommandEntry& entry,
+                                          const EventPayload& p, const std::string& effective) {
+  if (s.closed_on().empty()) return std::nullopt;
+  switch (p.kind_case()) {
+    case EventPayload::kEventCorrected:
+    case EventPayload::kInstitutionUpdated:
+    case EventPayload::kPredecessorLinked:
+      return std::nullopt;
+    case EventPayload::kInstitutionClosed:
+    case EventPayload::kConvertedToAcademy:
+      return Refusal{kLifeCycle, absl::StrCat("the institution already ", ClosureWords(s),
+                                              ": correct that event to change it")};
+    case EventPayload::kOfstedOutcomeRecorded: {
+      const std::string& inspected = p.ofsted_outcome_recorded().inspection_date();
+      if (inspected <= s.closed_on()) return std::nullopt;  // a report published after closing
+      return Refusal{kLifeCycle, absl::StrCat("an inspection on ", inspected,
+                                              " cannot follow the institution's closure: it ",
+                                              ClosureWords(s))};
+    }
+    default:
+      break;
+  }
+  if (!entry.spec.fact) {
+    return Refusal{kLifeCycle,
+                   absl::StrCat(entry.spec.rpc, " is a workflow step, and the institution ",
+                                ClosureWords(s),
+                                ": its episode of concern ended with it (R-15 does not keep a "
+                                "school that no longer exists on the list); only corrections and "
+                                "facts dated on or before the closure may still be recorded")};
+  }
+  if (effective > s.closed_on()) {
+    return Refusal{kLifeCycle, absl::StrCat(entry.spec.rpc, " is dated ", effective,
+                                            ", after the institution ", ClosureWords(s),
+                                            ": only facts dated on or before the closure may "
+                                            "still be recorded")};
+  }
+  return std::nullopt;
+}
 
 std::optional<Refusal> StatePrecondition(const InstitutionState& s, Kind kind) {
   switch (kind) {
@@ -89,6 +147,18 @@ std::optional<Refusal> StatePrecondition(const InstitutionState& s, Kind kind) {
                                     s.latest_ofsted().inspection_date(),
                                     ") is below Good: a school judged RI or Inadequate is not "
                                     "removed until a later inspection judges it Good or better")};
+      }
+      return std::nullopt;
+    case EventPayload::kAcademyOrderMade:
+      if (!s.academy_order_made_on().empty() && s.academy_order_revoked_on().empty()) {
+        return Refusal{kLifeCycle, absl::StrCat("an academy order made on ",
+                                                s.academy_order_made_on(),
+                                                " is in force: record its revocation first")};
+      }
+      return std::nullopt;
+    case EventPayload::kAcademyOrderRevoked:
+      if (s.academy_order_made_on().empty() || !s.academy_order_revoked_on().empty()) {
+        return Refusal{kLifeCycle, "no academy order is in force: there is nothing to revoke"};
       }
       return std::nullopt;
     default:
@@ -178,6 +248,21 @@ std::optional<Refusal> CommandPrecondition(const InstitutionState& s, const Even
     case EventPayload::kAcademyConcernEscalated:
       if (!s.episode().trust_informed()) {
         return Refusal{"R-20", "the Academy Trust must be informed before escalation"};
+      }
+      return std::nullopt;
+    case EventPayload::kTrustChanged:
+      if (SameName(p.trust_changed().trust_name(), s.details().trust_name())) {
+        return Refusal{"R-20", absl::StrCat(Quoted(p.trust_changed().trust_name()),
+                                            " is already the academy's trust")};
+      }
+      return std::nullopt;
+    case EventPayload::kPredecessorLinked:
+      for (const v1::PredecessorLinked& link : s.predecessors()) {
+        if (link.predecessor_urn() == p.predecessor_linked().predecessor_urn()) {
+          return Refusal{kLifeCycle, absl::StrCat("the institution is already linked to its "
+                                                  "predecessor ",
+                                                  link.predecessor_urn())};
+        }
       }
       return std::nullopt;
     case EventPayload::kSettingRemovedFromList:

@@ -31,6 +31,14 @@ std::optional<Refusal> StatePrecondition(const InstitutionState& s,
 std::optional<Refusal> CommandPrecondition(const InstitutionState& s, const v1::EventPayload& p,
                                            const std::string& effective);
 
+// What a closed institution still accepts (docs/life-cycle.md): corrections, updates of its
+// details, predecessor links, and facts dated on or before the closure (an Ofsted outcome: of
+// an inspection on or before it). Everything else — every workflow step, a second closure — is
+// refused naming the closure. Nothing for an open institution.
+std::optional<Refusal> ClosedPrecondition(const InstitutionState& s, const CommandEntry& entry,
+                                          const v1::EventPayload& p,
+                                          const std::string& effective);
+
 // Why `entry`'s command, for other kinds of institution, does not apply to one of `kind`.
 Refusal WrongKind(const CommandEntry& entry, v1::InstitutionKind kind);
 

@@ -290,8 +290,49 @@ void CheckPayload(const EventPayload& p, const std::string& at, const std::strin
     case EventPayload::kSettingRemovedFromList:
       req.Enum("basis", p.setting_removed_from_list().basis());
       break;
+    case EventPayload::kConvertedToAcademy:
+      req.Text("successor_urn", p.converted_to_academy().successor_urn());
+      req.Text("trust_name", p.converted_to_academy().trust_name());
+      break;
+    case EventPayload::kTrustChanged:
+      req.Text("trust_name", p.trust_changed().trust_name());
+      break;
+    case EventPayload::kPredecessorLinked:
+      req.Text("predecessor_urn", p.predecessor_linked().predecessor_urn());
+      break;
     default:
       break;
+  }
+}
+
+// The other institution a closure, conversion or predecessor link names: a URN, not its own.
+void CheckLinkedUrn(const Command& command, const std::string& at, Violations& v) {
+  const EventPayload& p = command.payload;
+  std::string field;
+  std::string urn;
+  switch (p.kind_case()) {
+    case EventPayload::kInstitutionClosed:
+      field = "successor_urn";
+      urn = p.institution_closed().successor_urn();
+      break;
+    case EventPayload::kConvertedToAcademy:
+      field = "successor_urn";
+      urn = p.converted_to_academy().successor_urn();
+      break;
+    case EventPayload::kPredecessorLinked:
+      field = "predecessor_urn";
+      urn = p.predecessor_linked().predecessor_urn();
+      break;
+    default:
+      return;
+  }
+  if (urn.empty()) return;
+  if (!IsValidUrn(urn)) {
+    v.Add(absl::StrCat(at, ".", field),
+          absl::StrCat(Quoted(urn), " is not a URN (6 or 7 digits, or EY and 6 digits)"));
+  } else if (urn == command.context.urn()) {
+    v.Add(absl::StrCat(at, ".", field),
+          "is this institution's own URN: give the URN of the other institution");
   }
 }
 
@@ -336,6 +377,7 @@ absl::Status CheckShape(const Command& command, const std::string& at,
                        today, v);
   }
   CheckPayload(command.payload, at, effective, v);
+  CheckLinkedUrn(command, at, v);
   if (command.payload.has_event_corrected()) {
     if (absl::StripAsciiWhitespace(ctx.reason()).empty()) {
       v.Add("context.reason", "a correction must give its reason (R-24)");

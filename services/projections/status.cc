@@ -100,6 +100,7 @@ VisitCount CountVisits(const InstitutionState& s, absl::CivilDay as_of,
   VisitCount count;
   const Period* year = calendar.YearAt(as_of);
   if (year == nullptr || !s.registered()) return count;
+  if (!s.closed_on().empty()) return count;  // a closed school is visited no more
   const bool ri_or_worse = s.has_latest_ofsted() && domain::Classify(s.latest_ofsted()).ri_or_worse;
   const bool concern = domain::IsCausingConcern(s.state());
   switch (s.details().kind()) {
@@ -359,6 +360,13 @@ v1::InstitutionStatus BuildStatus(const InstitutionState& s, absl::CivilDay as_o
   out.set_removed_on(s.episode().removed_on());
   out.set_statement_of_action_issued_on(s.episode().statement_of_action_issued_on());
   out.set_category_entered_on(s.episode().category_entered_on());
+  out.set_closed_on(s.closed_on());
+  if (s.has_closure()) *out.mutable_closure() = s.closure();
+  if (s.has_conversion()) *out.mutable_conversion() = s.conversion();
+  *out.mutable_predecessors() = s.predecessors();
+  out.set_academy_order_made_on(s.academy_order_made_on());
+  out.set_academy_order_revoked_on(s.academy_order_revoked_on());
+  out.set_episode_ended_by(s.episode().ended_by());
   const VisitCount visits = CountVisits(s, as_of, calendar);
   out.set_visits_this_year(visits.done);
   out.set_visits_required(visits.required);

@@ -354,5 +354,27 @@ TEST(OfstedStatusTest, SettingsAndAcademiesAreFlagged) {
   EXPECT_THAT(o.alerts(0), HasSubstr("R-20"));
 }
 
+// A closed school (here one converted to an academy) owes nothing: no visits, no SCC
+// duties, no removal blocked by R-15; its status shows the conversion and how the episode ended.
+TEST(StatusTest, AClosedSchoolHasNoObligationsAndShowsItsSuccessor) {
+  Workflow w = WithPlan();
+  w.Must(Ofsted(v1::OFSTED_GRADE_REQUIRES_IMPROVEMENT, "2024-11-01"), "2024-11-05");
+  ASSERT_FALSE(Obligations(w, "2025-01-10").empty());
+  v1::EventPayload conversion;
+  conversion.mutable_converted_to_academy()->set_successor_urn("149001");
+  conversion.mutable_converted_to_academy()->set_trust_name("Oakfield Academy Trust");
+  w.Must(conversion, "2024-12-01");
+  EXPECT_TRUE(Obligations(w, "2025-01-10").empty());
+  const v1::InstitutionStatus s = BuildStatus(w.state(), Day("2025-01-10"), Calendar(), {});
+  EXPECT_FALSE(s.causing_concern());
+  EXPECT_EQ(s.state(), v1::FLOWCHART_STATE_CLOSED);
+  EXPECT_EQ(s.visits_required(), 0);
+  EXPECT_EQ(s.closed_on(), "2024-12-01");
+  EXPECT_EQ(s.conversion().successor_urn(), "149001");
+  EXPECT_EQ(s.episode_ended_by(), v1::EPISODE_END_CONVERTED_TO_ACADEMY);
+  EXPECT_EQ(s.removed_on(), "2024-12-01");
+  EXPECT_TRUE(s.allowed_next_steps().empty());
+}
+
 }  // namespace
 }  // namespace scc::projections

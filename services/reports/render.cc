@@ -173,7 +173,7 @@ std::string RenderCsv(const v1::TermReport& report) {
   std::string out =
       "urn,name,kind,phase,causing_concern_at_end,state,lead_officer,days_in_scc,triggers,"
       "action_plan_version,reviews_in_term,mcms_in_term,srg_outcomes_in_term,visits_done,"
-      "visits_required,latest_ofsted,overdue\n";
+      "visits_required,latest_ofsted,overdue,episode_ended\n";
   for (const v1::ProgressPage& p : report.pages()) {
     const std::vector<std::string> fields = {
         p.urn(), p.name(), p.kind(), p.phase(), p.causing_concern_at_end() ? "yes" : "no",
@@ -181,7 +181,8 @@ std::string RenderCsv(const v1::TermReport& report) {
         absl::StrJoin(p.triggers(), "; "), absl::StrCat(p.action_plan_version()),
         absl::StrJoin(p.reviews_in_term(), "; "), absl::StrJoin(p.mcms_in_term(), "; "),
         Srg(p.srg_outcomes_in_term()), absl::StrCat(p.visits_done()),
-        absl::StrCat(p.visits_required()), p.latest_ofsted(), absl::StrJoin(p.overdue(), "; ")};
+        absl::StrCat(p.visits_required()), p.latest_ofsted(), absl::StrJoin(p.overdue(), "; "),
+        p.episode_ended()};
     std::vector<std::string> quoted;
     for (const std::string& f : fields) quoted.push_back(Csv(f));
     absl::StrAppend(&out, absl::StrJoin(quoted, ","), "\n");
@@ -202,6 +203,10 @@ std::string RenderMarkdown(const v1::TermReport& r) {
       Md(CountsText(s.designated_by_trigger())),
       ") |\n| removed in the term | ", s.removed_in_term(), " (by phase: ",
       Md(CountsText(s.removed_by_phase())), ") |\n",
+      s.closed_in_term() > 0
+          ? absl::StrCat("| ended by closure or conversion in the term | ", s.closed_in_term(),
+                         " |\n")
+          : "",
       "| escalations | warning notices ", s.warning_notices(), ", interventions ",
       s.interventions(), ", academy escalations ", s.academy_escalations(), " |\n",
       "| overdue obligations | ", Md(CountsText(s.overdue_by_type())), " |\n",
@@ -230,7 +235,8 @@ std::string RenderMarkdown(const v1::TermReport& r) {
         Md(Dates(p.mcms_in_term())), "\n- SRG in term: ", Md(Srg(p.srg_outcomes_in_term())),
         "\n- Visits: ", p.visits_done(), " of ", p.visits_required(), "\n- Latest Ofsted: ",
         p.latest_ofsted().empty() ? "none recorded" : Md(p.latest_ofsted()), "\n- Overdue: ",
-        p.overdue().empty() ? "nothing" : Md(absl::StrJoin(p.overdue(), "; ")), "\n");
+        p.overdue().empty() ? "nothing" : Md(absl::StrJoin(p.overdue(), "; ")), "\n",
+        p.episode_ended().empty() ? "" : absl::StrCat("- Episode: ", Md(p.episode_ended()), "\n"));
     for (const v1::TimelineEntry& n : p.meeting_notes()) {
       absl::StrAppend(&md, "- Notes ", Md(n.on()), ": ", Md(n.state()), "\n");
     }
@@ -290,6 +296,10 @@ std::string RenderHtml(const v1::TermReport& r) {
   for (const auto& [k, v] : rows) {
     absl::StrAppend(&html, "<tr><th>", Html(k), "</th><td>", Html(v), "</td></tr>\n");
   }
+  if (s.closed_in_term() > 0) {
+    absl::StrAppend(&html, "<tr><th>Ended by closure or conversion in the term</th><td>",
+                    s.closed_in_term(), "</td></tr>\n");
+  }
   html += "</table>\n";
   if (!r.compared_with().empty()) {
     absl::StrAppend(&html, "<h2>Changes since the report as known at ", Html(r.compared_with()),
@@ -319,6 +329,10 @@ std::string RenderHtml(const v1::TermReport& r) {
     };
     for (const auto& [k, v] : fields) {
       absl::StrAppend(&html, "<tr><th>", Html(k), "</th><td>", Html(v), "</td></tr>\n");
+    }
+    if (!p.episode_ended().empty()) {
+      absl::StrAppend(&html, "<tr><th>Episode</th><td>", Html(p.episode_ended()),
+                      "</td></tr>\n");
     }
     for (const v1::TimelineEntry& n : p.meeting_notes()) {
       absl::StrAppend(&html, "<tr><th>Notes ", Html(n.on()), "</th><td>", Html(n.state()),

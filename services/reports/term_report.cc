@@ -72,6 +72,7 @@ struct Walk {
   std::vector<std::pair<std::string, bool>> concern;  // (date, causing concern) changes
   std::vector<std::string> designations;      // dates in the term
   std::vector<std::string> removals;          // dates in the term
+  std::vector<std::string> closures;          // episodes ended by closure or conversion, in the term
   std::vector<v1::TimelineEntry> notes;       // meeting notes in the term (date, "type: text")
   int warning_notices = 0;                    // escalations in the term
   int interventions = 0;
@@ -100,7 +101,10 @@ void Step(Walk& walk, const StoredEvent& e, const projections::Period& term, boo
   const bool in_term = InTerm(on, term);
   if (before != after) {
     walk.concern.emplace_back(on, after);
-    if (in_term) (after ? walk.designations : walk.removals).push_back(on);
+    if (in_term) {
+      const bool closed = walk.end.state() == v1::FLOWCHART_STATE_CLOSED;
+      (after ? walk.designations : closed ? walk.closures : walk.removals).push_back(on);
+    }
   }
   if (!in_term) return;
   walk.warning_notices += e.payload.has_warning_notice_issued();
@@ -167,6 +171,22 @@ std::vector<std::string> DatesInTerm(const google::protobuf::RepeatedField<int32
     }
   }
   return out;
+}
+
+// How the episode ended when the school closed or converted, in words; empty otherwise.
+std::string EpisodeEnded(const InstitutionState& s) {
+  switch (s.episode().ended_by()) {
+    case v1::EPISODE_END_CLOSED:
+      return absl::StrCat("ended by the school's closure on ", s.closed_on(),
+                          s.closure().successor_urn().empty()
+                              ? ""
+                              : absl::StrCat(" (successor URN ", s.closure().successor_urn(), ")"));
+    case v1::EPISODE_END_CONVERTED_TO_ACADEMY:
+      return absl::StrCat("ended by conversion to an academy on ", s.closed_on(), " (URN ",
+                          s.conversion().successor_urn(), ", ", s.conversion().trust_name(), ")");
+    default:
+      return "";
+  }
 }
 
 }  // namespace
@@ -314,6 +334,7 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
     }
     summary.set_designated_in_term(summary.designated_in_term() + walk.designations.size());
     summary.set_removed_in_term(summary.removed_in_term() + walk.removals.size());
+    summary.set_closed_in_term(summary.closed_in_term() + walk.closures.size());
     summary.set_warning_notices(summary.warning_notices() + walk.warning_notices);
     summary.set_interventions(summary.interventions() + walk.interventions);
     summary.set_academy_escalations(summary.academy_escalations() + walk.academy_escalations);
@@ -383,6 +404,7 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
       page.set_latest_ofsted(absl::StrCat(domain::Classify(s.latest_ofsted()).label, " (",
                                           s.latest_ofsted().inspection_date(), ")"));
     }
+    page.set_episode_ended(EpisodeEnded(s));
     for (std::string& o : overdue) page.add_overdue(std::move(o));
     for (const v1::TimelineEntry& n : walk.notes) *page.add_meeting_notes() = n;
   }

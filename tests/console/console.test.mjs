@@ -283,3 +283,40 @@ test('an officer records a 2024/25 inspection with no overall grade and sees it 
   await page.locator('#category-warning').getByText('Special measures').waitFor();
   await checkAccessibility('13-ofsted-history');
 });
+
+test('an officer records an academy conversion, which ends the episode and links the academy', async () => {
+  await page.goto(`${consoleUrl}#/sign-in`);
+  await page.getByLabel('Access token').fill('dev-hosi');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('Signed in as hosi (Head of School Improvement)').waitFor();
+  // 100106: a maintained school under a formal warning notice.
+  await page.goto(`${consoleUrl}#/institutions/100106`);
+  await page.locator('#current-state', { hasText: 'Formal warning notice' }).waitFor();
+
+  await page.getByRole('link', { name: 'Record an academy conversion' }).click();
+  await page.getByRole('heading', { name: 'Record an academy conversion' }).waitFor();
+  await checkAccessibility('14-conversion-form');
+
+  // The academy's URN cannot be the school's own: the refusal is shown beside the field.
+  await page.getByLabel('URN of the academy').fill('100106');
+  await page.getByLabel('Academy Trust').fill('Oakfield Academy Trust');
+  await page.getByRole('button', { name: 'Record' }).click();
+  await page.locator('.govuk-form-group--error [name="conversion.successor_urn"]').waitFor();
+  assert.match(await page.locator('.govuk-error-summary').textContent(), /own URN/);
+  await checkAccessibility('15-conversion-field-error');
+
+  await page.getByLabel('URN of the academy').fill('149106');
+  await page.getByLabel('When it happened').fill('2026-09-01');
+  await page.getByLabel('Why (kept in the audit trail)').fill('Converted under the academy order');
+  await page.getByRole('button', { name: 'Record' }).click();
+  await page.getByText('Record an academy conversion: recorded.').waitFor();
+  assert.equal(await page.locator('#current-state').textContent(), 'Closed');
+  const successor = page.getByRole('link', { name: 'successor, URN 149106' });
+  assert.equal(await successor.getAttribute('href'), '#/institutions/149106');
+  await page.getByText('ended by the conversion on 2026-09-01, not by a removal').waitFor();
+  await page.locator('.moj-timeline__item').first().getByText('Converted to academy').waitFor();
+  // A closed school takes no further workflow step: none is offered.
+  assert.equal(await page.getByRole('link', { name: 'Record that the warning notice was complied with' }).count(), 0);
+  assert.equal(await page.getByRole('link', { name: 'Record an academy conversion' }).count(), 0);
+  await checkAccessibility('16-converted');
+});

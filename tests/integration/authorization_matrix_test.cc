@@ -338,6 +338,9 @@ TEST_F(AuthorizationMatrixTest, CorrectEventOfEveryKindForEveryRoleAsDocumented)
   Record(kLedSchool, t::Rise(), "2025-07-01");
   Record(kLedSchool, t::Ofsted(v1::OFSTED_GRADE_GOOD, "2026-05-01"), "2026-05-20");
   Record(kLedSchool, t::Removal(), "2026-06-12");
+  Record(kLedSchool, t::OrderMade(), "2026-06-13");
+  Record(kLedSchool, t::OrderRevoked(), "2026-06-14");
+  Record(kLedSchool, t::Conversion(), "2026-06-15");
   for (const auto& [payload, date] : std::vector<std::pair<v1::EventPayload, std::string>>{
            {t::Visit(), "2024-01-17"}, {t::RaiseConcern(), "2024-09-20"},
            {t::Designate(), "2024-10-01"}, {t::AssignLeadOfficer("lo-bob"), "2024-10-05"},
@@ -349,12 +352,15 @@ TEST_F(AuthorizationMatrixTest, CorrectEventOfEveryKindForEveryRoleAsDocumented)
   Record(kLedAcademy, t::TrustPlan(), "2025-02-10");
   Record(kLedAcademy, t::Escalate(), "2025-03-05");
   Record(kLedAcademy, t::ResolveAcademy(), "2025-09-01");
+  Record(kLedAcademy, t::TrustChange("Riverside Schools Partnership"), "2025-09-02");
+  Record(kLedAcademy, t::Predecessor(kOtherSchool), "2025-09-03");
   Record(kOtherAcademy, t::AcademyConcern(), "2025-01-10");
   Record(kOtherAcademy, t::InformTrust(), "2025-01-20");
   Record(kSetting, t::SettingConcern(), "2025-01-10");
   Record(kSetting, t::SettingSupport(), "2025-01-20");
   Record(kSetting, t::SettingMeeting(), "2025-03-20");
   Record(kSetting, t::SettingRemoved(v1::SETTING_REMOVAL_BASIS_PRACTICE_IMPROVED), "2025-06-01");
+  Record(kSetting, t::Closure(), "2025-07-01");
   if (HasFatalFailure()) return;
 
   const Matrix corrections = DocumentedTable("Corrected event");

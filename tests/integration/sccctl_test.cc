@@ -94,6 +94,69 @@ TEST_F(SccctlTest, ImportsTheSampleFilesOnce) {
   EXPECT_THAT(Sccctl("get-institution --urn 200102").out, HasSubstr("St Mary\u2019s"));
 }
 
+// The GIAS links file: a successor that is an academy makes a conversion, another successor a
+// closure, a predecessor a link back; the rest is skipped by reason, and a second import
+// records nothing.
+TEST_F(SccctlTest, ImportsTheGiasLinksAsTheLifeOfEachSchool) {
+  ASSERT_EQ(Sccctl(absl::StrCat("import institutions ", SAMPLES_DIR, "/gias_establishments.csv")).code, 0);
+  const std::string links = absl::StrCat(SAMPLES_DIR, "/gias_links.csv");
+  Outcome r = Sccctl(absl::StrCat("import links ", links));
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("7 rows, 4 recorded, 0 unchanged, 3 skipped (2 institution not "
+                               "held by this server; 1 not a predecessor or successor link), 0 "
+                               "with errors"));
+  EXPECT_THAT(r.out, HasSubstr("gias_links.csv:6: skipped: link type 'Sixth Form Centre Link' is "
+                               "neither a predecessor nor a successor"));
+  EXPECT_THAT(r.out, HasSubstr("gias_links.csv:7: skipped: 200112 is not registered here"));
+
+  r = Sccctl(absl::StrCat("import links ", links));
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("7 rows, 0 recorded, 4 unchanged, 3 skipped"));
+
+  // Cedar Infant converted into Orchard Primary Academy, which links back to it.
+  r = Sccctl("--json get-institution --urn 200111");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("FLOWCHART_STATE_CLOSED"));
+  EXPECT_THAT(r.out, HasSubstr("\"successor_urn\": \"200109\""));
+  EXPECT_THAT(r.out, HasSubstr("\"trust_name\": \"Orchard Education Trust\""));
+  EXPECT_THAT(r.out, HasSubstr("\"closed_on\": \"2025-09-01\""));
+  r = Sccctl("--json get-institution --urn 200109");
+  EXPECT_THAT(r.out, HasSubstr("\"predecessor_urn\": \"200111\""));
+  // Larkrise Nursery closed into Meadowbank Primary: a closure with its successor.
+  r = Sccctl("--json get-institution --urn 200104");
+  EXPECT_THAT(r.out, HasSubstr("\"closed_on\": \"2025-08-31\""));
+  EXPECT_THAT(r.out, HasSubstr("\"link_type\": \"Successor - amalgamated\""));
+
+  // A closed school takes no further workflow step: the refusal names the closure.
+  r = Sccctl(R"(raise-concern --urn 200111 --effective-date 2025-10-01 --data '{"concern": {"triggers": [{"trigger": "CONCERN_TRIGGER_PUPIL_SAFETY", "evidence": "x"}]}}')");
+  EXPECT_EQ(r.code, 3) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("converted to an academy (URN 200109, Orchard Education Trust) on "
+                               "2025-09-01"));
+}
+
+TEST_F(SccctlTest, BadLinksRowsAreReportedWithLineNumbers) {
+  ASSERT_EQ(Sccctl(absl::StrCat("import institutions ", SAMPLES_DIR, "/gias_establishments.csv")).code, 0);
+  const std::string path = dir_.Sub("links.csv");
+  FILE* f = fopen(path.c_str(), "w");
+  fputs("\"URN\",\"LinkURN\",\"LinkName\",\"LinkType\",\"LinkEstablishedDate\"\n"
+        "\"200101\",\"20\",\"Short\",\"Predecessor\",\"01-09-2020\"\n"
+        "\"200101\",\"200102\",\"St Mary's\",\"Predecessor\",\"2020/13/45\"\n", f);
+  fclose(f);
+  Outcome r = Sccctl(absl::StrCat("import links ", path));
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("links.csv:2: LinkURN '20' is not 6 or 7 digits"));
+  EXPECT_THAT(r.out, HasSubstr("links.csv:3: LinkEstablishedDate '2020/13/45' is not a date"));
+  EXPECT_THAT(r.out, HasSubstr("0 recorded, 0 unchanged, 0 skipped, 2 with errors"));
+
+  const std::string headless = dir_.Sub("not-links.csv");
+  f = fopen(headless.c_str(), "w");
+  fputs("URN,Name\n200101,x\n", f);
+  fclose(f);
+  r = Sccctl(absl::StrCat("import links ", headless));
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("missing column(s) LinkURN, LinkType, LinkEstablishedDate"));
+}
+
 TEST_F(SccctlTest, BadRowsAreReportedWithLineNumbers) {
   const std::string path = dir_.Sub("bad.csv");
   FILE* f = fopen(path.c_str(), "w");

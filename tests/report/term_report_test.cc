@@ -229,5 +229,34 @@ TEST(TermReportTest, TermNames) {
   EXPECT_EQ(FindTerm(data.calendar(), "1999-autumn").status().code(), absl::StatusCode::kNotFound);
 }
 
+// A school still below Good (R-15 keeps it on the list) that converts to an academy in the term:
+// its episode ends by the conversion, counted apart from removals, and its page says so.
+TEST(TermReportTest, AConversionInTheTermEndsTheEpisodeWithoutARemoval) {
+  FixedData data;
+  data.Run("100021", Register(), "2024-09-01");
+  data.Run("100021", Ofsted(v1::OFSTED_GRADE_REQUIRES_IMPROVEMENT, "2024-06-01"), "2024-09-02");
+  data.Run("100021", RaiseConcern(), "2024-09-20");
+  data.Run("100021", Designate(), "2024-10-01");
+  v1::EventPayload conversion;
+  conversion.mutable_converted_to_academy()->set_successor_urn("149021");
+  conversion.mutable_converted_to_academy()->set_trust_name("Oakfield Academy Trust");
+  data.Run("100021", conversion, "2025-11-01");
+  const v1::TermReport report = data.Build(kKnownAt);
+  EXPECT_EQ(report.summary().causing_concern_at_start(), 1);
+  EXPECT_EQ(report.summary().causing_concern_at_end(), 0);
+  EXPECT_EQ(report.summary().removed_in_term(), 0);
+  EXPECT_EQ(report.summary().closed_in_term(), 1);
+  ASSERT_EQ(report.pages_size(), 1);
+  EXPECT_EQ(report.pages(0).state(), "CLOSED");
+  EXPECT_EQ(report.pages(0).episode_ended(),
+            "ended by conversion to an academy on 2025-11-01 (URN 149021, Oakfield Academy Trust)");
+  EXPECT_EQ(report.pages(0).visits_required(), 0);
+  EXPECT_TRUE(report.pages(0).overdue().empty());
+  const std::string md = RenderMarkdown(report);
+  EXPECT_THAT(md, HasSubstr("| ended by closure or conversion in the term | 1 |"));
+  EXPECT_THAT(md, HasSubstr("- Episode: ended by conversion to an academy on 2025-11-01"));
+  EXPECT_THAT(RenderHtml(report), HasSubstr("<tr><th>Episode</th><td>ended by conversion"));
+}
+
 }  // namespace
 }  // namespace scc::reports

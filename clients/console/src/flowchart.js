@@ -10,7 +10,7 @@ const LAYOUTS = {
     nodes: {
       MONITORED: [0, 0], AT_RISK: [1, 0], DESIGNATED: [2, 0], LO_ASSIGNED: [3, 0],
       ACTION_PLAN_ACTIVE: [4, 0], REMOVED: [0, 1], OFSTED_CATEGORY: [2, 1],
-      WARNING_NOTICE: [4, 1], INTERVENTION: [2, 2], ELIGIBLE_FOR_INTERVENTION: [4, 2],
+      WARNING_NOTICE: [4, 1], INTERVENTION: [2, 2], ELIGIBLE_FOR_INTERVENTION: [4, 2], CLOSED: [0, 2],
     },
     edges: [
       ['MONITORED', 'AT_RISK'], ['AT_RISK', 'DESIGNATED'], ['DESIGNATED', 'LO_ASSIGNED'],
@@ -19,12 +19,14 @@ const LAYOUTS = {
       ['OFSTED_CATEGORY', 'INTERVENTION'], ['DESIGNATED', 'OFSTED_CATEGORY'],
       ['REMOVED', 'AT_RISK'], ['ACTION_PLAN_ACTIVE', 'REMOVED'],
     ],
-    note: 'Any SCC state can move to Ofsted category (special measures, or requires significant improvement, formerly serious weaknesses) or to Removed (R-13 to R-15).',
+    note: 'Any SCC state can move to Ofsted category (special measures, or requires significant improvement, '
+      + 'formerly serious weaknesses) or to Removed (R-13 to R-15); any state to Closed when the school '
+      + 'closes or converts to an academy, which ends the episode.',
   },
   INSTITUTION_KIND_ACADEMY: {
     nodes: {
       MONITORED: [0, 0], CONCERN_RAISED_WITH_SCHOOL: [1, 0], TRUST_INFORMED: [2, 0],
-      TRUST_PLAN_SHARED: [3, 0], ESCALATED: [3, 1], RESOLVED: [4, 0],
+      TRUST_PLAN_SHARED: [3, 0], ESCALATED: [3, 1], RESOLVED: [4, 0], CLOSED: [0, 1],
     },
     edges: [
       ['MONITORED', 'CONCERN_RAISED_WITH_SCHOOL'], ['CONCERN_RAISED_WITH_SCHOOL', 'TRUST_INFORMED'],
@@ -34,7 +36,9 @@ const LAYOUTS = {
     note: 'Escalation to the Regional Director, the DfE Regions Group (formerly ESFA), RISE or HMI only after the Trust was informed (R-20).',
   },
   INSTITUTION_KIND_EARLY_YEARS_SETTING: {
-    nodes: { MONITORED: [0, 0], CAUSING_CONCERN: [1, 0], SUPPORT_ACTIVE: [2, 0], REMOVED: [3, 0] },
+    nodes: {
+      MONITORED: [0, 0], CAUSING_CONCERN: [1, 0], SUPPORT_ACTIVE: [2, 0], REMOVED: [3, 0], CLOSED: [0, 1],
+    },
     edges: [
       ['MONITORED', 'CAUSING_CONCERN'], ['CAUSING_CONCERN', 'SUPPORT_ACTIVE'],
       ['SUPPORT_ACTIVE', 'REMOVED'], ['CAUSING_CONCERN', 'REMOVED'],

@@ -228,6 +228,51 @@ export const FORMS = {
         options: options('SETTING_REMOVAL_BASIS_', ['PRACTICE_IMPROVED', 'OFSTED_GRADE_CHANGED']) },
     ],
   },
+  // The life of an institution (docs/life-cycle.md): facts, dated by "When it happened". `kinds`
+  // says which institutions each applies to; none is offered once the institution has closed
+  // except the predecessor link.
+  RecordClosure: {
+    service: 'InstitutionService', title: 'Record that the institution closed', rule: 'life of an institution, R-15',
+    lifeCycle: true,
+    fields: [
+      { path: 'closure.closure_reason', label: 'Reason for closure', type: 'text', hint: 'As GIAS gives it, for example Result of Amalgamation/Merger.' },
+      { path: 'closure.successor_urn', label: 'URN of the successor', type: 'text', hint: 'Leave empty if none.' },
+      { path: 'closure.link_type', label: 'Link to the successor', type: 'text', hint: 'For example, Successor - merged.' },
+    ],
+  },
+  RecordAcademyConversion: {
+    service: 'InstitutionService', title: 'Record an academy conversion', rule: 'life of an institution, R-15',
+    lifeCycle: true, kinds: ['INSTITUTION_KIND_MAINTAINED_SCHOOL'],
+    fields: [
+      { path: 'conversion.successor_urn', label: 'URN of the academy', type: 'text' },
+      { path: 'conversion.trust_name', label: 'Academy Trust', type: 'text' },
+      { path: 'conversion.successor_name', label: 'Name of the academy', type: 'text', hint: 'Leave empty if unchanged.' },
+    ],
+  },
+  RecordAcademyOrderMade: {
+    service: 'InstitutionService', title: 'Record an academy order', rule: 'life of an institution',
+    lifeCycle: true, kinds: ['INSTITUTION_KIND_MAINTAINED_SCHOOL'],
+    fields: [{ path: 'order.details', label: 'Details', type: 'textarea', hint: 'For example, the sponsor.' }],
+  },
+  RecordAcademyOrderRevoked: {
+    service: 'InstitutionService', title: 'Record that the academy order was revoked', rule: 'life of an institution',
+    lifeCycle: true, kinds: ['INSTITUTION_KIND_MAINTAINED_SCHOOL'],
+    fields: [{ path: 'revocation.details', label: 'Details', type: 'textarea' }],
+  },
+  RecordTrustChange: {
+    service: 'InstitutionService', title: 'Record a change of trust', rule: 'R-20',
+    lifeCycle: true, kinds: ['INSTITUTION_KIND_ACADEMY'],
+    fields: [{ path: 'change.trust_name', label: 'New Academy Trust', type: 'text' }],
+  },
+  LinkPredecessor: {
+    service: 'InstitutionService', title: 'Link to a predecessor', rule: 'life of an institution',
+    lifeCycle: true, afterClosure: true,
+    fields: [
+      { path: 'link.predecessor_urn', label: 'URN of the predecessor', type: 'text' },
+      { path: 'link.link_type', label: 'Link type', type: 'text', hint: 'For example, Predecessor.' },
+      { path: 'link.predecessor_name', label: 'Name of the predecessor', type: 'text' },
+    ],
+  },
 };
 
 const COMMON = [

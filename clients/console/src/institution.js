@@ -22,6 +22,41 @@ function row(key, value) {
     <dd class="govuk-summary-list__value">${value || 'None'}</dd></div>`;
 }
 
+const institutionLink = (urn, text) => html`<a class="govuk-link" href="#/institutions/${urn}">${text}</a>`;
+
+// The life of the institution: closure or conversion with the successor, predecessors (their
+// history is on their own pages), the academy order, how the last episode of concern ended.
+function lifeCycleRows(status) {
+  const rows = [];
+  const conversion = status.conversion;
+  const closure = status.closure;
+  if (conversion && conversion.successorUrn) {
+    rows.push(row('Converted to an academy', html`on ${status.closedOn}:
+      ${institutionLink(conversion.successorUrn, `successor, URN ${conversion.successorUrn}`)}
+      (${conversion.trustName})`));
+  } else if (status.closedOn) {
+    rows.push(row('Closed on', html`${status.closedOn}${closure && closure.closureReason ? ` (${closure.closureReason})` : ''}`));
+    if (closure && closure.successorUrn) {
+      rows.push(row('Successor', institutionLink(closure.successorUrn,
+        `URN ${closure.successorUrn}${closure.linkType ? ` (${closure.linkType})` : ''}`)));
+    }
+  }
+  for (const p of status.predecessors || []) {
+    rows.push(row('Predecessor', html`${institutionLink(p.predecessorUrn, `predecessor's history, URN ${p.predecessorUrn}`)}
+      ${p.predecessorName ? ` (${p.predecessorName})` : ''}`));
+  }
+  if (status.academyOrderMadeOn) {
+    rows.push(row('Academy order', status.academyOrderRevokedOn
+      ? `made on ${status.academyOrderMadeOn}, revoked on ${status.academyOrderRevokedOn}`
+      : `made on ${status.academyOrderMadeOn}, in force`));
+  }
+  const ended = { EPISODE_END_CLOSED: 'by the closure', EPISODE_END_CONVERTED_TO_ACADEMY: 'by the conversion' };
+  if (ended[status.episodeEndedBy]) {
+    rows.push(row('Episode of concern', `ended ${ended[status.episodeEndedBy]} on ${status.removedOn}, not by a removal`));
+  }
+  return rows;
+}
+
 function obligations(list) {
   if (!list.length) return html`<p class="govuk-body">Nothing is due.</p>`;
   return html`<table class="govuk-table" id="obligations">
@@ -147,8 +182,10 @@ function decisions(status, permissions) {
     'RecordOfstedMonitoring', 'RecordChildminderOutcome', 'RecordRiseInvolvement'];
   const blocked = (status.obligations || []).find((o) => o.type === 'OBLIGATION_TYPE_REMOVAL_BLOCKED');
   const fits = (spec) => !spec.kinds || spec.kinds.includes(status.details.kind);
+  // Life-cycle facts for this kind of institution; a closed one only links to a predecessor.
+  const lifeCycle = (rpc) => FORMS[rpc].lifeCycle && (!status.closedOn || FORMS[rpc].afterClosure);
   const offered = Object.keys(FORMS).filter((rpc) =>
-    (allowed.has(rpc) || facts.includes(rpc) || (blocked && rpc === 'RemoveFromScc'))
+    (allowed.has(rpc) || facts.includes(rpc) || lifeCycle(rpc) || (blocked && rpc === 'RemoveFromScc'))
     && permissions.has(FORMS[rpc].rpc || rpc) && fits(FORMS[rpc]));
   if (!offered.length) {
     return html`<p class="govuk-body">Your role records no decisions for this institution now.</p>`;
@@ -190,6 +227,8 @@ export function renderInstitution({ status, path, events }, permissions, flash) 
           ${row('Action plan version', String(status.actionPlanVersion))}
           ${row('Last action plan review', status.lastReviewOn)}
           ${row('Visits this year', `${status.visitsThisYear} of ${status.visitsRequired} required`)}
+          ${row('Academy Trust', d.trustName)}
+          ${lifeCycleRows(status)}
         </dl>
       </div>
       <div class="govuk-grid-column-one-third">

@@ -18,6 +18,7 @@ const STATE_NAMES = {
   RESOLVED: 'Resolved',
   CAUSING_CONCERN: 'Causing concern',
   SUPPORT_ACTIVE: 'Support active',
+  CLOSED: 'Closed',
 };
 
 export const STATES = Object.keys(STATE_NAMES);
