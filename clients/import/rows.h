@@ -29,7 +29,7 @@ struct RowCommand {
 struct RowProblem {
   int line = 0;
   std::string reason;
-  std::string kind;  // skipped rows: the reason in a few words, for the summary ("closed")
+  std::string kind = {};  // skipped rows: the reason in a few words, for the summary ("closed")
 };
 
 struct ImportPlan {
