@@ -178,6 +178,30 @@ void PrintHuman(const pb::Message& m) {
     std::printf("  visits           %d of %d this academic year\n", s->visits_this_year(),
                 s->visits_required());
     std::printf("  next steps       %s\n", absl::StrJoin(s->allowed_next_steps(), ", ").c_str());
+    if (!s->closed_on().empty()) {
+      std::printf("  closed on        %s%s\n", s->closed_on().c_str(),
+                  s->conversion().successor_urn().empty()
+                      ? ""
+                      : absl::StrCat(" (converted to academy ", s->conversion().successor_urn(),
+                                     ", ", s->conversion().trust_name(), ")").c_str());
+    }
+    for (const v1::PredecessorLinked& p : s->predecessors()) {
+      std::printf("  predecessor      %s\n", p.predecessor_urn().c_str());
+    }
+    if (s->ofsted().inspections_size() > 0) {
+      auto category = [](v1::OfstedCategory c) {
+        return c == v1::OFSTED_CATEGORY_SPECIAL_MEASURES                   ? "special measures"
+               : c == v1::OFSTED_CATEGORY_REQUIRES_SIGNIFICANT_IMPROVEMENT ? "requires significant improvement"
+                                                                           : "none";
+      };
+      std::printf("\n%-11s %-26s %-64s %s\n", "INSPECTED", "FRAMEWORK", "JUDGEMENT", "CATEGORY");
+      for (const v1::OfstedInspection& i : s->ofsted().inspections()) {
+        std::printf("%-11s %-26s %-64.64s %s%s\n", i.outcome().inspection_date().c_str(),
+                    i.framework().c_str(), i.summary().c_str(), category(i.category()),
+                    i.category_published() ? "" : " (derived)");
+      }
+      for (const std::string& alert : s->ofsted().alerts()) std::printf("  ! %s\n", alert.c_str());
+    }
     if (s->obligations_size() > 0) {
       std::printf("\n");
       PrintObligations(s->obligations());
