@@ -112,20 +112,12 @@ absl::StatusOr<std::map<std::string, v1::InstitutionDetails>> Registered(
   request.add_kinds(v1::INSTITUTION_KIND_ACADEMY);
   request.set_page_size(500);
   std::map<std::string, v1::InstitutionDetails> registered;
-  do {
-    v1::ListInstitutionsResponse response;
-    auto context = client.NewContext();
-    const grpc::Status status =
-        client.projections().ListInstitutions(context.get(), request, &response);
-    if (!status.ok()) {
-      return absl::UnavailableError(absl::StrCat("listing the registered institutions failed: ",
-                                                 status.error_message()));
-    }
-    for (v1::InstitutionStatus& i : *response.mutable_institutions()) {
-      registered[i.urn()] = std::move(*i.mutable_details());
-    }
-    request.set_page_token(response.next_page_token());
-  } while (!request.page_token().empty());
+  if (absl::Status s = ForEachInstitution(client, request, [&](v1::InstitutionStatus& i) {
+        registered[i.urn()] = std::move(*i.mutable_details());
+      });
+      !s.ok()) {
+    return s;
+  }
   return registered;
 }
 
@@ -137,6 +129,24 @@ struct Pending {
 };
 
 }  // namespace
+
+absl::Status ForEachInstitution(const client::SccClient& client,
+                                v1::ListInstitutionsRequest request,
+                                const std::function<void(v1::InstitutionStatus&)>& each) {
+  do {
+    v1::ListInstitutionsResponse response;
+    auto context = client.NewContext();
+    const grpc::Status status =
+        client.projections().ListInstitutions(context.get(), request, &response);
+    if (!status.ok()) {
+      return absl::UnavailableError(absl::StrCat("listing the institutions the server holds: ",
+                                                 status.error_message()));
+    }
+    for (v1::InstitutionStatus& i : *response.mutable_institutions()) each(i);
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  return absl::OkStatus();
+}
 
 ImportReport RunImport(const client::SccClient& client, const ImportPlan& plan,
                        const Progress& progress) {

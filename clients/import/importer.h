@@ -28,6 +28,12 @@ struct ImportReport {
 };
 
 // Runs the plan: one command per row.
+// Calls `each` with every institution ListInstitutions answers for `request`, page by page;
+// kUnavailable naming the server's answer when a page fails.
+absl::Status ForEachInstitution(const client::SccClient& client,
+                                v1::ListInstitutionsRequest request,
+                                const std::function<void(v1::InstitutionStatus&)>& each);
+
 ImportReport RunImport(const client::SccClient& client, const ImportPlan& plan,
                        const Progress& progress);
 

@@ -674,19 +674,12 @@ absl::StatusOr<scc::import::KnownInstitutions> KnownInstitutions(
       request.mutable_options()->set_min_position(server.next_position() - 1);
     }
   }
-  do {
-    v1::ListInstitutionsResponse response;
-    const std::unique_ptr<grpc::ClientContext> context = client.NewContext();
-    const grpc::Status status = client.projections().ListInstitutions(context.get(), request, &response);
-    if (!status.ok()) {
-      return absl::UnavailableError(absl::StrCat("listing the institutions the server holds: ",
-                                                 status.error_message()));
-    }
-    for (const v1::InstitutionStatus& s : response.institutions()) {
-      known[s.urn()] = scc::import::Known(s);
-    }
-    request.set_page_token(response.next_page_token());
-  } while (!request.page_token().empty());
+  if (absl::Status s = scc::import::ForEachInstitution(
+          client, request,
+          [&known](v1::InstitutionStatus& s) { known[s.urn()] = scc::import::Known(s); });
+      !s.ok()) {
+    return s;
+  }
   return known;
 }
 
