@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "scc/v1/common.pb.h"
 #include "scc/v1/events.pb.h"
@@ -22,6 +23,9 @@ struct Command {
   // whoever reads it (nullopt: no such event there). The correction is authorized as the
   // command that recorded it and its replacement keeps what the server derived for it.
   std::optional<StoredEvent> corrected;
+  // For a correction: the institution's whole stream as recorded, in version order, so that a
+  // withdrawal or a new date can be checked against the events that followed.
+  std::vector<StoredEvent> stream;
 };
 
 }  // namespace scc::domain

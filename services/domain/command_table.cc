@@ -38,6 +38,12 @@ constexpr FlowchartState kSupportActive = v1::FLOWCHART_STATE_SUPPORT_ACTIVE;
 const std::vector<FlowchartState> kSccStates = {kDesignated, kLoAssigned, kPlanActive, kCategory,
                                                 kWarning,    kEligible,   kIntervention};
 
+// Where a formal warning notice may be given: any maintained school, in SCC or not, with
+// or without a plan — not while a notice or a power is in force, or in an Ofsted category,
+// which makes the school eligible for intervention already (s61, s62).
+const std::vector<FlowchartState> kWarnable = {kMonitored,  kAtRisk,     kDesignated,
+                                               kLoAssigned, kPlanActive, kRemoved};
+
 }  // namespace
 
 // The command table: the flowchart (section 4) and the authorization matrix in one place.
@@ -57,6 +63,14 @@ const std::vector<CommandEntry>& CommandTable() {
        kHosi | kLo | kEy | kService, {}, "R-1"},
       {{EventPayload::kEventCorrected, "CorrectEvent", "correction", true}, kAll,
        kHosi | kLo | kSrg | kEy | kService, {}, "R-24"},
+      {{EventPayload::kNoteOfVisitResponseRecorded, "RecordNoteOfVisitResponse", "response",
+        true},
+       kAll, kHosi | kLo | kEy | kService, {}, "R-1"},
+      {{EventPayload::kReviewSecured, "RecordReviewSecured", "review", true}, kSchool,
+       kHosi | kLo | kSrg | kService, {}, "R-16"},
+      {{EventPayload::kSecretaryOfStateWarningNoticeRecorded,
+        "RecordSecretaryOfStateWarningNotice", "notice", true},
+       kSchool, kHosi | kService, {}, "R-17"},
 
       {{EventPayload::kConcernRaised, "RaiseConcern", "concern", false}, kSchool,
        kHosi | kLo | kSrg, {kMonitored, kRemoved}, "R-3"},
@@ -85,11 +99,22 @@ const std::vector<CommandEntry>& CommandTable() {
        kSchool, kHosi | kSrg, kSccStates, "R-6"},
       {{EventPayload::kEngagementConcernRecorded, "RecordEngagementConcern", "concern", false},
        kSchool, kHosi | kLo | kSrg, kSccStates, "R-8"},
+      {{EventPayload::kProgressReportRecorded, "RecordProgressReport", "report", false}, kSchool,
+       kHosi | kLo, kSccStates, "R-7"},
+      {{EventPayload::kStatementOfActionPeriodShortened, "ShortenStatementOfActionPeriod",
+        "period", false},
+       kSchool, kHosi, {kCategory, kIntervention}, "R-13"},
       {{EventPayload::kSccRemoved, "RemoveFromScc", "removal", false}, kSchool, kHosi | kSrg,
        kSccStates, "R-14"},
 
       {{EventPayload::kWarningNoticeIssued, "IssueWarningNotice", "warning_notice", false},
-       kSchool, kHosi, {kPlanActive}, "R-16"},
+       kSchool, kHosi, kWarnable, "R-16"},
+      {{EventPayload::kPayAndConditionsWarningNoticeIssued, "IssuePayAndConditionsWarningNotice",
+        "warning_notice", false},
+       kSchool, kHosi, kWarnable, "R-17"},
+      {{EventPayload::kWarningNoticeNotIssued, "DecideNotToIssueWarningNotice", "decision",
+        false},
+       kSchool, kHosi | kSrg, {kDesignated, kLoAssigned, kPlanActive}, "R-16"},
       {{EventPayload::kWarningNoticeComplied, "RecordWarningNoticeComplied", "compliance",
         false},
        kSchool, kHosi, {kWarning}, "R-18"},
@@ -99,8 +124,16 @@ const std::vector<CommandEntry>& CommandTable() {
       {{EventPayload::kNoticeOfIntentionToInterveneIssued, "IssueNoticeOfIntentionToIntervene",
         "notice", false},
        kSchool, kHosi, {kWarning}, "R-18"},
+      {{EventPayload::kInterventionPowersNotUsed, "DecideNotToUseInterventionPowers", "decision",
+        false},
+       kSchool, kHosi, {kWarning, kEligible}, "R-18"},
+      {{EventPayload::kInterventionConsultationHeld, "RecordInterventionConsultation",
+        "consultation", false},
+       kSchool, kHosi, {kWarning, kEligible, kCategory, kIntervention}, "R-19"},
       {{EventPayload::kInterventionApplied, "ApplyIntervention", "intervention", false}, kSchool,
        kHosi, {kEligible, kCategory, kIntervention}, "R-18"},
+      {{EventPayload::kInterventionEnded, "EndIntervention", "ending", false}, kSchool, kHosi,
+       {kIntervention}, "R-19"},
 
       {{EventPayload::kAcademyConcernRaisedWithSchool, "RaiseConcernWithAcademy", "concern",
         false},

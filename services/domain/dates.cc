@@ -1,5 +1,7 @@
 #include "services/domain/dates.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
@@ -21,6 +23,12 @@ std::optional<absl::CivilDay> ParseDate(absl::string_view text) {
   if (parsed.year() != year || parsed.month() != month || parsed.day() != day) return std::nullopt;
   if (year < 1900) return std::nullopt;
   return parsed;
+}
+
+absl::CivilDay AddMonths(absl::CivilDay day, int months) {
+  const absl::CivilMonth month = absl::CivilMonth(day) + months;
+  const absl::CivilDay last = absl::CivilDay(month + 1) - 1;
+  return std::min(absl::CivilDay(month.year(), month.month(), day.day()), last);
 }
 
 std::string FormatDate(absl::CivilDay day) {

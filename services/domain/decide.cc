@@ -14,6 +14,68 @@ absl::Status Refuse(const InstitutionState& s, const Refusal& r) {
   return RuleViolation(r.rule, s.urn(), s.state(), AllowedNextSteps(s), r.message);
 }
 
+// Whether a command (or a recorded event, re-decided) of `entry`'s kind fits the state: the
+// flowchart's kinds and states, the closure, the order of workflow steps and the rules beyond
+// the flowchart.
+absl::Status CheckFits(const InstitutionState& s, const CommandEntry& entry,
+                       const EventPayload& p, const std::string& effective) {
+  if ((entry.applies & AppliesTo(s.details().kind())) == 0) {
+    return Refuse(s, WrongKind(entry, s.details().kind()));
+  }
+  if (auto refusal = ClosedPrecondition(s, entry, p, effective)) return Refuse(s, *refusal);
+  if (!entry.spec.fact) {
+    if (!AllowedFrom(entry, s.state())) {
+      return Refuse(s, {entry.rule, absl::StrCat(entry.spec.rpc, " does not fit an institution "
+                                                 "in state ", StateName(s.state()))});
+    }
+    if (!s.last_step_on().empty() && effective < s.last_step_on()) {
+      return InvalidField("context.effective_date",
+                          absl::StrCat(effective, " is before the last workflow step (",
+                                       s.last_step_on(), ")"));
+    }
+  }
+  if (auto refusal = StatePrecondition(s, p.kind_case())) return Refuse(s, *refusal);
+  if (auto refusal = CommandPrecondition(s, p, effective)) return Refuse(s, *refusal);
+  return absl::OkStatus();
+}
+
+// a correction must leave the stream coherent. The stream is folded again with the
+// correction applied, and the corrected event and every event after it that still counts is
+// decided again against the state before it, as if it were sent now: a withdrawal or a new
+// date that a later step builds on is refused, naming that step.
+absl::Status CheckCorrectionFits(const Command& cmd, const EventPayload& correction) {
+  const uint64_t from = cmd.corrected->version;
+  std::vector<StoredEvent> stream = cmd.stream;
+  StoredEvent pending{stream.empty() ? 0 : stream.back().version + 1, correction, {}};
+  stream.push_back(std::move(pending));
+  InstitutionState s;
+  s.set_urn(cmd.context.urn());
+  absl::Status failed;
+  ForEachCounting(stream, "", [&](const StoredEvent* counted, const StoredEvent& stored) {
+    if (!failed.ok() || counted == nullptr) return;
+    const CommandEntry* entry = FindCommandEntry(counted->payload.kind_case());
+    if (stored.version >= from && entry != nullptr && !counted->payload.has_event_corrected() &&
+        !counted->payload.has_institution_registered()) {
+      const std::string& on = counted->metadata.effective_date();
+      absl::Status fits =
+          s.registered()
+              ? CheckFits(s, *entry, counted->payload, on)
+              : absl::FailedPreconditionError("the institution would not be registered");
+      if (!fits.ok()) {
+        const bool itself = stored.version == from;
+        failed = absl::FailedPreconditionError(absl::StrCat(
+            "R-24: ", itself ? "the corrected " : "the later ", EventKindName(stored.payload.kind_case()),
+            " of ", on, " (event ", stored.metadata.event_id(), ") would no longer fit: ",
+            fits.message(),
+            itself ? "" : ". Correct or withdraw the later event first"));
+        return;
+      }
+    }
+    Evolve(s, *counted);
+  });
+  return failed;
+}
+
 }  // namespace
 
 std::string EffectiveDate(const Command& command, absl::CivilDay today) {
@@ -62,26 +124,10 @@ absl::StatusOr<std::vector<EventPayload>> Decide(const InstitutionState& s, cons
                                      s.registered_on(), ")"));
   }
 
-  // The flowchart: institution kind and state.
-  if ((entry->applies & AppliesTo(s.details().kind())) == 0) {
-    return Refuse(s, WrongKind(*entry, s.details().kind()));
+  if (absl::Status fits = CheckFits(s, *entry, cmd.payload, effective); !fits.ok()) return fits;
+  if (cmd.payload.has_event_corrected()) {
+    if (absl::Status c = CheckCorrection(s, cmd, at); !c.ok()) return c;
   }
-  if (auto refusal = ClosedPrecondition(s, *entry, cmd.payload, effective)) {
-    return Refuse(s, *refusal);
-  }
-  if (!entry->spec.fact) {
-    if (!AllowedFrom(*entry, s.state())) {
-      return Refuse(s, {entry->rule, absl::StrCat(entry->spec.rpc, " does not fit an institution "
-                                                  "in state ", StateName(s.state()))});
-    }
-    if (!s.last_step_on().empty() && effective < s.last_step_on()) {
-      return InvalidField("context.effective_date",
-                          absl::StrCat(effective, " is before the last workflow step (",
-                                       s.last_step_on(), ")"));
-    }
-  }
-  if (auto refusal = StatePrecondition(s, cmd.payload.kind_case())) return Refuse(s, *refusal);
-  if (auto refusal = CommandPrecondition(s, cmd.payload, effective)) return Refuse(s, *refusal);
 
   // The events, with what the server derives.
   EventPayload event = cmd.payload;
@@ -92,11 +138,11 @@ absl::StatusOr<std::vector<EventPayload>> Decide(const InstitutionState& s, cons
       }
       break;
     case EventPayload::kEventCorrected:
-      if (absl::Status c = CheckCorrection(s, cmd, at); !c.ok()) return c;
       if (event.event_corrected().has_replacement()) {
         KeepDerivedFields(cmd.corrected->payload,
                           *event.mutable_event_corrected()->mutable_replacement());
       }
+      if (absl::Status c = CheckCorrectionFits(cmd, event); !c.ok()) return c;
       break;
     case EventPayload::kLeadOfficerAssigned:
       if (s.episode().has_lead_officer()) {

@@ -75,6 +75,7 @@ TEST(DecideTest, MaintainedSchoolFullCycle) {
   expect_state(v1::FLOWCHART_STATE_WARNING_NOTICE);
   w.Must(NoticeOfIntention(), "2025-11-10");
   expect_state(v1::FLOWCHART_STATE_ELIGIBLE_FOR_INTERVENTION);
+  w.Must(Consultation(v1::INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD), "2025-12-01");
   w.Must(Intervention(v1::INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD), "2025-12-01");
   expect_state(v1::FLOWCHART_STATE_INTERVENTION);
   w.Must(Ofsted(v1::OFSTED_GRADE_GOOD, "2026-05-01"), "2026-05-20");
@@ -88,6 +89,7 @@ TEST(DecideTest, MaintainedSchoolFullCycle) {
 
 TEST(DecideTest, ANewEpisodeStartsFromAnEmptyOne) {
   Workflow w = SchoolAt(v1::FLOWCHART_STATE_ELIGIBLE_FOR_INTERVENTION);
+  w.Must(Consultation(v1::INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD), "2025-12-01");
   w.Must(Intervention(v1::INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD), "2025-12-01");
   w.Must(Review(), "2025-12-08");
   w.Must(Mcm(), "2025-12-10");
@@ -149,6 +151,7 @@ TEST(DecideTest, AnOfstedCategoryLastsThroughInterventionUntilALaterGoodJudgemen
          "2025-02-01");
   EXPECT_EQ(w.state().episode().category_entered_on(), "2025-02-01");
   EXPECT_EQ(w.state().episode().eligible_for_intervention_on(), "2025-02-01");
+  w.Must(Consultation(v1::INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD), "2025-02-05");
   w.Must(Intervention(v1::INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD), "2025-02-05");
   EXPECT_EQ(w.state().state(), v1::FLOWCHART_STATE_INTERVENTION);
   EXPECT_EQ(w.state().episode().category_entered_on(), "2025-02-01");
@@ -161,6 +164,7 @@ TEST(DecideTest, AnOfstedCategoryLastsThroughInterventionUntilALaterGoodJudgemen
 
   // Judged to have serious weaknesses while an IEB is already in place: in the category too.
   Workflow v = SchoolAt(v1::FLOWCHART_STATE_ELIGIBLE_FOR_INTERVENTION);
+  v.Must(Consultation(v1::INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD), "2025-11-20");
   v.Must(Intervention(v1::INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD), "2025-11-20");
   v.Must(Ofsted(v1::OFSTED_GRADE_INADEQUATE, "2026-01-20", v1::OFSTED_CATEGORY_SERIOUS_WEAKNESSES),
          "2026-02-01");
@@ -182,8 +186,10 @@ TEST(DecideTest, OfstedCategoryPutsAMonitoredSchoolInScc) {
   // Always assigned a Lead Officer, who writes the Statement of Action and a plan.
   w.Must(AssignLeadOfficer(), "2026-02-01");
   EXPECT_EQ(w.state().state(), v1::FLOWCHART_STATE_OFSTED_CATEGORY);
+  // The Statement of Action includes the action plan: it is plan version 1.
   w.Must(StatementOfAction(), "2026-02-05");
-  w.Must(AgreePlan(), "2026-02-06");
+  EXPECT_EQ(w.state().episode().action_plan_version(), 1u);
+  EXPECT_FALSE(w.Run(AgreePlan(), "2026-02-06").ok());
   w.Must(Review(), "2026-03-06");
   EXPECT_EQ(w.state().episode().action_plan_version(), 2u);
 }
@@ -365,9 +371,9 @@ INSTANTIATE_TEST_SUITE_P(
         Refusal{"RemovalOfAMonitoredSchool",
                 [] { return SchoolAt(v1::FLOWCHART_STATE_MONITORED); }, Removal(), "2026-06-12",
                 kFp, "R-14"},
-        Refusal{"WarningNoticeBeforeActionPlan",
-                [] { return SchoolAt(v1::FLOWCHART_STATE_LO_ASSIGNED); },
-                WarningNotice("2025-11-01"), "2025-10-01", kFp, "R-16"},
+        Refusal{"SecondWarningNoticeWhileOneIsInForce",
+                [] { return SchoolAt(v1::FLOWCHART_STATE_WARNING_NOTICE); },
+                WarningNotice("2025-12-01"), "2025-10-20", kFp, "R-16"},
         Refusal{"WarningNoticeToAnAcademy", [] { return NewInstitution(kAcademy); },
                 WarningNotice("2025-11-01"), "2025-10-01", kFp, "R-20"},
         Refusal{"InterventionInAnAcademy", [] { return NewInstitution(kAcademy); },
@@ -445,6 +451,7 @@ INSTANTIATE_TEST_SUITE_P(
         Refusal{"StatementOfActionWithoutACategory",
                 [] {
                   Workflow w = SchoolAt(v1::FLOWCHART_STATE_ELIGIBLE_FOR_INTERVENTION);
+                  w.Must(Consultation(v1::INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD), "2025-11-20");
                   w.Must(Intervention(v1::INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD),
                          "2025-11-20");
                   return w;
@@ -500,7 +507,7 @@ TEST_P(BadInputTest, InvalidArgumentNamesTheField) {
 }
 
 Command With(Workflow& w, const v1::EventPayload& p, const std::string& date = "2024-10-01") {
-  return w.MakeCommand(p, date, v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT, "");
+  return w.MakeCommand(p, date, v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT, kReason);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -601,7 +608,18 @@ INSTANTIATE_TEST_SUITE_P(
                  },
                  "designation.triggers[0].evidence"},
         BadInput{"CorrectionWithoutReason",
-                 [](Workflow& w) { return With(w, Correct("ev-0", nullptr)); }, "context.reason"},
+                 [](Workflow& w) {
+                   return w.MakeCommand(Correct("ev-0", nullptr), "2024-10-01",
+                                        v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT, "");
+                 },
+                 "context.reason"},
+        // every decision says why.
+        BadInput{"DecisionWithoutReason",
+                 [](Workflow& w) {
+                   return w.MakeCommand(RaiseConcern(), "2024-10-01",
+                                        v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT, " ");
+                 },
+                 "context.reason"},
         BadInput{"OfstedWithoutJudgement",
                  [](Workflow& w) {
                    v1::EventPayload p;
@@ -879,10 +897,13 @@ TEST(DecideTest, FactsAreAllowedInAnyState) {
 }
 
 TEST(DecideTest, AllowedNextStepsFollowTheFlowchart) {
+  // a formal warning notice may go to any maintained school, in SCC or not.
   EXPECT_THAT(AllowedNextSteps(SchoolAt(v1::FLOWCHART_STATE_MONITORED).state()),
-              ElementsAre("RaiseConcern"));
+              UnorderedElementsAre("RaiseConcern", "IssueWarningNotice",
+                                   "IssuePayAndConditionsWarningNotice"));
   EXPECT_THAT(AllowedNextSteps(SchoolAt(v1::FLOWCHART_STATE_AT_RISK).state()),
-              UnorderedElementsAre("DesignateSchool", "DecideNotToDesignate"));
+              UnorderedElementsAre("DesignateSchool", "DecideNotToDesignate", "IssueWarningNotice",
+                                   "IssuePayAndConditionsWarningNotice"));
   EXPECT_THAT(AllowedNextSteps(SchoolAt(v1::FLOWCHART_STATE_WARNING_NOTICE).state()),
               ::testing::IsSupersetOf({"RecordWarningNoticeComplied",
                                        "RecordWarningNoticeNotComplied", "HoldActionPlanReview",

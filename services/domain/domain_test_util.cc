@@ -123,6 +123,8 @@ EventPayload Engagement() {
 EventPayload StatementOfAction() {
   EventPayload p;
   FillPlan(p.mutable_statement_of_action_issued()->mutable_plan());
+  p.mutable_statement_of_action_issued()->set_parents_informed(
+      "Letter to parents; views sought at a meeting at the school");
   return p;
 }
 
@@ -177,13 +179,28 @@ EventPayload Rag() {
   return p;
 }
 
-EventPayload WarningNotice(const std::string& compliance_ends_on) {
+EventPayload WarningNotice(const std::string& compliance_ends_on, const std::string& copies_on) {
   EventPayload p;
   auto* w = p.mutable_warning_notice_issued();
   w->add_grounds(v1::WARNING_NOTICE_GROUND_LOW_STANDARDS);
   w->set_reason(v1::WARNING_NOTICE_REASON_TWELVE_MONTHS_UNLIKELY_GOOD);
   w->set_required_action("Secure leadership of mathematics");
   w->set_compliance_period_ends_on(compliance_ends_on);
+  w->set_matters_relied_upon("Standards in mathematics below floor for three years");
+  w->set_action_minded_to_take("Appoint additional governors (s64)");
+  v1::NoticeCopy* copy = w->add_copies();
+  copy->set_recipient(v1::SCHOOL_PARTY_GOVERNING_BODY);
+  copy->set_name("Chair of governors");
+  copy->set_sent_on(copies_on.empty() ? compliance_ends_on : copies_on);
+  return p;
+}
+
+EventPayload Consultation(v1::InterventionPower power, std::vector<v1::SchoolParty> consulted) {
+  EventPayload p;
+  p.mutable_intervention_consultation_held()->set_power(power);
+  for (v1::SchoolParty party : consulted) {
+    p.mutable_intervention_consultation_held()->add_consulted(party);
+  }
   return p;
 }
 
@@ -302,6 +319,7 @@ Command Workflow::MakeCommand(const EventPayload& payload, const std::string& da
   cmd.actor = "tester";
   cmd.role = role;
   if (payload.has_event_corrected()) {
+    cmd.stream = events_;
     for (const StoredEvent& e : events_) {
       if (e.metadata.event_id() == payload.event_corrected().corrected_event_id()) {
         cmd.corrected = e;

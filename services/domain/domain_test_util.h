@@ -38,11 +38,18 @@ v1::EventPayload ReportCardOutcome(v1::ReportCardGrade leadership, v1::ReportCar
 v1::EventPayload Visit();
 v1::EventPayload Rise();
 v1::EventPayload Rag();
-v1::EventPayload WarningNotice(const std::string& compliance_ends_on);
+// An s60 notice with its statutory content and a copy to the governing body given on
+// `copies_on` (default: the compliance period's end).
+v1::EventPayload WarningNotice(const std::string& compliance_ends_on,
+                               const std::string& copies_on = "");
 v1::EventPayload WarningComplied();
 v1::EventPayload WarningNotComplied();
 v1::EventPayload NoticeOfIntention();
 v1::EventPayload Intervention(v1::InterventionPower power);
+// the consultation before s63 or s65, of the governing body (and whoever else is given).
+v1::EventPayload Consultation(v1::InterventionPower power,
+                              std::vector<v1::SchoolParty> consulted = {
+                                  v1::SCHOOL_PARTY_GOVERNING_BODY});
 v1::EventPayload Removal(bool srg_confirmed = true);
 v1::EventPayload AcademyConcern();
 v1::EventPayload InformTrust();
@@ -63,13 +70,16 @@ v1::EventPayload OrderRevoked();
 v1::EventPayload TrustChange(const std::string& trust);
 v1::EventPayload Predecessor(const std::string& urn);
 
+// The reason tests give for a decision (R-24: every decision says why).
+inline constexpr char kReason[] = "agreed at the School Review Group";
+
 // One institution's stream, decided and evolved in memory.
 class Workflow {
  public:
   // Decides `payload` as of `date` by `role`; on success evolves the state with the events.
   absl::StatusOr<std::vector<v1::EventPayload>> Run(
       const v1::EventPayload& payload, const std::string& date,
-      v1::Role role = v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT, const std::string& reason = "");
+      v1::Role role = v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT, const std::string& reason = kReason);
   // As Run, failing the test on error.
   void Must(const v1::EventPayload& payload, const std::string& date);
 

@@ -105,6 +105,48 @@ void Close(InstitutionState& s, const std::string& on, v1::EpisodeEnd basis) {
   s.set_closed_on(on);
 }
 
+// Where a school goes back to when a warning notice is complied with, ended by the Secretary of
+// State's, or the LA decides not to use its powers: the state the notice found it in. A
+// school warned outside an episode of concern leaves the list again; older records, which did
+// not keep that state, go back to the plan.
+std::optional<FlowchartState> EndWarning(InstitutionState& s, const std::string& on) {
+  v1::SccEpisode& e = *s.mutable_episode();
+  FlowchartState back = e.state_before_warning();
+  if (back == v1::FLOWCHART_STATE_UNSPECIFIED) back = v1::FLOWCHART_STATE_ACTION_PLAN_ACTIVE;
+  if (!e.category_entered_on().empty()) back = v1::FLOWCHART_STATE_OFSTED_CATEGORY;
+  if (e.started_by_warning_notice() && !IsCausingConcern(back)) e.set_removed_on(on);
+  if (e.category_entered_on().empty()) e.clear_eligible_for_intervention_on();
+  e.clear_eligible_under_section_60_only();
+  return back;
+}
+
+// A formal warning notice (s60, or s60A with `section_60a`): any maintained school. One
+// found outside an episode of concern starts one: it causes concern while the notice runs.
+FlowchartState StartWarning(InstitutionState& s, const v1::WarningNoticeIssued& notice,
+                            bool section_60a, const std::string& on) {
+  const FlowchartState before = s.state();
+  if (!IsCausingConcern(before)) {
+    auto triggers = s.episode().triggers();  // a concern raised before the SRG keeps its triggers
+    StartEpisode(s, on);
+    *s.mutable_episode()->mutable_triggers() = std::move(triggers);
+    s.mutable_episode()->set_started_by_warning_notice(true);
+  }
+  v1::SccEpisode& e = *s.mutable_episode();
+  e.set_state_before_warning(before);
+  *e.mutable_warning_notice() = notice;
+  e.set_warning_notice_section_60a(section_60a);
+  e.set_warning_notice_issued_on(on);
+  e.set_warning_notice_not_complied(false);
+  e.set_warning_notice_complied(false);
+  return v1::FLOWCHART_STATE_WARNING_NOTICE;
+}
+
+// Where a school stands when its last power in force ends.
+FlowchartState StateAfterIntervention(const InstitutionState& s) {
+  if (!s.episode().category_entered_on().empty()) return v1::FLOWCHART_STATE_OFSTED_CATEGORY;
+  return StateAfterCategory(s);
+}
+
 template <typename Repeated>
 void Assign(Repeated* to, const Repeated& from) {
   *to = from;
@@ -154,9 +196,17 @@ void Evolve(InstitutionState& s, const StoredEvent& event) {
       s.mutable_details()->set_kind(kind);
       break;
     }
-    case EventPayload::kOfstedOutcomeRecorded:
-      ApplyOfsted(s, p.ofsted_outcome_recorded(), on);
+    case EventPayload::kOfstedOutcomeRecorded: {
+      const v1::OfstedOutcomeRecorded& o = p.ofsted_outcome_recorded();
+      ApplyOfsted(s, o, on);
+      // the reviews the latest report recommends, until each is secured.
+      if (!o.has_monitoring() && o.inspection_date() == s.latest_ofsted().inspection_date()) {
+        *s.mutable_reviews_not_secured() = o.recommended_reviews();
+        s.set_reviews_recommended_on(o.publication_date().empty() ? o.inspection_date()
+                                                                  : o.publication_date());
+      }
       break;
+    }
     case EventPayload::kRiseInvolvementRecorded:
       *s.mutable_rise() = p.rise_involvement_recorded();
       s.set_rise_recorded_on(on);
@@ -166,8 +216,40 @@ void Evolve(InstitutionState& s, const StoredEvent& event) {
       break;
     case EventPayload::kVisitRecorded: {
       AddDay(s.mutable_visit_days(), on);
+      // a note not yet agreed with the HT stays listed until the HT's response.
+      if (p.visit_recorded().note_status() != v1::NOTE_OF_VISIT_STATUS_AGREED &&
+          p.visit_recorded().note_status() != v1::NOTE_OF_VISIT_STATUS_DISPUTED) {
+        s.add_unagreed_visit_ids(event.metadata.event_id());
+        AddDay(s.mutable_unagreed_visit_days(), on);
+      }
       break;
     }
+    case EventPayload::kNoteOfVisitResponseRecorded: {
+      const std::string& visit = p.note_of_visit_response_recorded().visit_event_id();
+      for (int i = 0; i < s.unagreed_visit_ids_size(); ++i) {
+        if (s.unagreed_visit_ids(i) != visit) continue;
+        s.mutable_unagreed_visit_ids()->erase(s.mutable_unagreed_visit_ids()->begin() + i);
+        s.mutable_unagreed_visit_days()->erase(s.mutable_unagreed_visit_days()->begin() + i);
+        break;
+      }
+      break;
+    }
+    case EventPayload::kReviewSecured: {
+      auto* open = s.mutable_reviews_not_secured();
+      for (int i = 0; i < open->size(); ++i) {
+        if (open->Get(i) == p.review_secured().review()) {
+          open->erase(open->begin() + i);
+          break;
+        }
+      }
+      break;
+    }
+    case EventPayload::kSecretaryOfStateWarningNoticeRecorded:
+      s.set_secretary_of_state_notice_until(
+          p.secretary_of_state_warning_notice_recorded().compliance_period_ends_on());
+      // it ends an earlier notice of the LA's.
+      if (s.state() == v1::FLOWCHART_STATE_WARNING_NOTICE) step = EndWarning(s, on);
+      break;
     case EventPayload::kConcernRaised:
       Assign(s.mutable_episode()->mutable_triggers(), p.concern_raised().triggers());
       s.set_concern_raised_on(on);
@@ -220,6 +302,18 @@ void Evolve(InstitutionState& s, const StoredEvent& event) {
     case EventPayload::kStatementOfActionIssued:
       s.mutable_episode()->set_statement_of_action_issued(true);
       s.mutable_episode()->set_statement_of_action_issued_on(on);
+      // it includes the action plan, which is plan version 1.
+      if (s.episode().action_plan_version() == 0) {
+        s.mutable_episode()->set_action_plan_version(1);
+        s.mutable_episode()->set_action_plan_agreed_on(on);
+      }
+      break;
+    case EventPayload::kStatementOfActionPeriodShortened:
+      s.mutable_episode()->set_statement_of_action_due_on(
+          p.statement_of_action_period_shortened().due_on());
+      break;
+    case EventPayload::kProgressReportRecorded:
+      AddDay(s.mutable_episode()->mutable_progress_report_days(), on);
       break;
     case EventPayload::kMonitoringAndChallengeMeetingHeld:
       AddDay(s.mutable_episode()->mutable_mcm_days(), on);
@@ -232,33 +326,68 @@ void Evolve(InstitutionState& s, const StoredEvent& event) {
       break;
     case EventPayload::kSrgReviewOutcomeRecorded:
       s.mutable_episode()->set_last_srg_outcome(p.srg_review_outcome_recorded().outcome());
+      if (p.srg_review_outcome_recorded().outcome() == v1::SRG_OUTCOME_ESCALATE) {
+        s.mutable_episode()->set_last_srg_escalated_on(on);
+      }
       AddDay(s.mutable_episode()->mutable_srg_review_days(), on);
       break;
     case EventPayload::kEngagementConcernRecorded:
       s.mutable_episode()->set_engagement_concerns(s.episode().engagement_concerns() + 1);
       break;
     case EventPayload::kWarningNoticeIssued:
-      *s.mutable_episode()->mutable_warning_notice() = p.warning_notice_issued();
-      s.mutable_episode()->set_warning_notice_issued_on(on);
-      s.mutable_episode()->set_warning_notice_not_complied(false);
-      s.mutable_episode()->set_warning_notice_complied(false);
-      step = v1::FLOWCHART_STATE_WARNING_NOTICE;
+      step = StartWarning(s, p.warning_notice_issued(), false, on);
+      break;
+    case EventPayload::kPayAndConditionsWarningNoticeIssued: {
+      const v1::PayAndConditionsWarningNoticeIssued& n = p.pay_and_conditions_warning_notice_issued();
+      v1::WarningNoticeIssued notice;
+      notice.add_grounds(v1::WARNING_NOTICE_GROUND_PAY_AND_CONDITIONS);
+      notice.set_required_action(n.required_action());
+      notice.set_compliance_period_ends_on(n.compliance_period_ends_on());
+      notice.set_matters_relied_upon(n.matters_relied_upon());
+      *notice.mutable_copies() = n.copies();
+      step = StartWarning(s, notice, true, on);
+      break;
+    }
+    case EventPayload::kWarningNoticeNotIssued:
+      s.mutable_episode()->set_warning_notice_not_issued_on(on);
+      s.mutable_episode()->set_engagement_concerns_at_decision(s.episode().engagement_concerns());
       break;
     case EventPayload::kWarningNoticeComplied:
       s.mutable_episode()->set_warning_notice_complied(true);
-      step = v1::FLOWCHART_STATE_ACTION_PLAN_ACTIVE;
+      step = EndWarning(s, on);
       break;
     case EventPayload::kWarningNoticeNotComplied:
       s.mutable_episode()->set_warning_notice_not_complied(true);
+      s.mutable_episode()->set_compliance_period_ended_on(
+          s.episode().warning_notice().compliance_period_ends_on());
       break;
     case EventPayload::kNoticeOfIntentionToInterveneIssued:
       s.mutable_episode()->set_eligible_for_intervention_on(on);
+      s.mutable_episode()->set_eligible_under_section_60_only(
+          s.episode().category_entered_on().empty());
       step = v1::FLOWCHART_STATE_ELIGIBLE_FOR_INTERVENTION;
+      break;
+    case EventPayload::kInterventionPowersNotUsed:
+      step = EndWarning(s, on);
+      break;
+    case EventPayload::kInterventionConsultationHeld:
+      s.mutable_episode()->add_consulted_for(p.intervention_consultation_held().power());
       break;
     case EventPayload::kInterventionApplied:
       s.mutable_episode()->add_interventions(p.intervention_applied().power());
       step = v1::FLOWCHART_STATE_INTERVENTION;
       break;
+    case EventPayload::kInterventionEnded: {
+      auto* powers = s.mutable_episode()->mutable_interventions();
+      for (int i = 0; i < powers->size(); ++i) {
+        if (powers->Get(i) == p.intervention_ended().power()) {
+          powers->erase(powers->begin() + i);
+          break;
+        }
+      }
+      if (powers->empty()) step = StateAfterIntervention(s);
+      break;
+    }
     case EventPayload::kAcademyConcernRaisedWithSchool:
       StartEpisode(s, on);
       Assign(s.mutable_episode()->mutable_triggers(),
@@ -335,31 +464,56 @@ void Evolve(InstitutionState& s, const StoredEvent& event) {
 }
 
 bool NeedsRefold(const StoredEvent& event) {
-  return event.payload.has_event_corrected() && event.payload.event_corrected().has_replacement();
+  if (!event.payload.has_event_corrected()) return false;
+  const v1::EventCorrected& c = event.payload.event_corrected();
+  return c.has_replacement() || c.withdraw() || !c.new_effective_date().empty();
+}
+
+void ForEachCounting(const std::vector<StoredEvent>& events, const std::string& as_of,
+                     const std::function<void(const StoredEvent* counted,
+                                              const StoredEvent& stored)>& fn) {
+  // The latest correction of each event that changes how it counts.
+  absl::flat_hash_map<std::string, const v1::EventCorrected*> latest;
+  for (const StoredEvent& e : events) {
+    if (NeedsRefold(e)) latest[e.payload.event_corrected().corrected_event_id()] =
+        &e.payload.event_corrected();
+  }
+  for (const StoredEvent& e : events) {
+    const bool dated_later = !as_of.empty() && !e.payload.has_event_corrected() &&
+                             e.metadata.effective_date() > as_of;
+    auto it = latest.empty() ? latest.end() : latest.find(e.metadata.event_id());
+    if (it == latest.end()) {
+      fn(dated_later ? nullptr : &e, e);
+      continue;
+    }
+    const v1::EventCorrected& c = *it->second;
+    if (c.withdraw()) {
+      fn(nullptr, e);
+      continue;
+    }
+    StoredEvent counted{e.version, c.has_replacement() ? c.replacement() : e.payload, e.metadata};
+    if (!c.new_effective_date().empty()) {
+      counted.metadata.set_effective_date(c.new_effective_date());
+    }
+    const bool counts = as_of.empty() || counted.metadata.effective_date() <= as_of;
+    fn(counts ? &counted : nullptr, e);
+  }
 }
 
 InstitutionState Fold(
     const std::string& urn, const std::vector<StoredEvent>& events,
-    const std::function<void(const StoredEvent&, const InstitutionState&)>& after_each) {
-  absl::flat_hash_map<std::string, const EventPayload*> replacements;
-  for (const StoredEvent& e : events) {
-    if (NeedsRefold(e)) {
-      replacements[e.payload.event_corrected().corrected_event_id()] =
-          &e.payload.event_corrected().replacement();
-    }
-  }
+    const std::function<void(const StoredEvent&, const InstitutionState&)>& after_each,
+    const std::string& as_of) {
   InstitutionState state;
   state.set_urn(urn);
-  for (const StoredEvent& e : events) {
-    auto it = replacements.find(e.metadata.event_id());
-    if (it == replacements.end()) {
-      Evolve(state, e);
-    } else {
-      StoredEvent corrected{e.version, *it->second, e.metadata};
-      Evolve(state, corrected);
+  ForEachCounting(events, as_of, [&](const StoredEvent* counted, const StoredEvent& stored) {
+    if (counted != nullptr) {
+      Evolve(state, *counted);
+    } else if (as_of.empty()) {
+      state.set_version(stored.version);  // withdrawn: still the stream's latest version
     }
-    if (after_each) after_each(e, state);
-  }
+    if (after_each) after_each(stored, state);
+  });
   return state;
 }
 

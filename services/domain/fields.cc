@@ -20,7 +20,8 @@ bool IsDateField(const std::string& name) {
 
 // Dates set ahead: when an action is due, when a compliance period ends.
 bool IsPlannedDate(const std::string& name) {
-  return name == "due_on" || name == "compliance_period_ends_on";
+  return name == "due_on" || name == "compliance_period_ends_on" ||
+         name == "action_period_ends_on";
 }
 
 // Text an officer writes in sentences and paragraphs; everything else (URNs, ids, names, dates,
@@ -30,7 +31,9 @@ bool IsFreeText(const std::string& name) {
       "text",         "reason",        "evidence",          "description",
       "details",      "key_issues",    "vision",            "plan_summary",
       "success_measure", "required_action", "recommended_actions", "quality_of_la_support",
-      "additional_reason", "attempts_to_agree_action"};
+      "additional_reason", "attempts_to_agree_action", "matters_relied_upon",
+      "action_minded_to_take", "parents_informed", "progress_against_plan", "next_steps",
+      "comment"};
   for (const std::string& free : *kFreeText) {
     if (name == free) return true;
   }

@@ -1,9 +1,12 @@
 #include "services/domain/rules.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/domain/command_table.h"
+#include "services/domain/dates.h"
 #include "services/domain/errors.h"
 #include "services/domain/ofsted.h"
 #include "services/domain/shape.h"
@@ -37,6 +40,60 @@ std::string ClosureWords(const InstitutionState& s) {
                         s.conversion().trust_name(), ") on ", s.closed_on());
   }
   return absl::StrCat("closed on ", s.closed_on());
+}
+
+// A church school (GIAS "ReligiousCharacter (name)"): its diocesan authority gets a copy of a
+// warning notice and is consulted before s63 and s65.
+bool ChurchSchool(const InstitutionState& s) {
+  const std::string character = absl::AsciiStrToLower(s.details().religious_character());
+  return !character.empty() && character != "none" && character != "does not apply" &&
+         character != "not applicable";
+}
+
+bool Has(const google::protobuf::RepeatedField<int>& values, int value) {
+  return std::find(values.begin(), values.end(), value) != values.end();
+}
+
+std::string PowerName(v1::InterventionPower power) {
+  switch (power) {
+    case v1::INTERVENTION_POWER_S63_ARRANGEMENTS:
+      return "s63 arrangements";
+    case v1::INTERVENTION_POWER_S64_ADDITIONAL_GOVERNORS:
+      return "s64 additional governors";
+    case v1::INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD:
+      return "an s65 Interim Executive Board";
+    case v1::INTERVENTION_POWER_S66_SUSPEND_DELEGATED_BUDGET:
+      return "s66 suspension of the delegated budget";
+    default:
+      return "the power";
+  }
+}
+
+// A notice's copies include the diocesan authority of a church school.
+std::optional<Refusal> ChurchCopy(const InstitutionState& s,
+                                  const google::protobuf::RepeatedPtrField<v1::NoticeCopy>& copies) {
+  if (!ChurchSchool(s)) return std::nullopt;
+  for (const v1::NoticeCopy& c : copies) {
+    if (c.recipient() == v1::SCHOOL_PARTY_DIOCESAN_AUTHORITY) return std::nullopt;
+  }
+  return Refusal{"R-17", absl::StrCat("this is a church school (", s.details().religious_character(),
+                                      s.details().diocese().empty() ? "" : ", ",
+                                      s.details().diocese(),
+                                      "): the Act requires a copy of the notice to its diocesan "
+                                      "authority; record it among the copies")};
+}
+
+// The LA may not give a notice while one of the Secretary of State's is in force.
+std::optional<Refusal> SecretaryOfStateNoticeInForce(const InstitutionState& s,
+                                                     const std::string& effective) {
+  if (s.secretary_of_state_notice_until().empty() ||
+      effective > s.secretary_of_state_notice_until()) {
+    return std::nullopt;
+  }
+  return Refusal{"R-17", absl::StrCat("a warning notice given by the Secretary of State is in "
+                                      "force until ",
+                                      s.secretary_of_state_notice_until(),
+                                      ": the local authority may not give one while it runs")};
 }
 
 bool SameName(absl::string_view a, absl::string_view b) {
@@ -133,6 +190,25 @@ std::optional<Refusal> StatePrecondition(const InstitutionState& s, Kind kind) {
                                "step is the written notice of intention to intervene"};
       }
       return std::nullopt;
+    case EventPayload::kInterventionPowersNotUsed:
+      if (s.state() == v1::FLOWCHART_STATE_WARNING_NOTICE &&
+          !s.episode().warning_notice_not_complied()) {
+        return Refusal{"R-18", "the decision whether to use intervention powers follows a "
+                               "failure to comply with the warning notice: record that first"};
+      }
+      return std::nullopt;
+    case EventPayload::kStatementOfActionPeriodShortened:
+      if (s.episode().statement_of_action_issued()) {
+        return Refusal{"R-13", "the Statement of Action was issued on " +
+                                   s.episode().statement_of_action_issued_on() +
+                                   ": its period can no longer be shortened"};
+      }
+      return std::nullopt;
+    case EventPayload::kProgressReportRecorded:
+      if (!s.episode().has_lead_officer()) {
+        return Refusal{"R-7", "the progress report is the Lead Officer's: assign one first"};
+      }
+      return std::nullopt;
     case EventPayload::kNoticeOfIntentionToInterveneIssued:
       if (!s.episode().warning_notice_not_complied()) {
         return Refusal{"R-18", "the school becomes eligible for intervention only when it has "
@@ -220,6 +296,77 @@ std::optional<Refusal> CommandPrecondition(const InstitutionState& s, const Even
       }
       return std::nullopt;
     }
+    case EventPayload::kWarningNoticeIssued:
+      if (auto r = SecretaryOfStateNoticeInForce(s, effective)) return r;
+      return ChurchCopy(s, p.warning_notice_issued().copies());
+    case EventPayload::kPayAndConditionsWarningNoticeIssued:
+      if (auto r = SecretaryOfStateNoticeInForce(s, effective)) return r;
+      return ChurchCopy(s, p.pay_and_conditions_warning_notice_issued().copies());
+    case EventPayload::kInterventionConsultationHeld: {
+      const auto& who = p.intervention_consultation_held().consulted();
+      if (ChurchSchool(s) && !Has(who, v1::SCHOOL_PARTY_DIOCESAN_AUTHORITY) &&
+          !Has(who, v1::SCHOOL_PARTY_FOUNDATION_GOVERNOR_APPOINTER)) {
+        return Refusal{"R-19", absl::StrCat("this is a church school (",
+                                            s.details().religious_character(),
+                                            "): consult its diocesan authority, or whoever "
+                                            "appoints the foundation governors, as well")};
+      }
+      return std::nullopt;
+    }
+    case EventPayload::kInterventionApplied: {
+      const v1::InterventionPower power = p.intervention_applied().power();
+      const v1::SccEpisode& e = s.episode();
+      if (power == v1::INTERVENTION_POWER_S63_ARRANGEMENTS && e.eligible_under_section_60_only()) {
+        if (e.warning_notice_section_60a()) {
+          return Refusal{"R-19", "the school is eligible for intervention only through an s60A "
+                                 "(pay and conditions) notice: s63 arrangements are not available "
+                                 "on that ground"};
+        }
+        if (auto ended = ParseDate(e.compliance_period_ended_on())) {
+          const absl::CivilDay limit = AddMonths(*ended, 2);
+          if (auto on = ParseDate(effective); on && *on > limit) {
+            return Refusal{"R-19", absl::StrCat("s63 arrangements are available for two months "
+                                                "after the compliance period ended (",
+                                                e.compliance_period_ended_on(), "), until ",
+                                                FormatDate(limit), ": no longer on ", effective)};
+          }
+        }
+      }
+      if ((power == v1::INTERVENTION_POWER_S63_ARRANGEMENTS ||
+           power == v1::INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD) &&
+          !Has(e.consulted_for(), power)) {
+        return Refusal{"R-19", absl::StrCat("the Act requires the governing body (and a church "
+                                            "school's diocesan authority) to be consulted before ",
+                                            PowerName(power),
+                                            ": record the consultation first")};
+      }
+      if (Has(e.interventions(), power)) {
+        return Refusal{"R-19", absl::StrCat(PowerName(power), " is already in force")};
+      }
+      return std::nullopt;
+    }
+    case EventPayload::kInterventionEnded:
+      if (!Has(s.episode().interventions(), p.intervention_ended().power())) {
+        return Refusal{"R-19", absl::StrCat(PowerName(p.intervention_ended().power()),
+                                            " is not in force: there is nothing to end")};
+      }
+      return std::nullopt;
+    case EventPayload::kReviewSecured:
+      if (!Has(s.reviews_not_secured(), p.review_secured().review())) {
+        return Refusal{"R-16", "the latest Ofsted report recommends no such review, or it was "
+                               "secured already"};
+      }
+      return std::nullopt;
+    case EventPayload::kNoteOfVisitResponseRecorded: {
+      const std::string& visit = p.note_of_visit_response_recorded().visit_event_id();
+      const auto& open = s.unagreed_visit_ids();
+      if (std::find(open.begin(), open.end(), visit) == open.end()) {
+        return Refusal{"R-1", absl::StrCat("no visit ", Quoted(visit),
+                                           " of this institution awaits the headteacher's "
+                                           "response")};
+      }
+      return std::nullopt;
+    }
     case EventPayload::kWarningNoticeNotComplied:
       if (s.episode().has_warning_notice() &&
           effective <= s.episode().warning_notice().compliance_period_ends_on()) {
@@ -297,6 +444,26 @@ absl::Status CheckCorrection(const InstitutionState& s, const Command& cmd,
     return InvalidField(at + ".corrected_event_id",
                         "names a correction: a correction is corrected by correcting the "
                         "original event again");
+  }
+  if (c.withdraw() && (c.has_replacement() || !c.new_effective_date().empty())) {
+    return InvalidField(at + ".withdraw",
+                        "a withdrawn event counts no more: give no replacement or new date with it");
+  }
+  for (const StoredEvent& e : cmd.stream) {
+    if (e.payload.has_event_corrected() &&
+        e.payload.event_corrected().corrected_event_id() == c.corrected_event_id() &&
+        e.payload.event_corrected().withdraw()) {
+      return InvalidField(at + ".corrected_event_id",
+                          absl::StrCat("event ", c.corrected_event_id(), " was withdrawn on ",
+                                       e.metadata.effective_date(),
+                                       ": record what happened afresh instead"));
+    }
+  }
+  if (!c.new_effective_date().empty() && corrected != EventPayload::kInstitutionRegistered &&
+      c.new_effective_date() < s.registered_on()) {
+    return InvalidField(at + ".new_effective_date",
+                        absl::StrCat(c.new_effective_date(), " is before the institution's "
+                                     "registration (", s.registered_on(), ")"));
   }
   if (c.has_replacement()) {
     if (c.replacement().kind_case() != corrected) {

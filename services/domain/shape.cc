@@ -10,6 +10,7 @@
 #include "google/protobuf/message.h"
 #include "google/protobuf/reflection.h"
 #include "services/domain/dates.h"
+#include "services/domain/command_table.h"
 #include "services/domain/errors.h"
 #include "services/domain/fields.h"
 
@@ -33,6 +34,32 @@ struct Required {
   }
   void NonEmpty(const std::string& field, int size, const std::string& what) {
     if (size == 0) v.Add(absl::StrCat(at, ".", field), absl::StrCat("needs at least one ", what));
+  }
+  // A compliance period or similar, set by the LA: after the date of the notice.
+  void After(const std::string& field, const std::string& value, const std::string& effective,
+             const char* what) {
+    if (!value.empty() && ParseDate(value) && value <= effective) {
+      v.Add(absl::StrCat(at, ".", field), absl::StrCat("must be after ", what, " (", effective, ")"));
+    }
+  }
+  // The copies of a notice: each to someone, on a day; one to the governing body.
+  template <typename T>
+  void Copies(const T& copies, const std::string& effective) {
+    bool governing_body = false;
+    for (int i = 0; i < copies.size(); ++i) {
+      const std::string item = absl::StrCat("copies[", i, "]");
+      Enum(item + ".recipient", copies[i].recipient());
+      Text(item + ".sent_on", copies[i].sent_on());
+      if (!copies[i].sent_on().empty() && copies[i].sent_on() < effective) {
+        v.Add(absl::StrCat(at, ".", item, ".sent_on"),
+              absl::StrCat(copies[i].sent_on(), " is before the notice (", effective, ")"));
+      }
+      governing_body |= copies[i].recipient() == v1::SCHOOL_PARTY_GOVERNING_BODY;
+    }
+    if (!governing_body) {
+      v.Add(at + ".copies", "the Act requires a copy to the governing body (R-17): record to "
+                            "whom and when copies were given");
+    }
   }
   template <typename T>
   void Triggers(const std::string& field, const T& triggers) {
@@ -217,9 +244,39 @@ void CheckPayload(const EventPayload& p, const std::string& at, const std::strin
                    "key issue");
       req.NonEmpty("plan.actions", p.action_plan_agreed().plan().actions_size(), "action");
       break;
-    case EventPayload::kStatementOfActionIssued:
-      req.NonEmpty("plan.actions", p.statement_of_action_issued().plan().actions_size(),
-                   "action");
+    case EventPayload::kStatementOfActionIssued: {
+      const v1::StatementOfActionIssued& soa = p.statement_of_action_issued();
+      req.NonEmpty("plan.actions", soa.plan().actions_size(), "action");
+      req.Text("parents_informed", soa.parents_informed());
+      not_before_effective("sent_to_ofsted_on", soa.sent_to_ofsted_on(),
+                           "it is sent to Ofsted once written");
+      req.After("action_period_ends_on", soa.action_period_ends_on(), effective,
+                "the Statement of Action");
+      break;
+    }
+    case EventPayload::kStatementOfActionPeriodShortened:
+      req.Text("due_on", p.statement_of_action_period_shortened().due_on());
+      break;
+    case EventPayload::kProgressReportRecorded: {
+      const v1::ProgressReportRecorded& r = p.progress_report_recorded();
+      req.Enum("judgement", r.judgement());
+      req.Text("progress_against_plan", r.progress_against_plan());
+      req.Text("next_steps", r.next_steps());
+      break;
+    }
+    case EventPayload::kNoteOfVisitResponseRecorded: {
+      const v1::NoteOfVisitResponseRecorded& r = p.note_of_visit_response_recorded();
+      req.Text("visit_event_id", r.visit_event_id());
+      if (r.status() != v1::NOTE_OF_VISIT_STATUS_AGREED &&
+          r.status() != v1::NOTE_OF_VISIT_STATUS_DISPUTED) {
+        v.Add(at + ".status", "is required: NOTE_OF_VISIT_STATUS_AGREED or "
+                              "NOTE_OF_VISIT_STATUS_DISPUTED");
+      }
+      if (r.status() == v1::NOTE_OF_VISIT_STATUS_DISPUTED) req.Text("comment", r.comment());
+      break;
+    }
+    case EventPayload::kReviewSecured:
+      req.Enum("review", p.review_secured().review());
       break;
     case EventPayload::kSrgReviewOutcomeRecorded:
       req.Enum("outcome", p.srg_review_outcome_recorded().outcome());
@@ -244,15 +301,53 @@ void CheckPayload(const EventPayload& p, const std::string& at, const std::strin
       for (int i = 0; i < w.grounds_size(); ++i) {
         req.Enum(absl::StrCat("grounds[", i, "]"), w.grounds(i));
       }
+      for (int i = 0; i < w.grounds_size(); ++i) {
+        if (w.grounds(i) == v1::WARNING_NOTICE_GROUND_PAY_AND_CONDITIONS) {
+          v.Add(absl::StrCat(at, ".grounds[", i, "]"),
+                "teachers' pay and conditions is its own kind of notice (s60A), not a ground of "
+                "an s60 notice: use IssuePayAndConditionsWarningNotice (R-17)");
+        }
+      }
       req.Enum("reason", w.reason());
+      req.Text("matters_relied_upon", w.matters_relied_upon());
+      req.Text("required_action", w.required_action());
+      req.Text("action_minded_to_take", w.action_minded_to_take());
+      req.Text("compliance_period_ends_on", w.compliance_period_ends_on());
+      req.After("compliance_period_ends_on", w.compliance_period_ends_on(), effective,
+                "the date of the notice");
+      req.Copies(w.copies(), effective);
+      break;
+    }
+    case EventPayload::kPayAndConditionsWarningNoticeIssued: {
+      const v1::PayAndConditionsWarningNoticeIssued& w = p.pay_and_conditions_warning_notice_issued();
+      req.Text("matters_relied_upon", w.matters_relied_upon());
       req.Text("required_action", w.required_action());
       req.Text("compliance_period_ends_on", w.compliance_period_ends_on());
-      if (!w.compliance_period_ends_on().empty() && ParseDate(w.compliance_period_ends_on()) &&
-          w.compliance_period_ends_on() <= effective) {
-        v.Add(at + ".compliance_period_ends_on", "must be after the date of the notice");
+      req.After("compliance_period_ends_on", w.compliance_period_ends_on(), effective,
+                "the date of the notice");
+      req.Copies(w.copies(), effective);
+      break;
+    }
+    case EventPayload::kSecretaryOfStateWarningNoticeRecorded:
+      req.Text("compliance_period_ends_on",
+               p.secretary_of_state_warning_notice_recorded().compliance_period_ends_on());
+      break;
+    case EventPayload::kInterventionConsultationHeld: {
+      const v1::InterventionConsultationHeld& c = p.intervention_consultation_held();
+      if (c.power() != v1::INTERVENTION_POWER_S63_ARRANGEMENTS &&
+          c.power() != v1::INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD) {
+        v.Add(at + ".power", "the Act requires consultation before s63 arrangements and an s65 "
+                             "Interim Executive Board: give one of them (R-19)");
+      }
+      const auto& who = c.consulted();
+      if (std::find(who.begin(), who.end(), v1::SCHOOL_PARTY_GOVERNING_BODY) == who.end()) {
+        v.Add(at + ".consulted", "the governing body is consulted before s63 and s65 (R-19)");
       }
       break;
     }
+    case EventPayload::kInterventionEnded:
+      req.Enum("power", p.intervention_ended().power());
+      break;
     case EventPayload::kNoticeOfIntentionToInterveneIssued:
       req.NonEmpty("proposed_powers", p.notice_of_intention_to_intervene_issued().proposed_powers_size(),
                    "proposed power");
@@ -378,16 +473,23 @@ absl::Status CheckShape(const Command& command, const std::string& at,
   }
   CheckPayload(command.payload, at, effective, v);
   CheckLinkedUrn(command, at, v);
+  // every decision says why; facts (an inspection, a visit) need no reason.
+  const CommandSpec* spec = FindCommand(command.payload.kind_case());
+  const bool decision = command.payload.has_event_corrected() || (spec != nullptr && !spec->fact);
+  if (decision && absl::StripAsciiWhitespace(ctx.reason()).empty()) {
+    v.Add("context.reason", command.payload.has_event_corrected()
+                                ? "a correction must give its reason (R-24)"
+                                : "every decision records why it was taken (R-24): give a reason");
+  }
   if (command.payload.has_event_corrected()) {
-    if (absl::StripAsciiWhitespace(ctx.reason()).empty()) {
-      v.Add("context.reason", "a correction must give its reason (R-24)");
-    }
     // A replacement is checked like a fresh command of its kind, as of the corrected event.
     const v1::EventCorrected& c = command.payload.event_corrected();
     if (c.has_replacement()) {
-      CheckPayload(c.replacement(), ReplacementField(at, c.replacement()),
-                   command.corrected ? command.corrected->metadata.effective_date() : effective,
-                   v);
+      const std::string corrected_on =
+          !c.new_effective_date().empty() ? c.new_effective_date()
+          : command.corrected            ? command.corrected->metadata.effective_date()
+                                         : effective;
+      CheckPayload(c.replacement(), ReplacementField(at, c.replacement()), corrected_on, v);
     }
   }
   return v.Status();

@@ -8,13 +8,8 @@
 
 namespace scc::projections {
 
-bool TimeFilter::Accepts(const storage::RecordedEvent& recorded,
-                         const domain::StoredEvent& event) const {
-  if (known_at && recorded.recorded_at > *known_at) return false;
-  if (as_of && event.metadata.effective_date() > *as_of && !event.payload.has_event_corrected()) {
-    return false;
-  }
-  return true;
+bool TimeFilter::Known(const storage::RecordedEvent& recorded) const {
+  return !known_at || recorded.recorded_at <= *known_at;
 }
 
 absl::StatusOr<domain::InstitutionState> FoldAsOf(const storage::EventLog& log,
@@ -29,11 +24,11 @@ absl::StatusOr<domain::InstitutionState> FoldAsOf(const storage::EventLog& log,
     RETURN_IF_ERROR(page.status());
     for (const storage::RecordedEvent& recorded : page->events) {
       ASSIGN_OR_RETURN(domain::StoredEvent event, codec::Decode(recorded));
-      if (filter.Accepts(recorded, event)) accepted.push_back(std::move(event));
+      if (filter.Known(recorded)) accepted.push_back(std::move(event));
     }
     next = page->next_version;
   }
-  return domain::Fold(urn, accepted);
+  return domain::Fold(urn, accepted, {}, filter.as_of.value_or(""));
 }
 
 absl::StatusOr<absl::btree_map<std::string, domain::InstitutionState>> FoldAllAsOf(
@@ -53,12 +48,12 @@ absl::StatusOr<absl::btree_map<std::string, domain::InstitutionState>> FoldAllAs
       const std::string urn = codec::UrnOfStream(recorded.stream);
       if (urn.empty()) continue;
       ASSIGN_OR_RETURN(domain::StoredEvent event, codec::Decode(recorded));
-      if (filter.Accepts(recorded, event)) streams[urn].push_back(std::move(event));
+      if (filter.Known(recorded)) streams[urn].push_back(std::move(event));
     }
     position = page.next_position;
   }
   absl::btree_map<std::string, domain::InstitutionState> states;
-  for (auto& [urn, events] : streams) states.emplace(urn, domain::Fold(urn, events));
+  for (auto& [urn, events] : streams) states.emplace(urn, domain::Fold(urn, events, {}, filter.as_of.value_or("")));
   return states;
 }
 

@@ -22,7 +22,9 @@ struct TimeFilter {
   std::optional<absl::Time> known_at;
 
   bool empty() const { return !as_of && !known_at; }
-  bool Accepts(const storage::RecordedEvent& recorded, const domain::StoredEvent& event) const;
+  // Whether the server had recorded the event by known_at. The date as_of is applied by the
+  // fold, after corrections (a re-dated event counts by its new date, R-24).
+  bool Known(const storage::RecordedEvent& recorded) const;
 };
 
 // One institution; registered() is false when it had no accepted events.

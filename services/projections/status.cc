@@ -33,14 +33,47 @@ std::string Latest(const RepeatedField<int32_t>& days) {
   return FormatDate(domain::FromDayNumber(*std::max_element(days.begin(), days.end())));
 }
 
+// The RPC that records what an obligation asks for: the form that clears it.
+const char* ClearsWith(v1::ObligationType type) {
+  switch (type) {
+    case v1::OBLIGATION_TYPE_LEAD_OFFICER_MISSING: return "AssignLeadOfficer";
+    case v1::OBLIGATION_TYPE_ACTION_PLAN_MISSING: return "AgreeActionPlan";
+    case v1::OBLIGATION_TYPE_STATEMENT_OF_ACTION_MISSING: return "IssueStatementOfAction";
+    case v1::OBLIGATION_TYPE_ACTION_PLAN_REVIEW: return "HoldActionPlanReview";
+    case v1::OBLIGATION_TYPE_MONITORING_AND_CHALLENGE_MEETING:
+      return "HoldMonitoringAndChallengeMeeting";
+    case v1::OBLIGATION_TYPE_SRG_REVIEW: return "RecordSrgReviewOutcome";
+    case v1::OBLIGATION_TYPE_QUALITY_ASSURANCE_MEETING: return "HoldQualityAssuranceMeeting";
+    case v1::OBLIGATION_TYPE_PROGRESS_REVIEW_TEAM_MEETING:
+      return "HoldSchoolProgressReviewTeamMeeting";
+    case v1::OBLIGATION_TYPE_VISITS: return "RecordVisit";
+    case v1::OBLIGATION_TYPE_WARNING_NOTICE_CANDIDATE:
+    case v1::OBLIGATION_TYPE_WARNING_NOTICE_PROMPT: return "DecideNotToIssueWarningNotice";
+    case v1::OBLIGATION_TYPE_REMOVAL_BLOCKED: return "RecordOfstedOutcome";
+    case v1::OBLIGATION_TYPE_COMPLIANCE_PERIOD_ENDED: return "RecordWarningNoticeNotComplied";
+    case v1::OBLIGATION_TYPE_SETTINGS_MEETING: return "HoldSettingsCausingConcernMeeting";
+    case v1::OBLIGATION_TYPE_INTERVENTION_DECISION: return "IssueNoticeOfIntentionToIntervene";
+    case v1::OBLIGATION_TYPE_PROGRESS_REPORT: return "RecordProgressReport";
+    case v1::OBLIGATION_TYPE_SRG_DECISION: return "DesignateSchool";
+    case v1::OBLIGATION_TYPE_NOTE_OF_VISIT: return "RecordNoteOfVisitResponse";
+    default: return "";
+  }
+}
+
 class Collector {
  public:
-  Collector(const InstitutionState& s, absl::CivilDay as_of, std::vector<v1::Obligation>* out)
-      : s_(s), as_of_(as_of), out_(out) {}
+  Collector(const InstitutionState& s, absl::CivilDay as_of, bool at_period_end,
+            std::vector<v1::Obligation>* out)
+      : s_(s), as_of_(as_of), at_period_end_(at_period_end), out_(out) {}
+
+  // Whether `due` has passed on as_of: at a period's end (the termly report), a duty due that
+  // day and not done is overdue in that period's report.
+  bool Passed(absl::CivilDay due) const { return at_period_end_ ? due <= as_of_ : due < as_of_; }
 
   v1::Obligation& Add(v1::ObligationType type, const char* rule, std::string description,
                       absl::CivilDay due, bool overdue) {
     v1::Obligation& o = out_->emplace_back();
+    o.set_clears_with(ClearsWith(type));
     o.set_urn(s_.urn());
     o.set_institution_name(s_.details().name());
     o.set_type(type);
@@ -57,7 +90,7 @@ class Collector {
                 std::optional<absl::CivilDay> since, int working_days) {
     if (!since) return;
     const absl::CivilDay due = AddWorkingDays(*since, working_days);
-    Add(type, rule, what, due, as_of_ > due);
+    Add(type, rule, what, due, Passed(due));
   }
 
   // A meeting that must happen in every period (half term or term) while the obligation is
@@ -69,14 +102,14 @@ class Collector {
                    const Period* current, const TermCalendar& calendar) {
     if (!since || current == nullptr) return;
     for (const Period* p : {calendar.Previous(current), current}) {
-      if (p == nullptr || !(*since < p->start) || p->end >= as_of_) continue;
+      if (p == nullptr || !(*since < p->start) || !Passed(p->end)) continue;
       if (!HeldIn(dates, *p, as_of_)) {
         Add(type, rule, absl::StrCat(what, " not held in ", p->label), p->end, true)
             .set_period(p->label);
         return;
       }
     }
-    if (current->end >= as_of_ && *since < current->start && !HeldIn(dates, *current, as_of_)) {
+    if (!Passed(current->end) && *since < current->start && !HeldIn(dates, *current, as_of_)) {
       Add(type, rule, absl::StrCat(what, " due in ", current->label), current->end, false)
           .set_period(current->label);
     }
@@ -85,6 +118,7 @@ class Collector {
  private:
   const InstitutionState& s_;
   const absl::CivilDay as_of_;
+  const bool at_period_end_;
   std::vector<v1::Obligation>* out_;
 };
 
@@ -94,6 +128,18 @@ bool InCategory(const InstitutionState& s) {
 }
 
 }  // namespace
+
+QualityAssuranceDays CollectQualityAssurance(
+    const std::vector<std::shared_ptr<const InstitutionState>>& states) {
+  QualityAssuranceDays days;
+  for (const auto& s : states) {
+    const v1::SccEpisode& e = s->episode();
+    if (!e.has_lead_officer() || e.qa_meeting_days().empty()) continue;
+    std::vector<int32_t>& into = days[e.lead_officer().lead_officer_id()];
+    into.insert(into.end(), e.qa_meeting_days().begin(), e.qa_meeting_days().end());
+  }
+  return days;
+}
 
 VisitCount CountVisits(const InstitutionState& s, absl::CivilDay as_of,
                        const TermCalendar& calendar) {
@@ -124,22 +170,89 @@ VisitCount CountVisits(const InstitutionState& s, absl::CivilDay as_of,
     default:
       return count;  // academies: the Trust's responsibility
   }
+  // visits are spread from the day the requirement starts (a designation, a removal, the
+  // registration), not from 1 September: a school designated in May owes May-July's share.
+  count.from = year->start;
+  const std::string& changed = concern               ? s.episode().designated_on()
+                               : !s.episode().removed_on().empty() ? s.episode().removed_on()
+                                                                   : s.registered_on();
+  if (auto since = Day(changed); since && *since > year->start && *since <= year->end) {
+    count.from = *since;
+  }
+  const double length = static_cast<double>(year->end - year->start) + 1;
+  const double span = static_cast<double>(year->end - count.from) + 1;
+  count.required = static_cast<int>(std::ceil(count.required * span / length));
   for (int32_t d : s.visit_days()) {
     const absl::CivilDay day = domain::FromDayNumber(d);
     if (year->Contains(day) && day <= as_of) ++count.done;
   }
-  const double length = static_cast<double>(year->end - year->start) + 1;
-  const double elapsed = std::clamp(static_cast<double>(as_of - year->start) + 1, 0.0, length);
-  count.expected_by_now = static_cast<int>(std::floor(count.required * elapsed / length));
+  const double elapsed = std::clamp(static_cast<double>(as_of - count.from) + 1, 0.0, span);
+  count.expected_by_now = static_cast<int>(std::floor(count.required * elapsed / span));
   return count;
 }
 
+namespace {
+
+// the grounds for a formal warning notice the server can see, each a flag: more than 12
+// months in SCC; engagement concerns recorded; a review Ofsted recommended not secured; an SRG
+// review that said escalate. A recorded decision not to issue closes them until new grounds
+// appear (a later engagement concern or SRG escalation) or the configured period passes.
+void WarningNoticeFlags(const InstitutionState& s, absl::CivilDay as_of,
+                        const ObligationRules& rules, Collector& c) {
+  const v1::SccEpisode& e = s.episode();
+  const auto decided = Day(e.warning_notice_not_issued_on());
+  const bool decision_holds =
+      decided && as_of <= domain::AddMonths(*decided, rules.warning_notice_decision_months);
+  auto closed_by_decision = [&](std::optional<absl::CivilDay> grounds_on) {
+    return decision_holds && (!grounds_on || *grounds_on <= *decided);
+  };
+  const auto start = Day(e.designated_on());
+  if (start) {
+    const absl::CivilDay twelve_months = domain::AddMonths(*start, 12);
+    if (as_of > twelve_months && !closed_by_decision(twelve_months)) {
+      c.Add(v1::OBLIGATION_TYPE_WARNING_NOTICE_CANDIDATE, "R-16",
+            absl::StrCat("A school causing concern for ", as_of - *start,
+                         " days: consider a formal warning notice if it seems unlikely to be "
+                         "Good within 6 months, or record the decision not to issue one"),
+            twelve_months, true);
+    }
+  }
+  std::vector<std::string> grounds;
+  std::optional<absl::CivilDay> latest;
+  if (e.engagement_concerns() > 0 &&
+      !(decision_holds && e.engagement_concerns() <= e.engagement_concerns_at_decision())) {
+    grounds.push_back(absl::StrCat(e.engagement_concerns(), " engagement concern(s) recorded"));
+  }
+  if (!s.reviews_not_secured().empty()) {
+    const auto recommended = Day(s.reviews_recommended_on());
+    if (!closed_by_decision(recommended)) {
+      grounds.push_back("a review Ofsted recommended (Pupil Premium or governance) not secured");
+      latest = recommended;
+    }
+  }
+  if (const auto escalate = Day(e.last_srg_escalated_on()); escalate && !closed_by_decision(escalate)) {
+    grounds.push_back("the SRG's review said escalate");
+    latest = std::max(latest.value_or(*escalate), *escalate);
+  }
+  if (!grounds.empty()) {
+    std::string words;
+    for (const std::string& g : grounds) absl::StrAppend(&words, words.empty() ? "" : "; ", g);
+    c.Add(v1::OBLIGATION_TYPE_WARNING_NOTICE_PROMPT, "R-16",
+          absl::StrCat("Grounds to consider a formal warning notice: ", words,
+                       ". Issue one, or record the decision not to with its reason"),
+          latest.value_or(as_of), false);
+  }
+}
+
+}  // namespace
+
 std::vector<v1::Obligation> ComputeObligations(const InstitutionState& s, absl::CivilDay as_of,
                                                const TermCalendar& calendar,
-                                               const ObligationRules& rules) {
+                                               const ObligationRules& rules,
+                                               const QualityAssuranceDays* qa) {
   std::vector<v1::Obligation> out;
   if (!s.registered()) return out;
-  Collector c(s, as_of, &out);
+  Collector c(s, as_of, rules.judge_at_period_end, &out);
   const v1::InstitutionKind kind = s.details().kind();
   const bool concern = domain::IsCausingConcern(s.state());
   const Period* half_term = calendar.HalfTermAt(as_of);
@@ -157,9 +270,15 @@ std::vector<v1::Obligation> ComputeObligations(const InstitutionState& s, absl::
                                   : !o.inspection_date().empty()
                                       ? o.inspection_date()
                                       : s.episode().category_entered_on();
-      c.Deadline(v1::OBLIGATION_TYPE_STATEMENT_OF_ACTION_MISSING, "R-13",
-                 "Statement of Action not issued", Day(report),
-                 rules.statement_of_action_working_days);
+      if (auto shortened = Day(s.episode().statement_of_action_due_on())) {
+        c.Add(v1::OBLIGATION_TYPE_STATEMENT_OF_ACTION_MISSING, "R-13",
+              "Statement of Action not issued (period shortened for this school)", *shortened,
+              as_of > *shortened);
+      } else {
+        c.Deadline(v1::OBLIGATION_TYPE_STATEMENT_OF_ACTION_MISSING, "R-13",
+                   "Statement of Action not issued", Day(report),
+                   rules.statement_of_action_working_days);
+      }
     }
     if (!InCategory(s) && s.episode().has_lead_officer() &&
         s.episode().action_plan_version() == 0) {
@@ -171,13 +290,18 @@ std::vector<v1::Obligation> ComputeObligations(const InstitutionState& s, absl::
                     s.episode().review_days(), Day(s.episode().action_plan_agreed_on()),
                     rules.review_each_term ? term : half_term, calendar);
     }
-    if (s.episode().action_plan_version() > 0 || InCategory(s)) {
-      const auto since = InCategory(s) && !s.episode().category_entered_on().empty()
-                             ? Day(s.episode().category_entered_on())
-                             : Day(s.episode().action_plan_agreed_on());
-      c.EveryPeriod(v1::OBLIGATION_TYPE_MONITORING_AND_CHALLENGE_MEETING,
-                    InCategory(s) ? "R-13" : "R-11", "Monitoring and Challenge Meeting",
-                    s.episode().mcm_days(), since, term, calendar);
+    // an MCM is optional for an ordinary SCC; termly and required in a category.
+    if (InCategory(s)) {
+      c.EveryPeriod(v1::OBLIGATION_TYPE_MONITORING_AND_CHALLENGE_MEETING, "R-13",
+                    "Monitoring and Challenge Meeting", s.episode().mcm_days(),
+                    Day(s.episode().category_entered_on()), term, calendar);
+    }
+    // the Lead Officer's progress report, with a judgement and next steps, every term.
+    if (s.episode().has_lead_officer()) {
+      c.EveryPeriod(v1::OBLIGATION_TYPE_PROGRESS_REPORT, "R-7",
+                    "Lead Officer's progress report (judgement and next steps)",
+                    s.episode().progress_report_days(),
+                    Day(s.episode().lead_officer_assigned_on()), term, calendar);
     }
     if (InCategory(s)) {
       c.EveryPeriod(v1::OBLIGATION_TYPE_PROGRESS_REVIEW_TEAM_MEETING, "R-13",
@@ -187,32 +311,40 @@ std::vector<v1::Obligation> ComputeObligations(const InstitutionState& s, absl::
     c.EveryPeriod(v1::OBLIGATION_TYPE_SRG_REVIEW, "R-6", "SRG review of the categorisation",
                   s.episode().srg_review_days(), episode_start, half_term, calendar);
     if (s.episode().has_lead_officer()) {
+      // one meeting per Lead Officer about every school they lead clears it for all.
+      const std::string& lo = s.episode().lead_officer().lead_officer_id();
+      RepeatedField<int32_t> days = s.episode().qa_meeting_days();
+      if (qa != nullptr) {
+        if (auto it = qa->find(lo); it != qa->end()) days.Add(it->second.begin(), it->second.end());
+      }
       c.EveryPeriod(v1::OBLIGATION_TYPE_QUALITY_ASSURANCE_MEETING, "R-12",
-                    absl::StrCat("HoSI meeting with Lead Officer ",
-                                 s.episode().lead_officer().lead_officer_id()),
-                    s.episode().qa_meeting_days(), Day(s.episode().lead_officer_assigned_on()),
-                    half_term, calendar);
+                    absl::StrCat("HoSI quality-assurance meeting with Lead Officer ",
+                                 s.episode().lead_officer().lead_officer_name().empty()
+                                     ? lo
+                                     : s.episode().lead_officer().lead_officer_name(),
+                                 " (one meeting covers every school they lead)"),
+                    days, Day(s.episode().lead_officer_assigned_on()), half_term, calendar);
     }
     const bool escalated = s.state() == v1::FLOWCHART_STATE_WARNING_NOTICE ||
                            s.state() == v1::FLOWCHART_STATE_ELIGIBLE_FOR_INTERVENTION ||
                            s.state() == v1::FLOWCHART_STATE_INTERVENTION || InCategory(s);
-    if (!escalated && episode_start) {
-      const absl::CivilDay twelve_months =
-          absl::CivilDay(episode_start->year() + 1, episode_start->month(), episode_start->day());
-      if (as_of > twelve_months) {
-        c.Add(v1::OBLIGATION_TYPE_WARNING_NOTICE_CANDIDATE, "R-16",
-              absl::StrCat("A school causing concern for ", as_of - *episode_start,
-                           " days: consider a formal warning notice if it seems unlikely to be "
-                           "Good within 6 months"),
-              twelve_months, true);
-      }
-    }
+    if (!escalated) WarningNoticeFlags(s, as_of, rules, c);
     if (s.has_latest_ofsted() && domain::Classify(s.latest_ofsted()).ri_or_worse) {
       c.Add(v1::OBLIGATION_TYPE_REMOVAL_BLOCKED, "R-15",
             absl::StrCat("Cannot be removed until a later inspection judges it Good or better "
                          "(latest: ",
                          domain::Classify(s.latest_ofsted()).label, ")"),
             as_of, false);
+    }
+    // after non-compliance the LA decides whether to use its powers.
+    if (s.state() == v1::FLOWCHART_STATE_WARNING_NOTICE && s.episode().warning_notice_not_complied()) {
+      c.Deadline(v1::OBLIGATION_TYPE_INTERVENTION_DECISION, "R-18",
+                 "The school did not comply with the warning notice: decide whether to use "
+                 "intervention powers (written notice of intention) or not",
+                 Day(s.last_step_on()) > Day(s.episode().compliance_period_ended_on())
+                     ? Day(s.last_step_on())
+                     : Day(s.episode().compliance_period_ended_on()),
+                 rules.intervention_decision_working_days);
     }
     if (s.state() == v1::FLOWCHART_STATE_WARNING_NOTICE && !s.episode().warning_notice_complied() &&
         !s.episode().warning_notice_not_complied()) {
@@ -225,6 +357,23 @@ std::vector<v1::Obligation> ComputeObligations(const InstitutionState& s, absl::
       }
     }
   }
+  // a school at risk is discussed at the SRG, which decides whether to designate.
+  if (s.state() == v1::FLOWCHART_STATE_AT_RISK) {
+    c.Deadline(v1::OBLIGATION_TYPE_SRG_DECISION, "R-4",
+               "Concern raised: the SRG decides whether to designate", Day(s.concern_raised_on()),
+               rules.srg_decision_working_days);
+  }
+  // each note of visit is agreed with the headteacher (or disputed) after the visit.
+  for (int i = 0; i < s.unagreed_visit_days_size() && s.closed_on().empty(); ++i) {
+    const absl::CivilDay visited = domain::FromDayNumber(s.unagreed_visit_days(i));
+    if (visited > as_of) continue;
+    const absl::CivilDay due = AddWorkingDays(visited, rules.note_of_visit_working_days);
+    c.Add(v1::OBLIGATION_TYPE_NOTE_OF_VISIT, "R-1",
+          absl::StrCat("Note of the visit on ", FormatDate(visited),
+                       " not yet agreed or disputed by the headteacher (visit event ",
+                       s.unagreed_visit_ids(i), ")"),
+          due, as_of > due);
+  }
   if (kind == v1::INSTITUTION_KIND_EARLY_YEARS_SETTING && concern) {
     c.EveryPeriod(v1::OBLIGATION_TYPE_SETTINGS_MEETING, "R-22", "Settings-causing-concern meeting",
                   s.episode().setting_meeting_days(), episode_start, term, calendar);
@@ -233,13 +382,13 @@ std::vector<v1::Obligation> ComputeObligations(const InstitutionState& s, absl::
   if (visits.required > 0 && visits.done < visits.required) {
     const Period* year = calendar.YearAt(as_of);
     const double spacing =
-        (static_cast<double>(year->end - year->start) + 1) / visits.required;
+        (static_cast<double>(year->end - visits.from) + 1) / visits.required;
     const absl::CivilDay next_due =
-        year->start + static_cast<int>(std::ceil(spacing * (visits.done + 1))) - 1;
+        visits.from + static_cast<int>(std::ceil(spacing * (visits.done + 1))) - 1;
     v1::Obligation& o = c.Add(
         v1::OBLIGATION_TYPE_VISITS, kind == v1::INSTITUTION_KIND_EARLY_YEARS_SETTING ? "R-2" : "R-1",
         absl::StrCat(visits.done, " of ", visits.required, " visits done in ", year->label),
-        std::min(next_due, year->end), as_of > std::min(next_due, year->end));
+        std::min(next_due, year->end), c.Passed(std::min(next_due, year->end)));
     o.set_done(visits.done);
     o.set_required(visits.required);
     o.set_period(year->label);
@@ -316,7 +465,8 @@ v1::OfstedStatus BuildOfstedStatus(const InstitutionState& s, const domain::Ofst
 }
 
 v1::InstitutionStatus BuildStatus(const InstitutionState& s, absl::CivilDay as_of,
-                                  const TermCalendar& calendar, const ObligationRules& rules) {
+                                  const TermCalendar& calendar, const ObligationRules& rules,
+                                  const QualityAssuranceDays* qa) {
   v1::InstitutionStatus out;
   out.set_urn(s.urn());
   *out.mutable_details() = s.details();
@@ -328,9 +478,12 @@ v1::InstitutionStatus BuildStatus(const InstitutionState& s, absl::CivilDay as_o
   *out.mutable_triggers() = s.episode().triggers();
   *out.mutable_setting_triggers() = s.episode().setting_triggers();
   out.set_designated_on(s.episode().designated_on());
-  if (out.causing_concern()) {
-    if (auto since = Day(s.episode().designated_on()))
-      out.set_days_in_scc(static_cast<int>(as_of - *since));
+  // Days in SCC: to today for an open episode, to its end (removal, closure) for a finished one.
+  if (auto since = Day(s.episode().designated_on())) {
+    const auto ended = Day(s.episode().removed_on());
+    if (out.causing_concern() || ended) {
+      out.set_days_in_scc(static_cast<int>((out.causing_concern() || !ended ? as_of : *ended) - *since));
+    }
   }
   out.set_action_plan_version(s.episode().action_plan_version());
   out.set_last_review_on(s.episode().last_review_on());
@@ -370,7 +523,23 @@ v1::InstitutionStatus BuildStatus(const InstitutionState& s, absl::CivilDay as_o
   const VisitCount visits = CountVisits(s, as_of, calendar);
   out.set_visits_this_year(visits.done);
   out.set_visits_required(visits.required);
-  for (v1::Obligation& o : ComputeObligations(s, as_of, calendar, rules)) {
+  out.set_warning_notice_section_60a(s.episode().warning_notice_section_60a());
+  out.set_secretary_of_state_notice_until(s.secretary_of_state_notice_until());
+  *out.mutable_consulted_for() = s.episode().consulted_for();
+  if (s.episode().eligible_under_section_60_only() && !s.episode().warning_notice_section_60a()) {
+    if (auto ended = Day(s.episode().compliance_period_ended_on())) {
+      const absl::CivilDay until = domain::AddMonths(*ended, 2);
+      out.set_section_63_available(as_of <= until);
+      out.set_section_63_available_until(FormatDate(until));
+    }
+  } else if (InCategory(s)) {
+    out.set_section_63_available(true);
+  }
+  out.set_statement_of_action_due_on(s.episode().statement_of_action_due_on());
+  out.set_last_progress_report_on(Latest(s.episode().progress_report_days()));
+  out.set_warning_notice_not_issued_on(s.episode().warning_notice_not_issued_on());
+  *out.mutable_reviews_not_secured() = s.reviews_not_secured();
+  for (v1::Obligation& o : ComputeObligations(s, as_of, calendar, rules, qa)) {
     *out.add_obligations() = std::move(o);
   }
   for (const std::string& step : domain::AllowedNextSteps(s)) out.add_allowed_next_steps(step);

@@ -153,18 +153,156 @@ TEST(ObligationTest, ActionPlanReviewIntervalIsConfigurableR10) {
   EXPECT_FALSE(review("2025-04-25")->overdue());
 }
 
-TEST(ObligationTest, MonitoringAndChallengeMeetingEachTermR11) {
-  Workflow w = WithPlan();  // plan in the autumn term: the spring term is the first whole term
-  EXPECT_FALSE(Find(Obligations(w, "2024-12-01"), v1::OBLIGATION_TYPE_MONITORING_AND_CHALLENGE_MEETING).has_value());
+TEST(ObligationTest, MonitoringAndChallengeMeetingIsOptionalOutsideACategoryR11) {
+  // the HT and CoG "may be invited": no obligation, never overdue, for an ordinary SCC.
+  Workflow w = WithPlan();
+  EXPECT_FALSE(Find(Obligations(w, "2025-04-25"), v1::OBLIGATION_TYPE_MONITORING_AND_CHALLENGE_MEETING)
+                   .has_value());
+  // termly and required in an Ofsted category.
+  w.Must(Ofsted(v1::OFSTED_GRADE_INADEQUATE, "2024-11-04", v1::OFSTED_CATEGORY_SPECIAL_MEASURES),
+         "2024-11-12");
   const std::optional<v1::Obligation> late =
       Find(Obligations(w, "2025-04-25"), v1::OBLIGATION_TYPE_MONITORING_AND_CHALLENGE_MEETING);
   ASSERT_TRUE(late.has_value());
   EXPECT_TRUE(late->overdue());
-  EXPECT_EQ(late->rule(), "R-11");
+  EXPECT_EQ(late->rule(), "R-13");
+  EXPECT_EQ(late->clears_with(), "HoldMonitoringAndChallengeMeeting");
   w.Must(Review(), "2025-01-20");
   w.Must(Mcm(), "2025-02-03");
   EXPECT_FALSE(Find(Obligations(w, "2025-04-25"), v1::OBLIGATION_TYPE_MONITORING_AND_CHALLENGE_MEETING)
                    ->overdue());
+}
+
+TEST(ObligationTest, LeadOfficersProgressReportEachTermR7) {
+  Workflow w = WithPlan();
+  const auto late = Find(Obligations(w, "2025-04-25"), v1::OBLIGATION_TYPE_PROGRESS_REPORT);
+  ASSERT_TRUE(late.has_value());
+  EXPECT_TRUE(late->overdue());
+  EXPECT_EQ(late->rule(), "R-7");
+  EXPECT_EQ(late->clears_with(), "RecordProgressReport");
+  v1::EventPayload report;
+  report.mutable_progress_report_recorded()->set_judgement(v1::PROGRESS_JUDGEMENT_SUFFICIENT);
+  report.mutable_progress_report_recorded()->set_progress_against_plan("Maths coaching in place");
+  report.mutable_progress_report_recorded()->set_next_steps("Governance review in the summer");
+  w.Must(report, "2025-03-10");
+  EXPECT_FALSE(Find(Obligations(w, "2025-04-25"), v1::OBLIGATION_TYPE_PROGRESS_REPORT)->overdue());
+}
+
+TEST(ObligationTest, QualityAssuranceIsOneMeetingPerLeadOfficerR12) {
+  Workflow w = WithPlan();
+  ASSERT_TRUE(Find(Obligations(w, "2025-01-10"), v1::OBLIGATION_TYPE_QUALITY_ASSURANCE_MEETING)
+                  ->overdue());
+  // A meeting with lo-ann recorded on another school she leads clears it here too.
+  QualityAssuranceDays qa;
+  qa["lo-ann"].push_back(domain::DayNumber(Day("2024-11-15")));
+  const auto met = ComputeObligations(w.state(), Day("2025-01-10"), Calendar(), ObligationRules{},
+                                      &qa);
+  EXPECT_FALSE(Find(met, v1::OBLIGATION_TYPE_QUALITY_ASSURANCE_MEETING)->overdue());
+  qa.clear();
+  qa["lo-bob"].push_back(domain::DayNumber(Day("2024-11-15")));
+  const auto other = ComputeObligations(w.state(), Day("2025-01-10"), Calendar(),
+                                        ObligationRules{}, &qa);
+  EXPECT_TRUE(Find(other, v1::OBLIGATION_TYPE_QUALITY_ASSURANCE_MEETING)->overdue());
+}
+
+TEST(ObligationTest, WarningNoticeGroundsAreFlaggedAndADecisionClosesThemR16) {
+  Workflow w = WithPlan();
+  EXPECT_FALSE(Find(Obligations(w, "2025-01-10"), v1::OBLIGATION_TYPE_WARNING_NOTICE_PROMPT));
+  w.Must(Engagement(), "2025-01-08");
+  const auto prompt = Find(Obligations(w, "2025-01-10"), v1::OBLIGATION_TYPE_WARNING_NOTICE_PROMPT);
+  ASSERT_TRUE(prompt.has_value());
+  EXPECT_THAT(prompt->description(), HasSubstr("engagement concern"));
+  v1::EventPayload not_issued;
+  not_issued.mutable_warning_notice_not_issued();
+  w.Must(not_issued, "2025-01-09");  // the school is cooperating fully
+  EXPECT_FALSE(Find(Obligations(w, "2025-01-10"), v1::OBLIGATION_TYPE_WARNING_NOTICE_PROMPT));
+  // New grounds raise it again: the SRG says escalate.
+  w.Must(SrgReview(v1::SRG_OUTCOME_ESCALATE), "2025-02-03");
+  const auto again = Find(Obligations(w, "2025-02-04"), v1::OBLIGATION_TYPE_WARNING_NOTICE_PROMPT);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_THAT(again->description(), HasSubstr("escalate"));
+  EXPECT_THAT(again->description(), ::testing::Not(HasSubstr("engagement")));
+}
+
+TEST(ObligationTest, TwelveMonthFlagClosesForTheConfiguredPeriodR16) {
+  Workflow w = WithPlan();  // designated 2024-10-01
+  ASSERT_TRUE(Find(Obligations(w, "2025-10-10"), v1::OBLIGATION_TYPE_WARNING_NOTICE_CANDIDATE));
+  v1::EventPayload not_issued;
+  not_issued.mutable_warning_notice_not_issued();
+  w.Must(not_issued, "2025-10-10");
+  EXPECT_FALSE(Find(Obligations(w, "2025-10-11"), v1::OBLIGATION_TYPE_WARNING_NOTICE_CANDIDATE));
+  // Six months on (the default), the question comes back.
+  EXPECT_TRUE(Find(Obligations(w, "2026-04-11"), v1::OBLIGATION_TYPE_WARNING_NOTICE_CANDIDATE));
+}
+
+TEST(ObligationTest, ASchoolAtRiskAwaitsTheSrgsDecisionR4) {
+  Workflow w;
+  w.Must(Register(), "2024-09-01");
+  w.Must(RaiseConcern(), "2024-09-20");
+  const auto due = Find(Obligations(w, "2024-10-01"), v1::OBLIGATION_TYPE_SRG_DECISION);
+  ASSERT_TRUE(due.has_value());
+  EXPECT_FALSE(due->overdue());
+  EXPECT_TRUE(Find(Obligations(w, "2024-12-01"), v1::OBLIGATION_TYPE_SRG_DECISION)->overdue());
+  w.Must(Designate(), "2024-10-01");
+  EXPECT_FALSE(Find(Obligations(w, "2024-12-01"), v1::OBLIGATION_TYPE_SRG_DECISION));
+}
+
+TEST(ObligationTest, ANoteOfVisitAwaitsTheHeadteacherR1) {
+  Workflow w;
+  w.Must(Register(), "2024-09-01");
+  w.Must(Visit(), "2024-10-01");
+  const auto note = Find(Obligations(w, "2024-10-20"), v1::OBLIGATION_TYPE_NOTE_OF_VISIT);
+  ASSERT_TRUE(note.has_value());
+  EXPECT_TRUE(note->overdue());  // 10 working days from 1 October
+  EXPECT_EQ(note->clears_with(), "RecordNoteOfVisitResponse");
+  v1::EventPayload agreed;
+  agreed.mutable_note_of_visit_response_recorded()->set_visit_event_id(
+      w.events().back().metadata.event_id());
+  agreed.mutable_note_of_visit_response_recorded()->set_status(v1::NOTE_OF_VISIT_STATUS_AGREED);
+  w.Must(agreed, "2024-10-21");
+  EXPECT_FALSE(Find(Obligations(w, "2024-10-22"), v1::OBLIGATION_TYPE_NOTE_OF_VISIT));
+}
+
+TEST(ObligationTest, NonComplianceAwaitsTheDecisionOnPowersR18) {
+  Workflow w = WithPlan();
+  w.Must(WarningNotice("2024-12-01", "2024-11-01"), "2024-11-01");
+  w.Must(WarningNotComplied(), "2024-12-02");
+  const auto decide = Find(Obligations(w, "2024-12-03"), v1::OBLIGATION_TYPE_INTERVENTION_DECISION);
+  ASSERT_TRUE(decide.has_value());
+  EXPECT_EQ(decide->rule(), "R-18");
+  v1::EventPayload not_used;
+  not_used.mutable_intervention_powers_not_used();
+  w.Must(not_used, "2024-12-05");
+  EXPECT_FALSE(Find(Obligations(w, "2024-12-06"), v1::OBLIGATION_TYPE_INTERVENTION_DECISION));
+}
+
+TEST(ObligationTest, AtAPeriodsEndWhatWasDueThatDayIsOverdue) {
+  // The termly report judges its own term: a review due in the term's last half term and not
+  // held by its last day is overdue in that term's report.
+  Workflow w = WithPlan();
+  w.Must(Review(), "2024-10-22");
+  ObligationRules at_end;
+  at_end.judge_at_period_end = true;
+  const auto live = Find(ComputeObligations(w.state(), Day("2024-12-20"), Calendar(),
+                                            ObligationRules{}),
+                         v1::OBLIGATION_TYPE_ACTION_PLAN_REVIEW);
+  const auto report = Find(ComputeObligations(w.state(), Day("2024-12-20"), Calendar(), at_end),
+                           v1::OBLIGATION_TYPE_ACTION_PLAN_REVIEW);
+  ASSERT_TRUE(live.has_value());
+  ASSERT_TRUE(report.has_value());
+  EXPECT_FALSE(live->overdue());  // still due today
+  EXPECT_TRUE(report->overdue());  // the term is over
+  EXPECT_EQ(report->period(), "2024/25 autumn half term 2");
+}
+
+TEST(StatusTest, DaysInSccCountForAFinishedEpisode) {
+  Workflow w = WithPlan();  // designated 2024-10-01
+  w.Must(Ofsted(v1::OFSTED_GRADE_GOOD, "2026-05-01"), "2026-05-20");
+  w.Must(Removal(), "2026-06-12");
+  const v1::InstitutionStatus status =
+      BuildStatus(w.state(), Day("2026-07-01"), Calendar(), ObligationRules{});
+  EXPECT_FALSE(status.causing_concern());
+  EXPECT_EQ(status.days_in_scc(), 619);  // 1 October 2024 to 12 June 2026, not to today
 }
 
 TEST(ObligationTest, SrgReviewEachHalfTermR6) {
@@ -206,12 +344,14 @@ TEST(ObligationTest, CategoryObligationsStayWhenAPowerIsUsedR13) {
                                v1::OFSTED_CATEGORY_SPECIAL_MEASURES);
   sm.mutable_ofsted_outcome_recorded()->set_publication_date("2024-11-11");
   w.Must(sm, "2024-11-12");
+  w.Must(Consultation(v1::INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD), "2024-11-14");
   w.Must(Intervention(v1::INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD), "2024-11-14");
   ASSERT_EQ(w.state().state(), v1::FLOWCHART_STATE_INTERVENTION);
   const auto all = Obligations(w, "2025-04-25");
   EXPECT_TRUE(Find(all, v1::OBLIGATION_TYPE_STATEMENT_OF_ACTION_MISSING).has_value());
   EXPECT_TRUE(Find(all, v1::OBLIGATION_TYPE_PROGRESS_REVIEW_TEAM_MEETING).has_value());
-  EXPECT_EQ(CountVisits(w.state(), Day("2025-01-10"), Calendar()).required, 19);
+  // About one a fortnight (19 a year), spread from the designation on 1 October.
+  EXPECT_EQ(CountVisits(w.state(), Day("2025-01-10"), Calendar()).required, 18);
 }
 
 TEST(ObligationTest, VisitsDueAgainstDoneR1) {

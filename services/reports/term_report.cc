@@ -122,34 +122,17 @@ void Step(Walk& walk, const StoredEvent& e, const projections::Period& term, boo
   }
 }
 
-// The whole walk of one institution's (filtered) events, corrections applied in place.
+// The whole walk of one institution's known events, corrections applied in place: a
+// withdrawn event is left out, a re-dated one counts by its new date, up to `last_day`.
 Walk WalkInstitution(const std::string& urn, const std::vector<StoredEvent>& events,
-                     const projections::Period& term, bool notes_visible) {
+                     const projections::Period& term, const std::string& last_day,
+                     bool notes_visible) {
   Walk walk;
   walk.end.set_urn(urn);
-  absl::flat_hash_map<std::string, const v1::EventPayload*> replacements;
-  for (const StoredEvent& e : events) {
-    if (domain::NeedsRefold(e)) {
-      replacements[e.payload.event_corrected().corrected_event_id()] =
-          &e.payload.event_corrected().replacement();
-    }
-  }
-  for (const StoredEvent& original : events) {
-    auto it = replacements.find(original.metadata.event_id());
-    Step(walk,
-         it == replacements.end() ? original
-                                  : StoredEvent{original.version, *it->second, original.metadata},
-         term, notes_visible);
-  }
+  domain::ForEachCounting(events, last_day, [&](const StoredEvent* counted, const StoredEvent&) {
+    if (counted != nullptr) Step(walk, *counted, term, notes_visible);
+  });
   return walk;
-}
-
-// Which events the report sees: recorded by `known_at`, effective by the last day
-// (corrections count from when they were recorded).
-bool Visible(const storage::RecordedEvent& recorded, const StoredEvent& event, absl::Time known_at,
-             const std::string& last_day) {
-  return recorded.recorded_at <= known_at &&
-         (event.metadata.effective_date() <= last_day || event.payload.has_event_corrected());
 }
 
 bool ConcernOn(const Walk& walk, const std::string& date) {
@@ -276,11 +259,11 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
                                       storage::ReadDirection::kForwards, 1000));
       for (const storage::RecordedEvent& recorded : page.events) {
         ASSIGN_OR_RETURN(StoredEvent event, codec::Decode(recorded));
-        if (Visible(recorded, event, known_at, last_day)) visible.push_back(std::move(event));
+        if (recorded.recorded_at <= known_at) visible.push_back(std::move(event));
       }
       next = page.next_version;
     }
-    walk = WalkInstitution(urn, visible, term, notes_visible);
+    walk = WalkInstitution(urn, visible, term, last_day, notes_visible);
   }
 
   v1::TermReport report;
@@ -310,6 +293,17 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
                           "4 over 24 months"};
   for (const char* band : kBands) time_bands[band] = 0;
 
+  // Obligations are judged on the term's last day: what was due by then and not done is
+  // overdue in this term's report. R-12's meetings are per Lead Officer, over all their schools.
+  projections::ObligationRules judged = rules;
+  judged.judge_at_period_end = true;
+  projections::QualityAssuranceDays qa;
+  for (const auto& [urn, walk] : walks) {
+    const v1::SccEpisode& e = walk.end.episode();
+    if (!e.has_lead_officer()) continue;
+    std::vector<int32_t>& into = qa[e.lead_officer().lead_officer_id()];
+    into.insert(into.end(), e.qa_meeting_days().begin(), e.qa_meeting_days().end());
+  }
   for (const auto& [urn, walk] : walks) {
     const InstitutionState& s = walk.end;
     if (!s.registered()) continue;
@@ -353,7 +347,7 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
 
     // A progress page for every institution causing concern at some point in the term.
     const std::vector<v1::Obligation> obligations =
-        projections::ComputeObligations(s, term.end, calendar, rules);
+        projections::ComputeObligations(s, term.end, calendar, judged, &qa);
     std::vector<std::string> overdue;
     for (const v1::Obligation& o : obligations) {
       if (o.type() == v1::OBLIGATION_TYPE_WARNING_NOTICE_CANDIDATE && at_end) {
@@ -370,11 +364,15 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
     page.set_phase(PhaseName(s.details().phase()));
     page.set_lead_officer(s.episode().lead_officer().lead_officer_name());
     page.set_causing_concern_at_end(at_end);
-    if (at_end) {
-      if (auto since = domain::ParseDate(s.episode().designated_on())) {
-        const int days = static_cast<int>(term.end - *since);
+    // Days in SCC: to the term's end for an open episode, to its end for one finished in the term.
+    if (auto since = domain::ParseDate(s.episode().designated_on())) {
+      const auto ended = domain::ParseDate(s.episode().removed_on());
+      if (at_end || ended) {
+        const int days = static_cast<int>((at_end || !ended ? term.end : *ended) - *since);
         page.set_days_in_scc(days);
-        ++time_bands[days < 183 ? kBands[0] : days < 365 ? kBands[1] : days < 730 ? kBands[2] : kBands[3]];
+        if (at_end) {
+          ++time_bands[days < 183 ? kBands[0] : days < 365 ? kBands[1] : days < 730 ? kBands[2] : kBands[3]];
+        }
       }
     }
     for (const std::string& t : Triggers(s)) page.add_triggers(t);

@@ -250,11 +250,12 @@ CommandHandler::Plan CommandHandler::Try(const std::shared_ptr<Attempt>& attempt
     absl::StatusOr<std::vector<domain::StoredEvent>> stream = codec::ReadInstitution(*log_, urn);
     if (!stream.ok()) return answer(stream.status());
     attempt->command.corrected.reset();
-    for (domain::StoredEvent& e : *stream) {
+    for (const domain::StoredEvent& e : *stream) {
       if (e.metadata.event_id() == cmd.payload.event_corrected().corrected_event_id()) {
-        attempt->command.corrected = std::move(e);
+        attempt->command.corrected = e;
       }
     }
+    attempt->command.stream = *std::move(stream);
   }
   if (absl::Status in_reach = domain::AuthorizeCommandScope(*state, cmd); !in_reach.ok()) {
     return answer(std::move(in_reach));

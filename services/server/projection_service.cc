@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "services/codec/event_codec.h"
 #include "services/domain/dates.h"
@@ -106,7 +107,16 @@ absl::Status ProjectionServiceImpl::GetInstitution(const UnaryCall& call,
         "institution ", request.urn(), " is not registered",
         view.filter.empty() ? "" : " as of the requested date"));
   }
-  *response = projections::BuildStatus(*state, view.day, *calendar_, rules_);
+  // the quality-assurance meetings with this school's Lead Officer about any school.
+  const std::string& lo = state->episode().lead_officer().lead_officer_id();
+  projections::QualityAssuranceDays qa;
+  if (!lo.empty() && view.filter.empty()) {
+    qa = projections::CollectQualityAssurance(projection_->Select(
+        [&](const domain::InstitutionState& s) {
+          return s.episode().lead_officer().lead_officer_id() == lo;
+        }));
+  }
+  *response = projections::BuildStatus(*state, view.day, *calendar_, rules_, &qa);
   return absl::OkStatus();
 }
 
@@ -135,10 +145,13 @@ absl::Status ProjectionServiceImpl::ListInstitutions(const UnaryCall& call,
       if (keep(*s)) candidates.push_back(std::move(s));
     }
   }
+  ASSIGN_OR_RETURN(std::vector<StatePtr> all, Institutions(view));
+  const projections::QualityAssuranceDays qa = projections::CollectQualityAssurance(all);
   std::vector<StatePtr> matching;
   for (StatePtr& s : candidates) {
     if (!request.overdue().empty()) {
-      const auto obligations = projections::ComputeObligations(*s, view.day, *calendar_, rules_);
+      const auto obligations =
+          projections::ComputeObligations(*s, view.day, *calendar_, rules_, &qa);
       if (std::none_of(obligations.begin(), obligations.end(), [&](const v1::Obligation& o) {
             return o.overdue() && AnyOf(request.overdue(), o.type());
           })) {
@@ -174,7 +187,7 @@ absl::Status ProjectionServiceImpl::ListInstitutions(const UnaryCall& call,
   response->set_total(static_cast<uint32_t>(matching.size()));
   for (size_t i = offset; i < matching.size() && i < offset + page_size; ++i) {
     *response->add_institutions() =
-        projections::BuildStatus(*matching[i], view.day, *calendar_, rules_);
+        projections::BuildStatus(*matching[i], view.day, *calendar_, rules_, &qa);
   }
   if (offset + page_size < matching.size()) {
     response->set_next_page_token(absl::StrCat(offset + page_size));
@@ -190,14 +203,27 @@ absl::Status ProjectionServiceImpl::ListObligations(const UnaryCall& call,
   const uint32_t page_size = Clamp(request.page_size(), 100, 1000);
   ASSIGN_OR_RETURN(View view, Resolve(request.options(), call));
   ASSIGN_OR_RETURN(std::vector<StatePtr> all, Institutions(view));
+  const projections::QualityAssuranceDays qa = projections::CollectQualityAssurance(all);
   std::vector<v1::Obligation> found;
+  // one quality-assurance meeting per Lead Officer, listed once with every school.
+  absl::flat_hash_map<std::string, size_t> qa_listed;
   for (const StatePtr& s : all) {
     if (!request.urn().empty() && s->urn() != request.urn()) continue;
-    for (v1::Obligation& o : projections::ComputeObligations(*s, view.day, *calendar_, rules_)) {
+    for (v1::Obligation& o :
+         projections::ComputeObligations(*s, view.day, *calendar_, rules_, &qa)) {
       if (request.overdue_only() && !o.overdue()) continue;
       if (!AnyOf(request.types(), o.type())) continue;
       if (!request.lead_officer_id().empty() && o.lead_officer_id() != request.lead_officer_id()) {
         continue;
+      }
+      if (o.type() == v1::OBLIGATION_TYPE_QUALITY_ASSURANCE_MEETING) {
+        auto [it, first] = qa_listed.try_emplace(
+            absl::StrCat(o.lead_officer_id(), "|", o.period(), "|", o.due_on()), found.size());
+        if (!first) {
+          found[it->second].add_urns(o.urn());
+          continue;
+        }
+        o.add_urns(o.urn());
       }
       found.push_back(std::move(o));
     }

@@ -587,6 +587,24 @@ int main(int argc, char** argv) {
                  "working days after the inspection report to issue the Statement of Action (R-13)")
       ->capture_default_str()
       ->check(CLI::Range(1, 200));
+  app.add_option("--srg-decision-working-days", config.rules.srg_decision_working_days,
+                 "working days after a concern is raised for the SRG to decide whether to "
+                 "designate (R-4)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 200));
+  app.add_option("--warning-notice-decision-months", config.rules.warning_notice_decision_months,
+                 "months a decision not to issue a warning notice closes its flags (R-16)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 36));
+  app.add_option("--note-of-visit-working-days", config.rules.note_of_visit_working_days,
+                 "working days after a visit for the headteacher to agree or dispute the note (R-1)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 200));
+  app.add_option("--intervention-decision-working-days",
+                 config.rules.intervention_decision_working_days,
+                 "working days after non-compliance is recorded to decide on intervention (R-18)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 200));
   app.add_option("--backup-root", config.backup_root,
                  "where AdminService.BackupLog writes backups (default: DATA/backups)");
   app.add_option("--log-level", config.log_level,
