@@ -213,13 +213,30 @@ EventPayload Rag(v1::RagRating rating, v1::CapacityToImprove capacity) {
   return p;
 }
 
-EventPayload Notice(const std::string& ends_on) {
+EventPayload Notice(const std::string& given_on, const std::string& ends_on) {
   EventPayload p;
   auto* w = p.mutable_warning_notice_issued();
   w->add_grounds(v1::WARNING_NOTICE_GROUND_LOW_STANDARDS);
   w->set_reason(v1::WARNING_NOTICE_REASON_TWELVE_MONTHS_UNLIKELY_GOOD);
+  w->set_matters_relied_upon(
+      "Reading and mathematics at KS2 below the national floor for three years; the SCC action "
+      "plan's milestones for reading missed at two reviews");
   w->set_required_action("Secure consistently good teaching of reading and mathematics");
+  w->set_action_minded_to_take("Appoint an Interim Executive Board (s65)");
   w->set_compliance_period_ends_on(ends_on);
+  v1::NoticeCopy* copy = w->add_copies();
+  copy->set_recipient(v1::SCHOOL_PARTY_GOVERNING_BODY);
+  copy->set_name("Chair of governors");
+  copy->set_sent_on(given_on);
+  return p;
+}
+
+EventPayload ProgressReport(v1::ProgressJudgement judgement, const std::string& next_steps) {
+  EventPayload p;
+  auto* r = p.mutable_progress_report_recorded();
+  r->set_judgement(judgement);
+  r->set_progress_against_plan("Actions for reading on track; mathematics actions started late");
+  r->set_next_steps(next_steps);
   return p;
 }
 
@@ -331,7 +348,8 @@ void SchoolCycle(Loader& l, const std::string& urn, const std::string& start_yea
       v1::CONCERN_TRIGGER_LA_JUDGES_RI_OR_WORSE,
       "Reading outcomes at KS2 fell two years running; leaders' monitoring over-generous");
   auto stop_at = [&](const char* step) { return stop == step; };
-  l.Step(l.lo(), urn, "rag-1", y + "-09-15", Rag(v1::RAG_RATING_RED, v1::CAPACITY_TO_IMPROVE_NOT_SECURE));
+  l.Step(l.lo(), urn, "rag-1", y + "-09-15", Rag(v1::RAG_RATING_RED, v1::CAPACITY_TO_IMPROVE_NOT_SECURE),
+         "Autumn SEV: outcomes falling, leaders' capacity not secure");
   l.Step(l.lo(), urn, "concern", y + "-09-25", Concern(trigger, y + "-09-22"),
          "Raised by the school's LNI after the autumn SEV");
   if (stop_at("concern")) return;
@@ -344,23 +362,39 @@ void SchoolCycle(Loader& l, const std::string& urn, const std::string& start_yea
   l.Step(l.srg(), urn, "designate", y + "-10-08", Designation(trigger, y + "-10-10"),
          "SRG half-termly meeting");
   if (stop_at("designated")) return;
-  l.Step(l.hosi(), urn, "lead-officer", y + "-10-14", LeadOfficer("lo-ann", "Ann Okafor"));
+  l.Step(l.hosi(), urn, "lead-officer", y + "-10-14", LeadOfficer("lo-ann", "Ann Okafor"),
+         "The school's LNI, who knows its leaders");
   if (stop_at("lead-officer")) return;
-  l.Step(l.lo(), urn, "plan", y + "-11-04", Plan("Quality of teaching of reading", y1 + "-07-18"));
+  l.Step(l.lo(), urn, "plan", y + "-11-04", Plan("Quality of teaching of reading", y1 + "-07-18"),
+         "Agreed with the headteacher and the chair of governors");
   l.Step(l.lo(), urn, "visit-1", y + "-11-20",
          Visit(v1::VISIT_KIND_LEAD_OFFICER_MONITORING, "lo-ann", y + "-11-27"));
-  l.Step(l.lo(), urn, "review-1", y + "-12-09", Review(v1::PROGRESS_JUDGEMENT_SUFFICIENT), "",
+  l.Step(l.lo(), urn, "review-1", y + "-12-09", Review(v1::PROGRESS_JUDGEMENT_SUFFICIENT),
+         "Half-termly review with the headteacher and SLT",
          "Phonics lead absent; cover arranged with the federation partner");
-  l.Step(l.hosi(), urn, "mcm-1", y + "-12-15", Mcm(v1::PROGRESS_JUDGEMENT_SUFFICIENT), "",
+  l.Step(l.lo(), urn, "progress-1", y + "-12-11",
+         ProgressReport(v1::PROGRESS_JUDGEMENT_SUFFICIENT, "Keep the focus on early reading"),
+         "The Lead Officer's termly progress report (R-7)");
+  l.Step(l.hosi(), urn, "mcm-1", y + "-12-15", Mcm(v1::PROGRESS_JUDGEMENT_SUFFICIENT),
+         "The Lead Officer and HoSI agreed governors should be challenged",
          "Governors challenged the pace of improvement");
-  l.Step(l.srg(), urn, "srg-1", y1 + "-01-14", SrgReview(v1::SRG_OUTCOME_CONTINUE));
-  l.Step(l.lo(), urn, "review-2", y1 + "-03-10", Review(v1::PROGRESS_JUDGEMENT_INSUFFICIENT));
-  l.Step(l.hosi(), urn, "mcm-2", y1 + "-03-17", Mcm(v1::PROGRESS_JUDGEMENT_INSUFFICIENT));
-  l.Step(l.srg(), urn, "srg-2", y1 + "-03-24", SrgReview(v1::SRG_OUTCOME_CONTINUE));
+  l.Step(l.srg(), urn, "srg-1", y1 + "-01-14", SrgReview(v1::SRG_OUTCOME_CONTINUE),
+         "Progress sufficient but not yet secure");
+  l.Step(l.lo(), urn, "review-2", y1 + "-03-10", Review(v1::PROGRESS_JUDGEMENT_INSUFFICIENT),
+         "Half-termly review with the headteacher and SLT");
+  l.Step(l.lo(), urn, "progress-2", y1 + "-03-12",
+         ProgressReport(v1::PROGRESS_JUDGEMENT_INSUFFICIENT,
+                        "Mathematics lead to work with a specialist leader of education"),
+         "The Lead Officer's termly progress report (R-7)");
+  l.Step(l.hosi(), urn, "mcm-2", y1 + "-03-17", Mcm(v1::PROGRESS_JUDGEMENT_INSUFFICIENT),
+         "Insufficient progress at the review: governors invited to account for it");
+  l.Step(l.srg(), urn, "srg-2", y1 + "-03-24", SrgReview(v1::SRG_OUTCOME_CONTINUE),
+         "Insufficient progress; the SRG will review again next half term");
   if (stop_at("plan")) return;
   if (stop_at("removed")) {
     l.Step(l.hosi(), urn, "ofsted-good", y1 + "-05-20", Legacy(v1::OFSTED_GRADE_GOOD, y1 + "-05-07"));
-    l.Step(l.srg(), urn, "srg-remove", y1 + "-06-09", SrgReview(v1::SRG_OUTCOME_REMOVE));
+    l.Step(l.srg(), urn, "srg-remove", y1 + "-06-09", SrgReview(v1::SRG_OUTCOME_REMOVE),
+           "Judged Good by Ofsted; improvement sustained");
     l.Step(l.hosi(), urn, "remove", y1 + "-06-16",
            Make([&](EventPayload& p) {
              auto* r = p.mutable_scc_removed();
@@ -368,11 +402,13 @@ void SchoolCycle(Loader& l, const std::string& urn, const std::string& start_yea
              r->set_review_date(y1 + "-05-07");
              r->set_evidence("Ofsted judged the school Good; improvements sustained over two terms");
              r->set_headteacher_agreed_on(y1 + "-06-02");
-           }));
+           }),
+           "Enough progress made, agreed by the Lead Officer and the headteacher (R-14)");
     return;
   }
-  l.Step(l.srg(), urn, "srg-escalate", y1 + "-06-09", SrgReview(v1::SRG_OUTCOME_ESCALATE));
-  l.Step(l.hosi(), urn, "warning-notice", y1 + "-09-15", Notice(y1 + "-12-15"),
+  l.Step(l.srg(), urn, "srg-escalate", y1 + "-06-09", SrgReview(v1::SRG_OUTCOME_ESCALATE),
+         "Still insufficient progress after three reviews");
+  l.Step(l.hosi(), urn, "warning-notice", y1 + "-09-15", Notice(y1 + "-09-15", y1 + "-12-15"),
          "SCC for more than 12 months and unlikely to be Good within 6 months (R-16)");
   if (stop_at("warning-notice")) return;
   l.Step(l.hosi(), urn, "not-complied", y1 + "-12-16",
@@ -382,14 +418,24 @@ void SchoolCycle(Loader& l, const std::string& urn, const std::string& start_yea
          Make([](EventPayload& p) {
            p.mutable_notice_of_intention_to_intervene_issued()->add_proposed_powers(
                v1::INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD);
-         }));
+         }),
+         "The school did not comply: the LA proposes an Interim Executive Board");
   if (stop_at("eligible")) return;
+  l.Step(l.hosi(), urn, "consultation", absl::StrCat(std::stoi(y1) + 1, "-01-05"),
+         Make([](EventPayload& p) {
+           auto* c = p.mutable_intervention_consultation_held();
+           c->set_power(v1::INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD);
+           c->add_consulted(v1::SCHOOL_PARTY_GOVERNING_BODY);
+           c->set_details("Meeting with the full governing body; its written response considered");
+         }),
+         "The Act requires the governing body to be consulted before an IEB (R-19)");
   l.Step(l.hosi(), urn, "ieb", absl::StrCat(std::stoi(y1) + 1, "-01-12"),
          Make([](EventPayload& p) {
            p.mutable_intervention_applied()->set_power(
                v1::INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD);
            p.mutable_intervention_applied()->set_details("IEB replaces the governing body");
-         }));
+         }),
+         "Governing body unable to secure the improvement the notice required");
 }
 
 void LoadCausesForConcern(Loader& l) {
@@ -407,25 +453,35 @@ void LoadCausesForConcern(Loader& l) {
   // Special measures: an Ofsted category, Statement of Action, SPRT meetings.
   l.Step(l.hosi(), "100111", "ofsted-sm", "2025-03-20",
          Legacy(v1::OFSTED_GRADE_INADEQUATE, "2025-03-05", v1::OFSTED_CATEGORY_SPECIAL_MEASURES));
-  l.Step(l.hosi(), "100111", "lead-officer", "2025-03-21", LeadOfficer("lo-ann", "Ann Okafor"));
+  l.Step(l.hosi(), "100111", "lead-officer", "2025-03-21", LeadOfficer("lo-ann", "Ann Okafor"),
+         "A school in special measures always has a Lead Officer (R-13)");
   l.Step(l.lo(), "100111", "statement", "2025-03-28",
          Make([](EventPayload& p) {
-           FillPlan(p.mutable_statement_of_action_issued()->mutable_plan(),
-                    "Leadership and safeguarding culture", "2026-03-31");
-         }));
+           auto* soa = p.mutable_statement_of_action_issued();
+           FillPlan(soa->mutable_plan(), "Leadership and safeguarding culture", "2026-03-31");
+           soa->set_action_period_ends_on("2026-03-31");
+           soa->set_parents_informed(
+               "Letter to every family; a meeting for parents at the school, their views "
+               "collected by the governors");
+           soa->set_sent_to_ofsted_on("2025-03-28");
+         }),
+         "Statement of Action within 10 working days of the report (R-13)");
   l.Step(l.lo(), "100111", "sprt-1", "2025-05-12",
          Make([](EventPayload& p) {
            p.mutable_school_progress_review_team_meeting_held()->set_progress(
                v1::PROGRESS_JUDGEMENT_SUFFICIENT);
-         }));
-  l.Step(l.hosi(), "100111", "mcm-1", "2025-07-07", Mcm(v1::PROGRESS_JUDGEMENT_SUFFICIENT));
+         }),
+         "Termly School Progress Review Team meeting (R-13)");
+  l.Step(l.hosi(), "100111", "mcm-1", "2025-07-07", Mcm(v1::PROGRESS_JUDGEMENT_SUFFICIENT),
+         "Termly evaluation of progress in special measures (R-13)");
   // A report card with urgent improvement, placed by Ofsted in the category "requires
   // significant improvement" (formerly serious weaknesses).
   l.Step(l.hosi(), "100112", "ofsted-report-card", "2026-02-20",
          ReportCard(v1::REPORT_CARD_GRADE_URGENT_IMPROVEMENT,
                     v1::REPORT_CARD_GRADE_NEEDS_ATTENTION, v1::SAFEGUARDING_OUTCOME_MET,
                     "2026-02-03", v1::OFSTED_CATEGORY_REQUIRES_SIGNIFICANT_IMPROVEMENT));
-  l.Step(l.hosi(), "100112", "lead-officer", "2026-02-23", LeadOfficer("lo-raj", "Raj Patel"));
+  l.Step(l.hosi(), "100112", "lead-officer", "2026-02-23", LeadOfficer("lo-raj", "Raj Patel"),
+         "A school requiring significant improvement always has a Lead Officer (R-13)");
 
   // Academies (R-20).
   const v1::Trigger academy_trigger = MakeTrigger(
@@ -440,12 +496,14 @@ void LoadCausesForConcern(Loader& l) {
            Make([](EventPayload& p) {
              p.mutable_academy_trust_informed()->set_recommended_actions(
                  "Commission an external safeguarding review");
-           }));
+           }),
+           "Concerns raised with the school not resolved within a fortnight");
   }
   l.Step(l.hosi(), "140101", "plan", "2026-01-12",
          Make([](EventPayload& p) {
            p.mutable_academy_trust_plan_shared()->set_plan_summary("Trust statement of action");
-         }));
+         }),
+         "The trust shared its statement of action");
   l.Step(l.hosi(), "140101", "escalate", "2026-04-20",
          Make([](EventPayload& p) {
            auto* e = p.mutable_academy_concern_escalated();
@@ -453,7 +511,8 @@ void LoadCausesForConcern(Loader& l) {
            e->add_bodies(v1::ESCALATION_BODY_REGIONAL_HMI);
            e->set_trust_informed_of_escalation_on("2026-04-13");
            e->set_attempts_to_agree_action("Two meetings with the trust CEO; plan not implemented");
-         }));
+         }),
+         "Serious concerns remain and the trust's engagement is not effective (R-20)");
 
   // Settings causing concern (R-21 - R-23).
   auto setting_concern = [](v1::SettingConcernTrigger t, const char* evidence) {
@@ -468,23 +527,29 @@ void LoadCausesForConcern(Loader& l) {
   };
   l.Step(l.ey(), "EY400006", "concern", "2026-10-05",
          setting_concern(v1::SETTING_CONCERN_TRIGGER_OFSTED_RI_OR_INADEQUATE,
-                         "Ofsted: Requires Improvement"));
+                         "Ofsted: Requires Improvement"),
+         "A setting graded RI causes concern by definition (R-21)");
   l.Step(l.ey(), "EY400019", "concern", "2025-10-06",
          setting_concern(v1::SETTING_CONCERN_TRIGGER_SAFEGUARDING,
-                         "Staff unclear about reporting concerns"));
+                         "Staff unclear about reporting concerns"),
+         "Advisory Teacher's visit found safeguarding weaknesses");
   l.Step(l.ey(), "EY400019", "support", "2025-10-13",
-         support(v1::SETTING_SUPPORT_ACTION_KIND_SAFEGUARDING_PARTNERSHIP));
+         support(v1::SETTING_SUPPORT_ACTION_KIND_SAFEGUARDING_PARTNERSHIP),
+         "Safeguarding: work with the LADO and MASH");
   l.Step(l.ey(), "EY400019", "visit", "2025-11-03",
          Visit(v1::VISIT_KIND_EARLY_YEARS_ADVISORY, "ey-lead", "2025-11-05"));
   l.Step(l.ey(), "EY400019", "meeting", "2025-12-08",
          Make([](EventPayload& p) {
            p.mutable_settings_causing_concern_meeting_held()->add_attendees("Standards Lead");
-         }));
+         }),
+         "Termly settings-causing-concern meeting (R-22)");
   l.Step(l.ey(), "EY400032", "concern", "2024-11-04",
          setting_concern(v1::SETTING_CONCERN_TRIGGER_POOR_QUALITY_OF_TEACHING,
-                         "Adult interactions do not extend children's learning"));
+                         "Adult interactions do not extend children's learning"),
+         "Two monitoring visits found weak interactions");
   l.Step(l.ey(), "EY400032", "support", "2024-11-11",
-         support(v1::SETTING_SUPPORT_ACTION_KIND_BESPOKE_TRAINING));
+         support(v1::SETTING_SUPPORT_ACTION_KIND_BESPOKE_TRAINING),
+         "Bespoke training for the room leaders");
   l.Step(l.ey(), "EY400032", "removed", "2025-07-14",
          Make([](EventPayload& p) {
            p.mutable_setting_removed_from_list()->set_basis(

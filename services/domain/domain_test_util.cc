@@ -204,6 +204,75 @@ EventPayload Consultation(v1::InterventionPower power, std::vector<v1::SchoolPar
   return p;
 }
 
+EventPayload PayAndConditionsNotice(const std::string& compliance_ends_on,
+                                    const std::string& copies_on) {
+  EventPayload p;
+  auto* n = p.mutable_pay_and_conditions_warning_notice_issued();
+  n->set_matters_relied_upon("Teachers' pay below the statutory scale since April");
+  n->set_required_action("Pay teachers as the School Teachers' Pay and Conditions Document sets");
+  n->set_compliance_period_ends_on(compliance_ends_on);
+  v1::NoticeCopy* copy = n->add_copies();
+  copy->set_recipient(v1::SCHOOL_PARTY_GOVERNING_BODY);
+  copy->set_sent_on(copies_on.empty() ? compliance_ends_on : copies_on);
+  return p;
+}
+
+EventPayload SecretaryOfStateNotice(const std::string& in_force_until) {
+  EventPayload p;
+  auto* n = p.mutable_secretary_of_state_warning_notice_recorded();
+  n->set_compliance_period_ends_on(in_force_until);
+  n->add_grounds(v1::WARNING_NOTICE_GROUND_LOW_STANDARDS);
+  return p;
+}
+
+EventPayload PowersNotUsed() {
+  EventPayload p;
+  p.mutable_intervention_powers_not_used();
+  return p;
+}
+
+EventPayload EndPower(v1::InterventionPower power) {
+  EventPayload p;
+  p.mutable_intervention_ended()->set_power(power);
+  return p;
+}
+
+EventPayload ShortenStatementOfAction(const std::string& due_on) {
+  EventPayload p;
+  p.mutable_statement_of_action_period_shortened()->set_due_on(due_on);
+  return p;
+}
+
+EventPayload ProgressReport() {
+  EventPayload p;
+  auto* r = p.mutable_progress_report_recorded();
+  r->set_judgement(v1::PROGRESS_JUDGEMENT_SUFFICIENT);
+  r->set_progress_against_plan("Maths coaching in place; KS2 assessments improving");
+  r->set_next_steps("Governance review in the summer term");
+  return p;
+}
+
+EventPayload NotIssued() {
+  EventPayload p;
+  p.mutable_warning_notice_not_issued();
+  return p;
+}
+
+EventPayload ReviewSecured(v1::RecommendedReview review) {
+  EventPayload p;
+  p.mutable_review_secured()->set_review(review);
+  return p;
+}
+
+EventPayload NoteResponse(const std::string& visit_event_id, v1::NoteOfVisitStatus status) {
+  EventPayload p;
+  auto* r = p.mutable_note_of_visit_response_recorded();
+  r->set_visit_event_id(visit_event_id);
+  r->set_status(status);
+  if (status == v1::NOTE_OF_VISIT_STATUS_DISPUTED) r->set_comment("The attendance figures are wrong");
+  return p;
+}
+
 EventPayload WarningComplied() {
   EventPayload p;
   p.mutable_warning_notice_complied();

@@ -43,6 +43,18 @@ v1::EventPayload Rag();
 v1::EventPayload WarningNotice(const std::string& compliance_ends_on,
                                const std::string& copies_on = "");
 v1::EventPayload WarningComplied();
+// s60A, with a copy to the governing body given on `copies_on` (default: the period's end).
+v1::EventPayload PayAndConditionsNotice(const std::string& compliance_ends_on,
+                                        const std::string& copies_on = "");
+v1::EventPayload SecretaryOfStateNotice(const std::string& in_force_until);
+v1::EventPayload PowersNotUsed();
+v1::EventPayload EndPower(v1::InterventionPower power);
+v1::EventPayload ShortenStatementOfAction(const std::string& due_on);
+v1::EventPayload ProgressReport();
+v1::EventPayload NotIssued();
+v1::EventPayload ReviewSecured(v1::RecommendedReview review);
+v1::EventPayload NoteResponse(const std::string& visit_event_id,
+                              v1::NoteOfVisitStatus status = v1::NOTE_OF_VISIT_STATUS_AGREED);
 v1::EventPayload WarningNotComplied();
 v1::EventPayload NoticeOfIntention();
 v1::EventPayload Intervention(v1::InterventionPower power);

@@ -37,38 +37,6 @@ Workflow WithPlan() {
   return w;
 }
 
-v1::EventPayload PayAndConditionsNotice(const std::string& ends_on) {
-  v1::EventPayload p;
-  auto* n = p.mutable_pay_and_conditions_warning_notice_issued();
-  n->set_matters_relied_upon("Teachers' pay below the statutory scale since April");
-  n->set_required_action("Pay teachers as the School Teachers' Pay and Conditions Document sets");
-  n->set_compliance_period_ends_on(ends_on);
-  v1::NoticeCopy* copy = n->add_copies();
-  copy->set_recipient(v1::SCHOOL_PARTY_GOVERNING_BODY);
-  copy->set_sent_on(ends_on);
-  return p;
-}
-
-v1::EventPayload PowersNotUsed() {
-  v1::EventPayload p;
-  p.mutable_intervention_powers_not_used();
-  return p;
-}
-
-v1::EventPayload EndPower(v1::InterventionPower power) {
-  v1::EventPayload p;
-  p.mutable_intervention_ended()->set_power(power);
-  return p;
-}
-
-v1::EventPayload SecretaryOfStateNotice(const std::string& until) {
-  v1::EventPayload p;
-  p.mutable_secretary_of_state_warning_notice_recorded()->set_compliance_period_ends_on(until);
-  p.mutable_secretary_of_state_warning_notice_recorded()->add_grounds(
-      v1::WARNING_NOTICE_GROUND_LOW_STANDARDS);
-  return p;
-}
-
 v1::EventPayload Withdraw(const std::string& event_id) {
   v1::EventPayload p = Correct(event_id, nullptr);
   p.mutable_event_corrected()->set_withdraw(true);
@@ -139,14 +107,14 @@ TEST(WarningNoticeTest, PayAndConditionsIsItsOwnNoticeNotAGround) {
   auto r = w.Run(as_ground, "2024-11-01");
   ASSERT_EQ(r.status().code(), kInvalid);
   EXPECT_THAT(r.status().message(), HasSubstr("IssuePayAndConditionsWarningNotice"));
-  w.Must(PayAndConditionsNotice("2024-12-01"), "2024-11-01");
+  w.Must(PayAndConditionsNotice("2024-12-01", "2024-11-01"), "2024-11-01");
   EXPECT_EQ(State(w), "WARNING_NOTICE");
   EXPECT_TRUE(w.state().episode().warning_notice_section_60a());
 }
 
 TEST(WarningNoticeTest, EligibilityOnlyThroughSection60ADoesNotAllowSection63) {
   Workflow w = WithPlan();
-  w.Must(PayAndConditionsNotice("2024-12-01"), "2024-11-01");
+  w.Must(PayAndConditionsNotice("2024-12-01", "2024-11-01"), "2024-11-01");
   w.Must(WarningNotComplied(), "2024-12-02");
   w.Must(NoticeOfIntention(), "2024-12-05");
   w.Must(Consultation(v1::INTERVENTION_POWER_S63_ARRANGEMENTS), "2024-12-06");

@@ -151,6 +151,7 @@ BigLogFigures MeasureBigLog(const std::string& data_dir, uint64_t events) {
     visit.mutable_context()->set_urn(urn);
     visit.mutable_context()->set_request_id(absl::StrCat("big-log-visit-", i));
     visit.mutable_context()->set_effective_date("2026-11-01");
+    visit.mutable_context()->set_reason("recorded by the test");
     visit.mutable_visit()->set_kind(v1::VISIT_KIND_SCHOOL_EFFECTIVENESS);
     visit.mutable_visit()->set_visitor("lni");
     v1::CommandResult result;

@@ -69,6 +69,7 @@ int main(int argc, char** argv) {
     context.set_urn(absl::StrCat(200000 + n));
     context.set_request_id(absl::StrCat("register-", n));
     context.set_effective_date("2024-09-01");
+    context.set_reason("recorded by the test");
     v1::CommandResult result;
     if (!hosi.Send(context, domain::testing::Register(), &result).ok()) bench::Die("register");
   }
@@ -86,6 +87,7 @@ int main(int argc, char** argv) {
         context.set_urn(absl::StrCat(200000 + (c + i * clients) % institutions));
         context.set_request_id(absl::StrCat("soak-", c, "-", i));
         context.set_effective_date("2024-10-01");
+        context.set_reason("recorded by the test");
         v1::CommandResult result;
         const auto start = Clock::now();
         const bool ok = client.Send(context, domain::testing::Visit(), &result).ok();

@@ -167,6 +167,7 @@ test('an officer uses the console from sign-in to the termly report', async () =
   await page.getByLabel('Evidence', { exact: true }).fill('Reading improved two terms running');
   await page.getByLabel('Lead Officer and headteacher agreed on').fill('2026-10-05');
   await page.getByLabel('SRG confirmed on').fill('2026-10-12');
+  await page.getByLabel('Why (kept in the audit trail)').fill('Reading improved two terms running');
   await page.getByRole('button', { name: 'Record' }).click();
   const summary = page.locator('.govuk-error-summary');
   await summary.waitFor();

@@ -40,6 +40,7 @@ grpc::Status Send(const SccClient& client, const std::string& urn, const std::st
   context.set_urn(urn);
   context.set_request_id(request_id);
   context.set_effective_date("2024-10-01");
+  context.set_reason("recorded by the test");
   return client.Send(context, payload, result);
 }
 
@@ -101,6 +102,7 @@ TEST(SccdCrashTest, KilledUnderLoadLosesNothingAcknowledged) {
             command->mutable_context()->set_urn(Urn((c + k) % kSchools));
             command->mutable_context()->set_request_id(ids.back());
             command->mutable_context()->set_effective_date("2024-10-01");
+            command->mutable_context()->set_reason("recorded by the test");
             *command->mutable_payload() = domain::testing::Visit();
             absl::MutexLock lock(&mu);
             sent[ids.back()].urn = command->context().urn();

@@ -74,7 +74,8 @@ def test_a_rule_refusal_names_the_rule_and_the_next_steps(sccd, hosi):
     designate_to_plan(hosi, "100202")
     ofsted(hosi, "100202", "OFSTED_GRADE_REQUIRES_IMPROVEMENT", "2024-11-01", "2024-11-10")
     status, answer = post(sccd, "DesignationService/RemoveFromScc", {
-        "context": {"urn": "100202", "request_id": "http-remove-1", "effective_date": "2024-12-01"},
+        "context": {"urn": "100202", "request_id": "http-remove-1", "effective_date": "2024-12-01",
+                    "reason": "The headteacher and Lead Officer agree progress is enough"},
         "removal": {"basis": "REMOVAL_BASIS_LA_REVIEW", "review_date": "2024-11-20",
                     "evidence": "Sustained progress", "headteacher_agreed_on": "2024-11-25",
                     "srg_confirmed_on": "2024-11-28"}})

@@ -59,7 +59,7 @@ def load_some_history(hosi):
     for urn in ("100001", "100002"):
         register(hosi, urn)
         designate_to_plan(hosi, urn)
-    hosi.command("HoldActionPlanReview", "100001", {}, effective_date="2024-12-01")
+    hosi.command("HoldActionPlanReview", "100001", {}, effective_date="2024-12-01", reason="recorded by the test")
     hosi.command("RecordVisit", "100002", {"kind": "VISIT_KIND_SCHOOL_EFFECTIVENESS",
                                            "visitor": "lni"}, effective_date="2024-11-20")
 

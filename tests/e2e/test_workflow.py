@@ -16,6 +16,16 @@ TRIGGER = {"trigger": "CONCERN_TRIGGER_LA_JUDGES_RI_OR_WORSE",
            "evidence": "KS2 reading fell two years running"}
 
 
+
+def warning_notice(ground, given_on, compliance_ends_on):
+    """An s60 notice with the content the Act requires (R-17) and its copy to the governors."""
+    return {"grounds": [ground], "reason": "WARNING_NOTICE_REASON_TWELVE_MONTHS_UNLIKELY_GOOD",
+            "matters_relied_upon": "Reading at KS2 below the floor for three years",
+            "required_action": "Secure good teaching of reading",
+            "action_minded_to_take": "Appoint an Interim Executive Board (s65)",
+            "compliance_period_ends_on": compliance_ends_on,
+            "copies": [{"recipient": "SCHOOL_PARTY_GOVERNING_BODY", "sent_on": given_on}]}
+
 def register(client, urn, kind="INSTITUTION_KIND_MAINTAINED_SCHOOL", phase="PHASE_PRIMARY",
              name="Hillside Primary"):
     return client.command("RegisterInstitution", urn,
@@ -33,18 +43,18 @@ def ofsted(client, urn, grade, inspected, recorded, category="OFSTED_CATEGORY_NO
 def designate_to_plan(client, urn):
     client.command("RaiseConcern", urn, {"triggers": [TRIGGER],
                                          "discussed_with_headteacher_on": "2024-09-18"},
-                   effective_date="2024-09-20")
+                   effective_date="2024-09-20", reason="recorded by the test")
     client.command("DesignateSchool", urn, {"triggers": [TRIGGER],
                                             "letter_sent_on": "2024-10-02"},
                    effective_date="2024-10-01", reason="SRG autumn 1")
     client.command("AssignLeadOfficer", urn, {"lead_officer_id": "lo-ann",
                                               "lead_officer_name": "Ann Okafor"},
-                   effective_date="2024-10-05")
+                   effective_date="2024-10-05", reason="recorded by the test")
     client.command("AgreeActionPlan", urn,
                    {"plan": {"key_issues": ["Reading"],
                              "actions": [{"description": "Phonics training",
                                           "owner": "ACTION_OWNER_SCHOOL"}]}},
-                   effective_date="2024-10-20")
+                   effective_date="2024-10-20", reason="recorded by the test")
 
 
 def test_roles_act_only_within_their_reach_and_denials_are_counted(sccd, hosi):
@@ -58,7 +68,7 @@ def test_roles_act_only_within_their_reach_and_denials_are_counted(sccd, hosi):
             lo.command("RecordVisit", "100012", visit, effective_date="2024-11-01")
         assert "does not lead 100012" in str(denied.value)
         with pytest.raises(PermissionDenied):
-            lo.command("DesignateSchool", "100011", {"triggers": [TRIGGER]})
+            lo.command("DesignateSchool", "100011", {"triggers": [TRIGGER]}, reason="recorded by the test")
     with sccd.client("ey-lead") as ey, pytest.raises(PermissionDenied) as denied:
         ey.command("RecordVisit", "100011", visit, effective_date="2024-11-01")
     assert "early-years settings only" in str(denied.value)
@@ -73,21 +83,23 @@ def test_school_cycle_to_removal(hosi):
     register(hosi, urn)
     designate_to_plan(hosi, urn)
     review = hosi.command("HoldActionPlanReview", urn, {"progress": "PROGRESS_JUDGEMENT_SUFFICIENT"},
-                          effective_date="2024-12-10", notes="Phonics lead off sick")
+                          effective_date="2024-12-10", notes="Phonics lead off sick", reason="recorded by the test")
     assert state_name(review.state) == "ACTION_PLAN_ACTIVE"
-    hosi.command("HoldMonitoringAndChallengeMeeting", urn, {}, effective_date="2024-12-15")
-    hosi.command("IssueWarningNotice", urn,
-                 {"grounds": ["WARNING_NOTICE_GROUND_LOW_STANDARDS"],
-                  "reason": "WARNING_NOTICE_REASON_TWELVE_MONTHS_UNLIKELY_GOOD",
-                  "required_action": "Secure good teaching of reading",
-                  "compliance_period_ends_on": "2025-11-01"}, effective_date="2025-10-01")
-    hosi.command("RecordWarningNoticeNotComplied", urn, {}, effective_date="2025-11-05")
+    hosi.command("HoldMonitoringAndChallengeMeeting", urn, {}, effective_date="2024-12-15", reason="recorded by the test")
+    hosi.command("IssueWarningNotice", urn, warning_notice("WARNING_NOTICE_GROUND_LOW_STANDARDS",
+                                                           "2025-10-01", "2025-11-01"),
+                 effective_date="2025-10-01", reason="SCC for over a year, unlikely to be Good")
+    hosi.command("RecordWarningNoticeNotComplied", urn, {}, effective_date="2025-11-05", reason="recorded by the test")
     hosi.command("IssueNoticeOfIntentionToIntervene", urn,
                  {"proposed_powers": ["INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD"]},
-                 effective_date="2025-11-10")
+                 effective_date="2025-11-10", reason="recorded by the test")
+    hosi.command("RecordInterventionConsultation", urn,
+                 {"power": "INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD",
+                  "consulted": ["SCHOOL_PARTY_GOVERNING_BODY"]},
+                 effective_date="2025-11-20", reason="required before an IEB (R-19)")
     result = hosi.command("ApplyIntervention", urn,
                           {"power": "INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD"},
-                          effective_date="2025-12-01")
+                          effective_date="2025-12-01", reason="recorded by the test")
     assert state_name(result.state) == "INTERVENTION"
 
     ofsted(hosi, urn, "OFSTED_GRADE_REQUIRES_IMPROVEMENT", "2026-01-10", "2026-01-20")
@@ -95,13 +107,13 @@ def test_school_cycle_to_removal(hosi):
                "evidence": "Sustained improvement", "headteacher_agreed_on": "2026-06-05",
                "srg_confirmed_on": "2026-06-10"}
     with pytest.raises(RefusedByRule) as refused:
-        hosi.command("RemoveFromScc", urn, removal, effective_date="2026-06-12")
+        hosi.command("RemoveFromScc", urn, removal, effective_date="2026-06-12", reason="recorded by the test")
     assert refused.value.rule == "R-15"
     assert refused.value.state == "INTERVENTION"
     assert "HoldActionPlanReview" in refused.value.allowed_next_steps
 
     ofsted(hosi, urn, "OFSTED_GRADE_GOOD", "2026-05-01", "2026-05-20")
-    removed = hosi.command("RemoveFromScc", urn, removal, effective_date="2026-06-12")
+    removed = hosi.command("RemoveFromScc", urn, removal, effective_date="2026-06-12", reason="recorded by the test")
     assert state_name(removed.state) == "REMOVED"
 
     status = hosi.get_institution(urn, min_position=removed.global_position)
@@ -118,7 +130,7 @@ def test_confidential_notes_are_redacted_for_report_readers(sccd, hosi):
     register(hosi, urn)
     designate_to_plan(hosi, urn)
     hosi.command("HoldActionPlanReview", urn, {}, effective_date="2024-12-10",
-                 notes="Head of maths on long-term sick leave")
+                 notes="Head of maths on long-term sick leave", reason="recorded by the test")
     with sccd.client("board-reader") as reader:
         review = list(reader.history(urn))[-1]
     assert review.type == "action_plan_review_held"
@@ -131,22 +143,21 @@ def test_academy_escalation_needs_the_trust_informed_first(hosi):
     register(hosi, urn, kind="INSTITUTION_KIND_ACADEMY", phase="PHASE_SECONDARY",
              name="Ridge Academy")
     hosi.command("RaiseConcernWithAcademy", urn, {"triggers": [TRIGGER]},
-                 effective_date="2025-01-10")
+                 effective_date="2025-01-10", reason="recorded by the test")
     escalation = {"bodies": ["ESCALATION_BODY_REGIONAL_DIRECTOR"],
                   "trust_informed_of_escalation_on": "2025-03-01"}
     with pytest.raises(RefusedByRule) as refused:
-        hosi.command("EscalateAcademyConcern", urn, escalation, effective_date="2025-03-05")
+        hosi.command("EscalateAcademyConcern", urn, escalation, effective_date="2025-03-05", reason="recorded by the test")
     assert refused.value.rule == "R-20"
     with pytest.raises(RefusedByRule) as notice:
         hosi.command("IssueWarningNotice", urn,
-                     {"grounds": ["WARNING_NOTICE_GROUND_SAFETY_THREATENED"],
-                      "reason": "WARNING_NOTICE_REASON_NOT_ENGAGED",
-                      "required_action": "Safeguarding review",
-                      "compliance_period_ends_on": "2025-04-30"}, effective_date="2025-03-05")
+                     warning_notice("WARNING_NOTICE_GROUND_SAFETY_THREATENED", "2025-03-05",
+                                    "2025-04-30"),
+                     effective_date="2025-03-05", reason="safeguarding referrals not followed up")
     assert notice.value.rule == "R-20"
     hosi.command("InformTrust", urn, {"recommended_actions": "External safeguarding review"},
-                 effective_date="2025-01-20")
-    result = hosi.command("EscalateAcademyConcern", urn, escalation, effective_date="2025-03-05")
+                 effective_date="2025-01-20", reason="recorded by the test")
+    result = hosi.command("EscalateAcademyConcern", urn, escalation, effective_date="2025-03-05", reason="recorded by the test")
     assert state_name(result.state) == "ESCALATED"
 
 
@@ -157,38 +168,38 @@ def test_setting_cycle_by_the_early_years_team(sccd):
                  name="Little Acorns")
         ey.command("RecordSettingCausingConcern", urn,
                    {"triggers": [{"trigger": "SETTING_CONCERN_TRIGGER_SAFEGUARDING",
-                                  "evidence": "Unclear reporting"}]}, effective_date="2025-01-10")
+                                  "evidence": "Unclear reporting"}]}, effective_date="2025-01-10", reason="recorded by the test")
         ey.command("RecordSettingSupportAction", urn,
-                   {"kind": "SETTING_SUPPORT_ACTION_KIND_FOCUSED_VISITS"}, effective_date="2025-01-20")
+                   {"kind": "SETTING_SUPPORT_ACTION_KIND_FOCUSED_VISITS"}, effective_date="2025-01-20", reason="recorded by the test")
         with pytest.raises(RefusedByRule) as refused:
             ey.command("RemoveSettingFromList", urn,
                        {"basis": "SETTING_REMOVAL_BASIS_OFSTED_GRADE_CHANGED"},
-                       effective_date="2025-03-01")
+                       effective_date="2025-03-01", reason="recorded by the test")
         assert refused.value.rule == "R-23"
         done = ey.command("RemoveSettingFromList", urn,
                           {"basis": "SETTING_REMOVAL_BASIS_PRACTICE_IMPROVED"},
-                          effective_date="2025-06-20")
+                          effective_date="2025-06-20", reason="recorded by the test")
         assert state_name(done.state) == "REMOVED"
 
 
 def test_errors_a_caller_sees(sccd, hosi):
     register(hosi, "100003")
     with pytest.raises(InvalidRequest) as bad:
-        hosi.command("RaiseConcern", "12", {"triggers": [TRIGGER]})
+        hosi.command("RaiseConcern", "12", {"triggers": [TRIGGER]}, reason="recorded by the test")
     assert ("context.urn" in [field for field, _ in bad.value.field_violations])
     with pytest.raises(InvalidRequest) as future:
         hosi.command("RecordVisit", "100003", {"kind": "VISIT_KIND_SCHOOL_EFFECTIVENESS",
                                                 "visitor": "lni"}, effective_date="2099-01-01")
     assert "context.effective_date" in [f for f, _ in future.value.field_violations]
     with pytest.raises(NotFound):
-        hosi.command("RaiseConcern", "100999", {"triggers": [TRIGGER]})
+        hosi.command("RaiseConcern", "100999", {"triggers": [TRIGGER]}, reason="recorded by the test")
     with pytest.raises(AlreadyExists):
         register(hosi, "100003")
     with pytest.raises(VersionConflict) as conflict:
-        hosi.command("RaiseConcern", "100003", {"triggers": [TRIGGER]}, expected_version=5)
+        hosi.command("RaiseConcern", "100003", {"triggers": [TRIGGER]}, expected_version=5, reason="recorded by the test")
     assert conflict.value.current_version == 0
     with sccd.client("auditor") as auditor, pytest.raises(PermissionDenied):
-        auditor.command("RaiseConcern", "100003", {"triggers": [TRIGGER]})
+        auditor.command("RaiseConcern", "100003", {"triggers": [TRIGGER]}, reason="recorded by the test")
     from scc_client import Client
     with Client(sccd.address, token="nope") as stranger, pytest.raises(Unauthenticated):
         stranger.get_institution("100003")
@@ -207,10 +218,10 @@ def test_as_of_and_known_at(hosi):
     register(hosi, urn)
     hosi.command("RaiseConcern", urn, {"triggers": [TRIGGER],
                                        "discussed_with_headteacher_on": "2024-09-18"},
-                 effective_date="2024-09-20")
+                 effective_date="2024-09-20", reason="recorded by the test")
     before = datetime.datetime.now(datetime.timezone.utc)
     hosi.command("DesignateSchool", urn, {"triggers": [TRIGGER], "letter_sent_on": "2024-10-02"},
-                 effective_date="2024-10-01")
+                 effective_date="2024-10-01", reason="recorded by the test")
     assert state_name(hosi.get_institution(urn, as_of="2024-09-25").state) == "AT_RISK"
     assert state_name(hosi.get_institution(urn, as_of="2024-10-05").state) == "DESIGNATED"
     known = hosi.get_institution(urn, as_of="2024-10-05", known_at=before)

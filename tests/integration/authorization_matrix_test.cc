@@ -144,6 +144,7 @@ class AuthorizationMatrixTest : public ::testing::Test {
     request.mutable_context()->set_urn(urn);
     request.mutable_context()->set_request_id(absl::StrCat("register-", urn));
     request.mutable_context()->set_effective_date("2024-01-02");
+    request.mutable_context()->set_reason("recorded by the test");
     *request.mutable_registered()->mutable_details() = Details(urn, kind, lni);
     v1::CommandResult result;
     const grpc::Status status = v1::InstitutionService::NewStub(server_->channel())
@@ -176,6 +177,7 @@ class AuthorizationMatrixTest : public ::testing::Test {
       context->set_urn(urn);
       context->set_request_id(absl::StrCat("matrix-", ++calls_));
       context->set_effective_date("2024-09-01");
+      context->set_reason("recorded by the test");
       r->MutableMessage(request.get(), method.input_type()->FindFieldByNumber(2));
     }
     std::string response;
@@ -204,6 +206,7 @@ class AuthorizationMatrixTest : public ::testing::Test {
     context.set_urn(urn);
     context.set_request_id(absl::StrCat("record-", ++calls_));
     context.set_effective_date(date);
+    context.set_reason("recorded by the test");
     v1::CommandResult result;
     const grpc::Status status =
         client::SccClient(server_->channel(), kHosiToken).Send(context, payload, &result);
@@ -311,6 +314,7 @@ TEST_F(AuthorizationMatrixTest, CorrectEventOfEveryKindForEveryRoleAsDocumented)
   Record(kLedSchool, t::Ofsted(v1::OFSTED_GRADE_GOOD, "2024-01-10"), "2024-01-15");
   Record(kLedSchool, t::Rag(), "2024-01-16");
   Record(kLedSchool, t::Visit(), "2024-01-17");
+  Record(kLedSchool, t::NoteResponse(History(kLedSchool).back().event_id()), "2024-01-19");
   Record(kLedSchool, t::RaiseConcern(), "2024-09-20");
   Record(kLedSchool, t::NotDesignate(), "2024-09-25");
   Record(kLedSchool, t::RaiseConcern(), "2024-09-26");
@@ -324,20 +328,35 @@ TEST_F(AuthorizationMatrixTest, CorrectEventOfEveryKindForEveryRoleAsDocumented)
   Record(kLedSchool, t::QaMeeting(), "2024-12-17");
   Record(kLedSchool, t::SrgReview(v1::SRG_OUTCOME_CONTINUE), "2024-12-18");
   Record(kLedSchool, t::Engagement(), "2024-12-19");
+  Record(kLedSchool, t::ProgressReport(), "2024-12-20");
+  Record(kLedSchool, t::NotIssued(), "2024-12-21");
   Record(kLedSchool, t::WarningNotice("2025-02-01"), "2025-01-10");
   Record(kLedSchool, t::WarningComplied(), "2025-02-05");
+  Record(kLedSchool, t::PayAndConditionsNotice("2025-02-15", "2025-02-06"), "2025-02-06");
+  Record(kLedSchool, t::WarningNotComplied(), "2025-02-16");
+  Record(kLedSchool, t::PowersNotUsed(), "2025-02-17");
   Record(kLedSchool, t::WarningNotice("2025-04-01"), "2025-03-01");
   Record(kLedSchool, t::WarningNotComplied(), "2025-04-05");
   Record(kLedSchool, t::NoticeOfIntention(), "2025-04-10");
+  Record(kLedSchool, t::Consultation(v1::INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD),
+         "2025-04-20");
   Record(kLedSchool, t::Intervention(v1::INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD),
          "2025-05-01");
+  Record(kLedSchool, t::EndPower(v1::INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD),
+         "2025-05-20");
   Record(kLedSchool,
          t::Ofsted(v1::OFSTED_GRADE_INADEQUATE, "2025-06-01", v1::OFSTED_CATEGORY_SPECIAL_MEASURES),
          "2025-06-10");
+  Record(kLedSchool, t::ShortenStatementOfAction("2025-06-20"), "2025-06-11");
   Record(kLedSchool, t::StatementOfAction(), "2025-06-20");
   Record(kLedSchool, t::Rise(), "2025-07-01");
-  Record(kLedSchool, t::Ofsted(v1::OFSTED_GRADE_GOOD, "2026-05-01"), "2026-05-20");
+  v1::EventPayload good = t::Ofsted(v1::OFSTED_GRADE_GOOD, "2026-05-01");
+  good.mutable_ofsted_outcome_recorded()->add_recommended_reviews(
+      v1::RECOMMENDED_REVIEW_GOVERNANCE);
+  Record(kLedSchool, good, "2026-05-20");
+  Record(kLedSchool, t::ReviewSecured(v1::RECOMMENDED_REVIEW_GOVERNANCE), "2026-05-21");
   Record(kLedSchool, t::Removal(), "2026-06-12");
+  Record(kLedSchool, t::SecretaryOfStateNotice("2026-09-01"), "2026-06-12");
   Record(kLedSchool, t::OrderMade(), "2026-06-13");
   Record(kLedSchool, t::OrderRevoked(), "2026-06-14");
   Record(kLedSchool, t::Conversion(), "2026-06-15");

@@ -62,6 +62,7 @@ v1::RegisterInstitutionRequest Registration() {
   request.mutable_context()->set_urn("100001");
   request.mutable_context()->set_request_id("register-1");
   request.mutable_context()->set_effective_date("2024-09-01");
+  request.mutable_context()->set_reason("recorded by the test");
   *request.mutable_registered() = domain::testing::Register().institution_registered();
   return request;
 }
@@ -269,6 +270,7 @@ TEST(CallFrameTest, ManyWaitingReadsFromOneUserLeaveAnotherUsersCallsAnswered) {
   context.set_urn("100001");
   context.set_request_id("register-1");
   context.set_effective_date("2024-09-01");
+  context.set_reason("recorded by the test");
   v1::CommandResult registered;
   ASSERT_TRUE(hosi.Send(context, domain::testing::Register(), &registered).ok());
 

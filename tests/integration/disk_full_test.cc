@@ -51,6 +51,7 @@ v1::CommandContext Context(const std::string& urn, const std::string& request_id
   context.set_urn(urn);
   context.set_request_id(request_id);
   context.set_effective_date("2024-09-25");
+  context.set_reason("recorded by the test");
   return context;
 }
 

@@ -54,6 +54,7 @@ class InputChecksTest : public ::testing::Test {
     context.set_urn(urn);
     context.set_request_id(absl::StrCat("req-", ++requests_));
     context.set_effective_date("2024-09-02");
+    context.set_reason("recorded by the test");
     return context;
   }
 

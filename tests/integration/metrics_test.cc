@@ -61,6 +61,7 @@ TEST(MetricsTest, ScrapeReflectsCallsAppendsAndDenials) {
   context.set_urn("100001");
   context.set_request_id("register-1");
   context.set_effective_date("2024-09-01");
+  context.set_reason("recorded by the test");
   v1::CommandResult result;
   ASSERT_TRUE(hosi.Send(context, domain::testing::Register(), &result).ok());
   context.set_request_id("visit-1");

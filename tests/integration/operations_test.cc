@@ -53,6 +53,7 @@ TEST(OperationsTest, OnlineBackupRestoresToTheSameHistory) {
     context.set_urn("100001");
     context.set_request_id(absl::StrCat("op-", ++n));
     context.set_effective_date("2024-09-25");
+    context.set_reason("recorded by the test");
     v1::CommandResult result;
     ASSERT_TRUE(hosi.Send(context, p, &result).ok());
   }
@@ -109,6 +110,7 @@ TEST(OperationsTest, VerifyLogOfARangeAnswersTheHashOfItsLastRecord) {
     context.set_urn("100001");
     context.set_request_id(absl::StrCat("range-", ++n));
     context.set_effective_date("2024-09-25");
+    context.set_reason("recorded by the test");
     v1::CommandResult result;
     ASSERT_TRUE(hosi.Send(context, p, &result).ok());
   }
@@ -143,6 +145,7 @@ TEST(OperationsTest, BackupUnderLoadRestoresToAConsistentPrefix) {
     context.set_urn(absl::StrCat(100400 + w));
     context.set_request_id(absl::StrCat("register-", w));
     context.set_effective_date("2024-09-25");
+    context.set_reason("recorded by the test");
     v1::CommandResult result;
     ASSERT_TRUE(hosi.Send(context, domain::testing::Register(), &result).ok());
   }
@@ -159,6 +162,7 @@ TEST(OperationsTest, BackupUnderLoadRestoresToAConsistentPrefix) {
         context.set_urn(absl::StrCat(100400 + w));
         context.set_request_id(absl::StrCat("visit-", w, "-", i));
         context.set_effective_date("2024-10-01");
+        context.set_reason("recorded by the test");
         v1::CommandResult result;
         if (!client.Send(context, domain::testing::Visit(), &result).ok()) return;
         absl::MutexLock lock(&mu);

@@ -89,6 +89,7 @@ TEST(OverloadTest, TenTimesTooMuchWorkGetsDeadlinesNotCrashesAndRecovers) {
         context.set_urn(absl::StrCat(100000 + c));
         context.set_request_id(absl::StrCat("overload-", c, "-", i));
         context.set_effective_date("2025-01-10");
+        context.set_reason("recorded by the test");
         v1::CommandResult result;
         const grpc::Status s = hosi.Send(context, domain::testing::Visit(), &result);
         if (s.ok()) ++recorded;
@@ -120,6 +121,7 @@ TEST(OverloadTest, TenTimesTooMuchWorkGetsDeadlinesNotCrashesAndRecovers) {
   context.set_urn("100001");
   context.set_request_id("after-the-storm");
   context.set_effective_date("2025-01-11");
+  context.set_reason("recorded by the test");
   v1::CommandResult result;
   EXPECT_TRUE(hosi.Send(context, domain::testing::Visit(), &result).ok());
 }

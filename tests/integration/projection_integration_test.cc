@@ -35,6 +35,7 @@ class ProjectionIntegrationTest : public ::testing::Test {
     context.set_urn(urn);
     context.set_request_id(absl::StrCat("req-", ++requests_));
     context.set_effective_date(date);
+    context.set_reason("recorded by the test");
     v1::CommandResult result;
     grpc::Status s = hosi_->Send(context, payload, &result);
     EXPECT_TRUE(s.ok()) << s.error_message();
@@ -263,6 +264,7 @@ TEST(ProjectionFailureTest, AFailingProjectionShowsInStatusHealthAndMetrics) {
   context.set_urn("100041");
   context.set_request_id("still-writing");
   context.set_effective_date("2024-09-01");
+  context.set_reason("recorded by the test");
   v1::CommandResult result;
   grpc::Status sent = hosi.Send(context, Register(), &result);
   EXPECT_TRUE(sent.ok()) << sent.error_message();

@@ -44,7 +44,7 @@ TEST_F(SccctlTest, CommandsQueriesAndExitCodes) {
   EXPECT_THAT(r.out, HasSubstr("state MONITORED"));
 
   // Refused by the workflow: the rule and the allowed next steps are shown.
-  r = Sccctl(R"(designate-school --urn 100001 --effective-date 2024-10-01 --data '{"designation": {"triggers": [{"trigger": "CONCERN_TRIGGER_PUPIL_SAFETY", "evidence": "x"}], "letter_sent_on": "2024-10-02"}}')");
+  r = Sccctl(R"(designate-school --urn 100001 --effective-date 2024-10-01 --reason "SRG half-termly meeting" --data '{"designation": {"triggers": [{"trigger": "CONCERN_TRIGGER_PUPIL_SAFETY", "evidence": "x"}], "letter_sent_on": "2024-10-02"}}')");
   EXPECT_EQ(r.code, 3) << r.out;
   EXPECT_THAT(r.out, HasSubstr("R-4"));
   EXPECT_THAT(r.out, HasSubstr("RaiseConcern"));
@@ -128,7 +128,7 @@ TEST_F(SccctlTest, ImportsTheGiasLinksAsTheLifeOfEachSchool) {
   EXPECT_THAT(r.out, HasSubstr("\"link_type\": \"Successor - amalgamated\""));
 
   // A closed school takes no further workflow step: the refusal names the closure.
-  r = Sccctl(R"(raise-concern --urn 200111 --effective-date 2025-10-01 --data '{"concern": {"triggers": [{"trigger": "CONCERN_TRIGGER_PUPIL_SAFETY", "evidence": "x"}]}}')");
+  r = Sccctl(R"(raise-concern --urn 200111 --effective-date 2025-10-01 --reason "Raised after the LNI visit" --data '{"concern": {"triggers": [{"trigger": "CONCERN_TRIGGER_PUPIL_SAFETY", "evidence": "x"}]}}')");
   EXPECT_EQ(r.code, 3) << r.out;
   EXPECT_THAT(r.out, HasSubstr("converted to an academy (URN 200109, Orchard Education Trust) on "
                                "2025-09-01"));

@@ -128,6 +128,7 @@ TEST_F(WorkflowIntegrationTest, FullSchoolCycle) {
   MustSend(urn, WarningNotComplied(), "2025-11-05");
   MustSend(urn, NoticeOfIntention(), "2025-11-10");
   EXPECT_EQ(State(urn).state(), v1::FLOWCHART_STATE_ELIGIBLE_FOR_INTERVENTION);
+  MustSend(urn, Consultation(v1::INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD), "2025-12-01");
   MustSend(urn, Intervention(v1::INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD), "2025-12-01");
   EXPECT_EQ(State(urn).state(), v1::FLOWCHART_STATE_INTERVENTION);
 
@@ -152,12 +153,14 @@ TEST_F(WorkflowIntegrationTest, FullSchoolCycle) {
   const v1::WorkflowState state = State(urn);
   EXPECT_EQ(state.state(), v1::FLOWCHART_STATE_REMOVED);
   EXPECT_FALSE(state.causing_concern());
-  EXPECT_THAT(state.allowed_next_steps(), ::testing::ElementsAre("RaiseConcern"));
+  EXPECT_THAT(state.allowed_next_steps(),
+              ::testing::UnorderedElementsAre("RaiseConcern", "IssueWarningNotice",
+                                              "IssuePayAndConditionsWarningNotice"));
   EXPECT_EQ(state.latest_ofsted_summary(), "Good");
 
   // The audit trail: every decision, who, in which role, when and why.
   const std::vector<v1::Event> history = History(*hosi_, urn);
-  ASSERT_EQ(history.size(), 15u);
+  ASSERT_EQ(history.size(), 16u);  // with the consultation before the IEB
   EXPECT_EQ(history[2].type(), "srg_designated");
   EXPECT_EQ(history[2].actor(), "hosi");
   EXPECT_EQ(history[2].role(), v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT);
@@ -471,6 +474,7 @@ TEST_F(WorkflowIntegrationTest, ConfidentialNotesAreRedactedForReaders) {
   context.set_urn(urn);
   context.set_request_id("review-with-notes");
   context.set_effective_date("2024-12-10");
+  context.set_reason("recorded by the test");
   context.mutable_notes()->set_text("Head of maths on long-term sick leave");  // not flagged
   v1::CommandResult result;
   ASSERT_TRUE(hosi_->Send(context, Review(), &result).ok());

@@ -48,6 +48,7 @@ class Harness {
     command.context.set_urn(urn);
     command.context.set_request_id(absl::StrCat("r", ++requests_));
     command.context.set_effective_date(FormatDate(day));
+    command.context.set_reason("recorded by the test");
     command.payload = payload;
     absl::Status status;
     absl::Notification done;

@@ -277,7 +277,8 @@ export const FORMS = {
 
 const COMMON = [
   { path: 'context.effective_date', label: 'When it happened', type: 'date', hint: 'Leave empty for today.' },
-  { path: 'context.reason', label: 'Why (kept in the audit trail)', type: 'textarea' },
+  { path: 'context.reason', label: 'Why (kept in the audit trail)', type: 'textarea',
+    hint: 'Every decision records why it was taken (R-24); a fact such as a visit or an inspection needs none.' },
   { path: 'context.notes.text', label: 'Notes', type: 'textarea' },
 ];
 
