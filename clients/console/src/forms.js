@@ -25,6 +25,19 @@ const trigger = (at, choices) => [
   { path: `${at}.triggers[0].evidence`, label: 'Evidence', type: 'textarea' },
 ];
 
+const POWERS = options('INTERVENTION_POWER_', ['S63_ARRANGEMENTS', 'S64_ADDITIONAL_GOVERNORS',
+  'S65_INTERIM_EXECUTIVE_BOARD', 'S66_SUSPEND_DELEGATED_BUDGET']);
+const PARTIES = options('SCHOOL_PARTY_', ['GOVERNING_BODY', 'HEADTEACHER', 'DIOCESAN_AUTHORITY',
+  'FOUNDATION_GOVERNOR_APPOINTER', 'OTHER']);
+// The copies of a notice the Act requires (R-17): the governing body, and a church school's
+// diocesan authority.
+const copies = (at) => [0, 1].flatMap((i) => [
+  { path: `${at}.copies[${i}].recipient`, label: i ? 'Second copy to' : 'Copy to', type: 'select', options: PARTIES,
+    hint: i ? 'For a church school, its diocesan authority.' : 'The governing body receives a copy.' },
+  { path: `${at}.copies[${i}].name`, label: i ? 'Second copy: name' : 'Copy: name', type: 'text' },
+  { path: `${at}.copies[${i}].sent_on`, label: i ? 'Second copy given on' : 'Copy given on', type: 'date' },
+]);
+
 // Ofsted's scales and words (docs/ofsted.md).
 const GRADES = options('OFSTED_GRADE_', ['OUTSTANDING', 'GOOD', 'REQUIRES_IMPROVEMENT', 'INADEQUATE']);
 const CATEGORIES = [
@@ -48,6 +61,9 @@ const inspection = (type) => [
   { path: 'outcome.publication_date', label: 'Report published on', type: 'date',
     hint: 'Starts the 10 working days for a Statement of Action (R-13).' },
   { path: 'outcome.inspection_type', label: 'Inspection type', type: 'text', hint: `For example, ${type}.` },
+  { path: 'outcome.recommended_reviews', label: 'Reviews the report recommends', type: 'checkboxes',
+    hint: 'A recommended review not secured is a ground for a formal warning notice (R-16).',
+    options: options('RECOMMENDED_REVIEW_', ['PUPIL_PREMIUM', 'GOVERNANCE']) },
 ];
 // The key judgements of the graded and 2024/25 frameworks, 1 to 4.
 const keyJudgements = (at) => [
@@ -192,15 +208,127 @@ export const FORMS = {
     ],
   },
   IssueWarningNotice: {
-    service: 'InterventionService', title: 'Issue a formal warning notice', rule: 'R-16, R-17',
+    service: 'InterventionService', title: 'Issue a formal warning notice (s60)', rule: 'R-16, R-17',
     fields: [
       { path: 'warning_notice.grounds', label: 'Statutory grounds', type: 'checkboxes',
+        hint: 'Teachers\' pay and conditions is its own notice (s60A): use "Issue a pay and conditions warning notice".',
         options: options('WARNING_NOTICE_GROUND_', ['LOW_STANDARDS', 'MANAGEMENT_OR_GOVERNANCE_BREAKDOWN',
-          'SAFETY_THREATENED', 'PAY_AND_CONDITIONS']) },
+          'SAFETY_THREATENED']) },
       { path: 'warning_notice.reason', label: 'Why the notice is needed', type: 'select',
-        options: options('WARNING_NOTICE_REASON_', ['NOT_ENGAGED', 'REVIEW_NOT_SECURED', 'TWELVE_MONTHS_UNLIKELY_GOOD']) },
+        options: options('WARNING_NOTICE_REASON_', ['NOT_ENGAGED', 'REVIEW_NOT_SECURED',
+          'TWELVE_MONTHS_UNLIKELY_GOOD', 'SAFETY_CRISIS', 'OTHER']) },
+      { path: 'warning_notice.matters_relied_upon', label: 'Matters the notice relies on', type: 'textarea' },
+      { path: 'warning_notice.required_action', label: 'Action required', type: 'textarea' },
+      { path: 'warning_notice.compliance_period_ends_on', label: 'Compliance period ends on', type: 'date',
+        hint: 'The authority sets the period (Education and Adoption Act 2016).' },
+      { path: 'warning_notice.action_minded_to_take', label: 'Action the authority is minded to take if the school does not comply', type: 'textarea' },
+      ...copies('warning_notice'),
+    ],
+  },
+  IssuePayAndConditionsWarningNotice: {
+    service: 'InterventionService', title: 'Issue a pay and conditions warning notice (s60A)', rule: 'R-17',
+    fields: [
+      { path: 'warning_notice.matters_relied_upon', label: 'The failure to comply with teachers\' pay and conditions', type: 'textarea' },
       { path: 'warning_notice.required_action', label: 'Action required', type: 'textarea' },
       { path: 'warning_notice.compliance_period_ends_on', label: 'Compliance period ends on', type: 'date' },
+      ...copies('warning_notice'),
+    ],
+  },
+  RecordSecretaryOfStateWarningNotice: {
+    service: 'InterventionService', title: 'Record a warning notice given by the Secretary of State', rule: 'R-17',
+    kinds: ['INSTITUTION_KIND_MAINTAINED_SCHOOL'],
+    fields: [
+      { path: 'notice.grounds', label: 'Grounds', type: 'checkboxes',
+        options: options('WARNING_NOTICE_GROUND_', ['LOW_STANDARDS', 'MANAGEMENT_OR_GOVERNANCE_BREAKDOWN',
+          'SAFETY_THREATENED']) },
+      { path: 'notice.compliance_period_ends_on', label: 'In force until', type: 'date',
+        hint: 'The authority may not give a notice of its own until then; it ends one the authority gave.' },
+      { path: 'notice.details', label: 'Details', type: 'textarea' },
+    ],
+  },
+  RecordWarningNoticeComplied: {
+    service: 'InterventionService', title: 'Record that the school complied with the warning notice', rule: 'R-18',
+    fields: [],
+  },
+  RecordWarningNoticeNotComplied: {
+    service: 'InterventionService', title: 'Record that the school did not comply with the warning notice', rule: 'R-18',
+    fields: [],
+  },
+  IssueNoticeOfIntentionToIntervene: {
+    service: 'InterventionService', title: 'Give written notice of the intention to use intervention powers', rule: 'R-18',
+    fields: [
+      { path: 'notice.proposed_powers', label: 'Powers the authority proposes to use', type: 'checkboxes', options: POWERS },
+    ],
+  },
+  DecideNotToUseInterventionPowers: {
+    service: 'InterventionService', title: 'Decide not to use intervention powers', rule: 'R-18',
+    fields: [],
+  },
+  RecordInterventionConsultation: {
+    service: 'InterventionService', title: 'Record the consultation before s63 or s65', rule: 'R-19',
+    fields: [
+      { path: 'consultation.power', label: 'The power consulted on', type: 'radios',
+        options: POWERS.filter((p) => /S63|S65/.test(p.value)) },
+      { path: 'consultation.consulted', label: 'Who was consulted', type: 'checkboxes', options: PARTIES,
+        hint: 'Always the governing body; for a church school, its diocesan authority (or whoever appoints the foundation governors).' },
+      { path: 'consultation.details', label: 'Details', type: 'textarea' },
+    ],
+  },
+  ApplyIntervention: {
+    service: 'InterventionService', title: 'Use an intervention power', rule: 'R-18, R-19',
+    fields: [
+      { path: 'intervention.power', label: 'Power', type: 'radios', options: POWERS },
+      { path: 'intervention.arrangement', label: 'Arrangement (s63 only)', type: 'select',
+        options: options('SECTION63_ARRANGEMENT_', ['ADVISORY_CONTRACT', 'COLLABORATE_WITH_SCHOOL',
+          'COLLABORATE_WITH_FE_BODY', 'FEDERATION']) },
+      { path: 'intervention.details', label: 'Details', type: 'textarea' },
+    ],
+  },
+  EndIntervention: {
+    service: 'InterventionService', title: 'End an intervention power', rule: 'R-19',
+    fields: [
+      { path: 'ending.power', label: 'Power that ends', type: 'radios', options: POWERS },
+      { path: 'ending.details', label: 'Details', type: 'textarea', hint: 'For example, the IEB hands back to a new governing body.' },
+    ],
+  },
+  DecideNotToIssueWarningNotice: {
+    service: 'InterventionService', title: 'Decide not to issue a formal warning notice', rule: 'R-16',
+    fields: [],
+    hint: 'Give the particular reason (for example, the school is designated and cooperating fully) in "Why".',
+  },
+  RecordProgressReport: {
+    service: 'DesignationService', title: 'Record the Lead Officer\'s progress report', rule: 'R-7',
+    confidentialNotes: true,
+    fields: [
+      { path: 'report.judgement', label: 'Judgement', type: 'radios', options: PROGRESS },
+      { path: 'report.progress_against_plan', label: 'Progress against the action plan', type: 'textarea' },
+      { path: 'report.next_steps', label: 'Next steps', type: 'textarea' },
+    ],
+  },
+  RecordNoteOfVisitResponse: {
+    service: 'InstitutionService', title: 'Record the headteacher\'s response to a note of visit', rule: 'R-1',
+    fields: [
+      { path: 'response.visit_event_id', label: 'Visit (event id)', type: 'text',
+        hint: 'The visit\'s event id, as the audit trail and the overdue note show it.' },
+      { path: 'response.status', label: 'The headteacher', type: 'radios',
+        options: [{ value: 'NOTE_OF_VISIT_STATUS_AGREED', text: 'Agreed the note' },
+          { value: 'NOTE_OF_VISIT_STATUS_DISPUTED', text: 'Disputed the note' }] },
+      { path: 'response.comment', label: 'Comment', type: 'textarea', hint: 'Required when the note is disputed.' },
+    ],
+  },
+  RecordReviewSecured: {
+    service: 'DesignationService', title: 'Record that a review Ofsted recommended was secured', rule: 'R-16',
+    kinds: ['INSTITUTION_KIND_MAINTAINED_SCHOOL'],
+    fields: [
+      { path: 'review.review', label: 'Review', type: 'radios',
+        options: options('RECOMMENDED_REVIEW_', ['PUPIL_PREMIUM', 'GOVERNANCE']) },
+      { path: 'review.commissioned_from', label: 'Commissioned from', type: 'text' },
+    ],
+  },
+  ShortenStatementOfActionPeriod: {
+    service: 'DesignationService', title: 'Shorten the period for the Statement of Action', rule: 'R-13',
+    fields: [
+      { path: 'period.due_on', label: 'Statement of Action now due on', type: 'date' },
     ],
   },
   RemoveFromScc: {
@@ -409,6 +537,7 @@ export function renderForm(institution, rpc, onDone) {
       <span class="govuk-caption-l">${name} (${institution.urn})</span>
       <h1 class="govuk-heading-l">${spec.title}</h1>
       <p class="govuk-body">Rules: ${spec.rule}. State now: ${stateName(institution.state)}.</p>
+      ${spec.hint ? html`<div class="govuk-inset-text">${spec.hint}</div>` : ''}
       <form id="decision-form" novalidate>
         ${spec.fields.map(field)}
         ${COMMON.map(field)}

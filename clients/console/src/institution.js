@@ -57,8 +57,12 @@ function lifeCycleRows(status) {
   return rows;
 }
 
-function obligations(list) {
+// Each obligation links to the form that clears it, where the caller may use that form now.
+function obligations(list, urn, offered) {
   if (!list.length) return html`<p class="govuk-body">Nothing is due.</p>`;
+  const clear = (o) => (offered.includes(o.clearsWith)
+    ? html`<br><a class="govuk-link govuk-body-s" href="#/institutions/${urn}/record/${o.clearsWith}">${FORMS[o.clearsWith].title}</a>`
+    : '');
   return html`<table class="govuk-table" id="obligations">
     <caption class="govuk-table__caption govuk-table__caption--m">Obligations due and overdue</caption>
     <thead class="govuk-table__head"><tr class="govuk-table__row">
@@ -68,7 +72,7 @@ function obligations(list) {
       <th scope="col" class="govuk-table__header">Status</th></tr></thead>
     <tbody class="govuk-table__body">
       ${list.map((o) => html`<tr class="govuk-table__row">
-        <td class="govuk-table__cell">${obligationName(o.type)}<br><span class="govuk-body-s">${o.description}</span></td>
+        <td class="govuk-table__cell">${obligationName(o.type)}<br><span class="govuk-body-s">${o.description}</span>${clear(o)}</td>
         <td class="govuk-table__cell">${o.rule}</td>
         <td class="govuk-table__cell">${o.dueOn}</td>
         <td class="govuk-table__cell">${o.overdue ? html`<strong class="govuk-tag govuk-tag--red">Overdue</strong>`
@@ -151,12 +155,30 @@ function ofstedHistory(ofsted) {
       </tbody></table>` : html`<p class="govuk-body">No inspection recorded.</p>`}`;
 }
 
+// What corrections did to the events they name (R-24): the latest correction of each wins.
+function correctionsOf(events) {
+  const latest = {};
+  for (const e of events) {
+    const c = e.payload && e.payload.eventCorrected;
+    if (c && (c.withdraw || c.newEffectiveDate || c.replacement)) latest[c.correctedEventId] = { ...c, on: e.effectiveDate };
+  }
+  return latest;
+}
+
+function correctionTag(c) {
+  if (!c) return '';
+  if (c.withdraw) return html` <strong class="govuk-tag govuk-tag--grey">Withdrawn ${c.on}: counts no more</strong>`;
+  if (c.newEffectiveDate) return html` <strong class="govuk-tag govuk-tag--yellow">Re-dated to ${c.newEffectiveDate}</strong>`;
+  return html` <strong class="govuk-tag govuk-tag--yellow">Corrected ${c.on}</strong>`;
+}
+
 function timeline(events) {
+  const corrected = correctionsOf(events);
   return html`<h2 class="govuk-heading-m" id="audit-trail">Audit trail</h2>
     <div class="moj-timeline">
       ${events.map((e) => html`<div class="moj-timeline__item">
         <div class="moj-timeline__header">
-          <h3 class="moj-timeline__title">${eventName(e.type)}</h3>
+          <h3 class="moj-timeline__title">${eventName(e.type)}${correctionTag(corrected[e.eventId])}</h3>
           <p class="moj-timeline__byline">by ${e.actor} (${roleName(e.role)})</p>
         </div>
         <p class="moj-timeline__date">
@@ -165,6 +187,7 @@ function timeline(events) {
         </p>
         <div class="moj-timeline__description">
           ${e.reason ? html`<p class="govuk-body">Why: ${e.reason}</p>` : ''}
+          <p class="govuk-body-s scc-muted">Event ${e.eventId}</p>
           ${e.notesRedacted
             ? html`<p class="govuk-body scc-redacted"><strong class="govuk-tag govuk-tag--grey">Confidential</strong>
                 Notes are confidential (R-25) and not shown to your role.</p>`
@@ -176,17 +199,22 @@ function timeline(events) {
 
 // The forms the caller may use now: the steps the flowchart allows, the facts, and a removal
 // the server blocks (R-15), offered so that the officer sees why it is refused.
-function decisions(status, permissions) {
+function offeredForms(status, permissions) {
   const allowed = new Set(status.allowedNextSteps || []);
   const facts = ['RecordVisit', 'RecordOfstedOutcome', 'RecordOfstedUngraded', 'RecordOfstedReportCard',
-    'RecordOfstedMonitoring', 'RecordChildminderOutcome', 'RecordRiseInvolvement'];
+    'RecordOfstedMonitoring', 'RecordChildminderOutcome', 'RecordRiseInvolvement',
+    'RecordNoteOfVisitResponse', 'RecordReviewSecured', 'RecordSecretaryOfStateWarningNotice'];
   const blocked = (status.obligations || []).find((o) => o.type === 'OBLIGATION_TYPE_REMOVAL_BLOCKED');
   const fits = (spec) => !spec.kinds || spec.kinds.includes(status.details.kind);
   // Life-cycle facts for this kind of institution; a closed one only links to a predecessor.
   const lifeCycle = (rpc) => FORMS[rpc].lifeCycle && (!status.closedOn || FORMS[rpc].afterClosure);
-  const offered = Object.keys(FORMS).filter((rpc) =>
+  return Object.keys(FORMS).filter((rpc) =>
     (allowed.has(rpc) || facts.includes(rpc) || lifeCycle(rpc) || (blocked && rpc === 'RemoveFromScc'))
     && permissions.has(FORMS[rpc].rpc || rpc) && fits(FORMS[rpc]));
+}
+
+function decisions(status, offered) {
+  const blocked = (status.obligations || []).find((o) => o.type === 'OBLIGATION_TYPE_REMOVAL_BLOCKED');
   if (!offered.length) {
     return html`<p class="govuk-body">Your role records no decisions for this institution now.</p>`;
   }
@@ -198,6 +226,7 @@ function decisions(status, permissions) {
 
 export function renderInstitution({ status, path, events }, permissions, flash) {
   const d = status.details;
+  const offered = offeredForms(status, permissions);
   const overdue = (status.obligations || []).filter((o) => o.overdue).length;
   show(html`
     <a href="#/" class="govuk-back-link">Back to the dashboard</a>
@@ -233,13 +262,13 @@ export function renderInstitution({ status, path, events }, permissions, flash) 
       </div>
       <div class="govuk-grid-column-one-third">
         <h2 class="govuk-heading-m">Record a decision</h2>
-        ${decisions(status, permissions)}
+        ${decisions(status, offered)}
       </div>
     </div>
     <h2 class="govuk-heading-m">Flowchart</h2>
     ${flowchart(d.kind, status.state, path)}
     ${ofstedHistory(status.ofsted || {})}
-    ${obligations(status.obligations || [])}
+    ${obligations(status.obligations || [], status.urn, offered)}
     ${planVersions(events)}
     ${timeline(events)}`, d.name);
 }
