@@ -99,12 +99,13 @@ class Collector {
   // the start itself.
   void EveryPeriod(v1::ObligationType type, const char* rule, const std::string& what,
                    const RepeatedField<int32_t>& dates, std::optional<absl::CivilDay> since,
-                   const Period* current, const TermCalendar& calendar) {
+                   const Period* current, const TermCalendar& calendar,
+                   const char* missing = "not held") {
     if (!since || current == nullptr) return;
     for (const Period* p : {calendar.Previous(current), current}) {
       if (p == nullptr || !(*since < p->start) || !Passed(p->end)) continue;
       if (!HeldIn(dates, *p, as_of_)) {
-        Add(type, rule, absl::StrCat(what, " not held in ", p->label), p->end, true)
+        Add(type, rule, absl::StrCat(what, " ", missing, " in ", p->label), p->end, true)
             .set_period(p->label);
         return;
       }
@@ -260,7 +261,9 @@ std::vector<v1::Obligation> ComputeObligations(const InstitutionState& s, absl::
   const auto episode_start = Day(s.episode().designated_on());
 
   if (kind == v1::INSTITUTION_KIND_MAINTAINED_SCHOOL && concern) {
-    if (!s.episode().has_lead_officer()) {
+    // a designated school has a Lead Officer; one warned outside the list was not designated.
+    if (!s.episode().has_lead_officer() &&
+        !(s.episode().started_by_warning_notice() && !InCategory(s))) {
       c.Deadline(v1::OBLIGATION_TYPE_LEAD_OFFICER_MISSING, InCategory(s) ? "R-13" : "R-5",
                  "No Lead Officer assigned", episode_start, rules.lead_officer_working_days);
     }
@@ -301,7 +304,7 @@ std::vector<v1::Obligation> ComputeObligations(const InstitutionState& s, absl::
       c.EveryPeriod(v1::OBLIGATION_TYPE_PROGRESS_REPORT, "R-7",
                     "Lead Officer's progress report (judgement and next steps)",
                     s.episode().progress_report_days(),
-                    Day(s.episode().lead_officer_assigned_on()), term, calendar);
+                    Day(s.episode().lead_officer_assigned_on()), term, calendar, "not recorded");
     }
     if (InCategory(s)) {
       c.EveryPeriod(v1::OBLIGATION_TYPE_PROGRESS_REVIEW_TEAM_MEETING, "R-13",

@@ -325,6 +325,19 @@ export const FORMS = {
       { path: 'review.commissioned_from', label: 'Commissioned from', type: 'text' },
     ],
   },
+  HoldQualityAssuranceMeeting: {
+    service: 'DesignationService', title: 'Record the HoSI\'s quality-assurance meeting with the Lead Officer', rule: 'R-12',
+    fields: [],
+    hint: 'One meeting with the Lead Officer covers every school they lead.',
+  },
+  HoldSchoolProgressReviewTeamMeeting: {
+    service: 'DesignationService', title: 'Record a School Progress Review Team meeting', rule: 'R-13',
+    confidentialNotes: true,
+    fields: [
+      { path: 'meeting.progress', label: 'Progress', type: 'radios', options: PROGRESS },
+      { path: 'meeting.attendees', label: 'Attendees', type: 'lines', hint: 'One a line.' },
+    ],
+  },
   ShortenStatementOfActionPeriod: {
     service: 'DesignationService', title: 'Shorten the period for the Statement of Action', rule: 'R-13',
     fields: [

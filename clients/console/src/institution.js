@@ -61,7 +61,7 @@ function lifeCycleRows(status) {
 function obligations(list, urn, offered) {
   if (!list.length) return html`<p class="govuk-body">Nothing is due.</p>`;
   const clear = (o) => (offered.includes(o.clearsWith)
-    ? html`<br><a class="govuk-link govuk-body-s" href="#/institutions/${urn}/record/${o.clearsWith}">${FORMS[o.clearsWith].title}</a>`
+    ? html`<br><a class="govuk-link govuk-body-s" href="#/institutions/${urn}/record/${o.clearsWith}">Clear it: ${FORMS[o.clearsWith].title.replace(/^./, (c) => c.toLowerCase())}</a>`
     : '');
   return html`<table class="govuk-table" id="obligations">
     <caption class="govuk-table__caption govuk-table__caption--m">Obligations due and overdue</caption>
