@@ -144,7 +144,9 @@ test('an officer uses the console from sign-in to the termly report', async () =
   await checkAccessibility('05-institution');
 
   // Record an action plan review.
-  await page.getByRole('link', { name: 'Record an action plan review' }).click();
+  // The overdue review links to the form that clears it, as the list of decisions does.
+  await page.locator('#obligations').getByRole('link', { name: 'Clear it: record an action plan review' }).waitFor();
+  await page.locator('#decisions').getByRole('link', { name: 'Record an action plan review' }).click();
   await page.getByRole('heading', { name: 'Record an action plan review' }).waitFor();
   await checkAccessibility('06-review-form');
   await page.getByLabel('Sufficient', { exact: true }).check();
@@ -317,7 +319,7 @@ test('an officer records an academy conversion, which ends the episode and links
   await page.getByText('ended by the conversion on 2026-09-01, not by a removal').waitFor();
   await page.locator('.moj-timeline__item').first().getByText('Converted to academy').waitFor();
   // A closed school takes no further workflow step: none is offered.
-  assert.equal(await page.getByRole('link', { name: 'Record that the warning notice was complied with' }).count(), 0);
+  assert.equal(await page.getByRole('link', { name: 'Record that the school complied with the warning notice' }).count(), 0);
   assert.equal(await page.getByRole('link', { name: 'Record an academy conversion' }).count(), 0);
   await checkAccessibility('16-converted');
 });
