@@ -62,13 +62,13 @@ const char* ClearsWith(v1::ObligationType type) {
 
 class Collector {
  public:
-  Collector(const InstitutionState& s, absl::CivilDay as_of, bool at_period_end,
-            std::vector<v1::Obligation>* out)
-      : s_(s), as_of_(as_of), at_period_end_(at_period_end), out_(out) {}
+  Collector(const InstitutionState& s, absl::CivilDay as_of,
+            std::optional<absl::CivilDay> judged_from, std::vector<v1::Obligation>* out)
+      : s_(s), as_of_(as_of), judged_from_(judged_from), out_(out) {}
 
   // Whether `due` has passed on as_of: at a period's end (the termly report), a duty due that
   // day and not done is overdue in that period's report.
-  bool Passed(absl::CivilDay due) const { return at_period_end_ ? due <= as_of_ : due < as_of_; }
+  bool Passed(absl::CivilDay due) const { return judged_from_ ? due <= as_of_ : due < as_of_; }
 
   v1::Obligation& Add(v1::ObligationType type, const char* rule, std::string description,
                       absl::CivilDay due, bool overdue) {
@@ -102,8 +102,11 @@ class Collector {
                    const Period* current, const TermCalendar& calendar,
                    const char* missing = "not held") {
     if (!since || current == nullptr) return;
+    // Live, a miss in the period before stays overdue; in the termly report only the periods
+    // of its term are judged: the ones before had their own report.
     for (const Period* p : {calendar.Previous(current), current}) {
       if (p == nullptr || !(*since < p->start) || !Passed(p->end)) continue;
+      if (judged_from_ && p->start < *judged_from_) continue;
       if (!HeldIn(dates, *p, as_of_)) {
         Add(type, rule, absl::StrCat(what, " ", missing, " in ", p->label), p->end, true)
             .set_period(p->label);
@@ -119,7 +122,7 @@ class Collector {
  private:
   const InstitutionState& s_;
   const absl::CivilDay as_of_;
-  const bool at_period_end_;
+  const std::optional<absl::CivilDay> judged_from_;
   std::vector<v1::Obligation>* out_;
 };
 
@@ -253,7 +256,7 @@ std::vector<v1::Obligation> ComputeObligations(const InstitutionState& s, absl::
                                                const QualityAssuranceDays* qa) {
   std::vector<v1::Obligation> out;
   if (!s.registered()) return out;
-  Collector c(s, as_of, rules.judge_at_period_end, &out);
+  Collector c(s, as_of, rules.judged_period_from, &out);
   const v1::InstitutionKind kind = s.details().kind();
   const bool concern = domain::IsCausingConcern(s.state());
   const Period* half_term = calendar.HalfTermAt(as_of);

@@ -4,6 +4,7 @@
 #define SCC_SERVICES_PROJECTIONS_STATUS_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,9 +27,10 @@ struct ObligationRules {
   int warning_notice_decision_months = 6;     // a decision not to issue holds this long
   int note_of_visit_working_days = 10;        // the HT agrees or disputes the note by then
   int intervention_decision_working_days = 20;  // decide on powers after non-compliance
-  // Not the LA's: set by the termly report, which judges obligations on its period's last day
-  // (a duty due by then and not done is overdue in that report, docs/rules.md section 6).
-  bool judge_at_period_end = false;
+  // Not the LA's: set by the termly report to its term's first day. Obligations are then judged
+  // on the read date as the term's last day: a duty due by then and not done is overdue in that
+  // report, and only periods within the term are judged (docs/rules.md section 6).
+  std::optional<absl::CivilDay> judged_period_from;
 };
 
 // the HoSI meets each Lead Officer, not each school: the days of quality-assurance

@@ -282,7 +282,7 @@ TEST(ObligationTest, AtAPeriodsEndWhatWasDueThatDayIsOverdue) {
   Workflow w = WithPlan();
   w.Must(Review(), "2024-10-22");
   ObligationRules at_end;
-  at_end.judge_at_period_end = true;
+  at_end.judged_period_from = Day("2024-09-04");  // the autumn term's first day
   const auto live = Find(ComputeObligations(w.state(), Day("2024-12-20"), Calendar(),
                                             ObligationRules{}),
                          v1::OBLIGATION_TYPE_ACTION_PLAN_REVIEW);

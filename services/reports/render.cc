@@ -1,6 +1,8 @@
 // Renderers of the termly report. Each is a pure function of the report: the same report gives
 // the same bytes.
 #include <algorithm>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -157,6 +159,61 @@ std::pair<std::vector<std::string>, std::vector<int>> Split(const RepeatedPtrFie
   return {labels, values};
 }
 
+// The local authority summary in words, as (measure, figure) rows: one list for every format.
+std::vector<std::pair<std::string, std::string>> SummaryRows(const v1::TermReport& r) {
+  const v1::ReportSummary& s = r.summary();
+  auto target = [](double share) { return Percent(static_cast<int>(share * 1000 + 0.5), 1000); };
+  std::vector<std::pair<std::string, std::string>> rows = {
+      {"Causing concern at the start of term", absl::StrCat(s.causing_concern_at_start())},
+      {"Causing concern at the end of term", absl::StrCat(s.causing_concern_at_end())},
+      {"Designated in the term", absl::StrCat(s.designated_in_term(), " (by phase: ",
+                                              CountsText(s.designated_by_phase()), "; by trigger: ",
+                                              CountsText(s.designated_by_trigger()), ")")},
+      {"Removed in the term", absl::StrCat(s.removed_in_term(), " (by phase: ",
+                                           CountsText(s.removed_by_phase()), ")")},
+  };
+  if (s.closed_in_term() > 0) {
+    rows.push_back({"Ended by closure or conversion in the term", absl::StrCat(s.closed_in_term())});
+  }
+  rows.push_back({"Escalations", absl::StrCat("warning notices ", s.warning_notices(),
+                                              ", interventions ", s.interventions(),
+                                              ", academy escalations ", s.academy_escalations())});
+  rows.push_back({"Overdue obligations", CountsText(s.overdue_by_type())});
+  rows.push_back({"12-month warning-notice candidates (R-16)",
+                  absl::StrCat(s.warning_notice_candidates())});
+  // "an action plan for each school causing concern and progress reports at least termly".
+  rows.push_back({"Schools causing concern with an action plan (R-7)",
+                  absl::StrCat(s.schools_causing_concern_with_plan(), " of ",
+                               s.schools_causing_concern())});
+  rows.push_back({"Schools causing concern with a progress report this term (R-7)",
+                  absl::StrCat(s.schools_with_progress_report(), " of ",
+                               s.schools_causing_concern())});
+  rows.push_back(
+      {"Schools Good or better",
+       absl::StrCat(Percent(s.schools_good_or_better(), s.schools_inspected()), " of ",
+                    s.schools_inspected(), " inspected (target ", target(s.schools_target()),
+                    s.national_benchmark() > 0
+                        ? absl::StrCat("; nationally ", target(s.national_benchmark()))
+                        : "; national figure not configured",
+                    ")")});
+  for (const v1::PhaseKpi& k : s.schools_by_phase()) {
+    rows.push_back({absl::StrCat("Schools Good or better: ", k.phase()),
+                    absl::StrCat(Percent(k.good_or_better(), k.inspected()), " of ", k.inspected(),
+                                 " inspected; pupils in them ",
+                                 Percent(k.pupils_in_good_or_better(), k.pupils()))});
+  }
+  rows.push_back({"Pupils in Good or better schools",
+                  absl::StrCat(Percent(s.pupils_in_good_or_better_schools(),
+                                       s.pupils_in_inspected_schools()),
+                               " of ", s.pupils_in_inspected_schools(),
+                               " pupils in inspected schools")});
+  rows.push_back({"Settings Good or better",
+                  absl::StrCat(Percent(s.settings_good_or_better(), s.settings_inspected()), " of ",
+                               s.settings_inspected(), " inspected (target ",
+                               target(s.settings_target()), ")")});
+  return rows;
+}
+
 }  // namespace
 
 std::string RenderJson(const v1::TermReport& report) {
@@ -191,31 +248,12 @@ std::string RenderCsv(const v1::TermReport& report) {
 }
 
 std::string RenderMarkdown(const v1::TermReport& r) {
-  const v1::ReportSummary& s = r.summary();
   std::string md = absl::StrCat(
-      "# Schools and settings causing concern: ", Md(r.term()), "\n\n", Md(r.first_day()), " to ",
-      Md(r.last_day()), ", as known at ", Md(r.known_at()), ".\n\n## Local authority summary\n\n",
-      "| measure | figure |\n|---|---|\n",
-      "| causing concern at the start of term | ", s.causing_concern_at_start(), " |\n",
-      "| causing concern at the end of term | ", s.causing_concern_at_end(), " |\n",
-      "| designated in the term | ", s.designated_in_term(), " (by phase: ",
-      Md(CountsText(s.designated_by_phase())), "; by trigger: ",
-      Md(CountsText(s.designated_by_trigger())),
-      ") |\n| removed in the term | ", s.removed_in_term(), " (by phase: ",
-      Md(CountsText(s.removed_by_phase())), ") |\n",
-      s.closed_in_term() > 0
-          ? absl::StrCat("| ended by closure or conversion in the term | ", s.closed_in_term(),
-                         " |\n")
-          : "",
-      "| escalations | warning notices ", s.warning_notices(), ", interventions ",
-      s.interventions(), ", academy escalations ", s.academy_escalations(), " |\n",
-      "| overdue obligations | ", Md(CountsText(s.overdue_by_type())), " |\n",
-      "| 12-month warning-notice candidates (R-16) | ", s.warning_notice_candidates(), " |\n",
-      "| schools Good or better | ", Percent(s.schools_good_or_better(), s.schools_inspected()),
-      " of ", s.schools_inspected(), " inspected (target ", Percent(s.schools_target() * 1000, 1000),
-      ") |\n| settings Good or better | ",
-      Percent(s.settings_good_or_better(), s.settings_inspected()), " of ", s.settings_inspected(),
-      " inspected (target ", Percent(s.settings_target() * 1000, 1000), ") |\n");
+      Md(r.protective_marking()), "\n\n# Schools and settings causing concern: ", Md(r.term()),
+      "\n\n", Md(r.authority()), ". ", Md(r.first_day()), " to ", Md(r.last_day()),
+      ", as known at ", Md(r.known_at()), ".\n\n## Local authority summary\n\n",
+      "| measure | figure |\n|---|---|\n");
+  for (const auto& [k, v] : SummaryRows(r)) absl::StrAppend(&md, "| ", Md(k), " | ", Md(v), " |\n");
   if (!r.compared_with().empty()) {
     absl::StrAppend(&md, "\n## Changes since the report as known at ", Md(r.compared_with()),
                     "\n\n");
@@ -263,42 +301,19 @@ std::string RenderHtml(const v1::TermReport& r) {
       ".charts { display: grid; grid-template-columns: 1fr 1fr; gap: 8px; }\n"
       ".page { break-before: page; page-break-before: always; }\n"
       "@media print { .charts { break-inside: avoid; } }\n"
-      "</style></head><body>\n<h1>Schools and settings causing concern: ", Html(r.term()),
-      "</h1>\n<p>", r.first_day(), " to ", r.last_day(), ", as known at ", Html(r.known_at()),
-      ".</p>\n<section class=\"charts\" id=\"charts\">\n",
+      ".marking { text-align: center; font-weight: bold; }\n"
+      "</style></head><body>\n<p class=\"marking\">", Html(r.protective_marking()),
+      "</p>\n<h1>Schools and settings causing concern: ", Html(r.term()),
+      "</h1>\n<p>", Html(r.authority()), ". ", r.first_day(), " to ", r.last_day(),
+      ", as known at ", Html(r.known_at()), ".</p>\n<section class=\"charts\" id=\"charts\">\n",
       BarChart("Causing concern per week", weeks, {per_week}, {}), "\n",
       BarChart("Designations and removals per half term", halves, {designated, removed},
                {"designated", "removed"}),
       "\n", BarChart("Time in SCC at the end of term", bands, {in_band}, {}), "\n",
       BarChart("Overdue obligations by type", types, {overdue}, {}),
       "\n</section>\n<h2>Local authority summary</h2>\n<table>\n");
-  const std::pair<std::string, std::string> rows[] = {
-      {"Causing concern at the start of term", absl::StrCat(s.causing_concern_at_start())},
-      {"Causing concern at the end of term", absl::StrCat(s.causing_concern_at_end())},
-      {"Designated in the term", absl::StrCat(s.designated_in_term(), " (by phase: ",
-                                              CountsText(s.designated_by_phase()), "; by trigger: ",
-                                              CountsText(s.designated_by_trigger()), ")")},
-      {"Removed in the term", absl::StrCat(s.removed_in_term(), " (by phase: ",
-                                           CountsText(s.removed_by_phase()), ")")},
-      {"Escalations", absl::StrCat("warning notices ", s.warning_notices(), ", interventions ",
-                                   s.interventions(), ", academy escalations ",
-                                   s.academy_escalations())},
-      {"Overdue obligations", CountsText(s.overdue_by_type())},
-      {"12-month warning-notice candidates (R-16)", absl::StrCat(s.warning_notice_candidates())},
-      {"Schools Good or better", absl::StrCat(Percent(s.schools_good_or_better(), s.schools_inspected()),
-                                              " of ", s.schools_inspected(), " inspected (target ",
-                                              Percent(s.schools_target() * 1000, 1000), ")")},
-      {"Settings Good or better",
-       absl::StrCat(Percent(s.settings_good_or_better(), s.settings_inspected()), " of ",
-                    s.settings_inspected(), " inspected (target ",
-                    Percent(s.settings_target() * 1000, 1000), ")")},
-  };
-  for (const auto& [k, v] : rows) {
+  for (const auto& [k, v] : SummaryRows(r)) {
     absl::StrAppend(&html, "<tr><th>", Html(k), "</th><td>", Html(v), "</td></tr>\n");
-  }
-  if (s.closed_in_term() > 0) {
-    absl::StrAppend(&html, "<tr><th>Ended by closure or conversion in the term</th><td>",
-                    s.closed_in_term(), "</td></tr>\n");
   }
   html += "</table>\n";
   if (!r.compared_with().empty()) {

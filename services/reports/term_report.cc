@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "services/codec/event_codec.h"
 #include "services/domain/confidentiality.h"
@@ -35,6 +36,10 @@ std::string EnumName(const std::string& full, absl::string_view prefix) {
 }
 
 std::string PhaseName(v1::Phase p) { return EnumName(v1::Phase_Name(p), "PHASE_"); }
+// "action plan active": a flowchart state in words, as the report's readers read it.
+std::string StateWords(v1::FlowchartState s) {
+  return EnumName(v1::FlowchartState_Name(s), "FLOWCHART_STATE_");
+}
 std::string KindName(v1::InstitutionKind k) {
   return EnumName(v1::InstitutionKind_Name(k), "INSTITUTION_KIND_");
 }
@@ -95,7 +100,7 @@ void Step(Walk& walk, const StoredEvent& e, const projections::Period& term, boo
   if (walk.end.state() != state_before) {
     v1::TimelineEntry entry;
     entry.set_on(on);
-    entry.set_state(domain::StateName(walk.end.state()));
+    entry.set_state(StateWords(walk.end.state()));
     walk.changes.push_back(entry);
   }
   const bool in_term = InTerm(on, term);
@@ -117,7 +122,8 @@ void Step(Walk& walk, const StoredEvent& e, const projections::Period& term, boo
       (notes_visible || !e.metadata.notes().confidential())) {
     v1::TimelineEntry note;
     note.set_on(on);
-    note.set_state(absl::StrCat(codec::EventType(e.payload), ": ", e.metadata.notes().text()));
+    note.set_state(absl::StrCat(absl::StrReplaceAll(codec::EventType(e.payload), {{"_", " "}}), ": ",
+                                e.metadata.notes().text()));
     walk.notes.push_back(note);
   }
 }
@@ -274,6 +280,10 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
   v1::ReportSummary& summary = *report.mutable_summary();
   summary.set_schools_target(targets.schools);
   summary.set_settings_target(targets.settings);
+  summary.set_national_benchmark(targets.national_benchmark);
+  report.set_authority(targets.authority);
+  report.set_protective_marking(targets.protective_marking);
+  std::map<std::string, v1::PhaseKpi> by_phase;
 
   // Weeks of the term (Mondays), and its half terms.
   std::vector<absl::CivilDay> week_ends;
@@ -296,7 +306,7 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
   // Obligations are judged on the term's last day: what was due by then and not done is
   // overdue in this term's report. R-12's meetings are per Lead Officer, over all their schools.
   projections::ObligationRules judged = rules;
-  judged.judge_at_period_end = true;
+  judged.judged_period_from = term.start;
   projections::QualityAssuranceDays qa;
   for (const auto& [urn, walk] : walks) {
     const v1::SccEpisode& e = walk.end.episode();
@@ -341,7 +351,25 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
       } else {
         summary.set_schools_inspected(summary.schools_inspected() + 1);
         summary.set_schools_good_or_better(summary.schools_good_or_better() + good);
+        const int pupils = s.details().number_of_pupils();
+        summary.set_pupils_in_inspected_schools(summary.pupils_in_inspected_schools() + pupils);
+        summary.set_pupils_in_good_or_better_schools(summary.pupils_in_good_or_better_schools() +
+                                                     (good ? pupils : 0));
+        v1::PhaseKpi& kpi = by_phase[PhaseName(s.details().phase())];
+        kpi.set_inspected(kpi.inspected() + 1);
+        kpi.set_good_or_better(kpi.good_or_better() + good);
+        kpi.set_pupils(kpi.pupils() + pupils);
+        kpi.set_pupils_in_good_or_better(kpi.pupils_in_good_or_better() + (good ? pupils : 0));
       }
+    }
+    // an action plan and a termly progress report for each school causing concern.
+    if (at_end && s.details().kind() == v1::INSTITUTION_KIND_MAINTAINED_SCHOOL) {
+      summary.set_schools_causing_concern(summary.schools_causing_concern() + 1);
+      summary.set_schools_causing_concern_with_plan(summary.schools_causing_concern_with_plan() +
+                                                    (s.episode().action_plan_version() > 0));
+      summary.set_schools_with_progress_report(
+          summary.schools_with_progress_report() +
+          !DatesInTerm(s.episode().progress_report_days(), term).empty());
     }
     if (!at_end && !at_start && walk.designations.empty()) continue;
 
@@ -376,7 +404,7 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
       }
     }
     for (const std::string& t : Triggers(s)) page.add_triggers(t);
-    page.set_state(domain::StateName(s.state()));
+    page.set_state(StateWords(s.state()));
     for (const v1::TimelineEntry& c : walk.changes) {
       if (c.on() >= s.episode().designated_on() || s.episode().designated_on().empty())
         *page.add_path() = c;
@@ -407,6 +435,10 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
     for (const v1::TimelineEntry& n : walk.notes) *page.add_meeting_notes() = n;
   }
 
+  for (auto& [phase, kpi] : by_phase) {
+    kpi.set_phase(phase);
+    *summary.add_schools_by_phase() = std::move(kpi);
+  }
   AddCounts(designated_by_phase, summary.mutable_designated_by_phase());
   AddCounts(designated_by_trigger, summary.mutable_designated_by_trigger());
   AddCounts(removed_by_phase, summary.mutable_removed_by_phase());

@@ -16,9 +16,15 @@
 
 namespace scc::reports {
 
+// What the authority configures for its report (docs/report.md).
 struct ReportTargets {
   double schools = 0.9;   // share of schools Good or better the strategy aims for
   double settings = 0.9;  // settings: 90% (docs/rules.md section 6)
+  // The share of schools Good or better nationally that "top 10% nationally" is read against;
+  // 0 when not configured.
+  double national_benchmark = 0;
+  std::string authority = "the local authority";
+  std::string protective_marking = "OFFICIAL-SENSITIVE";
 };
 
 // `term` is "<year>-<autumn|spring|summer>", the calendar year in which the term starts.

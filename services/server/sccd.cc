@@ -89,6 +89,7 @@ struct Config {
   std::string backup_root;  // online backups (AdminService.BackupLog); default <data>/backups
   projections::ObligationRules rules;  // the periods the rules leave to the LA
   std::string review_interval = "half-term";
+  reports::ReportTargets report;  // the authority's name, marking and targets in its report
 };
 
 int Fail(const std::string& message) {
@@ -310,7 +311,7 @@ int Serve(const Config& config) {
   server::ProjectionServiceImpl queries(&frame, log->get(), projection->get(), &*calendar, rules,
                                         today);
   server::ReportServiceImpl reports(&frame, log->get(), &*calendar, rules,
-                                    reports::ReportTargets{});
+                                    config.report);
   v1::ServerLimits limits;
   limits.set_max_message_bytes(config.max_message_bytes);
   limits.set_max_streams_per_connection(config.max_streams_per_connection);
@@ -587,6 +588,25 @@ int main(int argc, char** argv) {
                  "working days after the inspection report to issue the Statement of Action (R-13)")
       ->capture_default_str()
       ->check(CLI::Range(1, 200));
+  app.add_option("--report-authority", config.report.authority,
+                 "the authority's name, as the termly report gives it")
+      ->capture_default_str();
+  app.add_option("--report-protective-marking", config.report.protective_marking,
+                 "the protective marking printed on the termly report")
+      ->capture_default_str();
+  app.add_option("--report-schools-target", config.report.schools,
+                 "share of schools Good or better the strategy aims for (0 to 1)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--report-settings-target", config.report.settings,
+                 "share of settings Good or better the strategy aims for (0 to 1)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--report-national-benchmark", config.report.national_benchmark,
+                 "share of schools Good or better nationally that the schools target is read "
+                 "against (\"top 10% nationally\"); 0: not configured")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   app.add_option("--srg-decision-working-days", config.rules.srg_decision_working_days,
                  "working days after a concern is raised for the SRG to decide whether to "
                  "designate (R-4)")

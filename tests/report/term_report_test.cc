@@ -247,13 +247,13 @@ TEST(TermReportTest, AConversionInTheTermEndsTheEpisodeWithoutARemoval) {
   EXPECT_EQ(report.summary().removed_in_term(), 0);
   EXPECT_EQ(report.summary().closed_in_term(), 1);
   ASSERT_EQ(report.pages_size(), 1);
-  EXPECT_EQ(report.pages(0).state(), "CLOSED");
+  EXPECT_EQ(report.pages(0).state(), "closed");  // words, not codes
   EXPECT_EQ(report.pages(0).episode_ended(),
             "ended by conversion to an academy on 2025-11-01 (URN 149021, Oakfield Academy Trust)");
   EXPECT_EQ(report.pages(0).visits_required(), 0);
   EXPECT_TRUE(report.pages(0).overdue().empty());
   const std::string md = RenderMarkdown(report);
-  EXPECT_THAT(md, HasSubstr("| ended by closure or conversion in the term | 1 |"));
+  EXPECT_THAT(md, HasSubstr("| Ended by closure or conversion in the term | 1 |"));
   EXPECT_THAT(md, HasSubstr("- Episode: ended by conversion to an academy on 2025-11-01"));
   EXPECT_THAT(RenderHtml(report), HasSubstr("<tr><th>Episode</th><td>ended by conversion"));
 }
