@@ -37,6 +37,14 @@ Workflow WithPlan() {
   return w;
 }
 
+// The notice given on 2024-11-01, not complied with, then the written notice of intention
+// the school is eligible for intervention.
+void MakeEligible(Workflow& w, const v1::EventPayload& notice) {
+  w.Must(notice, "2024-11-01");
+  w.Must(WarningNotComplied(), "2024-12-02");
+  w.Must(NoticeOfIntention(), "2024-12-05");
+}
+
 v1::EventPayload Withdraw(const std::string& event_id) {
   v1::EventPayload p = Correct(event_id, nullptr);
   p.mutable_event_corrected()->set_withdraw(true);
@@ -114,9 +122,7 @@ TEST(WarningNoticeTest, PayAndConditionsIsItsOwnNoticeNotAGround) {
 
 TEST(WarningNoticeTest, EligibilityOnlyThroughSection60ADoesNotAllowSection63) {
   Workflow w = WithPlan();
-  w.Must(PayAndConditionsNotice("2024-12-01", "2024-11-01"), "2024-11-01");
-  w.Must(WarningNotComplied(), "2024-12-02");
-  w.Must(NoticeOfIntention(), "2024-12-05");
+  MakeEligible(w, PayAndConditionsNotice("2024-12-01", "2024-11-01"));
   w.Must(Consultation(v1::INTERVENTION_POWER_S63_ARRANGEMENTS), "2024-12-06");
   auto r = w.Run(Intervention(v1::INTERVENTION_POWER_S63_ARRANGEMENTS), "2024-12-10");
   ASSERT_EQ(r.status().code(), kFailedPrecondition);
@@ -153,9 +159,7 @@ TEST(InterventionTest, DecisionNotToUsePowersReturnsToThePlan) {
 
 TEST(InterventionTest, DecisionNotToUsePowersOnceEligible) {
   Workflow w = WithPlan();
-  w.Must(WarningNotice("2024-12-01", "2024-11-01"), "2024-11-01");
-  w.Must(WarningNotComplied(), "2024-12-02");
-  w.Must(NoticeOfIntention(), "2024-12-05");
+  MakeEligible(w, WarningNotice("2024-12-01", "2024-11-01"));
   w.Must(PowersNotUsed(), "2024-12-20");
   EXPECT_EQ(State(w), "ACTION_PLAN_ACTIVE");
 }
@@ -164,9 +168,7 @@ TEST(InterventionTest, DecisionNotToUsePowersOnceEligible) {
 
 TEST(InterventionTest, Section63And65NeedConsultationFirst) {
   Workflow w = WithPlan();
-  w.Must(WarningNotice("2024-12-01", "2024-11-01"), "2024-11-01");
-  w.Must(WarningNotComplied(), "2024-12-02");
-  w.Must(NoticeOfIntention(), "2024-12-05");
+  MakeEligible(w, WarningNotice("2024-12-01", "2024-11-01"));
   auto r = w.Run(Intervention(v1::INTERVENTION_POWER_S65_INTERIM_EXECUTIVE_BOARD), "2024-12-10");
   ASSERT_EQ(r.status().code(), kFailedPrecondition);
   EXPECT_THAT(r.status().message(), HasSubstr("consulted"));
@@ -181,9 +183,7 @@ TEST(InterventionTest, ConsultationOfAChurchSchoolIncludesTheDiocese) {
   v1::NoticeCopy* copy = notice.mutable_warning_notice_issued()->add_copies();
   copy->set_recipient(v1::SCHOOL_PARTY_DIOCESAN_AUTHORITY);
   copy->set_sent_on("2024-11-01");
-  w.Must(notice, "2024-11-01");
-  w.Must(WarningNotComplied(), "2024-12-02");
-  w.Must(NoticeOfIntention(), "2024-12-05");
+  MakeEligible(w, notice);
   auto r = w.Run(Consultation(v1::INTERVENTION_POWER_S63_ARRANGEMENTS), "2024-12-06");
   ASSERT_EQ(r.status().code(), kFailedPrecondition);
   EXPECT_THAT(r.status().message(), HasSubstr("diocesan authority"));
@@ -194,9 +194,7 @@ TEST(InterventionTest, ConsultationOfAChurchSchoolIncludesTheDiocese) {
 
 TEST(InterventionTest, Section63OnlyWithinTwoMonthsOfTheCompliancePeriod) {
   Workflow w = WithPlan();
-  w.Must(WarningNotice("2024-12-01", "2024-11-01"), "2024-11-01");
-  w.Must(WarningNotComplied(), "2024-12-02");
-  w.Must(NoticeOfIntention(), "2024-12-05");
+  MakeEligible(w, WarningNotice("2024-12-01", "2024-11-01"));
   w.Must(Consultation(v1::INTERVENTION_POWER_S63_ARRANGEMENTS), "2024-12-06");
   auto late = w.Run(Intervention(v1::INTERVENTION_POWER_S63_ARRANGEMENTS), "2025-02-02");
   ASSERT_EQ(late.status().code(), kFailedPrecondition);
@@ -206,9 +204,7 @@ TEST(InterventionTest, Section63OnlyWithinTwoMonthsOfTheCompliancePeriod) {
 
 TEST(InterventionTest, APowerEndsAndTheSchoolGoesBackToItsPlan) {
   Workflow w = WithPlan();
-  w.Must(WarningNotice("2024-12-01", "2024-11-01"), "2024-11-01");
-  w.Must(WarningNotComplied(), "2024-12-02");
-  w.Must(NoticeOfIntention(), "2024-12-05");
+  MakeEligible(w, WarningNotice("2024-12-01", "2024-11-01"));
   w.Must(Intervention(v1::INTERVENTION_POWER_S66_SUSPEND_DELEGATED_BUDGET), "2024-12-10");
   auto wrong = w.Run(EndPower(v1::INTERVENTION_POWER_S64_ADDITIONAL_GOVERNORS), "2025-03-01");
   ASSERT_EQ(wrong.status().code(), kFailedPrecondition);
