@@ -128,12 +128,14 @@ std::string Json(const pb::Message& m) {
 }
 
 void PrintEvents(const pb::RepeatedPtrField<v1::Event>& events) {
-  std::printf("%-8s %-10s %-9s %-40s %-14s %s\n", "POSITION", "DATE", "URN", "EVENT", "ACTOR",
-              "REASON");
+  // The event id is what a correction names (CorrectEvent, R-24).
+  std::printf("%-8s %-10s %-9s %-40s %-14s %-36s %s\n", "POSITION", "DATE", "URN", "EVENT",
+              "ACTOR", "EVENT ID", "REASON");
   for (const v1::Event& e : events) {
-    std::printf("%-8llu %-10s %-9s %-40s %-14s %s\n",
+    std::printf("%-8llu %-10s %-9s %-40s %-14s %-36s %s\n",
                 static_cast<unsigned long long>(e.global_position()), e.effective_date().c_str(),
-                e.urn().c_str(), e.type().c_str(), e.actor().c_str(), e.reason().c_str());
+                e.urn().c_str(), e.type().c_str(), e.actor().c_str(), e.event_id().c_str(),
+                e.reason().c_str());
   }
 }
 
