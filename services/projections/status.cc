@@ -372,7 +372,8 @@ std::vector<v1::Obligation> ComputeObligations(const InstitutionState& s, absl::
   // each note of visit is agreed with the headteacher (or disputed) after the visit.
   for (int i = 0; i < s.unagreed_visit_days_size() && s.closed_on().empty(); ++i) {
     const absl::CivilDay visited = domain::FromDayNumber(s.unagreed_visit_days(i));
-    if (visited > as_of) continue;
+    // Notes of visits more than a year old are history, not a duty still owed.
+    if (visited > as_of || as_of - visited > 365) continue;
     const absl::CivilDay due = AddWorkingDays(visited, rules.note_of_visit_working_days);
     c.Add(v1::OBLIGATION_TYPE_NOTE_OF_VISIT, "R-1",
           absl::StrCat("Note of the visit on ", FormatDate(visited),

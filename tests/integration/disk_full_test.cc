@@ -72,6 +72,15 @@ size_t VisitsInHistory(const client::SccClient& client, const std::string& urn) 
   }
 }
 
+// A visit whose note the headteacher agreed on the day: the state stays the same size however
+// many are recorded (an unagreed note is kept in the state until the head responds, R-1), so
+// the volume fills with the log's records alone, as the test means.
+v1::EventPayload AgreedVisit() {
+  v1::EventPayload p = domain::testing::Visit();
+  p.mutable_visit_recorded()->set_note_status(v1::NOTE_OF_VISIT_STATUS_AGREED);
+  return p;
+}
+
 TEST(DiskFullTest, FullVolumeRefusesCommandsServesReadsAndResumesByItself) {
   storage::testing::SmallVolume volume(kVolumeBytes);
   ASSERT_TRUE(volume.mounted())
@@ -112,7 +121,7 @@ TEST(DiskFullTest, FullVolumeRefusesCommandsServesReadsAndResumesByItself) {
           v1::CommandResult result;
           const grpc::Status s = client.Send(
               Context(absl::StrCat("10000", w), absl::StrCat("visit-", w, "-", acked[w])),
-              t::Visit(), &result);
+              AgreedVisit(), &result);
           if (!s.ok()) {
             refused[w] = s;
             return;
@@ -135,7 +144,7 @@ TEST(DiskFullTest, FullVolumeRefusesCommandsServesReadsAndResumesByItself) {
 
   // Still full: refused again; the process lives and answers reads.
   v1::CommandResult result;
-  grpc::Status s = hosi.Send(Context("100000", "visit-0-again"), t::Visit(), &result);
+  grpc::Status s = hosi.Send(Context("100000", "visit-0-again"), AgreedVisit(), &result);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
   EXPECT_EQ(::kill(server.pid(), 0), 0) << "sccd is gone:\n" << server.Log();
   v1::GetInstitutionRequest get;
@@ -181,16 +190,16 @@ TEST(DiskFullTest, FullVolumeRefusesCommandsServesReadsAndResumesByItself) {
   // Each refused command, retried with its request id, is recorded exactly once.
   for (int w = 0; w < kWriters; ++w) {
     s = hosi.Send(Context(absl::StrCat("10000", w), absl::StrCat("visit-", w, "-", acked[w])),
-                  t::Visit(), &result);
+                  AgreedVisit(), &result);
     ASSERT_TRUE(s.ok()) << s.error_message();
     s = hosi.Send(Context(absl::StrCat("10000", w), absl::StrCat("visit-", w, "-", acked[w])),
-                  t::Visit(), &result);
+                  AgreedVisit(), &result);
     ASSERT_TRUE(s.ok()) << s.error_message();  // a retry: answered from the first result
     ++acked[w];
   }
   // The command refused while the volume stayed full, too (if its batch did reach the log
   // before the error, the retry finds it).
-  s = hosi.Send(Context("100000", "visit-0-again"), t::Visit(), &result);
+  s = hosi.Send(Context("100000", "visit-0-again"), AgreedVisit(), &result);
   ASSERT_TRUE(s.ok()) << s.error_message();
   ++acked[0];
   for (int w = 0; w < kWriters; ++w) {
