@@ -25,7 +25,7 @@ constexpr absl::Duration kRecoveryInterval = absl::Milliseconds(500);
 
 // What the appends of a group whose write failed are told, in words for an operator.
 absl::Status CommitFailure(const rocksdb::Status& s) {
-  if (s.IsNoSpace()) {
+  if (IsNoSpace(s)) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "the data volume is full, so nothing was recorded; writes are refused until space is "
         "freed and then resume by themselves (",

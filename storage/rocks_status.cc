@@ -6,12 +6,17 @@
 
 namespace scc::storage {
 
+bool IsNoSpace(const rocksdb::Status& s) {
+  return s.IsNoSpace() || s.subcode() == rocksdb::Status::kNoSpace ||
+         absl::StrContains(s.ToString(), "No space left on device");
+}
+
 absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context) {
   if (s.ok()) return absl::OkStatus();
   const std::string message = absl::StrCat(context, ": ", s.ToString());
   if (s.IsNotFound()) return absl::NotFoundError(message);
   if (s.IsCorruption()) return absl::DataLossError(message);
-  if (s.IsNoSpace()) return absl::ResourceExhaustedError(message);
+  if (IsNoSpace(s)) return absl::ResourceExhaustedError(message);
   if (s.IsIOError() || s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) {
     return absl::UnavailableError(message);
   }

@@ -18,6 +18,10 @@ namespace scc::storage {
 // OK for OK; otherwise "`context`: <RocksDB's text>" as kNotFound, kDataLoss (corruption),
 // kResourceExhausted (no space), kUnavailable (I/O error, busy, timed out, try again),
 // kInvalidArgument, or kInternal for anything else.
+// Whether RocksDB says the disk is full: a NoSpace status, or one (Incomplete, after a
+// background error) that carries the no-space error it stopped on.
+bool IsNoSpace(const rocksdb::Status& s);
+
 absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context);
 
 // As FromRocks for a failed open of the database in `dir`, but kUnavailable "data directory
