@@ -133,15 +133,17 @@ bool InCategory(const InstitutionState& s) {
 
 }  // namespace
 
+void AddQualityAssurance(const InstitutionState& s, QualityAssuranceDays* days) {
+  const v1::SccEpisode& e = s.episode();
+  if (!e.has_lead_officer() || e.qa_meeting_days().empty()) return;
+  std::vector<int32_t>& into = (*days)[e.lead_officer().lead_officer_id()];
+  into.insert(into.end(), e.qa_meeting_days().begin(), e.qa_meeting_days().end());
+}
+
 QualityAssuranceDays CollectQualityAssurance(
     const std::vector<std::shared_ptr<const InstitutionState>>& states) {
   QualityAssuranceDays days;
-  for (const auto& s : states) {
-    const v1::SccEpisode& e = s->episode();
-    if (!e.has_lead_officer() || e.qa_meeting_days().empty()) continue;
-    std::vector<int32_t>& into = days[e.lead_officer().lead_officer_id()];
-    into.insert(into.end(), e.qa_meeting_days().begin(), e.qa_meeting_days().end());
-  }
+  for (const auto& s : states) AddQualityAssurance(*s, &days);
   return days;
 }
 

@@ -308,12 +308,7 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
   projections::ObligationRules judged = rules;
   judged.judged_period_from = term.start;
   projections::QualityAssuranceDays qa;
-  for (const auto& [urn, walk] : walks) {
-    const v1::SccEpisode& e = walk.end.episode();
-    if (!e.has_lead_officer()) continue;
-    std::vector<int32_t>& into = qa[e.lead_officer().lead_officer_id()];
-    into.insert(into.end(), e.qa_meeting_days().begin(), e.qa_meeting_days().end());
-  }
+  for (const auto& [urn, walk] : walks) projections::AddQualityAssurance(walk.end, &qa);
   for (const auto& [urn, walk] : walks) {
     const InstitutionState& s = walk.end;
     if (!s.registered()) continue;
