@@ -7,7 +7,7 @@ JOBS  ?= 2
 ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
 
-.PHONY: deps configure build test test-asan test-tsan run bench soak clean
+.PHONY: deps configure build test test-plain test-asan test-tsan run bench soak clean
 
 deps:
 	@bash deploy/install-deps.sh
@@ -18,12 +18,16 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
-# Every test (unit, integration, crash, fuzz, end to end) through ctest; then the storage
-# concurrency tests under ThreadSanitizer and every test under AddressSanitizer + UBSan.
-test: build
-	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
-	@$(MAKE) --no-print-directory test-tsan
+# Every test (unit, integration, crash, fuzz, end to end, console) under AddressSanitizer +
+# UBSan, then the storage, services and integration tests under ThreadSanitizer. A third run in
+# the plain build would repeat the ASan run without its checks and cost a third compile (the
+# plain build is what make run and make bench use; make test-plain runs ctest there).
+test:
 	@$(MAKE) --no-print-directory test-asan
+	@$(MAKE) --no-print-directory test-tsan
+
+test-plain: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
 
 # The sanitizer builds are clang builds, so they also check the lock annotations
 # (-Wthread-safety -Werror=thread-safety, see CMakeLists.txt) and build the fuzzers.
