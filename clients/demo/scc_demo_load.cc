@@ -533,6 +533,13 @@ void LoadCausesForConcern(Loader& l) {
          setting_concern(v1::SETTING_CONCERN_TRIGGER_SAFEGUARDING,
                          "Staff unclear about reporting concerns"),
          "Advisory Teacher's visit found safeguarding weaknesses");
+  l.Step(l.ey(), "EY400019", "plan", "2025-10-10",
+         Make([](EventPayload& p) {
+           FillPlan(p.mutable_setting_action_plan_agreed()->mutable_plan(),
+                    "Safeguarding procedures known and followed by every member of staff",
+                    "2026-01-30");
+         }),
+         "Action plan agreed with the setting's manager (R-21)");
   l.Step(l.ey(), "EY400019", "support", "2025-10-13",
          support(v1::SETTING_SUPPORT_ACTION_KIND_SAFEGUARDING_PARTNERSHIP),
          "Safeguarding: work with the LADO and MASH");

@@ -153,6 +153,8 @@ const std::vector<CommandEntry>& CommandTable() {
       {{EventPayload::kSettingSupportActionRecorded, "RecordSettingSupportAction", "action",
         false},
        kSetting, kHosi | kEy, {kCausingConcern, kSupportActive}, "R-22"},
+      {{EventPayload::kSettingActionPlanAgreed, "AgreeSettingActionPlan", "action_plan", false},
+       kSetting, kHosi | kEy, {kCausingConcern, kSupportActive}, "R-21"},
       {{EventPayload::kSettingsCausingConcernMeetingHeld, "HoldSettingsCausingConcernMeeting",
         "meeting", false},
        kSetting, kHosi | kEy, {kCausingConcern, kSupportActive}, "R-22"},

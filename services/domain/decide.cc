@@ -165,6 +165,10 @@ absl::StatusOr<std::vector<EventPayload>> Decide(const InstitutionState& s, cons
       event.mutable_action_plan_review_held()->set_new_version(
           s.episode().action_plan_version() + 1);
       break;
+    case EventPayload::kSettingActionPlanAgreed:
+      event.mutable_setting_action_plan_agreed()->set_version(s.episode().action_plan_version() +
+                                                              1);
+      break;
     case EventPayload::kQualityAssuranceMeetingHeld:
       event.mutable_quality_assurance_meeting_held()->set_lead_officer_id(
           s.episode().lead_officer().lead_officer_id());

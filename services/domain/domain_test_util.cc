@@ -358,6 +358,12 @@ EventPayload SettingSupport() {
   return p;
 }
 
+EventPayload SettingPlan() {
+  EventPayload p;
+  FillPlan(p.mutable_setting_action_plan_agreed()->mutable_plan());
+  return p;
+}
+
 EventPayload SettingMeeting() {
   EventPayload p;
   p.mutable_settings_causing_concern_meeting_held()->add_attendees("Standards Lead");

@@ -71,6 +71,7 @@ v1::EventPayload ResolveAcademy();
 v1::EventPayload SettingConcern();
 v1::EventPayload SettingSupport();
 v1::EventPayload SettingMeeting();
+v1::EventPayload SettingPlan();  // AgreeSettingActionPlan with one key issue and one action
 v1::EventPayload SettingRemoved(v1::SettingRemovalBasis basis);
 v1::EventPayload Correct(const std::string& event_id, const v1::EventPayload* replacement);
 // The life of an institution (docs/life-cycle.md).

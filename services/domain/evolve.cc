@@ -420,6 +420,18 @@ void Evolve(InstitutionState& s, const StoredEvent& event) {
     case EventPayload::kSettingSupportActionRecorded:
       step = v1::FLOWCHART_STATE_SUPPORT_ACTIVE;
       break;
+    case EventPayload::kSettingActionPlanAgreed: {
+      const uint32_t version = p.setting_action_plan_agreed().version();
+      if (version > 1) {
+        s.mutable_episode()->set_action_plan_reviews(s.episode().action_plan_reviews() + 1);
+        s.mutable_episode()->set_last_review_on(on);
+        AddDay(s.mutable_episode()->mutable_review_days(), on);
+      } else {
+        s.mutable_episode()->set_action_plan_agreed_on(on);
+      }
+      s.mutable_episode()->set_action_plan_version(version);
+      break;
+    }
     case EventPayload::kSettingsCausingConcernMeetingHeld:
       AddDay(s.mutable_episode()->mutable_setting_meeting_days(), on);
       step = v1::FLOWCHART_STATE_SUPPORT_ACTIVE;  // support under way: the termly meeting

@@ -218,11 +218,10 @@ std::optional<Refusal> StatePrecondition(const InstitutionState& s, Kind kind) {
     case EventPayload::kSccRemoved:
       if (s.has_latest_ofsted() && Classify(s.latest_ofsted()).ri_or_worse) {
         return Refusal{"R-15",
-                       absl::StrCat("the latest Ofsted outcome (",
-                                    Classify(s.latest_ofsted()).label, ", inspected ",
-                                    s.latest_ofsted().inspection_date(),
-                                    ") is below Good: a school judged RI or Inadequate is not "
-                                    "removed until a later inspection judges it Good or better")};
+                       absl::StrCat("this school's latest inspection (",
+                                    s.latest_ofsted().inspection_date(), ") was ",
+                                    Classify(s.latest_ofsted()).label,
+                                    ": record a later inspection judged Good or better first")};
       }
       return std::nullopt;
     case EventPayload::kAcademyOrderMade:
@@ -379,10 +378,11 @@ std::optional<Refusal> CommandPrecondition(const InstitutionState& s, const Even
     case EventPayload::kSrgReviewOutcomeRecorded:
       if (p.srg_review_outcome_recorded().outcome() == v1::SRG_OUTCOME_REMOVE &&
           s.has_latest_ofsted() && Classify(s.latest_ofsted()).ri_or_worse) {
-        return Refusal{"R-15", absl::StrCat("the SRG cannot decide to remove a school whose "
-                                            "latest Ofsted outcome is ",
+        return Refusal{"R-15", absl::StrCat("this school's latest inspection (",
+                                            s.latest_ofsted().inspection_date(), ") was ",
                                             Classify(s.latest_ofsted()).label,
-                                            " until a later inspection judges it Good or better")};
+                                            ": the SRG can decide to remove it once a later "
+                                            "inspection is judged Good or better")};
       }
       return std::nullopt;
     case EventPayload::kSccRemoved:
@@ -494,6 +494,10 @@ void KeepDerivedFields(const EventPayload& original, EventPayload& replacement) 
     case EventPayload::kActionPlanAgreed:
       replacement.mutable_action_plan_agreed()->set_version(
           original.action_plan_agreed().version());
+      break;
+    case EventPayload::kSettingActionPlanAgreed:
+      replacement.mutable_setting_action_plan_agreed()->set_version(
+          original.setting_action_plan_agreed().version());
       break;
     case EventPayload::kActionPlanReviewHeld:
       replacement.mutable_action_plan_review_held()->set_reviewed_version(

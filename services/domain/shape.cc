@@ -61,6 +61,11 @@ struct Required {
                             "whom and when copies were given");
     }
   }
+  // An action plan: what it is to fix, and what is to be done.
+  void Plan(const v1::ActionPlan& plan) {
+    NonEmpty("plan.key_issues", plan.key_issues_size(), "key issue");
+    NonEmpty("plan.actions", plan.actions_size(), "action");
+  }
   template <typename T>
   void Triggers(const std::string& field, const T& triggers) {
     NonEmpty(field, triggers.size(), "trigger");
@@ -240,9 +245,10 @@ void CheckPayload(const EventPayload& p, const std::string& at, const std::strin
       req.Text("lead_officer_name", p.lead_officer_reassigned().lead_officer_name());
       break;
     case EventPayload::kActionPlanAgreed:
-      req.NonEmpty("plan.key_issues", p.action_plan_agreed().plan().key_issues_size(),
-                   "key issue");
-      req.NonEmpty("plan.actions", p.action_plan_agreed().plan().actions_size(), "action");
+      req.Plan(p.action_plan_agreed().plan());
+      break;
+    case EventPayload::kSettingActionPlanAgreed:
+      req.Plan(p.setting_action_plan_agreed().plan());
       break;
     case EventPayload::kStatementOfActionIssued: {
       const v1::StatementOfActionIssued& soa = p.statement_of_action_issued();

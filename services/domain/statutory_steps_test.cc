@@ -1,5 +1,5 @@
 // decide/evolve for the statutory steps as the Act sets them (R-16 - R-19, R-13), the records
-// the strategy's obligations need and corrections that withdraw and re-date
+// the strategy's obligations need and corrections that withdraw and re-date
 // each written from the rulebook's text. No I/O.
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -297,6 +297,58 @@ TEST(RecordsTest, ARecommendedReviewIsSecured) {
   secured.mutable_review_secured()->set_review(v1::RECOMMENDED_REVIEW_PUPIL_PREMIUM);
   w.Must(secured, "2024-12-01");
   EXPECT_EQ(w.state().reviews_not_secured_size(), 0);
+}
+
+// --- a setting causing concern has an action plan too ------------------------------------
+
+TEST(SettingActionPlanTest, AgreedOnceListedThenEachAgreementIsANewVersion) {
+  Workflow w;
+  w.Must(Register(v1::INSTITUTION_KIND_EARLY_YEARS_SETTING), "2024-09-01");
+  auto early = w.Run(SettingPlan(), "2024-09-10");
+  ASSERT_EQ(early.status().code(), kFailedPrecondition);  // not causing concern yet
+  EXPECT_THAT(early.status().message(), HasSubstr("R-21"));
+  w.Must(SettingConcern(), "2024-09-20");
+  w.Must(SettingPlan(), "2024-10-01");
+  EXPECT_EQ(w.events().back().payload.setting_action_plan_agreed().version(), 1u);
+  EXPECT_EQ(w.state().episode().action_plan_version(), 1u);
+  EXPECT_EQ(w.state().episode().action_plan_agreed_on(), "2024-10-01");
+  w.Must(SettingSupport(), "2024-10-15");
+  ASSERT_TRUE(w.Run(SettingPlan(), "2024-12-01", v1::ROLE_EARLY_YEARS_STANDARDS_TEAM).ok());
+  EXPECT_EQ(w.events().back().payload.setting_action_plan_agreed().version(), 2u);
+  EXPECT_EQ(w.state().episode().action_plan_version(), 2u);
+  EXPECT_EQ(w.state().episode().last_review_on(), "2024-12-01");
+  EXPECT_EQ(w.state().episode().action_plan_agreed_on(), "2024-10-01");
+}
+
+TEST(SettingActionPlanTest, NeedsKeyIssuesAndActionsAndIsForSettingsOnly) {
+  Workflow w;
+  w.Must(Register(v1::INSTITUTION_KIND_EARLY_YEARS_SETTING), "2024-09-01");
+  w.Must(SettingConcern(), "2024-09-20");
+  v1::EventPayload empty;
+  empty.mutable_setting_action_plan_agreed();
+  auto r = w.Run(empty, "2024-10-01");
+  ASSERT_EQ(r.status().code(), kInvalid);
+  EXPECT_THAT(r.status().message(), HasSubstr("plan.key_issues"));
+  EXPECT_THAT(r.status().message(), HasSubstr("plan.actions"));
+  Workflow school = WithPlan();
+  auto wrong_kind = school.Run(SettingPlan(), "2024-11-01");
+  ASSERT_EQ(wrong_kind.status().code(), kFailedPrecondition);
+  EXPECT_THAT(wrong_kind.status().message(), HasSubstr("early-years settings only"));
+}
+
+TEST(SettingActionPlanTest, ACorrectionKeepsTheVersionTheServerGaveIt) {
+  Workflow w;
+  w.Must(Register(v1::INSTITUTION_KIND_EARLY_YEARS_SETTING), "2024-09-01");
+  w.Must(SettingConcern(), "2024-09-20");
+  w.Must(SettingPlan(), "2024-10-01");
+  const std::string plan_id = w.events().back().metadata.event_id();
+  v1::EventPayload replacement = SettingPlan();
+  replacement.mutable_setting_action_plan_agreed()->set_version(7);
+  replacement.mutable_setting_action_plan_agreed()->mutable_plan()->add_key_issues("Phonics");
+  w.Must(Correct(plan_id, &replacement), "2024-10-02");
+  const v1::EventPayload& kept = w.events().back().payload.event_corrected().replacement();
+  EXPECT_EQ(kept.setting_action_plan_agreed().version(), 1u);
+  EXPECT_EQ(w.state().episode().action_plan_version(), 1u);
 }
 
 // --- reasons, withdrawals and new dates -----------------------------------------------------

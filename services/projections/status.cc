@@ -52,6 +52,7 @@ const char* ClearsWith(v1::ObligationType type) {
     case v1::OBLIGATION_TYPE_REMOVAL_BLOCKED: return "RecordOfstedOutcome";
     case v1::OBLIGATION_TYPE_COMPLIANCE_PERIOD_ENDED: return "RecordWarningNoticeNotComplied";
     case v1::OBLIGATION_TYPE_SETTINGS_MEETING: return "HoldSettingsCausingConcernMeeting";
+    case v1::OBLIGATION_TYPE_SETTING_ACTION_PLAN_MISSING: return "AgreeSettingActionPlan";
     case v1::OBLIGATION_TYPE_INTERVENTION_DECISION: return "IssueNoticeOfIntentionToIntervene";
     case v1::OBLIGATION_TYPE_PROGRESS_REPORT: return "RecordProgressReport";
     case v1::OBLIGATION_TYPE_SRG_DECISION: return "DesignateSchool";
@@ -384,6 +385,12 @@ std::vector<v1::Obligation> ComputeObligations(const InstitutionState& s, absl::
           due, as_of > due);
   }
   if (kind == v1::INSTITUTION_KIND_EARLY_YEARS_SETTING && concern) {
+    // a setting causing concern has an action plan too, from when it is listed.
+    if (s.episode().action_plan_version() == 0) {
+      c.Deadline(v1::OBLIGATION_TYPE_SETTING_ACTION_PLAN_MISSING, "R-21",
+                 "No action plan agreed for the setting", episode_start,
+                 rules.action_plan_working_days);
+    }
     c.EveryPeriod(v1::OBLIGATION_TYPE_SETTINGS_MEETING, "R-22", "Settings-causing-concern meeting",
                   s.episode().setting_meeting_days(), episode_start, term, calendar);
   }

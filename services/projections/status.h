@@ -20,7 +20,7 @@ namespace scc::projections {
 // What the rules leave to the LA (docs/rules.md section 5: configuration, not code).
 struct ObligationRules {
   int lead_officer_working_days = 10;         // identify a Lead Officer after designation
-  int action_plan_working_days = 20;          // the LO's action plan after assignment
+  int action_plan_working_days = 20;          // after assignment; a setting: listing
   int statement_of_action_working_days = 10;  // after the inspection report (s15 EA 2005)
   bool review_each_term = false;              // action-plan reviews each term, not each half term
   int srg_decision_working_days = 30;         // a school at risk awaits the SRG's decision

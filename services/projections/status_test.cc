@@ -400,6 +400,29 @@ TEST(ObligationTest, SettingVisitsAndMeetingsR2R22) {
   EXPECT_EQ(meeting->rule(), "R-22");
 }
 
+// a setting causing concern has an action plan too: owed from the day it is listed,
+// cleared by agreeing one.
+TEST(ObligationTest, SettingActionPlanOwedOnceListedR21) {
+  Workflow w;
+  w.Must(Register(v1::INSTITUTION_KIND_EARLY_YEARS_SETTING), "2024-09-01");
+  EXPECT_FALSE(Find(Obligations(w, "2024-09-05"), v1::OBLIGATION_TYPE_SETTING_ACTION_PLAN_MISSING)
+                   .has_value());
+  w.Must(SettingConcern(), "2024-09-10");  // a Tuesday: 20 working days is 2024-10-08
+  const std::optional<v1::Obligation> owed =
+      Find(Obligations(w, "2024-10-09"), v1::OBLIGATION_TYPE_SETTING_ACTION_PLAN_MISSING);
+  ASSERT_TRUE(owed.has_value());
+  EXPECT_EQ(owed->rule(), "R-21");
+  EXPECT_EQ(owed->due_on(), "2024-10-08");
+  EXPECT_TRUE(owed->overdue());
+  EXPECT_EQ(owed->clears_with(), "AgreeSettingActionPlan");
+  w.Must(SettingPlan(), "2024-10-10");
+  EXPECT_FALSE(Find(Obligations(w, "2024-10-11"), v1::OBLIGATION_TYPE_SETTING_ACTION_PLAN_MISSING)
+                   .has_value());
+  // Its plan is not a school's: no half-termly R-10 review is demanded of it.
+  EXPECT_FALSE(
+      Find(Obligations(w, "2025-03-01"), v1::OBLIGATION_TYPE_ACTION_PLAN_REVIEW).has_value());
+}
+
 TEST(ObligationTest, WarningNoticeCandidateAfterTwelveMonthsR16) {
   Workflow w = WithPlan();
   EXPECT_FALSE(Find(Obligations(w, "2025-09-30"), v1::OBLIGATION_TYPE_WARNING_NOTICE_CANDIDATE).has_value());

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -159,58 +160,118 @@ std::pair<std::vector<std::string>, std::vector<int>> Split(const RepeatedPtrFie
   return {labels, values};
 }
 
+// "term", or "half term" for a settings update over a half term: how the summary names it.
+std::string PeriodWord(const v1::TermReport& r) {
+  return absl::StrContains(r.term(), "half term") ? "half term" : "term";
+}
+
 // The local authority summary in words, as (measure, figure) rows: one list for every format.
+// A settings update (R-23) leaves out what concerns schools only.
 std::vector<std::pair<std::string, std::string>> SummaryRows(const v1::TermReport& r) {
   const v1::ReportSummary& s = r.summary();
+  const std::string period = PeriodWord(r);
+  const bool schools = r.audience() == v1::REPORT_AUDIENCE_UNSPECIFIED;
   auto target = [](double share) { return Percent(static_cast<int>(share * 1000 + 0.5), 1000); };
   std::vector<std::pair<std::string, std::string>> rows = {
-      {"Causing concern at the start of term", absl::StrCat(s.causing_concern_at_start())},
-      {"Causing concern at the end of term", absl::StrCat(s.causing_concern_at_end())},
-      {"Designated in the term", absl::StrCat(s.designated_in_term(), " (by phase: ",
-                                              CountsText(s.designated_by_phase()), "; by trigger: ",
-                                              CountsText(s.designated_by_trigger()), ")")},
-      {"Removed in the term", absl::StrCat(s.removed_in_term(), " (by phase: ",
-                                           CountsText(s.removed_by_phase()), ")")},
+      {absl::StrCat("Causing concern at the start of ", period),
+       absl::StrCat(s.causing_concern_at_start())},
+      {absl::StrCat("Causing concern at the end of ", period),
+       absl::StrCat(s.causing_concern_at_end())},
+      {absl::StrCat(schools ? "Designated" : "Listed", " in the ", period),
+       absl::StrCat(s.designated_in_term(), " (by phase: ", CountsText(s.designated_by_phase()),
+                    "; by trigger: ", CountsText(s.designated_by_trigger()), ")")},
+      {absl::StrCat("Removed in the ", period),
+       absl::StrCat(s.removed_in_term(), " (by phase: ", CountsText(s.removed_by_phase()), ")")},
   };
   if (s.closed_in_term() > 0) {
-    rows.push_back({"Ended by closure or conversion in the term", absl::StrCat(s.closed_in_term())});
+    rows.push_back({absl::StrCat("Ended by closure or conversion in the ", period),
+                    absl::StrCat(s.closed_in_term())});
   }
-  rows.push_back({"Escalations", absl::StrCat("warning notices ", s.warning_notices(),
-                                              ", interventions ", s.interventions(),
-                                              ", academy escalations ", s.academy_escalations())});
+  if (schools) {
+    rows.push_back({"Escalations", absl::StrCat("warning notices ", s.warning_notices(),
+                                                ", interventions ", s.interventions(),
+                                                ", academy escalations ", s.academy_escalations())});
+  }
   rows.push_back({"Overdue obligations", CountsText(s.overdue_by_type())});
-  rows.push_back({"12-month warning-notice candidates (R-16)",
-                  absl::StrCat(s.warning_notice_candidates())});
-  // R-7: "an action plan for each school causing concern and progress reports at least termly".
-  rows.push_back({"Schools causing concern with an action plan (R-7)",
-                  absl::StrCat(s.schools_causing_concern_with_plan(), " of ",
-                               s.schools_causing_concern())});
-  rows.push_back({"Schools causing concern with a progress report this term (R-7)",
-                  absl::StrCat(s.schools_with_progress_report(), " of ",
-                               s.schools_causing_concern())});
-  rows.push_back(
-      {"Schools Good or better",
-       absl::StrCat(Percent(s.schools_good_or_better(), s.schools_inspected()), " of ",
-                    s.schools_inspected(), " inspected (target ", target(s.schools_target()),
-                    s.national_benchmark() > 0
-                        ? absl::StrCat("; nationally ", target(s.national_benchmark()))
-                        : "; national figure not configured",
-                    ")")});
-  for (const v1::PhaseKpi& k : s.schools_by_phase()) {
-    rows.push_back({absl::StrCat("Schools Good or better: ", k.phase()),
-                    absl::StrCat(Percent(k.good_or_better(), k.inspected()), " of ", k.inspected(),
-                                 " inspected; pupils in them ",
-                                 Percent(k.pupils_in_good_or_better(), k.pupils()))});
+  if (schools) {
+    rows.push_back({"12-month warning-notice candidates (R-16)",
+                    absl::StrCat(s.warning_notice_candidates())});
+    // R-7: "an action plan for each school causing concern and progress reports at least
+    // termly".
+    rows.push_back({"Schools causing concern with an action plan (R-7)",
+                    absl::StrCat(s.schools_causing_concern_with_plan(), " of ",
+                                 s.schools_causing_concern())});
   }
-  rows.push_back({"Pupils in Good or better schools",
-                  absl::StrCat(Percent(s.pupils_in_good_or_better_schools(),
-                                       s.pupils_in_inspected_schools()),
-                               " of ", s.pupils_in_inspected_schools(),
-                               " pupils in inspected schools")});
+  rows.push_back({"Settings causing concern with an action plan (R-7, R-21)",
+                  absl::StrCat(s.settings_causing_concern_with_plan(), " of ",
+                               s.settings_causing_concern())});
+  if (schools) {
+    rows.push_back({"Schools causing concern with a progress report this term (R-7)",
+                    absl::StrCat(s.schools_with_progress_report(), " of ",
+                                 s.schools_causing_concern())});
+    rows.push_back(
+        {"Schools Good or better",
+         absl::StrCat(Percent(s.schools_good_or_better(), s.schools_inspected()), " of ",
+                      s.schools_inspected(), " inspected (target ", target(s.schools_target()),
+                      s.national_benchmark() > 0
+                          ? absl::StrCat("; nationally ", target(s.national_benchmark()))
+                          : "; national figure not configured",
+                      ")")});
+    for (const v1::PhaseKpi& k : s.schools_by_phase()) {
+      rows.push_back({absl::StrCat("Schools Good or better: ", k.phase()),
+                      absl::StrCat(Percent(k.good_or_better(), k.inspected()), " of ",
+                                   k.inspected(), " inspected; pupils in them ",
+                                   Percent(k.pupils_in_good_or_better(), k.pupils()))});
+    }
+    rows.push_back({"Pupils in Good or better schools",
+                    absl::StrCat(Percent(s.pupils_in_good_or_better_schools(),
+                                         s.pupils_in_inspected_schools()),
+                                 " of ", s.pupils_in_inspected_schools(),
+                                 " pupils in inspected schools")});
+  }
   rows.push_back({"Settings Good or better",
                   absl::StrCat(Percent(s.settings_good_or_better(), s.settings_inspected()), " of ",
                                s.settings_inspected(), " inspected (target ",
                                target(s.settings_target()), ")")});
+  return rows;
+}
+
+// One institution's progress in words, as (item, words) rows: one list for Markdown and HTML.
+// A setting's page shows its meetings and support actions (R-22), a school's its MCMs and SRG.
+std::vector<std::pair<std::string, std::string>> PageRows(const v1::ProgressPage& p,
+                                                          const std::string& period) {
+  const bool setting = p.kind() == "early years setting";
+  std::vector<std::pair<std::string, std::string>> rows = {
+      {"Kind and phase", absl::StrCat(p.kind(), ", ", p.phase())},
+      {"State", absl::StrCat(p.state(), p.causing_concern_at_end()
+                                            ? absl::StrCat(", ", p.days_in_scc(), " days in SCC")
+                                            : "")},
+  };
+  if (!setting) rows.push_back({"Lead Officer", p.lead_officer().empty() ? "none" : p.lead_officer()});
+  rows.push_back({"Triggers", p.triggers().empty() ? "none" : absl::StrJoin(p.triggers(), ", ")});
+  rows.push_back({"Path", Path(p.path())});
+  rows.push_back({"Action plan", absl::StrCat("version ", p.action_plan_version(), "; reviews in ",
+                                              period, ": ", Dates(p.reviews_in_term()))});
+  if (setting) {
+    rows.push_back({absl::StrCat("Settings-causing-concern meetings in ", period),
+                    Dates(p.settings_meetings_in_term())});
+    std::vector<std::string> actions;
+    for (const v1::TimelineEntry& a : p.support_actions_in_term()) {
+      actions.push_back(absl::StrCat(a.on(), " ", a.state()));
+    }
+    rows.push_back({absl::StrCat("Support actions in ", period),
+                    actions.empty() ? "none" : absl::StrJoin(actions, "; ")});
+  } else {
+    rows.push_back({absl::StrCat("MCMs in ", period), Dates(p.mcms_in_term())});
+    rows.push_back({absl::StrCat("SRG in ", period), Srg(p.srg_outcomes_in_term())});
+  }
+  rows.push_back({"Visits", absl::StrCat(p.visits_done(), " of ", p.visits_required())});
+  rows.push_back({"Latest Ofsted", p.latest_ofsted().empty() ? "none recorded" : p.latest_ofsted()});
+  rows.push_back({"Overdue", p.overdue().empty() ? "nothing" : absl::StrJoin(p.overdue(), "; ")});
+  if (!p.episode_ended().empty()) rows.push_back({"Episode", p.episode_ended()});
+  for (const v1::TimelineEntry& n : p.meeting_notes()) {
+    rows.push_back({absl::StrCat("Notes ", n.on()), n.state()});
+  }
   return rows;
 }
 
@@ -249,10 +310,9 @@ std::string RenderCsv(const v1::TermReport& report) {
 
 std::string RenderMarkdown(const v1::TermReport& r) {
   std::string md = absl::StrCat(
-      Md(r.protective_marking()), "\n\n# Schools and settings causing concern: ", Md(r.term()),
-      "\n\n", Md(r.authority()), ". ", Md(r.first_day()), " to ", Md(r.last_day()),
-      ", as known at ", Md(r.known_at()), ".\n\n## Local authority summary\n\n",
-      "| measure | figure |\n|---|---|\n");
+      Md(r.protective_marking()), "\n\n# ", Md(r.title()), ": ", Md(r.term()), "\n\n",
+      Md(r.authority()), ". ", Md(r.first_day()), " to ", Md(r.last_day()), ", as known at ",
+      Md(r.known_at()), ".\n\n## Local authority summary\n\n", "| measure | figure |\n|---|---|\n");
   for (const auto& [k, v] : SummaryRows(r)) absl::StrAppend(&md, "| ", Md(k), " | ", Md(v), " |\n");
   if (!r.compared_with().empty()) {
     absl::StrAppend(&md, "\n## Changes since the report as known at ", Md(r.compared_with()),
@@ -260,23 +320,14 @@ std::string RenderMarkdown(const v1::TermReport& r) {
     if (r.changes().empty()) md += "None.\n";
     for (const std::string& c : r.changes()) absl::StrAppend(&md, "- ", Md(c), "\n");
   }
-  md += "\n## Progress of each school and setting causing concern\n";
+  absl::StrAppend(&md, "\n## Progress of each ",
+                  r.audience() == v1::REPORT_AUDIENCE_UNSPECIFIED ? "school and setting"
+                                                                  : "setting",
+                  " causing concern\n");
   for (const v1::ProgressPage& p : r.pages()) {
-    absl::StrAppend(
-        &md, "\n### ", Md(p.urn()), " ", Md(p.name()), "\n\n", Md(p.kind()), ", ", Md(p.phase()),
-        ". State: **", Md(p.state()), "**",
-        p.causing_concern_at_end() ? absl::StrCat(", ", p.days_in_scc(), " days in SCC") : "",
-        ".\n\n- Lead Officer: ", p.lead_officer().empty() ? "none" : Md(p.lead_officer()),
-        "\n- Triggers: ", p.triggers().empty() ? "none" : Md(absl::StrJoin(p.triggers(), ", ")),
-        "\n- Path: ", Md(Path(p.path())), "\n- Action plan: version ", p.action_plan_version(),
-        "; reviews in term: ", Md(Dates(p.reviews_in_term())), "\n- MCMs in term: ",
-        Md(Dates(p.mcms_in_term())), "\n- SRG in term: ", Md(Srg(p.srg_outcomes_in_term())),
-        "\n- Visits: ", p.visits_done(), " of ", p.visits_required(), "\n- Latest Ofsted: ",
-        p.latest_ofsted().empty() ? "none recorded" : Md(p.latest_ofsted()), "\n- Overdue: ",
-        p.overdue().empty() ? "nothing" : Md(absl::StrJoin(p.overdue(), "; ")), "\n",
-        p.episode_ended().empty() ? "" : absl::StrCat("- Episode: ", Md(p.episode_ended()), "\n"));
-    for (const v1::TimelineEntry& n : p.meeting_notes()) {
-      absl::StrAppend(&md, "- Notes ", Md(n.on()), ": ", Md(n.state()), "\n");
+    absl::StrAppend(&md, "\n### ", Md(p.urn()), " ", Md(p.name()), "\n\n");
+    for (const auto& [k, v] : PageRows(p, PeriodWord(r))) {
+      absl::StrAppend(&md, "- ", Md(k), ": ", Md(v), "\n");
     }
   }
   return md;
@@ -291,7 +342,7 @@ std::string RenderHtml(const v1::TermReport& r) {
   const auto [types, overdue] = Split(s.overdue_by_type());
   std::string html = absl::StrCat(
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-      "<title>SCC progress report ", Html(r.term()), "</title><style>\n"
+      "<title>", Html(r.title()), ": ", Html(r.term()), "</title><style>\n"
       "@page { size: A4; margin: 15mm; }\n"
       "body { font-family: Arial, Helvetica, sans-serif; color: #0b0c0c; margin: 0 auto; "
       "max-width: 190mm; font-size: 11pt; }\n"
@@ -303,7 +354,7 @@ std::string RenderHtml(const v1::TermReport& r) {
       "@media print { .charts { break-inside: avoid; } }\n"
       ".marking { text-align: center; font-weight: bold; }\n"
       "</style></head><body>\n<p class=\"marking\">", Html(r.protective_marking()),
-      "</p>\n<h1>Schools and settings causing concern: ", Html(r.term()),
+      "</p>\n<h1>", Html(r.title()), ": ", Html(r.term()),
       "</h1>\n<p>", Html(r.authority()), ". ", r.first_day(), " to ", r.last_day(),
       ", as known at ", Html(r.known_at()), ".</p>\n<section class=\"charts\" id=\"charts\">\n",
       BarChart("Causing concern per week", weeks, {per_week}, {}), "\n",
@@ -326,32 +377,8 @@ std::string RenderHtml(const v1::TermReport& r) {
   for (const v1::ProgressPage& p : r.pages()) {
     absl::StrAppend(&html, "<section class=\"page\"><h2>", Html(p.urn()), " ", Html(p.name()),
                     "</h2>\n<table>\n");
-    const std::pair<std::string, std::string> fields[] = {
-        {"Kind and phase", absl::StrCat(p.kind(), ", ", p.phase())},
-        {"State", absl::StrCat(p.state(), p.causing_concern_at_end()
-                                              ? absl::StrCat(", ", p.days_in_scc(), " days in SCC")
-                                              : "")},
-        {"Lead Officer", p.lead_officer().empty() ? "none" : p.lead_officer()},
-        {"Triggers", p.triggers().empty() ? "none" : absl::StrJoin(p.triggers(), ", ")},
-        {"Path", Path(p.path())},
-        {"Action plan", absl::StrCat("version ", p.action_plan_version(), "; reviews in term: ",
-                                     Dates(p.reviews_in_term()))},
-        {"MCMs in term", Dates(p.mcms_in_term())},
-        {"SRG in term", Srg(p.srg_outcomes_in_term())},
-        {"Visits", absl::StrCat(p.visits_done(), " of ", p.visits_required())},
-        {"Latest Ofsted", p.latest_ofsted().empty() ? "none recorded" : p.latest_ofsted()},
-        {"Overdue", p.overdue().empty() ? "nothing" : absl::StrJoin(p.overdue(), "; ")},
-    };
-    for (const auto& [k, v] : fields) {
+    for (const auto& [k, v] : PageRows(p, PeriodWord(r))) {
       absl::StrAppend(&html, "<tr><th>", Html(k), "</th><td>", Html(v), "</td></tr>\n");
-    }
-    if (!p.episode_ended().empty()) {
-      absl::StrAppend(&html, "<tr><th>Episode</th><td>", Html(p.episode_ended()),
-                      "</td></tr>\n");
-    }
-    for (const v1::TimelineEntry& n : p.meeting_notes()) {
-      absl::StrAppend(&html, "<tr><th>Notes ", Html(n.on()), "</th><td>", Html(n.state()),
-                      "</td></tr>\n");
     }
     html += "</table></section>\n";
   }

@@ -79,6 +79,7 @@ struct Walk {
   std::vector<std::string> removals;          // dates in the term
   std::vector<std::string> closures;          // episodes ended by closure or conversion, in the term
   std::vector<v1::TimelineEntry> notes;       // meeting notes in the term (date, "type: text")
+  std::vector<v1::TimelineEntry> support;     // a setting's support actions in the term
   int warning_notices = 0;                    // escalations in the term
   int interventions = 0;
   int academy_escalations = 0;
@@ -115,6 +116,14 @@ void Step(Walk& walk, const StoredEvent& e, const projections::Period& term, boo
   walk.warning_notices += e.payload.has_warning_notice_issued();
   walk.interventions += e.payload.has_intervention_applied();
   walk.academy_escalations += e.payload.has_academy_concern_escalated();
+  if (e.payload.has_setting_support_action_recorded()) {
+    v1::TimelineEntry action;
+    action.set_on(on);
+    action.set_state(EnumName(
+        v1::SettingSupportActionKind_Name(e.payload.setting_support_action_recorded().kind()),
+        "SETTING_SUPPORT_ACTION_KIND_"));
+    walk.support.push_back(action);
+  }
   const bool meeting = e.payload.has_action_plan_review_held() ||
                        e.payload.has_monitoring_and_challenge_meeting_held() ||
                        e.payload.has_school_progress_review_team_meeting_held();
@@ -178,23 +187,75 @@ std::string EpisodeEnded(const InstitutionState& s) {
   }
 }
 
+std::string Title(v1::ReportAudience audience) {
+  switch (audience) {
+    case v1::REPORT_AUDIENCE_SRG_SETTINGS_UPDATE:
+      return "Settings causing concern: update for the School Review Group";
+    case v1::REPORT_AUDIENCE_SSSPB_SETTINGS_UPDATE:
+      return "Settings causing concern: update for the School and Settings Standards "
+             "Partnership Board";
+    default:
+      return "Schools and settings causing concern";
+  }
+}
+
 }  // namespace
 
-absl::StatusOr<const projections::Period*> FindTerm(const projections::TermCalendar& calendar,
-                                                    const std::string& term) {
-  const std::vector<std::string> parts = absl::StrSplit(term, '-');
+absl::StatusOr<const projections::Period*> FindPeriod(const projections::TermCalendar& calendar,
+                                                      const std::string& name,
+                                                      v1::ReportAudience audience) {
+  const std::vector<std::string> parts = absl::StrSplit(name, '-');
   int year = 0;
-  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &year) ||
-      (parts[1] != "autumn" && parts[1] != "spring" && parts[1] != "summer")) {
-    return domain::InvalidField("term", absl::StrCat("'", term,
-                                                     "' is not <year>-<autumn|spring|summer>"));
+  int half = 0;
+  const bool season = parts.size() >= 2 && (parts[1] == "autumn" || parts[1] == "spring" ||
+                                            parts[1] == "summer");
+  if (!season || parts.size() > 3 || !absl::SimpleAtoi(parts[0], &year) ||
+      (parts.size() == 3 && (!absl::SimpleAtoi(parts[2], &half) || half < 1 || half > 2))) {
+    return domain::InvalidField(
+        "term", absl::StrCat("'", name, "' is not <year>-<autumn|spring|summer>, or "
+                             "<year>-<autumn|spring|summer>-<1|2> for a half term"));
   }
+  // Which periods each audience is given.
+  switch (audience) {
+    case v1::REPORT_AUDIENCE_SRG_SETTINGS_UPDATE:
+      if (half == 0) {
+        return domain::InvalidField(
+            "term", absl::StrCat("the SRG's settings update is half-termly: name a half term, "
+                                 "such as ", name, "-1"));
+      }
+      break;
+    case v1::REPORT_AUDIENCE_SSSPB_SETTINGS_UPDATE:
+      if ((half == 0) != (parts[1] != "summer")) {
+        return domain::InvalidField(
+            "term", "the SSSPB's settings update is four times a year: the autumn term, the "
+                    "spring term and each half of the summer term (e.g. 2025-summer-1)");
+      }
+      break;
+    default:
+      if (half != 0) {
+        return domain::InvalidField(
+            "term", "the termly progress report is for a whole term: name the term, such as " +
+                        absl::StrCat(parts[0], "-", parts[1]));
+      }
+      break;
+  }
+  const projections::Period* term = nullptr;
   for (const projections::Period& p : calendar.terms()) {
     if (p.start.year() == year && absl::StrContains(p.label, absl::StrCat(" ", parts[1], " "))) {
-      return &p;
+      term = &p;
     }
   }
-  return absl::NotFoundError(absl::StrCat("the term calendar has no ", term, " term"));
+  if (term == nullptr) {
+    return absl::NotFoundError(absl::StrCat("the term calendar has no ", parts[0], "-", parts[1],
+                                            " term"));
+  }
+  if (half == 0) return term;
+  for (const projections::Period& h : calendar.half_terms()) {
+    if (term->Contains(h.start) && absl::EndsWith(h.label, absl::StrCat(" half term ", half))) {
+      return &h;
+    }
+  }
+  return absl::NotFoundError(absl::StrCat("the term calendar has no ", name, " half term"));
 }
 
 absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
@@ -203,6 +264,7 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
                                                absl::Time known_at, v1::Role reader,
                                                const projections::ObligationRules& rules,
                                                const ReportTargets& targets,
+                                               v1::ReportAudience audience,
                                                absl::Time deadline) {
   const std::string last_day = FormatDate(term.end);
   const std::string day_before = FormatDate(term.start - 1);
@@ -283,6 +345,9 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
   summary.set_national_benchmark(targets.national_benchmark);
   report.set_authority(targets.authority);
   report.set_protective_marking(targets.protective_marking);
+  report.set_audience(audience);
+  report.set_title(Title(audience));
+  const bool settings_only = audience != v1::REPORT_AUDIENCE_UNSPECIFIED;
   std::map<std::string, v1::PhaseKpi> by_phase;
 
   // Weeks of the term (Mondays), and its half terms.
@@ -311,7 +376,8 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
   for (const auto& [urn, walk] : walks) projections::AddQualityAssurance(walk.end, &qa);
   for (const auto& [urn, walk] : walks) {
     const InstitutionState& s = walk.end;
-    if (!s.registered()) continue;
+    const bool setting = s.details().kind() == v1::INSTITUTION_KIND_EARLY_YEARS_SETTING;
+    if (!s.registered() || (settings_only && !setting)) continue;
     const bool at_start = ConcernOn(walk, day_before);
     const bool at_end = domain::IsCausingConcern(s.state());
     summary.set_causing_concern_at_start(summary.causing_concern_at_start() + at_start);
@@ -366,6 +432,12 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
           summary.schools_with_progress_report() +
           !DatesInTerm(s.episode().progress_report_days(), term).empty());
     }
+    // "an action plan for each school and setting".
+    if (at_end && setting) {
+      summary.set_settings_causing_concern(summary.settings_causing_concern() + 1);
+      summary.set_settings_causing_concern_with_plan(
+          summary.settings_causing_concern_with_plan() + (s.episode().action_plan_version() > 0));
+    }
     if (!at_end && !at_start && walk.designations.empty()) continue;
 
     // A progress page for every institution causing concern at some point in the term.
@@ -408,6 +480,10 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
     for (const std::string& d : DatesInTerm(s.episode().review_days(), term))
       page.add_reviews_in_term(d);
     for (const std::string& d : DatesInTerm(s.episode().mcm_days(), term)) page.add_mcms_in_term(d);
+    for (const std::string& d : DatesInTerm(s.episode().setting_meeting_days(), term)) {
+      page.add_settings_meetings_in_term(d);
+    }
+    for (const v1::TimelineEntry& a : walk.support) *page.add_support_actions_in_term() = a;
     if (s.episode().srg_review_days_size() > 0 &&
         term.Contains(domain::FromDayNumber(
             s.episode().srg_review_days(s.episode().srg_review_days_size() - 1)))) {

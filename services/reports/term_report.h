@@ -27,18 +27,26 @@ struct ReportTargets {
   std::string protective_marking = "OFFICIAL-SENSITIVE";
 };
 
-// `term` is "<year>-<autumn|spring|summer>", the calendar year in which the term starts.
-absl::StatusOr<const projections::Period*> FindTerm(const projections::TermCalendar& calendar,
-                                                    const std::string& term);
+// `name` is "<year>-<autumn|spring|summer>" (the calendar year in which the term starts) or
+// "<year>-<term>-<1|2>" for a half term. The termly report is for a term, the SRG's settings
+// update for a half term, the SSSPB's for the autumn or spring term or a half of the summer term
+// INVALID_ARGUMENT names what the audience is given.
+absl::StatusOr<const projections::Period*> FindPeriod(const projections::TermCalendar& calendar,
+                                                      const std::string& name,
+                                                      v1::ReportAudience audience);
 
-// Builds the report. Confidential meeting notes are included only when `reader` may see them
-// . DEADLINE_EXCEEDED when the log could not be read by `deadline`.
+// Builds the report over `term` (a term, or a half term for a settings update). A settings
+// update (any audience but UNSPECIFIED) covers early-years settings only. Confidential meeting
+// notes are included only when `reader` may see them. DEADLINE_EXCEEDED when the log
+// could not be read by `deadline`.
 absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
                                                const projections::TermCalendar& calendar,
                                                const projections::Period& term,
                                                absl::Time known_at, v1::Role reader,
                                                const projections::ObligationRules& rules,
                                                const ReportTargets& targets,
+                                               v1::ReportAudience audience =
+                                                   v1::REPORT_AUDIENCE_UNSPECIFIED,
                                                absl::Time deadline = absl::InfiniteFuture());
 
 // What differs between the same term's report as known earlier and later.

@@ -11,7 +11,11 @@ namespace scc::server {
 absl::Status ReportServiceImpl::GenerateTermReport(const UnaryCall& call,
                                                    const v1::GenerateTermReportRequest& request,
                                                    v1::ReportFile* response) {
-  ASSIGN_OR_RETURN(const projections::Period* term, reports::FindTerm(*calendar_, request.term()));
+  if (!v1::ReportAudience_IsValid(request.audience())) {
+    return domain::InvalidField("audience", "unknown audience");
+  }
+  ASSIGN_OR_RETURN(const projections::Period* term,
+                   reports::FindPeriod(*calendar_, request.term(), request.audience()));
   if (!v1::ReportFormat_IsValid(request.format())) {
     return domain::InvalidField("format", "unknown report format");
   }
@@ -23,17 +27,21 @@ absl::Status ReportServiceImpl::GenerateTermReport(const UnaryCall& call,
   const absl::Time deadline = call.long_deadline();
   ASSIGN_OR_RETURN(v1::TermReport report,
                    reports::BuildTermReport(*log_, *calendar_, *term, known_at, call.caller().role,
-                                            rules_, targets_, deadline));
+                                            rules_, targets_, request.audience(), deadline));
   if (request.has_compare_known_at()) {
     ASSIGN_OR_RETURN(absl::Time earlier,
                      codec::FromTimestamp(request.compare_known_at(), "compare_known_at"));
     ASSIGN_OR_RETURN(v1::TermReport before,
                      reports::BuildTermReport(*log_, *calendar_, *term, earlier, call.caller().role,
-                                              rules_, targets_, deadline));
+                                              rules_, targets_, request.audience(), deadline));
     for (std::string& c : reports::Changes(before, report)) report.add_changes(std::move(c));
     report.set_compared_with(before.known_at());
   }
-  const std::string base = absl::StrCat("scc-report-", request.term());
+  const std::string base = absl::StrCat(
+      request.audience() == v1::REPORT_AUDIENCE_SRG_SETTINGS_UPDATE     ? "scc-settings-srg-"
+      : request.audience() == v1::REPORT_AUDIENCE_SSSPB_SETTINGS_UPDATE ? "scc-settings-ssspb-"
+                                                                        : "scc-report-",
+      request.term());
   switch (request.format()) {
     case v1::REPORT_FORMAT_CSV:
       response->set_filename(base + ".csv");

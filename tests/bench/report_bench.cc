@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
     }
   }
   const auto calendar = bench::Must(projections::TermCalendar::Load(calendar_path));
-  const projections::Period* term = bench::Must(reports::FindTerm(calendar, "2024-autumn"));
+  const projections::Period* term = bench::Must(reports::FindPeriod(calendar, "2024-autumn", v1::REPORT_AUDIENCE_UNSPECIFIED));
   std::string md = absl::StrFormat(
       "# Report benchmark\n\n%d events per institution, 18 days apart from 2024-09-02; report for "
       "the 2024/25 autumn term.\n\n| institutions | events | build ms (first) | build ms (best of 3) "

@@ -377,6 +377,7 @@ TEST_F(AuthorizationMatrixTest, CorrectEventOfEveryKindForEveryRoleAsDocumented)
   Record(kOtherAcademy, t::InformTrust(), "2025-01-20");
   Record(kSetting, t::SettingConcern(), "2025-01-10");
   Record(kSetting, t::SettingSupport(), "2025-01-20");
+  Record(kSetting, t::SettingPlan(), "2025-02-03");
   Record(kSetting, t::SettingMeeting(), "2025-03-20");
   Record(kSetting, t::SettingRemoved(v1::SETTING_REMOVAL_BASIS_PRACTICE_IMPROVED), "2025-06-01");
   Record(kSetting, t::Closure(), "2025-07-01");

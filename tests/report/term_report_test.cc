@@ -100,9 +100,11 @@ class FixedData {
     Run("400001", SettingConcern(), "2025-11-03");
   }
 
-  v1::TermReport Build(absl::Time known_at, v1::Role reader = v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT) {
-    const projections::Period* term = *FindTerm(calendar_, "2025-autumn");
-    auto report = BuildTermReport(*log_, calendar_, *term, known_at, reader, {}, {});
+  v1::TermReport Build(absl::Time known_at, v1::Role reader = v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT,
+                       const std::string& period = "2025-autumn",
+                       v1::ReportAudience audience = v1::REPORT_AUDIENCE_UNSPECIFIED) {
+    const projections::Period* term = *FindPeriod(calendar_, period, audience);
+    auto report = BuildTermReport(*log_, calendar_, *term, known_at, reader, {}, {}, audience);
     EXPECT_TRUE(report.ok()) << report.status();
     return *report;
   }
@@ -223,10 +225,81 @@ TEST(TermReportTest, HostileNamesAndNotesStayText) {
 
 TEST(TermReportTest, TermNames) {
   FixedData data;
-  EXPECT_EQ((*FindTerm(data.calendar(), "2025-spring"))->label, "2024/25 spring term");
-  EXPECT_EQ(FindTerm(data.calendar(), "2025-winter").status().code(),
+  constexpr v1::ReportAudience kTermly = v1::REPORT_AUDIENCE_UNSPECIFIED;
+  EXPECT_EQ((*FindPeriod(data.calendar(), "2025-spring", kTermly))->label, "2024/25 spring term");
+  EXPECT_EQ(FindPeriod(data.calendar(), "2025-winter", kTermly).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(FindTerm(data.calendar(), "1999-autumn").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(FindPeriod(data.calendar(), "1999-autumn", kTermly).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+// settings updates go half-termly to the SRG and four times a year to the SSSPB (the
+// autumn and spring terms, and each half of the summer term); the termly report is per term.
+TEST(TermReportTest, EachAudienceIsGivenItsOwnPeriods) {
+  FixedData data;
+  const auto& calendar = data.calendar();
+  constexpr auto kSrg = v1::REPORT_AUDIENCE_SRG_SETTINGS_UPDATE;
+  constexpr auto kSsspb = v1::REPORT_AUDIENCE_SSSPB_SETTINGS_UPDATE;
+  EXPECT_EQ((*FindPeriod(calendar, "2025-autumn-2", kSrg))->label, "2025/26 autumn half term 2");
+  EXPECT_EQ((*FindPeriod(calendar, "2025-spring-1", kSrg))->label, "2024/25 spring half term 1");
+  EXPECT_EQ((*FindPeriod(calendar, "2025-autumn", kSsspb))->label, "2025/26 autumn term");
+  EXPECT_EQ((*FindPeriod(calendar, "2025-summer-2", kSsspb))->label, "2024/25 summer half term 2");
+  for (const auto& [name, audience] :
+       std::vector<std::pair<std::string, v1::ReportAudience>>{
+           {"2025-autumn", kSrg}, {"2025-autumn-1", kSsspb}, {"2025-summer", kSsspb},
+           {"2025-autumn-1", v1::REPORT_AUDIENCE_UNSPECIFIED}, {"2025-autumn-3", kSrg}}) {
+    const auto period = FindPeriod(calendar, name, audience);
+    EXPECT_EQ(period.status().code(), absl::StatusCode::kInvalidArgument) << name;
+    EXPECT_THAT(period.status().message(), HasSubstr("term")) << name;
+  }
+}
+
+// R-21 - R-23: a settings update shows only settings, each with its plan, meetings and support
+// actions in the period; both reports count settings with an action plan (R-7's KPI).
+TEST(TermReportTest, SettingsUpdateForTheSrgCoversSettingsOnly) {
+  FixedData data;
+  data.Load();
+  data.Run("400002", Register(v1::INSTITUTION_KIND_EARLY_YEARS_SETTING), "2024-09-01");
+  data.Run("400002", SettingConcern(), "2025-09-08");
+  data.Run("400002", SettingPlan(), "2025-09-20");
+  data.Run("400002", SettingSupport(), "2025-11-04");
+  data.Run("400002", SettingMeeting(), "2025-11-12");
+  data.Run("400002", SettingPlan(), "2025-12-01");  // version 2, at a review
+
+  const v1::TermReport update = data.Build(absl::FromUnixSeconds(1767225600 + 7200),
+                                           v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT, "2025-autumn-2",
+                                           v1::REPORT_AUDIENCE_SRG_SETTINGS_UPDATE);
+  EXPECT_EQ(update.title(), "Settings causing concern: update for the School Review Group");
+  EXPECT_EQ(update.term(), "2025/26 autumn half term 2");
+  ASSERT_EQ(update.pages_size(), 2);
+  for (const v1::ProgressPage& p : update.pages()) EXPECT_EQ(p.kind(), "early years setting");
+  EXPECT_EQ(update.summary().causing_concern_at_end(), 2);
+  EXPECT_EQ(update.summary().designated_in_term(), 1);  // 400001, listed on 2025-11-03
+  EXPECT_EQ(update.summary().settings_causing_concern(), 2);
+  EXPECT_EQ(update.summary().settings_causing_concern_with_plan(), 1);
+  const v1::ProgressPage& page = update.pages(1);
+  EXPECT_EQ(page.urn(), "400002");
+  EXPECT_EQ(page.action_plan_version(), 2u);
+  EXPECT_THAT(page.reviews_in_term(), ::testing::ElementsAre("2025-12-01"));
+  EXPECT_THAT(page.settings_meetings_in_term(), ::testing::ElementsAre("2025-11-12"));
+  ASSERT_EQ(page.support_actions_in_term_size(), 1);
+  EXPECT_EQ(page.support_actions_in_term(0).state(), "focused visits");
+  // The listed setting without a plan owes one, overdue 20 working days after listing.
+  const v1::ProgressPage& unplanned = update.pages(0);
+  EXPECT_THAT(unplanned.overdue(),
+              ::testing::Contains(HasSubstr("No action plan agreed for the setting")));
+  const std::string md = RenderMarkdown(update);
+  EXPECT_THAT(md, HasSubstr("# Settings causing concern: update for the School Review Group: "
+                            "2025/26 autumn half term 2"));
+  EXPECT_THAT(md, HasSubstr("| Causing concern at the start of half term | 1 |"));
+  EXPECT_THAT(md, HasSubstr("- Support actions in half term: 2025-11-04 focused visits"));
+  EXPECT_THAT(md, ::testing::Not(HasSubstr("Schools Good or better")));
+
+  const v1::TermReport termly = data.Build(absl::FromUnixSeconds(1767225600 + 7200));
+  EXPECT_GT(termly.pages_size(), 2);
+  EXPECT_EQ(termly.summary().settings_causing_concern_with_plan(), 1);
+  EXPECT_THAT(RenderMarkdown(termly),
+              HasSubstr("| Settings causing concern with an action plan (R-7, R-21) | 1 of 2 |"));
 }
 
 // A school still below Good (R-15 keeps it on the list) that converts to an academy in the term:
