@@ -372,11 +372,14 @@ std::unique_ptr<pb::Message> BuildRequest(const pb::MethodDescriptor& method,
     if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_STRING) {
       request->GetReflection()->SetString(request.get(), f, value);
     } else if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_ENUM) {
-      // "html" for REPORT_FORMAT_HTML: the enum's prefix may be left out, in any case.
+      // "html" for REPORT_FORMAT_HTML, "srg-settings-update" for
+      // REPORT_AUDIENCE_SRG_SETTINGS_UPDATE: the prefix may be left out, in any case, with '-'.
       const pb::EnumValueDescriptor* v = f->enum_type()->FindValueByName(value);
+      const std::string wanted =
+          absl::StrCat("_", absl::AsciiStrToUpper(absl::StrReplaceAll(value, {{"-", "_"}})));
       for (int i = 0; v == nullptr && i < f->enum_type()->value_count(); ++i) {
         const pb::EnumValueDescriptor* candidate = f->enum_type()->value(i);
-        if (absl::EndsWith(candidate->name(), absl::StrCat("_", absl::AsciiStrToUpper(value)))) v = candidate;
+        if (absl::EndsWith(candidate->name(), wanted)) v = candidate;
       }
       if (v == nullptr) throw CLI::ValidationError("--" + Kebab(name), "unknown value " + value);
       request->GetReflection()->SetEnum(request.get(), f, v);
