@@ -7,7 +7,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "services/codec/event_codec.h"
+#include "google/protobuf/descriptor.h"
+#include "scc/v1/workflow.pb.h"
 #include "services/domain/authorization.h"
+#include "services/domain/command_table.h"
 #include "services/domain/errors.h"
 #include "storage/status_macros.h"
 
@@ -49,6 +52,34 @@ absl::Status AdminServiceImpl::GetServerStatus(const UnaryCall& /*call*/,
   return absl::OkStatus();
 }
 
+namespace {
+
+// The command table's row for `rpc`, as the API describes it; false for RPCs that record nothing.
+bool DescribeCommand(const std::string& rpc, v1::CommandInfo* out) {
+  for (const domain::CommandEntry& e : domain::CommandTable()) {
+    if (rpc != e.spec.rpc) continue;
+    const google::protobuf::FileDescriptor* file = v1::RegisterInstitutionRequest::descriptor()->file();
+    for (int s = 0; s < file->service_count(); ++s) {
+      if (file->service(s)->FindMethodByName(rpc) != nullptr) {
+        out->set_service(file->service(s)->name());
+      }
+    }
+    out->set_payload_field(e.spec.payload_field);
+    out->set_event_type(v1::EventPayload::descriptor()->FindFieldByNumber(e.spec.kind)->name());
+    out->set_fact(e.spec.fact);
+    out->set_rule(e.rule);
+    for (const v1::InstitutionKind kind :
+         {v1::INSTITUTION_KIND_MAINTAINED_SCHOOL, v1::INSTITUTION_KIND_ACADEMY,
+          v1::INSTITUTION_KIND_EARLY_YEARS_SETTING}) {
+      if ((e.applies & domain::AppliesTo(kind)) != 0) out->add_applies_to(kind);
+    }
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 absl::Status AdminServiceImpl::WhoAmI(const UnaryCall& call,
                                       const v1::WhoAmIRequest& /*request*/,
                                       v1::CallerIdentity* response) {
@@ -65,6 +96,7 @@ absl::Status AdminServiceImpl::WhoAmI(const UnaryCall& call,
     v1::Permission* permission = response->add_permissions();
     permission->set_rpc(rpc);
     permission->set_reach(reach);
+    if (!DescribeCommand(rpc, permission->mutable_command())) permission->clear_command();
   }
   return absl::OkStatus();
 }

@@ -360,6 +360,16 @@ absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
       return absl::InvalidArgumentError(
           absl::StrCat("--console-dir: cannot serve ", options.console_dir));
     }
+    if (!options.pages_dir.empty() && std::filesystem::is_directory(options.pages_dir, error) &&
+        !http.set_mount_point("/pages", options.pages_dir)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--console-pages: cannot serve ", options.pages_dir));
+    }
+    http.Get("/site.json", [site = options.site_json](const httplib::Request&,
+                                                      httplib::Response& response) {
+      response.set_header("Cache-Control", "no-cache");
+      response.set_content(site, "application/json");
+    });
   }
   absl::StatusOr<int> port =
       ListenInBackground(http, options.address, "--http-listen", &gateway->thread_);

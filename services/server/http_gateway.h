@@ -45,6 +45,11 @@ class HttpGateway {
   struct Options {
     std::string address;       // "host:port"; port 0: any free one
     std::string console_dir;   // the console's static files; empty or missing: API only
+    // The authority's own pages (accessibility statement, privacy notice, help), served under
+    // /pages/; empty or missing: none.
+    std::string pages_dir;
+    // GET /site.json: what the console shows of the authority (name, brand colour), as JSON.
+    std::string site_json = "{}";
     size_t max_body_bytes = 4 << 20;  // larger request bodies, chunked too: 413, unread
     // Deadlines and connection limits (http_listener.h); its max_body_bytes follows the above.
     HttpLimits limits;

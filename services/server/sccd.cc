@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -15,12 +16,15 @@
 #include <thread>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "services/server/access_log.h"
@@ -80,6 +84,9 @@ struct Config {
   // The web console and the HTTP/JSON API ("host:port"; empty: none), and the console's files.
   std::string http_listen = "127.0.0.1:8080";
   std::string console_dir = SCC_CONSOLE_DIR;
+  // The authority's pages for the console, and its brand colour (docs/console.md).
+  std::string console_pages = SCC_CONSOLE_PAGES_DIR;
+  std::string console_brand_colour = "#1d70b8";
   // Limits on every HTTP connection, the console's and API's port and the metrics port alike.
   double http_header_timeout_seconds = 10;
   double http_body_timeout_seconds = 60;
@@ -155,6 +162,16 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListeningCredentials(co
         GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
   }
   return grpc::SslServerCredentials(options);
+}
+
+// What GET /site.json tells the console of the authority (docs/console.md).
+std::string SiteJson(const std::string& authority, const std::string& brand_colour) {
+  google::protobuf::Struct site;
+  (*site.mutable_fields())["authority"].set_string_value(authority);
+  (*site.mutable_fields())["brandColour"].set_string_value(brand_colour);
+  std::string json;
+  (void)google::protobuf::util::MessageToJsonString(site, &json);
+  return json;
 }
 
 std::string Transport(const Config& c) {
@@ -372,6 +389,8 @@ int Serve(const Config& config) {
     server::HttpGateway::Options http_options;
     http_options.address = config.http_listen;
     http_options.console_dir = config.console_dir;
+    http_options.pages_dir = config.console_pages;
+    http_options.site_json = SiteJson(config.report.authority, config.console_brand_colour);
     http_options.max_body_bytes = config.max_message_bytes;
     http_options.limits = http_limits;
     http_options.call_timeout = absl::Seconds(config.long_call_seconds + 10);
@@ -571,6 +590,20 @@ int main(int argc, char** argv) {
   app.add_option("--console-dir", config.console_dir,
                  "the web console's files (the build's console/ directory)")
       ->capture_default_str();
+  app.add_option("--console-pages", config.console_pages,
+                 "the authority's accessibility statement, privacy notice and help pages "
+                 "(accessibility.html, privacy.html, help.html), served under /pages/")
+      ->capture_default_str();
+  app.add_option("--console-brand-colour", config.console_brand_colour,
+                 "the authority's brand colour for the console's header (#rrggbb)")
+      ->capture_default_str()
+      ->check([](const std::string& value) {
+        const bool hex = value.size() == 7 && value[0] == '#' &&
+                         std::all_of(value.begin() + 1, value.end(), [](char c) {
+                           return absl::ascii_isxdigit(static_cast<unsigned char>(c));
+                         });
+        return hex ? std::string() : std::string("is not a colour such as #1d70b8");
+      });
   app.add_option("--review-interval", config.review_interval,
                  "how often each action plan is reviewed (R-10): half-term or term")
       ->capture_default_str()
@@ -580,7 +613,8 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 200));
   app.add_option("--action-plan-working-days", config.rules.action_plan_working_days,
-                 "working days after the Lead Officer's assignment to agree the action plan (R-9)")
+                 "working days to agree the action plan: after the Lead Officer's assignment "
+                 "(R-9); for a setting, after it is listed (R-21)")
       ->capture_default_str()
       ->check(CLI::Range(1, 200));
   app.add_option("--statement-of-action-working-days",
@@ -589,7 +623,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 200));
   app.add_option("--report-authority", config.report.authority,
-                 "the authority's name, as the termly report gives it")
+                 "the authority's name, as the termly report and the console give it")
       ->capture_default_str();
   app.add_option("--report-protective-marking", config.report.protective_marking,
                  "the protective marking printed on the termly report")

@@ -143,9 +143,19 @@ def test_the_console_is_served_with_its_assets(sccd):
         assert "default-src 'self'" in page.headers["Content-Security-Policy"]
         assert b"/govuk/govuk-frontend.min.css" in page.read()
     for asset in ("govuk/govuk-frontend.min.css", "govuk/govuk-frontend.min.js",
-                  "moj/moj-frontend.min.js", "app.js", "assets/fonts/bold-b542beb274-v2.woff2"):
+                  "moj/moj-frontend.min.js", "app.js", "favicon.svg", "pages/help.html",
+                  "pages/accessibility.html", "pages/privacy.html"):
         with urllib.request.urlopen(sccd.http_url + asset, timeout=30) as file:
             assert file.status == 200, asset
+    # A council's service, not GOV.UK's: Arial, not GOV.UK's typeface, and no crown.
+    with urllib.request.urlopen(sccd.http_url + "govuk/govuk-frontend.min.css", timeout=30) as css:
+        assert b"GDS Transport" not in css.read()
+    for gone in ("assets/fonts/bold-b542beb274-v2.woff2", "assets/images/favicon.ico"):
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(sccd.http_url + gone, timeout=30)
+        assert missing.value.code == 404, gone
+    with urllib.request.urlopen(sccd.http_url + "site.json", timeout=30) as site:
+        assert set(json.loads(site.read())) == {"authority", "brandColour"}
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ export class ApiError extends Error {
     this.status = error.status || '';
     this.fieldViolations = [];
     this.rule = '';
+    this.description = '';  // the rule's refusal as a sentence, without the rule or the state
     this.allowedNextSteps = [];
     this.state = '';
     for (const detail of error.details || []) {
@@ -31,7 +32,10 @@ export class ApiError extends Error {
         this.fieldViolations.push(...(detail.fieldViolations || []));
       } else if (type.endsWith('google.rpc.PreconditionFailure')) {
         const violation = (detail.violations || [])[0];
-        if (violation) this.rule = violation.type || violation.subject || '';
+        if (violation) {
+          this.rule = violation.type || violation.subject || '';
+          this.description = violation.description || '';
+        }
       } else if (type.endsWith('google.rpc.ErrorInfo')) {
         const metadata = detail.metadata || {};
         if (metadata.rule) this.rule = metadata.rule;

@@ -1,12 +1,15 @@
 // The console's entry point: signs in with a token, then routes #/ (dashboard),
-// #/institutions/URN, #/institutions/URN/record/RPC (a decision's form) and #/reports.
+// #/institutions/URN, #/institutions/URN/record/FORM (a decision's form),
+// #/institutions/URN/correct/EVENT (a correction), #/register, #/reports and #/pages/NAME (the
+// authority's help, accessibility statement and privacy notice).
 import { initAll } from './govuk/govuk-frontend.min.js';
 import { SortableTable } from './moj/moj-frontend.min.js';
 import { ApiError, PageLeft, call, signIn, signOut, startPage, token } from './api.js';
 import { renderDashboard } from './dashboard.js';
+import { renderCorrection } from './correct.js';
 import { FORMS, renderForm } from './forms.js';
 import { html, show } from './html.js';
-import { loadInstitution, renderInstitution } from './institution.js';
+import { loadInstitution, offeredForms, renderInstitution } from './institution.js';
 import { roleName } from './names.js';
 import { renderReport } from './report.js';
 
@@ -19,8 +22,38 @@ async function whoAmI() {
   return identity;
 }
 
-function permissions() {
-  return new Set((identity.permissions || []).map((p) => p.rpc));
+// The command RPCs the caller may call, each with what the command table says of it and how
+// far the caller's permission reaches.
+function commands() {
+  return new Map((identity.permissions || []).filter((p) => p.command)
+    .map((p) => [p.rpc, { ...p.command, reach: p.reach }]));
+}
+
+// The authority's name and brand colour (GET /site.json), in the header and footer.
+async function brand() {
+  const site = await fetch('/site.json').then((r) => (r.ok ? r.json() : {})).catch(() => ({}));
+  if (site.authority) {
+    document.getElementById('authority-name').textContent = site.authority;
+    document.getElementById('footer-authority').textContent = `Run by ${site.authority}`;
+  }
+  if (site.brandColour) document.documentElement.style.setProperty('--scc-brand-colour', site.brandColour);
+}
+
+const PAGES = { help: 'Help', accessibility: 'Accessibility statement', privacy: 'Privacy notice' };
+
+// One of the authority's pages, from its configuration (sccd --console-pages).
+async function renderPage(name) {
+  const response = await fetch(`/pages/${name}.html`);
+  const text = response.ok ? await response.text() : '';
+  const main = document.getElementById('main-content');
+  main.innerHTML = text || html`<h1 class="govuk-heading-l">${PAGES[name]}</h1>
+    <p class="govuk-body">The authority has not published this page yet.</p>`.text;
+  document.title = `${PAGES[name]} – Schools and settings causing concern`;
+  const heading = main.querySelector('h1');
+  if (heading) {
+    heading.setAttribute('tabindex', '-1');
+    heading.focus();
+  }
 }
 
 function renderSignIn(problem) {
@@ -92,6 +125,13 @@ async function route() {
     location.hash = '#/sign-in';
     return;
   }
+  const page = path.match(/^\/pages\/(\w+)$/);
+  if (page && PAGES[page[1]]) {
+    if (token()) await whoAmI().catch(() => null);
+    header();
+    await renderPage(page[1]);
+    return;
+  }
   if (!token() || path === '/sign-in') {
     identity = null;
     header();
@@ -99,24 +139,33 @@ async function route() {
     return;
   }
   try {
+    show(html`<p class="govuk-body scc-loading" role="status">Loading…</p>`, 'Loading');
     await whoAmI();
     header();
     const record = path.match(/^\/institutions\/([^/]+)\/record\/(\w+)$/);
+    const correct = path.match(/^\/institutions\/([^/]+)\/correct\/([\w-]+)$/);
     const institution = path.match(/^\/institutions\/([^/]+)$/);
+    const backTo = (urn) => (message) => {
+      sessionStorage.setItem(FLASH_KEY, message);
+      location.hash = `#/institutions/${urn}`;
+    };
     if (record && FORMS[record[2]]) {
-      const { status } = await loadInstitution(record[1]);
-      renderForm(status, record[2], (message) => {
-        sessionStorage.setItem(FLASH_KEY, message);
-        location.hash = `#/institutions/${record[1]}`;
-      });
+      const { status, events } = await loadInstitution(record[1]);
+      renderForm(status, events, record[2], commands(), offeredForms(status, commands(), identity), backTo(record[1]));
+    } else if (correct) {
+      const { status, events } = await loadInstitution(correct[1]);
+      renderCorrection(status, events, correct[2], commands(), offeredForms(status, commands(), identity), backTo(correct[1]));
+    } else if (path === '/register' && commands().has('RegisterInstitution')) {
+      const blank = { urn: '', state: 'FLOWCHART_STATE_UNSPECIFIED', details: { name: 'A new institution' } };
+      renderForm(blank, [], 'RegisterInstitution', commands(), [], (message, request) => backTo(request.context.urn)(message));
     } else if (institution) {
       const flash = sessionStorage.getItem(FLASH_KEY);
       sessionStorage.removeItem(FLASH_KEY);
-      renderInstitution(await loadInstitution(institution[1]), permissions(), flash);
+      renderInstitution(await loadInstitution(institution[1]), commands(), identity, flash);
     } else if (path === '/reports') {
       await renderReport(query);
     } else {
-      await renderDashboard(query, (table) => new SortableTable(table));
+      await renderDashboard(query, (table) => new SortableTable(table), commands().has('RegisterInstitution'));
     }
     initAll({ scope: document.getElementById('main-content') });
   } catch (error) {
@@ -140,4 +189,5 @@ async function route() {
 window.addEventListener('hashchange', () => {
   if (location.hash === '' || location.hash.startsWith('#/')) route();
 });
+brand();
 route();

@@ -78,13 +78,16 @@ function table(institutions) {
 }
 
 // `query`: URLSearchParams of the filters (state, lo, phase, overdue, all).
-export async function renderDashboard(query, initTable) {
+// `mayRegister`: the caller may register an institution (an early-years setting, which GIAS
+// does not list).
+export async function renderDashboard(query, initTable, mayRegister) {
   const filters = {
     state: query.get('state') || '',
     lo: query.get('lo') || '',
     phase: query.get('phase') || '',
     overdue: query.get('overdue') || '',
     all: query.get('all') === '1',
+    q: (query.get('q') || '').trim(),
   };
   const request = { pageSize: 500 };
   if (!filters.all) request.causingConcern = true;
@@ -92,22 +95,32 @@ export async function renderDashboard(query, initTable) {
   if (filters.phase) request.phases = [filters.phase];
   if (filters.lo) request.leadOfficerId = filters.lo;
   if (filters.overdue) request.overdue = [filters.overdue];
-  const [institutions, everyone] = await Promise.all([
+  const [listed, everyone] = await Promise.all([
     callAllPages('ProjectionService', 'ListInstitutions', request, 'institutions'),
     callAllPages('ProjectionService', 'ListInstitutions', { causingConcern: true, pageSize: 500 }, 'institutions'),
   ]);
+  // The search matches a name or URN, in any case.
+  const needle = filters.q.toLowerCase();
+  const institutions = needle ? listed.filter((i) => i.urn.toLowerCase().includes(needle)
+    || (i.details.name || '').toLowerCase().includes(needle)) : listed;
   const officers = new Map();
   for (const i of everyone) if (i.leadOfficerId) officers.set(i.leadOfficerId, i.leadOfficerName || i.leadOfficerId);
-  const active = [filters.state && stateName(filters.state), filters.lo && officers.get(filters.lo),
+  const active = [filters.q && `name or URN containing "${filters.q}"`, filters.state && stateName(filters.state), filters.lo && officers.get(filters.lo),
     filters.phase && enumName(filters.phase, 'PHASE_'), filters.overdue && `${obligationName(filters.overdue)} overdue`,
     filters.all && 'including those not causing concern'].filter(Boolean);
 
   show(html`
     <h1 class="govuk-heading-xl">Schools and settings causing concern</h1>
+    ${mayRegister ? html`<p class="govuk-body"><a class="govuk-link" href="#/register" id="register">Register an institution</a>
+      (an early-years setting; schools and academies come from GIAS)</p>` : ''}
     <div class="govuk-grid-row">
       <div class="govuk-grid-column-one-quarter">
         <form id="filters" class="scc-filters" role="search" aria-label="Filter the list">
           <h2 class="govuk-heading-m">Filter</h2>
+          <div class="govuk-form-group">
+            <label class="govuk-label govuk-label--s" for="q">Name or URN</label>
+            <input class="govuk-input" id="q" name="q" type="search" value="${filters.q}" spellcheck="false">
+          </div>
           ${select('state', 'Flowchart state', filters.state, STATES.map((s) => ({ value: s, text: stateName(s) })))}
           ${select('lo', 'Lead Officer', filters.lo, [...officers].map(([id, name]) => ({ value: id, text: name })))}
           ${select('phase', 'Phase', filters.phase, PHASES.map((p) => ({ value: p, text: enumName(p, 'PHASE_') })))}

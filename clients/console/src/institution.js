@@ -1,10 +1,15 @@
-// An institution: its status, the flowchart with the path taken, obligations due and overdue,
-// action plan versions, the audit timeline, and the decisions the caller may record now.
+// An institution: every fact the server holds that applies to its kind, the flowchart with the
+// path taken, obligations due and overdue (each linked to the form that clears it), the action
+// plan, the audit trail in words (each record correctable), and the decisions the caller may
+// record now.
 import { call } from './api.js';
+import { describe } from './describe.js';
 import { flowchart } from './flowchart.js';
-import { FORMS } from './forms.js';
+import { FORMS, rpcOf } from './forms.js';
+import { correctionsOf } from './history.js';
 import { html, show } from './html.js';
-import { categoryName, enumName, eventName, obligationName, roleName, rpcName, stateName } from './names.js';
+import { categoryName, enumName, eventName, obligationName, roleName, stateName } from './names.js';
+import { planSection } from './plan.js';
 
 // What the institution looks like now, its path and its history (newest first).
 export async function loadInstitution(urn) {
@@ -61,7 +66,7 @@ function lifeCycleRows(status) {
 function obligations(list, urn, offered) {
   if (!list.length) return html`<p class="govuk-body">Nothing is due.</p>`;
   const clear = (o) => (offered.includes(o.clearsWith)
-    ? html`<br><a class="govuk-link govuk-body-s" href="#/institutions/${urn}/record/${o.clearsWith}">Clear it: ${FORMS[o.clearsWith].title.replace(/^./, (c) => c.toLowerCase())}</a>`
+    ? html`<br><a class="govuk-link govuk-body-s" href="#/institutions/${urn}/record/${o.clearsWith}">${FORMS[o.clearsWith].title}</a>`
     : '');
   return html`<table class="govuk-table" id="obligations">
     <caption class="govuk-table__caption govuk-table__caption--m">Obligations due and overdue</caption>
@@ -77,32 +82,6 @@ function obligations(list, urn, offered) {
         <td class="govuk-table__cell">${o.dueOn}</td>
         <td class="govuk-table__cell">${o.overdue ? html`<strong class="govuk-tag govuk-tag--red">Overdue</strong>`
           : html`<strong class="govuk-tag govuk-tag--blue">Due</strong>`}</td></tr>`)}
-    </tbody></table>`;
-}
-
-function planVersions(events) {
-  const versions = events.filter((e) => ['action_plan_agreed', 'action_plan_review_held',
-    'statement_of_action_issued'].includes(e.type)).reverse();
-  if (!versions.length) return html`<p class="govuk-body">No action plan has been agreed.</p>`;
-  return html`<table class="govuk-table" id="plan-versions">
-    <caption class="govuk-table__caption govuk-table__caption--m">Action plan versions</caption>
-    <thead class="govuk-table__head"><tr class="govuk-table__row">
-      <th scope="col" class="govuk-table__header">Version</th>
-      <th scope="col" class="govuk-table__header">Agreed on</th>
-      <th scope="col" class="govuk-table__header">How</th>
-      <th scope="col" class="govuk-table__header">Progress</th>
-      <th scope="col" class="govuk-table__header">Key issues</th></tr></thead>
-    <tbody class="govuk-table__body">
-      ${versions.map((e) => {
-        const p = e.payload.actionPlanAgreed || e.payload.actionPlanReviewHeld || e.payload.statementOfActionIssued || {};
-        const version = p.version || p.newVersion || 'Statement of Action';
-        return html`<tr class="govuk-table__row">
-          <td class="govuk-table__cell">${version}</td>
-          <td class="govuk-table__cell">${e.effectiveDate}</td>
-          <td class="govuk-table__cell">${eventName(e.type)}</td>
-          <td class="govuk-table__cell">${enumName(p.progress, 'PROGRESS_JUDGEMENT_')}</td>
-          <td class="govuk-table__cell">${((p.plan || {}).keyIssues || []).join('; ')}</td></tr>`;
-      })}
     </tbody></table>`;
 }
 
@@ -155,16 +134,6 @@ function ofstedHistory(ofsted) {
       </tbody></table>` : html`<p class="govuk-body">No inspection recorded.</p>`}`;
 }
 
-// What corrections did to the events they name (R-24): the latest correction of each wins.
-function correctionsOf(events) {
-  const latest = {};
-  for (const e of events) {
-    const c = e.payload && e.payload.eventCorrected;
-    if (c && (c.withdraw || c.newEffectiveDate || c.replacement)) latest[c.correctedEventId] = { ...c, on: e.effectiveDate };
-  }
-  return latest;
-}
-
 function correctionTag(c) {
   if (!c) return '';
   if (c.withdraw) return html` <strong class="govuk-tag govuk-tag--grey">Withdrawn ${c.on}: counts no more</strong>`;
@@ -172,7 +141,7 @@ function correctionTag(c) {
   return html` <strong class="govuk-tag govuk-tag--yellow">Corrected ${c.on}</strong>`;
 }
 
-function timeline(events) {
+function timeline(events, commands, urn, mayCorrect) {
   const corrected = correctionsOf(events);
   return html`<h2 class="govuk-heading-m" id="audit-trail">Audit trail</h2>
     <div class="moj-timeline">
@@ -186,48 +155,126 @@ function timeline(events) {
           recorded ${String(e.recordedAt).replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC')}, version ${e.version}
         </p>
         <div class="moj-timeline__description">
+          ${describe(e, events, commands)}
           ${e.reason ? html`<p class="govuk-body">Why: ${e.reason}</p>` : ''}
-          <p class="govuk-body-s scc-muted">Event ${e.eventId}</p>
           ${e.notesRedacted
             ? html`<p class="govuk-body scc-redacted"><strong class="govuk-tag govuk-tag--grey">Confidential</strong>
                 Notes are confidential (R-25) and not shown to your role.</p>`
             : e.notes && e.notes.text ? html`<p class="govuk-body">Notes${e.notes.confidential ? ' (confidential)' : ''}: ${e.notes.text}</p>` : ''}
+          <p class="govuk-body-s scc-muted">Event ${e.eventId}${mayCorrect(e) && !(corrected[e.eventId] && corrected[e.eventId].withdraw)
+            ? html` · <a class="govuk-link" href="#/institutions/${urn}/correct/${e.eventId}">Correct this record<span class="govuk-visually-hidden">: ${eventName(e.type)} of ${e.effectiveDate}</span></a>` : ''}</p>
         </div>
       </div>`)}
     </div>`;
 }
 
-// The forms the caller may use now: the steps the flowchart allows, the facts, and a removal
-// the server blocks (R-15), offered so that the officer sees why it is refused.
-function offeredForms(status, permissions) {
+// The forms the caller may use now for this institution: its kind, the caller's reach (a Lead
+// Officer the schools they lead, the Early Years team settings), the steps the flowchart allows
+// and the facts; a removal the server blocks (R-15) is offered so the officer sees why.
+export function offeredForms(status, commands, identity) {
   const allowed = new Set(status.allowedNextSteps || []);
-  const facts = ['RecordVisit', 'RecordOfstedOutcome', 'RecordOfstedUngraded', 'RecordOfstedReportCard',
-    'RecordOfstedMonitoring', 'RecordChildminderOutcome', 'RecordRiseInvolvement',
-    'RecordNoteOfVisitResponse', 'RecordReviewSecured', 'RecordSecretaryOfStateWarningNotice'];
+  const kind = status.details.kind;
   const blocked = (status.obligations || []).find((o) => o.type === 'OBLIGATION_TYPE_REMOVAL_BLOCKED');
-  const fits = (spec) => !spec.kinds || spec.kinds.includes(status.details.kind);
-  // Life-cycle facts for this kind of institution; a closed one only links to a predecessor.
-  const lifeCycle = (rpc) => FORMS[rpc].lifeCycle && (!status.closedOn || FORMS[rpc].afterClosure);
-  return Object.keys(FORMS).filter((rpc) =>
-    (allowed.has(rpc) || facts.includes(rpc) || lifeCycle(rpc) || (blocked && rpc === 'RemoveFromScc'))
-    && permissions.has(FORMS[rpc].rpc || rpc) && fits(FORMS[rpc]));
+  const reaches = (command) => command.reach !== 'REACH_LED_INSTITUTIONS' || status.leadOfficerId === identity.user;
+  return Object.keys(FORMS).filter((name) => {
+    const spec = FORMS[name];
+    const command = commands.get(rpcOf(name));
+    if (!command || name === 'RegisterInstitution' || !reaches(command)) return false;
+    if (!(command.appliesTo || []).includes(kind) || (spec.kinds && !spec.kinds.includes(kind))) return false;
+    if (status.closedOn) return Boolean(spec.afterClosure) || (command.fact && !spec.lifeCycle && name !== 'UpdateInstitution');
+    if (command.fact) return true;
+    return allowed.has(rpcOf(name)) || (blocked && name === 'RemoveFromScc');
+  });
 }
 
-function decisions(status, offered) {
+// The forms offered, grouped: the process's next steps, the facts recorded at any time, and the
+// life of the institution.
+function decisions(status, offered, commands) {
   const blocked = (status.obligations || []).find((o) => o.type === 'OBLIGATION_TYPE_REMOVAL_BLOCKED');
   if (!offered.length) {
     return html`<p class="govuk-body">Your role records no decisions for this institution now.</p>`;
   }
-  return html`<ul class="govuk-list" id="decisions">
-    ${offered.map((rpc) => html`<li><a class="govuk-link" href="#/institutions/${status.urn}/record/${rpc}">${FORMS[rpc].title}</a>
-      ${blocked && rpc === 'RemoveFromScc' ? html`<span class="govuk-body-s scc-muted">Blocked now (${blocked.rule})</span>` : ''}</li>`)}
-  </ul>`;
+  const fact = (name) => commands.get(rpcOf(name)).fact;
+  const groups = [
+    ['Next steps', offered.filter((name) => !fact(name))],
+    ['Record a fact', offered.filter((name) => fact(name) && !FORMS[name].lifeCycle)],
+    ['Life of the institution', offered.filter((name) => FORMS[name].lifeCycle)],
+  ].filter(([, names]) => names.length);
+  return html`<div id="decisions">${groups.map(([heading, names]) => html`
+    <h3 class="govuk-heading-s">${heading}</h3>
+    <ul class="govuk-list">
+      ${names.map((name) => html`<li><a class="govuk-link" href="#/institutions/${status.urn}/record/${name}">${FORMS[name].title}</a>
+        ${blocked && name === 'RemoveFromScc' ? html`<span class="govuk-body-s scc-muted">Blocked now (${blocked.rule})</span>` : ''}</li>`)}
+    </ul>`)}</div>`;
 }
 
-export function renderInstitution({ status, path, events }, permissions, flash) {
+// Every fact the server holds on the institution, as summary-list rows, only those that apply
+// to its kind: a setting has no Lead Officer or governors, an academy no LNI or warning notice.
+function factRows(status) {
   const d = status.details;
-  const offered = offeredForms(status, permissions);
+  const kind = d.kind;
+  const school = kind === 'INSTITUTION_KIND_MAINTAINED_SCHOOL';
+  const academy = kind === 'INSTITUTION_KIND_ACADEMY';
+  const setting = kind === 'INSTITUTION_KIND_EARLY_YEARS_SETTING';
+  const words = (values, prefix) => (values || []).map((v) => enumName(v, prefix)).join(', ');
+  const triggerRows = (list, prefix) => (list || []).map((t) => html`<li>${enumName(t.trigger, prefix)}: ${t.evidence}</li>`);
+  const triggers = setting ? triggerRows(status.settingTriggers, 'SETTING_CONCERN_TRIGGER_')
+    : triggerRows(status.triggers, 'CONCERN_TRIGGER_');
+  const rag = status.rag || {};
+  const warned = status.warningNoticeIssuedOn;
+  const rows = [
+    row('Type', enumName(d.establishmentType, 'ESTABLISHMENT_TYPE_')),
+    row('Phase', enumName(d.phase, 'PHASE_')),
+    d.giasStatus && d.giasStatus !== 'Open' ? row('Status in GIAS', d.giasStatus) : '',
+    row(setting ? 'Manager' : 'Headteacher', d.headteacherName),
+    setting ? '' : row('Chair of governors', d.chairOfGovernorsName),
+    academy ? row('Academy Trust', d.trustName) : '',
+    school ? row('Religious character', d.religiousCharacter) : '',
+    school && d.diocese ? row('Diocese', d.diocese) : '',
+    setting ? '' : row('Pupils', d.numberOfPupils ? String(d.numberOfPupils) : ''),
+    row('Postcode', d.postcode),
+    school ? row('Learning Network Inspector', d.learningNetworkInspector) : '',
+    setting ? '' : row('Lead Officer', status.leadOfficerName ? `${status.leadOfficerName} (${status.leadOfficerId})` : ''),
+    row(setting ? 'On the list since' : 'Causing concern since', status.designatedOn),
+    status.causingConcern || status.removedOn ? row('Days in SCC', String(status.daysInScc || 0)) : '',
+    row('Triggers and evidence', triggers.length ? html`<ul class="govuk-list">${triggers}</ul>` : ''),
+    setting ? '' : row('RAG rating and capacity to improve', rag.rating ? `${enumName(rag.rating, 'RAG_RATING_')}; capacity ${enumName(rag.capacity, 'CAPACITY_TO_IMPROVE_').toLowerCase()}${rag.goodButVulnerable ? '; Good but vulnerable' : ''}` : ''),
+    row('Latest Ofsted outcome', status.latestOfstedSummary),
+    row('Action plan version', String(status.actionPlanVersion || 0)),
+    row('Last action plan review', status.lastReviewOn),
+    school ? row('Last Monitoring and Challenge Meeting', status.lastMcmOn) : '',
+    school ? row('Last SRG review', status.lastSrgReviewOn ? `${status.lastSrgReviewOn}: ${enumName(status.lastSrgOutcome, 'SRG_OUTCOME_')}` : '') : '',
+    school ? row('Last progress report', status.lastProgressReportOn) : '',
+    school && status.categoryEnteredOn ? row('In an Ofsted category since', status.categoryEnteredOn) : '',
+    school && (status.statementOfActionIssuedOn || status.statementOfActionDueOn) ? row('Statement of Action',
+      status.statementOfActionIssuedOn ? `issued ${status.statementOfActionIssuedOn}` : `due by ${status.statementOfActionDueOn}`) : '',
+    school && warned ? row(status.warningNoticeSection60a ? 'Pay and conditions warning notice (s60A)' : 'Formal warning notice (s60)',
+      `given ${warned}; compliance period ends ${status.compliancePeriodEndsOn}; ${enumName(status.warningNoticeOutcome, 'WARNING_NOTICE_OUTCOME_').toLowerCase() || 'pending'}`) : '',
+    school && status.warningNoticeNotIssuedOn ? row('Decided not to issue a warning notice', status.warningNoticeNotIssuedOn) : '',
+    school && status.secretaryOfStateNoticeUntil ? row('Secretary of State warning notice in force until', status.secretaryOfStateNoticeUntil) : '',
+    school && status.eligibleForInterventionOn ? row('Eligible for intervention since', status.eligibleForInterventionOn) : '',
+    school && status.section63AvailableUntil ? row('Section 63 available until', status.section63AvailableUntil) : '',
+    school && (status.consultedFor || []).length ? row('Consulted before', words(status.consultedFor, 'INTERVENTION_POWER_')) : '',
+    school && (status.interventions || []).length ? row('Intervention powers in force', words(status.interventions, 'INTERVENTION_POWER_')) : '',
+    school && (status.reviewsNotSecured || []).length ? row('Recommended reviews not secured', words(status.reviewsNotSecured, 'RECOMMENDED_REVIEW_')) : '',
+    academy ? row('Academy Trust informed', status.trustInformed ? 'Yes' : 'No') : '',
+    academy && (status.escalatedTo || []).length ? row('Escalated to', words(status.escalatedTo, 'ESCALATION_BODY_')) : '',
+    row('Removed from the list on', status.removedOn),
+    row('Visits this year', `${status.visitsThisYear || 0} of ${status.visitsRequired || 0} required`),
+  ];
+  return [...rows, ...lifeCycleRows(status)];
+}
+
+export function renderInstitution({ status, path, events }, commands, identity, flash) {
+  const d = status.details;
+  const offered = offeredForms(status, commands, identity);
   const overdue = (status.obligations || []).filter((o) => o.overdue).length;
+  const correct = commands.get('CorrectEvent');
+  const mayCorrect = (e) => {
+    if (!correct || e.type === 'event_corrected') return false;
+    const recording = [...commands].find(([, c]) => c.eventType === (e.type === 'lead_officer_reassigned' ? 'lead_officer_assigned' : e.type));
+    return Boolean(recording) && (correct.reach !== 'REACH_LED_INSTITUTIONS' || status.leadOfficerId === identity.user);
+  };
   show(html`
     <a href="#/" class="govuk-back-link">Back to the dashboard</a>
     ${flash ? html`<div class="govuk-notification-banner govuk-notification-banner--success" role="alert"
@@ -240,35 +287,17 @@ export function renderInstitution({ status, path, events }, permissions, flash) 
       ${overdue ? html` <strong class="govuk-tag govuk-tag--red">${overdue} overdue</strong>` : ''}</p>
     <div class="govuk-grid-row">
       <div class="govuk-grid-column-two-thirds">
-        <dl class="govuk-summary-list">
-          ${row('Phase', enumName(d.phase, 'PHASE_'))}
-          ${d.giasStatus && d.giasStatus !== 'Open' ? row('Status in GIAS', d.giasStatus) : ''}
-          ${row('Headteacher', d.headteacherName)}
-          ${d.trustName ? row('Academy trust', d.trustName) : ''}
-          ${row('Religious character', d.religiousCharacter)}
-          ${d.diocese ? row('Diocese', d.diocese) : ''}
-          ${row('Pupils', d.numberOfPupils ? String(d.numberOfPupils) : '')}
-          ${row('Lead Officer', status.leadOfficerName)}
-          ${row('Learning Network Inspector', d.learningNetworkInspector)}
-          ${row('Causing concern since', status.designatedOn)}
-          ${row('Days in SCC', String(status.daysInScc))}
-          ${row('Latest Ofsted outcome', status.latestOfstedSummary)}
-          ${row('Action plan version', String(status.actionPlanVersion))}
-          ${row('Last action plan review', status.lastReviewOn)}
-          ${row('Visits this year', `${status.visitsThisYear} of ${status.visitsRequired} required`)}
-          ${row('Academy Trust', d.trustName)}
-          ${lifeCycleRows(status)}
-        </dl>
+        <dl class="govuk-summary-list" id="facts">${factRows(status)}</dl>
       </div>
       <div class="govuk-grid-column-one-third">
         <h2 class="govuk-heading-m">Record a decision</h2>
-        ${decisions(status, offered)}
+        ${decisions(status, offered, commands)}
       </div>
     </div>
     <h2 class="govuk-heading-m">Flowchart</h2>
     ${flowchart(d.kind, status.state, path)}
     ${ofstedHistory(status.ofsted || {})}
     ${obligations(status.obligations || [], status.urn, offered)}
-    ${planVersions(events)}
-    ${timeline(events)}`, d.name);
+    ${planSection(events)}
+    ${timeline(events, commands, status.urn, mayCorrect)}`, d.name);
 }

@@ -1,6 +1,6 @@
-// The termly progress report (R-7, R-23): shown from its JSON rendering, and downloadable in
-// every format the server renders.
-import { PageLeft, call } from './api.js';
+// The termly progress report (R-7) and the settings updates for the SRG and the SSSPB (R-23):
+// shown from the JSON rendering, and downloadable in every format the server renders.
+import { ApiError, PageLeft, call } from './api.js';
 import { html, show } from './html.js';
 import { stateName } from './names.js';
 
@@ -14,17 +14,30 @@ function decode(base64) {
   return bytes;
 }
 
-function summary(s) {
+const AUDIENCES = [
+  ['REPORT_AUDIENCE_UNSPECIFIED', 'Termly progress report', 'Every school and setting, for a term: 2025-autumn'],
+  ['REPORT_AUDIENCE_SRG_SETTINGS_UPDATE', 'Settings update for the School Review Group', 'Settings only, every half term: 2025-autumn-1'],
+  ['REPORT_AUDIENCE_SSSPB_SETTINGS_UPDATE', 'Settings update for the Standards Partnership Board',
+    'Settings only, four a year: 2025-autumn, 2026-spring, 2026-summer-1, 2026-summer-2'],
+];
+
+function summary(s, settingsOnly) {
+  const of = (n, total) => `${n || 0} of ${total || 0}`;
   const rows = [
-    ['Causing concern at the start of term', s.causing_concern_at_start],
-    ['Causing concern at the end of term', s.causing_concern_at_end],
-    ['Designated during the term', s.designated_in_term],
-    ['Removed during the term', s.removed_in_term],
-    ['Formal warning notices', s.warning_notices],
-    ['Interventions', s.interventions],
-    ['Warning notice candidates (R-16)', s.warning_notice_candidates],
-    ['Schools Good or better', `${s.schools_good_or_better} of ${s.schools_inspected} inspected`],
-    ['Settings Good or better', `${s.settings_good_or_better} of ${s.settings_inspected} inspected`],
+    ['Causing concern at the start', s.causing_concern_at_start],
+    ['Causing concern at the end', s.causing_concern_at_end],
+    [settingsOnly ? 'Listed in the period' : 'Designated during the term', s.designated_in_term],
+    ['Removed', s.removed_in_term],
+    ...(settingsOnly ? [] : [
+      ['Formal warning notices', s.warning_notices],
+      ['Interventions', s.interventions],
+      ['Warning notice candidates (R-16)', s.warning_notice_candidates],
+      ['Schools causing concern with an action plan (R-7)', of(s.schools_causing_concern_with_plan, s.schools_causing_concern)],
+      ['Schools with a progress report this term (R-7)', of(s.schools_with_progress_report, s.schools_causing_concern)],
+      ['Schools Good or better', `${of(s.schools_good_or_better, s.schools_inspected)} inspected`],
+    ]),
+    ['Settings causing concern with an action plan (R-21)', of(s.settings_causing_concern_with_plan, s.settings_causing_concern)],
+    ['Settings Good or better', `${of(s.settings_good_or_better, s.settings_inspected)} inspected`],
   ];
   return html`<dl class="govuk-summary-list" id="report-summary">
     ${rows.map(([k, v]) => html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${k}</dt>
@@ -52,44 +65,72 @@ function pages(list) {
 
 export async function renderReport(query) {
   const term = query.get('term') || '';
-  let body = html`<p class="govuk-body">Choose a term to see its report.</p>`;
+  const audience = query.get('audience') || 'REPORT_AUDIENCE_UNSPECIFIED';
+  const settingsOnly = audience !== 'REPORT_AUDIENCE_UNSPECIFIED';
+  let body = html`<p class="govuk-body">Choose a report and its period.</p>`;
+  let problem = '';
   if (term) {
-    const file = await call('ReportService', 'GenerateTermReport', { term, format: 'REPORT_FORMAT_JSON' });
-    const report = JSON.parse(new TextDecoder().decode(decode(file.content)));
-    body = html`
-      <h2 class="govuk-heading-l" id="report-title">${report.term}</h2>
-      <p class="govuk-body">${report.first_day} to ${report.last_day}, as known at ${report.known_at}.</p>
-      <h3 class="govuk-heading-m">Download</h3>
-      <div class="govuk-button-group" id="downloads">
-        ${FORMATS.map(([format, name]) => html`<button type="button" class="govuk-button govuk-button--secondary"
-            data-module="govuk-button" data-format="${format}" data-known-at="${report.known_at}">${name}</button>`)}
-      </div>
-      ${summary(report.summary || {})}
-      ${pages(report.pages || [])}`;
+    try {
+      const file = await call('ReportService', 'GenerateTermReport', { term, audience, format: 'REPORT_FORMAT_JSON' });
+      const report = JSON.parse(new TextDecoder().decode(decode(file.content)));
+      body = html`
+        <h2 class="govuk-heading-l" id="report-title">${report.title}: ${report.term}</h2>
+        <p class="govuk-body">${report.authority}. ${report.first_day} to ${report.last_day}, as known at ${report.known_at}.
+          <strong class="govuk-tag govuk-tag--grey">${report.protective_marking}</strong></p>
+        <h3 class="govuk-heading-m">Download</h3>
+        <div class="govuk-button-group" id="downloads">
+          ${FORMATS.map(([format, name]) => html`<button type="button" class="govuk-button govuk-button--secondary"
+              data-module="govuk-button" data-format="${format}" data-known-at="${report.known_at}">${name}</button>`)}
+        </div>
+        ${summary(report.summary || {}, settingsOnly)}
+        ${pages(report.pages || [])}`;
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.httpStatus !== 400 || !error.fieldViolations.length) throw error;
+      problem = error.fieldViolations[0].description.replace(/^./, (c) => c.toUpperCase());
+      body = '';
+    }
   }
   show(html`
-    <h1 class="govuk-heading-xl">Termly progress report</h1>
-    <form id="report-form" class="govuk-!-margin-bottom-6">
+    ${problem ? html`<div class="govuk-error-summary" data-module="govuk-error-summary"><div role="alert">
+      <h2 class="govuk-error-summary__title">There is a problem</h2>
+      <div class="govuk-error-summary__body"><ul class="govuk-list govuk-error-summary__list">
+        <li><a href="#term">${problem}</a></li></ul></div></div></div>` : ''}
+    <h1 class="govuk-heading-xl">Reports</h1>
+    <form id="report-form" class="govuk-!-margin-bottom-6" novalidate>
       <div class="govuk-form-group">
-        <label class="govuk-label govuk-label--s" for="term">Term</label>
-        <div id="term-hint" class="govuk-hint">The year it starts in and the term, for example 2025-autumn</div>
-        <input class="govuk-input govuk-input--width-10" id="term" name="term" type="text" value="${term}"
-          aria-describedby="term-hint" spellcheck="false">
+        <fieldset class="govuk-fieldset">
+          <legend class="govuk-fieldset__legend govuk-fieldset__legend--s">Report</legend>
+          <div class="govuk-radios govuk-radios--small" data-module="govuk-radios">
+            ${AUDIENCES.map(([value, text, hint], i) => html`<div class="govuk-radios__item">
+              <input class="govuk-radios__input" id="audience${i ? `-${i}` : ''}" name="audience" type="radio" value="${value}"
+                aria-describedby="audience-${i}-hint"${value === audience ? html` checked` : ''}>
+              <label class="govuk-label govuk-radios__label" for="audience${i ? `-${i}` : ''}">${text}</label>
+              <div id="audience-${i}-hint" class="govuk-hint govuk-radios__hint">${hint}</div></div>`)}
+          </div>
+        </fieldset>
+      </div>
+      <div class="govuk-form-group${problem ? ' govuk-form-group--error' : ''}">
+        <label class="govuk-label govuk-label--s" for="term">Period</label>
+        <div id="term-hint" class="govuk-hint">The year the term starts in and the term, then 1 or 2 for a half term</div>
+        ${problem ? html`<p id="term-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${problem}</p>` : ''}
+        <input class="govuk-input govuk-input--width-10${problem ? ' govuk-input--error' : ''}" id="term" name="term" type="text" value="${term}"
+          aria-describedby="term-hint${problem ? ' term-error' : ''}" spellcheck="false">
       </div>
       <button type="submit" class="govuk-button" data-module="govuk-button">Show report</button>
     </form>
-    ${body}`, term ? `Report ${term}` : 'Reports');
+    ${body}`, problem ? 'Error: Reports' : term ? `Report ${term}` : 'Reports');
 
   document.getElementById('report-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    location.hash = `#/reports?term=${encodeURIComponent(event.target.term.value.trim())}`;
+    const params = new URLSearchParams({ term: event.target.term.value.trim(), audience: event.target.audience.value });
+    location.hash = `#/reports?${params}`;
   });
   for (const button of document.querySelectorAll('#downloads button')) {
     button.addEventListener('click', async () => {
       let file;
       try {
         file = await call('ReportService', 'GenerateTermReport',
-          { term, format: button.dataset.format, knownAt: button.dataset.knownAt });
+          { term, audience, format: button.dataset.format, knownAt: button.dataset.knownAt });
       } catch (error) {
         if (error instanceof PageLeft) return;  // the user went to another page meanwhile
         throw error;
