@@ -670,3 +670,29 @@ test('every command a person records has a form', async () => {
   const missing = [...new Set(commands)].filter((rpc) => !forms.includes(rpc));
   assert.deepEqual(missing, []);
 });
+
+// Each form once, on an institution whose state offers it: the form, then its error state (or
+// its check-your-answers page) when sent empty, each checked by axe and saved as a screenshot.
+test('every form and its error state pass axe', async () => {
+  await signInAs('dev-hosi', 'hosi (Head of School Improvement)');
+  const checked = new Set();
+  for (const urn of ['100101', '100102', '100103', '100104', '100107', '100108', '100111', '140102',
+    '140103', 'EY400006', 'EY400019']) {
+    await page.goto(`${consoleUrl}#/institutions/${urn}`);
+    await page.locator('#current-state').waitFor();
+    const links = await page.locator('#decisions a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    for (const href of links) {
+      const name = href.split('/').pop();
+      if (checked.has(name)) continue;
+      checked.add(name);
+      await page.goto(`${consoleUrl}${href}`);
+      await page.locator('#decision-form').waitFor();
+      await checkAccessibility(`50-form-${name}`);
+      await page.locator('#decision-form button[type=submit]').click();
+      const outcome = page.locator('.govuk-error-summary, #check-page:not([hidden]) h1, .govuk-notification-banner--success');
+      await outcome.first().waitFor();
+      await checkAccessibility(`50-form-${name}-sent-empty`);
+    }
+  }
+  assert.ok(checked.size >= 45, `forms checked: ${[...checked].join(', ')}`);
+});

@@ -248,6 +248,8 @@ export function errorText(group, description) {
   const needs = description.match(/^needs at least one (.+)$/);
   if (needs) return `Add at least one ${needs[1]}: ${lower(label)}`;
   if (/^(must|is|cannot|has|was) /.test(description)) return `${label} ${description}`;
+  // A sentence that cites its rule says what to do by itself.
+  if (/\(R-\d+\)/.test(description)) return description.replace(/^./, (c) => c.toUpperCase());
   return `${label}: ${description}`;
 }
 
