@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "absl/container/flat_hash_set.h"
-#include "absl/strings/numbers.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/codec/event_codec.h"
 #include "services/domain/dates.h"
@@ -126,6 +129,17 @@ absl::Status ProjectionServiceImpl::ListInstitutions(const UnaryCall& call,
   ASSIGN_OR_RETURN(size_t offset, Offset(request.page_token()));
   const uint32_t page_size = Clamp(request.page_size(), 50, 500);
   ASSIGN_OR_RETURN(View view, Resolve(request.options(), call));
+  constexpr size_t kMaxQuery = 100;
+  if (request.query().size() > kMaxQuery) {
+    return domain::InvalidField("query", absl::StrCat("is ", request.query().size(),
+                                                      " characters; search with at most ",
+                                                      kMaxQuery));
+  }
+  const std::string query = absl::AsciiStrToLower(absl::StripAsciiWhitespace(request.query()));
+  auto found = [&](const domain::InstitutionState& s) {
+    return query.empty() || absl::StrContains(absl::AsciiStrToLower(s.urn()), query) ||
+           absl::StrContains(absl::AsciiStrToLower(s.details().name()), query);
+  };
   // Cheap filters on the folded state first; obligations only where they are asked about.
   auto keep = [&](const domain::InstitutionState& s) {
     return s.registered() &&
@@ -134,7 +148,8 @@ absl::Status ProjectionServiceImpl::ListInstitutions(const UnaryCall& call,
            AnyOf(request.states(), s.state()) && AnyOf(request.kinds(), s.details().kind()) &&
            AnyOf(request.phases(), s.details().phase()) &&
            (request.lead_officer_id().empty() ||
-            s.episode().lead_officer().lead_officer_id() == request.lead_officer_id());
+            s.episode().lead_officer().lead_officer_id() == request.lead_officer_id()) &&
+           found(s);
   };
   std::vector<StatePtr> candidates;
   if (view.filter.empty()) {
@@ -199,6 +214,14 @@ absl::Status ProjectionServiceImpl::ListObligations(const UnaryCall& call,
                                                     const v1::ListObligationsRequest& request,
                                                     v1::ListObligationsResponse* response) {
   if (!request.urn().empty()) RETURN_IF_ERROR(CheckUrn(request.urn()));
+  std::optional<absl::CivilDay> due_before;
+  if (!request.due_before().empty()) {
+    due_before = domain::ParseDate(request.due_before());
+    if (!due_before) {
+      return domain::InvalidField("due_before", absl::StrCat(domain::Quoted(request.due_before()),
+                                                             " is not a date (YYYY-MM-DD)"));
+    }
+  }
   ASSIGN_OR_RETURN(size_t offset, Offset(request.page_token()));
   const uint32_t page_size = Clamp(request.page_size(), 100, 1000);
   ASSIGN_OR_RETURN(View view, Resolve(request.options(), call));
@@ -212,6 +235,7 @@ absl::Status ProjectionServiceImpl::ListObligations(const UnaryCall& call,
     for (v1::Obligation& o :
          projections::ComputeObligations(*s, view.day, *calendar_, rules_, &qa)) {
       if (request.overdue_only() && !o.overdue()) continue;
+      if (due_before && o.due_on() > domain::FormatDate(*due_before)) continue;
       if (!AnyOf(request.types(), o.type())) continue;
       if (!request.lead_officer_id().empty() && o.lead_officer_id() != request.lead_officer_id()) {
         continue;

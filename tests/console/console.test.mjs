@@ -183,6 +183,23 @@ test('an officer uses the console from sign-in to the termly report', async () =
   assert.ok(states.every((s) => s.trim() === 'Action plan active'), states.join(', '));
   await checkAccessibility('04-dashboard-filtered');
 
+  // A search by name looks through every institution, on the server.
+  await page.goto(`${consoleUrl}#/`);
+  await page.getByLabel('Name or URN').fill('juniper primary');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await page.getByText('Filtered by: name or URN containing "juniper primary".').waitFor();
+  const names = await page.locator('#institutions tbody tr td:first-child a').allTextContents();
+  assert.deepEqual(names.map((n) => n.trim()), ['Juniper Primary School']);
+  await checkAccessibility('04-dashboard-search');
+  // What falls due in the next four weeks, soonest first.
+  await page.getByRole('link', { name: 'Due soon' }).click();
+  await page.getByRole('heading', { name: 'Due in the next 4 weeks' }).waitFor();
+  const dues = await page.locator('#due tbody tr td:first-child').allTextContents();
+  assert.ok(dues.length > 0 && dues.every((d, i) => i === 0 || dues[i - 1] <= d), 'soonest first');
+  await checkAccessibility('04-due-soon');
+  await page.goto(`${consoleUrl}#/?state=ACTION_PLAN_ACTIVE`);
+  await page.getByText('Filtered by: Action plan active.').waitFor();
+
   // The sortable table sorts by a column on request.
   await page.getByRole('button', { name: 'Days in SCC' }).click();
   await page.locator('#institutions th[aria-sort="ascending"]', { hasText: 'Days in SCC' }).waitFor();

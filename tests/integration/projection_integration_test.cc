@@ -112,6 +112,30 @@ TEST_F(ProjectionIntegrationTest, ReadYourWritesAndFilters) {
   auto ctx4 = hosi_->NewContext();
   ASSERT_TRUE(hosi_->projections().ListInstitutions(ctx4.get(), overdue, &page).ok());
   EXPECT_EQ(page.total(), 1u);
+  // Search by name or URN, in any case.
+  v1::EventPayload renamed = Register();
+  renamed.mutable_institution_registered()->mutable_details()->set_name("Oak Tree Nursery School");
+  const uint64_t registered = Send("100004", renamed, "2024-09-01");
+  for (const auto& [query, want] : std::vector<std::pair<std::string, std::vector<std::string>>>{
+           {"oak tree", {"100004"}}, {"  HILLSIDE ", {"100001", "100002", "100003"}},
+           {"10000", {"100001", "100002", "100003", "100004"}}, {"0003", {"100003"}},
+           {"Beech", {}}}) {
+    v1::ListInstitutionsRequest search;
+    search.set_query(query);
+    search.mutable_options()->set_min_position(registered);
+    auto c = hosi_->NewContext();
+    ASSERT_TRUE(hosi_->projections().ListInstitutions(c.get(), search, &page).ok());
+    std::vector<std::string> got;
+    for (const auto& i : page.institutions()) got.push_back(i.urn());
+    EXPECT_EQ(got, want) << query;
+  }
+  v1::ListInstitutionsRequest too_long;
+  too_long.set_query(std::string(101, 'a'));
+  auto c6 = hosi_->NewContext();
+  const grpc::Status refused = hosi_->projections().ListInstitutions(c6.get(), too_long, &page);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(refused.error_message(), ::testing::HasSubstr("query"));
+
   v1::ListObligationsRequest obligations;
   obligations.set_overdue_only(true);
   obligations.set_lead_officer_id("lo-ann");
@@ -123,6 +147,18 @@ TEST_F(ProjectionIntegrationTest, ReadYourWritesAndFilters) {
     EXPECT_TRUE(o.overdue());
     EXPECT_EQ(o.urn(), "100001");
   }
+  // Due by a date: nothing due after it is listed.
+  v1::ListObligationsRequest soon;
+  soon.set_due_before("2024-12-31");
+  auto ctx7 = hosi_->NewContext();
+  ASSERT_TRUE(hosi_->projections().ListObligations(ctx7.get(), soon, &found).ok());
+  EXPECT_GT(found.total(), 0u);
+  for (const auto& o : found.obligations()) EXPECT_LE(o.due_on(), "2024-12-31") << o.description();
+  soon.set_due_before("31/12/2024");
+  auto ctx8 = hosi_->NewContext();
+  const grpc::Status bad_date = hosi_->projections().ListObligations(ctx8.get(), soon, &found);
+  EXPECT_EQ(bad_date.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(bad_date.error_message(), ::testing::HasSubstr("due_before"));
 }
 
 TEST_F(ProjectionIntegrationTest, AsOfAndKnownAt) {

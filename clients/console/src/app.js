@@ -1,11 +1,13 @@
 // The console's entry point: signs in with a token, then routes #/ (dashboard),
 // #/institutions/URN, #/institutions/URN/record/FORM (a decision's form),
-// #/institutions/URN/correct/EVENT (a correction), #/register, #/reports and #/pages/NAME (the
+// #/institutions/URN/correct/EVENT (a correction), #/register, #/due (what falls due),
+// #/reports and #/pages/NAME (the
 // authority's help, accessibility statement and privacy notice).
 import { initAll } from './govuk/govuk-frontend.min.js';
 import { SortableTable } from './moj/moj-frontend.min.js';
 import { ApiError, PageLeft, call, signIn, signOut, startPage, token } from './api.js';
 import { renderDashboard } from './dashboard.js';
+import { renderDue } from './due.js';
 import { renderCorrection } from './correct.js';
 import { FORMS, renderForm } from './forms.js';
 import { html, show } from './html.js';
@@ -101,11 +103,12 @@ function renderSignIn(problem) {
 function header() {
   const signedIn = identity !== null;
   const nav = document.getElementById('service-navigation');
-  const current = location.hash.startsWith('#/reports') ? 'reports' : 'dashboard';
+  const current = location.hash.startsWith('#/reports') ? 'reports' : location.hash.startsWith('#/due') ? 'due' : 'dashboard';
   const item = (name, href, text) => html`<li class="govuk-service-navigation__item${current === name ? ' govuk-service-navigation__item--active' : ''}">
     <a class="govuk-service-navigation__link" href="${href}"${current === name ? html` aria-current="page"` : ''}>${text}</a></li>`;
   nav.innerHTML = signedIn ? html`
     ${item('dashboard', '#/', 'Dashboard')}
+    ${item('due', '#/due', 'Due soon')}
     ${item('reports', '#/reports', 'Reports')}
     <li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="#/sign-out">Sign out</a></li>`.text : '';
   document.getElementById('signed-in-as').textContent = signedIn
@@ -162,10 +165,12 @@ async function route() {
       const flash = sessionStorage.getItem(FLASH_KEY);
       sessionStorage.removeItem(FLASH_KEY);
       renderInstitution(await loadInstitution(institution[1]), commands(), identity, flash);
+    } else if (path === '/due') {
+      await renderDue(query, identity);
     } else if (path === '/reports') {
       await renderReport(query);
     } else {
-      await renderDashboard(query, (table) => new SortableTable(table), commands().has('RegisterInstitution'));
+      await renderDashboard(query, (table) => new SortableTable(table), commands().has('RegisterInstitution'), identity);
     }
     initAll({ scope: document.getElementById('main-content') });
   } catch (error) {

@@ -79,8 +79,8 @@ function table(institutions) {
 
 // `query`: URLSearchParams of the filters (state, lo, phase, overdue, all).
 // `mayRegister`: the caller may register an institution (an early-years setting, which GIAS
-// does not list).
-export async function renderDashboard(query, initTable, mayRegister) {
+// does not list); `me`: the signed-in user, for "my schools".
+export async function renderDashboard(query, initTable, mayRegister, me) {
   const filters = {
     state: query.get('state') || '',
     lo: query.get('lo') || '',
@@ -90,19 +90,17 @@ export async function renderDashboard(query, initTable, mayRegister) {
     q: (query.get('q') || '').trim(),
   };
   const request = { pageSize: 500 };
-  if (!filters.all) request.causingConcern = true;
+  // A search looks through every institution; otherwise the list is those causing concern.
+  if (!filters.all && !filters.q) request.causingConcern = true;
   if (filters.state) request.states = [`FLOWCHART_STATE_${filters.state}`];
   if (filters.phase) request.phases = [filters.phase];
   if (filters.lo) request.leadOfficerId = filters.lo;
   if (filters.overdue) request.overdue = [filters.overdue];
-  const [listed, everyone] = await Promise.all([
+  if (filters.q) request.query = filters.q;
+  const [institutions, everyone] = await Promise.all([
     callAllPages('ProjectionService', 'ListInstitutions', request, 'institutions'),
     callAllPages('ProjectionService', 'ListInstitutions', { causingConcern: true, pageSize: 500 }, 'institutions'),
   ]);
-  // The search matches a name or URN, in any case.
-  const needle = filters.q.toLowerCase();
-  const institutions = needle ? listed.filter((i) => i.urn.toLowerCase().includes(needle)
-    || (i.details.name || '').toLowerCase().includes(needle)) : listed;
   const officers = new Map();
   for (const i of everyone) if (i.leadOfficerId) officers.set(i.leadOfficerId, i.leadOfficerName || i.leadOfficerId);
   const active = [filters.q && `name or URN containing "${filters.q}"`, filters.state && stateName(filters.state), filters.lo && officers.get(filters.lo),
@@ -111,8 +109,11 @@ export async function renderDashboard(query, initTable, mayRegister) {
 
   show(html`
     <h1 class="govuk-heading-xl">Schools and settings causing concern</h1>
-    ${mayRegister ? html`<p class="govuk-body"><a class="govuk-link" href="#/register" id="register">Register an institution</a>
-      (an early-years setting; schools and academies come from GIAS)</p>` : ''}
+    <p class="govuk-body">
+      ${me.role === 'ROLE_LEAD_OFFICER' ? html`<a class="govuk-link" href="#/?lo=${me.user}" id="my-schools">My schools</a> · ` : ''}
+      <a class="govuk-link" href="#/due">Due in the next four weeks</a>
+      ${mayRegister ? html` · <a class="govuk-link" href="#/register" id="register">Register an institution</a>
+        (an early-years setting; schools and academies come from GIAS)` : ''}</p>
     <div class="govuk-grid-row">
       <div class="govuk-grid-column-one-quarter">
         <form id="filters" class="scc-filters" role="search" aria-label="Filter the list">
