@@ -37,6 +37,8 @@ const std::vector<ReadRpc>& ReadRpcs() {
       {"VerifyLog", kHosi | kSrg | kAuditor | kReader | kService},
       // The caller's own identity and permissions.
       {"WhoAmI", kEveryone},
+      // The directory: whom a Lead Officer is assigned from, and who recorded what.
+      {"ListUsers", kEveryone},
       // Operations.
       {"RebuildProjections", kHosi | kService},
       {"GetServerStatus", kHosi | kAuditor | kService},

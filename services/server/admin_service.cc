@@ -85,6 +85,7 @@ absl::Status AdminServiceImpl::WhoAmI(const UnaryCall& call,
                                       v1::CallerIdentity* response) {
   response->set_user(call.caller().user);
   response->set_role(call.caller().role);
+  response->set_name(call.caller().name);
   for (const std::string& rpc : domain::MatrixRpcs()) {
     v1::Reach reach = v1::REACH_UNSPECIFIED;
     switch (domain::ReachOf(call.caller().role, rpc)) {
@@ -97,6 +98,20 @@ absl::Status AdminServiceImpl::WhoAmI(const UnaryCall& call,
     permission->set_rpc(rpc);
     permission->set_reach(reach);
     if (!DescribeCommand(rpc, permission->mutable_command())) permission->clear_command();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AdminServiceImpl::ListUsers(const UnaryCall& /*call*/,
+                                         const v1::ListUsersRequest& request,
+                                         v1::ListUsersResponse* response) {
+  if (!v1::Role_IsValid(request.role())) return domain::InvalidField("role", "unknown role");
+  for (const Caller& c : gateway_->Users()) {
+    if (request.role() != v1::ROLE_UNSPECIFIED && c.role != request.role()) continue;
+    v1::User* user = response->add_users();
+    user->set_user(c.user);
+    user->set_name(c.name);
+    user->set_role(c.role);
   }
   return absl::OkStatus();
 }

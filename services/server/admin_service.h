@@ -1,7 +1,7 @@
 // AdminService: what the server is doing and how it protects itself — denied calls by peer,
 // open Watch streams, credentials in force, the limits it enforces and the data volume (free
-// space, whether writes are refused) —, online backups, and
-// who a caller is. Thread-safe; what it
+// space, whether writes are refused) —, online backups, who a caller is, and the directory of
+// users. Thread-safe; what it
 // points to must outlive it.
 #ifndef SCC_SERVICES_SERVER_ADMIN_SERVICE_H_
 #define SCC_SERVICES_SERVER_ADMIN_SERVICE_H_
@@ -24,6 +24,7 @@ class AdminServiceImpl final : public FramedService<v1::AdminService> {
             frame,
             {Answer("GetServerStatus", Work::kRead, this, &AdminServiceImpl::GetServerStatus),
              Answer("WhoAmI", Work::kRead, this, &AdminServiceImpl::WhoAmI),
+             Answer("ListUsers", Work::kRead, this, &AdminServiceImpl::ListUsers),
              Answer("BackupLog", Work::kLong, this, &AdminServiceImpl::BackupLog)}),
         gateway_(gateway),
         log_(log),
@@ -39,6 +40,8 @@ class AdminServiceImpl final : public FramedService<v1::AdminService> {
   absl::Status WhoAmI(const UnaryCall& call,
                       const v1::WhoAmIRequest& request,
                       v1::CallerIdentity* response);
+  absl::Status ListUsers(const UnaryCall& call, const v1::ListUsersRequest& request,
+                         v1::ListUsersResponse* response);
   absl::Status BackupLog(const UnaryCall& call,
                          const v1::BackupLogRequest& request,
                          v1::BackupLogResponse* response);

@@ -123,6 +123,40 @@ absl::StatusOr<std::optional<v1::CommandResult>> CommandHandler::Replay(
   return std::optional<v1::CommandResult>(result);
 }
 
+// the Lead Officer assigned is one of the directory's Lead Officers (or the HoSI), named
+// as the directory names them when the command gives no name.
+absl::Status CommandHandler::CheckLeadOfficer(domain::Command& command) const {
+  if (!directory_) return absl::OkStatus();
+  v1::EventPayload* payload = &command.payload;
+  std::string at = "lead_officer";
+  if (payload->has_event_corrected() && payload->event_corrected().has_replacement()) {
+    payload = command.payload.mutable_event_corrected()->mutable_replacement();
+    at = "correction.replacement.lead_officer_assigned";
+  }
+  if (!payload->has_lead_officer_assigned()) return absl::OkStatus();
+  v1::LeadOfficerAssigned& assigned = *payload->mutable_lead_officer_assigned();
+  if (assigned.lead_officer_id().empty()) return absl::OkStatus();  // shape says it is required
+  const std::optional<Caller> user = directory_(assigned.lead_officer_id());
+  if (!user) {
+    return domain::InvalidField(
+        at + ".lead_officer_id",
+        absl::StrCat("no user ", domain::Quoted(assigned.lead_officer_id()),
+                     " in the directory: choose the Lead Officer from the directory's Lead "
+                     "Officers (AdminService.ListUsers)"));
+  }
+  if (user->role != v1::ROLE_LEAD_OFFICER && user->role != v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT) {
+    return domain::InvalidField(
+        at + ".lead_officer_id",
+        absl::StrCat(domain::Quoted(user->user), " is ", domain::RoleName(user->role),
+                     " in the directory, not a Lead Officer"));
+  }
+  // A correction says in full what the record should have said: only a fresh command is named.
+  if (assigned.lead_officer_name().empty() && payload == &command.payload) {
+    assigned.set_lead_officer_name(user->name.empty() ? user->user : user->name);
+  }
+  return absl::OkStatus();
+}
+
 std::shared_ptr<CommandHandler::Attempt> CommandHandler::Admit(const Caller& caller,
                                                               domain::Command command,
                                                               Done done) {
@@ -136,6 +170,10 @@ std::shared_ptr<CommandHandler::Attempt> CommandHandler::Admit(const Caller& cal
   if (absl::Status allowed = domain::AuthorizeCall(caller.user, caller.role, spec->rpc);
       !allowed.ok()) {
     std::move(done)(std::move(allowed));
+    return nullptr;
+  }
+  if (absl::Status known = CheckLeadOfficer(command); !known.ok()) {
+    std::move(done)(std::move(known));
     return nullptr;
   }
   auto attempt = std::make_shared<Attempt>();

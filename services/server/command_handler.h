@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <variant>
 
 #include "absl/functional/any_invocable.h"
@@ -47,6 +48,13 @@ class CommandHandler {
       absl::AnyInvocable<void(std::vector<absl::StatusOr<v1::CommandResult>>) &&>;
   void ExecuteBatch(const Caller& caller, std::vector<domain::Command> commands, BatchDone done);
 
+  // The users a Lead Officer is chosen from: when set, assigning one the directory does
+  // not list as a Lead Officer (or HoSI) is refused, also in a correction, and a command that
+  // leaves the name out gets the directory's. Set
+  // before the first command; `find` must be thread-safe and must not block for long.
+  using Directory = std::function<std::optional<Caller>(const std::string& user)>;
+  void set_directory(Directory find) { directory_ = std::move(find); }
+
  private:
   using StatePtr = std::shared_ptr<const domain::InstitutionState>;
   struct Attempt;
@@ -54,6 +62,7 @@ class CommandHandler {
   // Names the caller in the command and checks they may send its kind; nullptr (after calling
   // `done` with the refusal) when not.
   std::shared_ptr<Attempt> Admit(const Caller& caller, domain::Command command, Done done);
+  absl::Status CheckLeadOfficer(domain::Command& command) const;
   // What one try of a command comes to: an answer now (refused, replayed, or a read that
   // failed), or the append that records its events, whose callback answers it. `leaves` is the
   // state the institution has once the plan is carried out: the state decided against for an
@@ -73,6 +82,7 @@ class CommandHandler {
   absl::StatusOr<std::optional<v1::CommandResult>> Replay(const domain::Command& command,
                                                           const std::string& command_hash);
 
+  Directory directory_;  // empty: any Lead Officer id is taken as given
   storage::EventLog* const log_;
   InstitutionRepository* const repository_;
   const std::function<absl::CivilDay()> today_;

@@ -76,6 +76,18 @@ void Gateway::ReplaceTokens(std::shared_ptr<const TokenStore> tokens) {
   tokens_loaded_at_ = absl::Now();
 }
 
+std::vector<Caller> Gateway::Users() const {
+  absl::MutexLock lock(&mu_);
+  return tokens_->Users();
+}
+
+std::optional<Caller> Gateway::FindUser(const std::string& user) const {
+  for (Caller& c : Users()) {
+    if (c.user == user) return std::move(c);
+  }
+  return std::nullopt;
+}
+
 size_t Gateway::token_count() const {
   absl::MutexLock lock(&mu_);
   return tokens_->size();

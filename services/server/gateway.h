@@ -5,6 +5,7 @@
 #define SCC_SERVICES_SERVER_GATEWAY_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -43,6 +44,9 @@ class Gateway {
   // Token rotation without a restart (sccd reloads the tokens file on SIGHUP or when it changes).
   void ReplaceTokens(std::shared_ptr<const TokenStore> tokens);
   size_t token_count() const;
+  // The directory of users the credentials in force name (TokenStore::Users), and one of them.
+  std::vector<Caller> Users() const;
+  std::optional<Caller> FindUser(const std::string& user) const;
   absl::Time tokens_loaded_at() const;
 
   // Finishes `reactor` with `status` and writes the access-log line.

@@ -19,6 +19,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -307,6 +308,8 @@ int Serve(const Config& config) {
   server::Gateway gateway(*std::move(tokens), &access_log, absl::Seconds(config.long_call_seconds),
                           &call_metrics, config.auth_failures,
                           absl::Seconds(config.auth_window_seconds));
+  // a Lead Officer is one of the users the tokens file names (its directory).
+  handler.set_directory([&gateway](const std::string& user) { return gateway.FindUser(user); });
   server::CallFrame::Options frame_options;
   frame_options.long_call_threads = config.long_call_threads;
   frame_options.long_call_queue = config.long_call_queue;
@@ -679,6 +682,8 @@ int main(int argc, char** argv) {
   hash->add_option("token", token, "the secret token")->required();
   hash->add_option("user", user, "user id")->required();
   hash->add_option("role", role, "role, e.g. lead_officer")->required();
+  std::vector<std::string> display_name;
+  hash->add_option("name", display_name, "the user's display name, e.g. Ann Okafor (the directory's)");
   auto* rebuild = app.add_subcommand(
       "rebuild-projections", "rebuild every read model from the event log (server stopped)");
   rebuild->fallthrough();  // accepts --data after the subcommand too
@@ -689,7 +694,9 @@ int main(int argc, char** argv) {
     if (scc::server::ParseRole(role) == scc::v1::ROLE_UNSPECIFIED) {
       return Fail(absl::StrCat("unknown role '", role, "'"));
     }
-    std::printf("%s %s %s\n", scc::server::HashToken(token).c_str(), user.c_str(), role.c_str());
+    const std::string name = absl::StrJoin(display_name, " ");
+    std::printf("%s %s %s%s%s\n", scc::server::HashToken(token).c_str(), user.c_str(),
+                role.c_str(), name.empty() ? "" : " ", name.c_str());
     return 0;
   }
   return Serve(config);

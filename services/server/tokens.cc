@@ -5,11 +5,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "storage/sha256.h"
 
@@ -47,11 +49,12 @@ absl::StatusOr<TokenStore> TokenStore::Parse(const std::string& text, const std:
     if (line.empty()) continue;
     std::vector<std::string> fields = absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
     auto where = [&] { return absl::StrCat(origin, ":", line_number, ": "); };
-    if (fields.size() != 3) {
+    if (fields.size() < 3) {
       return absl::InvalidArgumentError(
-          absl::StrCat(where(), "want '<sha256 hex> <user> <role>', got ", fields.size(),
-                       " fields"));
+          absl::StrCat(where(), "want '<sha256 hex> <user> <role> [display name]', got ",
+                       fields.size(), " fields"));
     }
+    const std::string name = absl::StrJoin(fields.begin() + 3, fields.end(), " ");
     constexpr absl::string_view kCert = "cert:";
     if (absl::StartsWith(fields[0], kCert)) {
       const std::string common_name = fields[0].substr(kCert.size());
@@ -62,7 +65,8 @@ absl::StatusOr<TokenStore> TokenStore::Parse(const std::string& text, const std:
         return absl::InvalidArgumentError(absl::StrCat(
             where(), "a client certificate maps to a service_account, not '", fields[2], "'"));
       }
-      if (!store.certificates_.emplace(common_name, Caller{fields[1], v1::ROLE_SERVICE_ACCOUNT})
+      if (!store.certificates_
+               .emplace(common_name, Caller{fields[1], v1::ROLE_SERVICE_ACCOUNT, name})
                .second) {
         return absl::InvalidArgumentError(
             absl::StrCat(where(), "the certificate '", common_name, "' twice"));
@@ -85,11 +89,23 @@ absl::StatusOr<TokenStore> TokenStore::Parse(const std::string& text, const std:
       return absl::InvalidArgumentError(absl::StrCat(where(), "the same token hash twice"));
     }
     const std::string bytes = absl::HexStringToBytes(hash);
-    Token token{{}, Caller{fields[1], role}};
+    Token token{{}, Caller{fields[1], role, name}};
     std::copy(bytes.begin(), bytes.end(), token.digest.begin());
     store.tokens_.push_back(std::move(token));
   }
   return store;
+}
+
+std::vector<Caller> TokenStore::Users() const {
+  absl::btree_map<std::string, Caller> users;
+  for (const Token& t : tokens_) {
+    Caller& u = users.try_emplace(t.caller.user, t.caller).first->second;
+    if (u.name.empty()) u.name = t.caller.name;
+  }
+  for (const auto& [common_name, caller] : certificates_) users.try_emplace(caller.user, caller);
+  std::vector<Caller> out;
+  for (auto& [user, caller] : users) out.push_back(std::move(caller));
+  return out;
 }
 
 absl::StatusOr<TokenStore> TokenStore::Load(const std::string& path) {

@@ -1,6 +1,6 @@
-// TokenStore: bearer tokens and client certificates -> caller identity. The tokens file holds
-// only SHA-256 hashes of tokens, one per line: "<64 hex chars> <user id> <role>" ('#' starts a
-// comment); roles are head_of_school_improvement, lead_officer, srg_member,
+// TokenStore: bearer tokens and client certificates -> caller identity, and the directory of
+// the users they name. The tokens file holds only SHA-256 hashes of tokens, one per line:
+// "<64 hex chars> <user id> <role> [display name]" ('#' starts a comment); roles are head_of_school_improvement, lead_officer, srg_member,
 // early_years_standards_team, auditor, report_reader, service_account. A line
 // "cert:<common name> <user id> service_account" maps a client certificate, verified by mutual
 // TLS, to a service account. A presented token is hashed and compared with every stored hash in
@@ -23,6 +23,7 @@ namespace scc::server {
 struct Caller {
   std::string user;
   v1::Role role = v1::ROLE_UNSPECIFIED;
+  std::string name;  // the display name; empty when the tokens file gives none
 };
 
 class TokenStore {
@@ -39,6 +40,8 @@ class TokenStore {
   absl::StatusOr<Caller> AuthenticateCertificate(const std::string& common_name) const;
 
   size_t size() const { return tokens_.size() + certificates_.size(); }
+  // Every user the credentials name, once each, by user id.
+  std::vector<Caller> Users() const;
 
  private:
   struct Token {

@@ -58,6 +58,26 @@ TEST(TokenStoreTest, EveryOneOfManyTokensFindsItsOwnCaller) {
             absl::StatusCode::kUnauthenticated);
 }
 
+// The directory: each user once, with the display name the file gives (the rest of the line).
+TEST(TokenStoreTest, TheFileIsADirectoryOfUsersWithTheirNames) {
+  const std::string text = absl::StrCat(
+      HashToken("a1"), " lo-ann lead_officer Ann  Okafor\n", HashToken("a2"),
+      " lo-ann lead_officer\n", HashToken("h"), " hosi head_of_school_improvement\n",
+      "cert:gias gias-sync service_account GIAS sync\n");
+  absl::StatusOr<TokenStore> store = TokenStore::Parse(text, "tokens.txt");
+  ASSERT_TRUE(store.ok()) << store.status();
+  const std::vector<Caller> users = store->Users();
+  ASSERT_EQ(users.size(), 3u);
+  EXPECT_EQ(users[0].user, "gias-sync");
+  EXPECT_EQ(users[0].name, "GIAS sync");
+  EXPECT_EQ(users[1].user, "hosi");
+  EXPECT_EQ(users[1].name, "");
+  EXPECT_EQ(users[2].user, "lo-ann");
+  EXPECT_EQ(users[2].name, "Ann Okafor");
+  EXPECT_EQ(users[2].role, v1::ROLE_LEAD_OFFICER);
+  EXPECT_EQ(store->Authenticate("Bearer a1")->name, "Ann Okafor");
+}
+
 TEST(TokenStoreTest, BadLinesAreRefusedWithFileAndLine) {
   struct Case {
     std::string text;
@@ -66,7 +86,7 @@ TEST(TokenStoreTest, BadLinesAreRefusedWithFileAndLine) {
   const std::string hash = HashToken("t");
   for (const Case& c : std::vector<Case>{
            {"plain-token ann auditor", "tokens.txt:1: the first field must be the token's SHA-256"},
-           {hash + " ann", "tokens.txt:1: want '<sha256 hex> <user> <role>', got 2 fields"},
+           {hash + " ann", "tokens.txt:1: want '<sha256 hex> <user> <role> [display name]', got 2 fields"},
            {"\n" + hash + " ann headteacher", "tokens.txt:2: unknown role 'headteacher'"},
            {hash + " ann auditor\n" + hash + " bob auditor", "tokens.txt:2: the same token hash twice"},
            {"cert: svc service_account", "tokens.txt:1: 'cert:' needs a common name"},

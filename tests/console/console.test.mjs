@@ -168,7 +168,7 @@ test('an officer uses the console from sign-in to the termly report', async () =
   await page.keyboard.type('dev-hosi');
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { name: 'Schools and settings causing concern', level: 1 }).waitFor();
-  await page.getByText('Signed in as hosi (Head of School Improvement)').waitFor();
+  await page.getByText('Signed in as Helen Osborne (Head of School Improvement)').waitFor();
   const everyone = Number(await page.locator('#count-shown').textContent());
   assert.ok(everyone >= 10, `the dashboard lists the demo's schools and settings (${everyone})`);
   await checkAccessibility('03-dashboard');
@@ -356,7 +356,7 @@ test('a report reader sees that meetings happened, not their confidential notes 
   await page.goto(`${consoleUrl}#/sign-in`);
   await page.getByLabel('Access token').fill('dev-reader');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByText('Signed in as board-reader (Report reader)').waitFor();
+  await page.getByText('Signed in as Bola Reader (Report reader)').waitFor();
   await page.goto(`${consoleUrl}#/institutions/100105`);
   await page.getByRole('heading', { name: 'Elmwood Primary School', level: 1 }).waitFor();
   assert.ok(await page.locator('.scc-redacted').count() >= 1, 'confidential notes are redacted');
@@ -369,7 +369,7 @@ test('an officer records a 2024/25 inspection with no overall grade and sees it 
   await page.goto(`${consoleUrl}#/sign-in`);
   await page.getByLabel('Access token').fill('dev-hosi');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByText('Signed in as hosi (Head of School Improvement)').waitFor();
+  await page.getByText('Signed in as Helen Osborne (Head of School Improvement)').waitFor();
   await page.goto(`${consoleUrl}#/institutions/100105`);
   await page.getByRole('heading', { name: 'Elmwood Primary School', level: 1 }).waitFor();
   await page.locator('#ofsted').waitFor();
@@ -400,7 +400,7 @@ test('an officer records an academy conversion, which ends the episode and links
   await page.goto(`${consoleUrl}#/sign-in`);
   await page.getByLabel('Access token').fill('dev-hosi');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByText('Signed in as hosi (Head of School Improvement)').waitFor();
+  await page.getByText('Signed in as Helen Osborne (Head of School Improvement)').waitFor();
   // 100106: a maintained school under a formal warning notice.
   await page.goto(`${consoleUrl}#/institutions/100106`);
   await page.locator('#current-state', { hasText: 'Formal warning notice' }).waitFor();
@@ -433,7 +433,7 @@ test('an officer records an academy conversion, which ends the episode and links
 });
 
 test('a maintained school\'s whole cycle runs through the forms, from concern to removal', async () => {
-  await signInAs('dev-hosi', 'hosi (Head of School Improvement)');
+  await signInAs('dev-hosi', 'Helen Osborne (Head of School Improvement)');
   await openInstitution('100113', 'Millbrook Primary School');
   assert.equal(await page.locator('#current-state').textContent(), 'Monitored');
   const visitsBefore = (await api('ProjectionService', 'GetInstitution', { urn: '100113' })).visitsThisYear || 0;
@@ -482,8 +482,8 @@ test('a maintained school\'s whole cycle runs through the forms, from concern to
   assert.equal(await page.locator('#current-state').textContent(), 'Designated');
 
   await openForm('Assign a Lead Officer');
-  await page.getByLabel('Lead Officer user id').fill('lo-ann');
-  await page.getByLabel('Lead Officer name').fill('Ann Okafor');
+  // The Lead Officer is chosen from the directory, by name.
+  await page.getByLabel('Lead Officer', { exact: true }).selectOption({ label: 'Ann Okafor (lo-ann)' });
   await page.getByLabel('Kind of officer').selectOption('LEAD_OFFICER_KIND_LEARNING_NETWORK_INSPECTOR');
   await fillDate('When it happened', '2026-11-23');
   await record('The school\'s LNI', 'Assign a Lead Officer: recorded.');
@@ -601,7 +601,7 @@ test('a maintained school\'s whole cycle runs through the forms, from concern to
 });
 
 test('an academy\'s concern runs through the forms, from concern to resolution (R-20)', async () => {
-  await signInAs('dev-hosi', 'hosi (Head of School Improvement)');
+  await signInAs('dev-hosi', 'Helen Osborne (Head of School Improvement)');
   await openInstitution('140103', 'Oakfield Park Primary Academy');
   assert.equal(await page.locator('#decisions').getByRole('link', { name: 'Issue a formal warning notice (s60)' }).count(), 0,
     'no warning notice for an academy');
@@ -630,7 +630,7 @@ test('an academy\'s concern runs through the forms, from concern to resolution (
 });
 
 test('the Early Years team registers a setting and runs its cycle through the forms (R-21 - R-23)', async () => {
-  await signInAs('dev-early-years', 'ey-lead (Early Years Standards Team)');
+  await signInAs('dev-early-years', 'Esther Young (Early Years Standards Team)');
   await page.getByRole('link', { name: 'Register an institution' }).click();
   await page.getByRole('heading', { name: 'Register an institution', level: 1 }).waitFor();
   await page.getByRole('button', { name: 'Record' }).click();
@@ -677,7 +677,7 @@ test('the Early Years team registers a setting and runs its cycle through the fo
 });
 
 test('every command a person records has a form', async () => {
-  await signInAs('dev-hosi', 'hosi (Head of School Improvement)');
+  await signInAs('dev-hosi', 'Helen Osborne (Head of School Improvement)');
   const forms = await page.evaluate(async () => Object.values((await import('/forms.js')).FORMS).map((f) => f.rpc)
     .concat(Object.keys((await import('/forms.js')).FORMS)));
   const who = await api('AdminService', 'WhoAmI', {});
@@ -691,7 +691,7 @@ test('every command a person records has a form', async () => {
 // Each form once, on an institution whose state offers it: the form, then its error state (or
 // its check-your-answers page) when sent empty, each checked by axe and saved as a screenshot.
 test('every form and its error state pass axe', async () => {
-  await signInAs('dev-hosi', 'hosi (Head of School Improvement)');
+  await signInAs('dev-hosi', 'Helen Osborne (Head of School Improvement)');
   const checked = new Set();
   for (const urn of ['100101', '100102', '100103', '100104', '100107', '100108', '100111', '140102',
     '140103', 'EY400006', 'EY400019']) {

@@ -10,6 +10,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
+#include "scc/v1/admin.grpc.pb.h"
 #include "scc/v1/audit.grpc.pb.h"
 #include "scc/v1/projections.grpc.pb.h"
 #include "services/domain/domain_test_util.h"
@@ -157,6 +158,54 @@ TEST_F(InputChecksTest, DatesAreBounded) {
   request.mutable_options()->set_as_of("2026-01-31");
   EXPECT_TRUE(
       projections->ListInstitutions(Authorized(kHosiToken).get(), request, &response).ok());
+}
+
+// a Lead Officer is chosen from the directory (the users the tokens file names); a typo is
+// refused naming the field instead of creating a phantom officer, and a name left out is the
+// directory's.
+TEST_F(InputChecksTest, ALeadOfficerIsOneTheDirectoryKnows) {
+  auto on = [&](const char* date) {
+    v1::CommandContext context = Context();
+    context.set_effective_date(date);
+    return context;
+  };
+  const grpc::Status concern = Send(on("2024-09-20"), t::RaiseConcern());
+  ASSERT_TRUE(concern.ok()) << concern.error_message();
+  const grpc::Status designated = Send(on("2024-10-01"), t::Designate());
+  ASSERT_TRUE(designated.ok()) << designated.error_message();
+  const grpc::Status typo = Send(on("2024-10-05"), t::AssignLeadOfficer("lo-anne"));
+  ExpectRefused(typo, "lead_officer.lead_officer_id");
+  EXPECT_THAT(typo.error_message(), HasSubstr("no user 'lo-anne' in the directory"));
+  const grpc::Status auditor = Send(on("2024-10-05"), t::AssignLeadOfficer("auditor"));
+  ExpectRefused(auditor, "lead_officer.lead_officer_id");
+  EXPECT_THAT(auditor.error_message(), HasSubstr("is auditor in the directory, not a Lead Officer"));
+  EXPECT_EQ(Recorded(), 3u);
+
+  v1::EventPayload unnamed = t::AssignLeadOfficer("lo-bob");
+  unnamed.mutable_lead_officer_assigned()->clear_lead_officer_name();
+  const grpc::Status assigned = Send(on("2024-10-05"), unnamed);
+  ASSERT_TRUE(assigned.ok()) << assigned.error_message();
+  v1::GetInstitutionRequest get;
+  get.set_urn(kUrn);
+  v1::InstitutionStatus status;
+  auto projections = v1::ProjectionService::NewStub(server_->channel());
+  ASSERT_TRUE(projections->GetInstitution(Authorized(kHosiToken).get(), get, &status).ok());
+  EXPECT_EQ(status.lead_officer_id(), "lo-bob");
+
+  // The directory itself, by role.
+  v1::ListUsersRequest request;
+  request.set_role(v1::ROLE_LEAD_OFFICER);
+  v1::ListUsersResponse users;
+  auto admin = v1::AdminService::NewStub(server_->channel());
+  ASSERT_TRUE(admin->ListUsers(Authorized(kLeadOfficerToken).get(), request, &users).ok());
+  std::vector<std::string> ids;
+  for (const v1::User& u : users.users()) {
+    EXPECT_EQ(u.role(), v1::ROLE_LEAD_OFFICER);
+    ids.push_back(u.user());
+  }
+  EXPECT_THAT(ids, Contains("lo-ann"));
+  EXPECT_THAT(ids, Contains("lo-bob"));
+  EXPECT_THAT(ids, ::testing::Not(Contains("auditor")));
 }
 
 }  // namespace

@@ -38,6 +38,11 @@ absl::Status WriteTokens(const std::string& path, const std::vector<std::string>
            {kServiceToken, "gias-sync", "service_account"}}) {
     out << server::HashToken(token) << " " << user << " " << role << "\n";
   }
+  // The directory's other Lead Officers, whom tests assign; their tokens are not used.
+  for (const std::string lo : {"lo-bob", "lo-raj", "lo-sam", "lo-other", "lo-designate", "lo-visit",
+                               "lo-0", "lo-1", "lo-2", "lo-3", "lo-4", "lo-5", "lo-6", "lo-7"}) {
+    out << server::HashToken("token-of-" + lo) << " " << lo << " lead_officer\n";
+  }
   return out ? absl::OkStatus() : absl::UnavailableError(absl::StrCat("cannot write ", path));
 }
 

@@ -112,7 +112,7 @@ function header() {
     ${item('reports', '#/reports', 'Reports')}
     <li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="#/sign-out">Sign out</a></li>`.text : '';
   document.getElementById('signed-in-as').textContent = signedIn
-    ? `Signed in as ${identity.user} (${roleName(identity.role)})` : '';
+    ? `Signed in as ${identity.name || identity.user} (${roleName(identity.role)})` : '';
 }
 
 const FLASH_KEY = 'scc-flash';
@@ -154,13 +154,13 @@ async function route() {
     };
     if (record && FORMS[record[2]]) {
       const { status, events } = await loadInstitution(record[1]);
-      renderForm(status, events, record[2], commands(), offeredForms(status, commands(), identity), backTo(record[1]));
+      await renderForm(status, events, record[2], commands(), offeredForms(status, commands(), identity), backTo(record[1]));
     } else if (correct) {
       const { status, events } = await loadInstitution(correct[1]);
-      renderCorrection(status, events, correct[2], commands(), offeredForms(status, commands(), identity), backTo(correct[1]));
+      await renderCorrection(status, events, correct[2], commands(), offeredForms(status, commands(), identity), backTo(correct[1]));
     } else if (path === '/register' && commands().has('RegisterInstitution')) {
       const blank = { urn: '', state: 'FLOWCHART_STATE_UNSPECIFIED', details: { name: 'A new institution' } };
-      renderForm(blank, [], 'RegisterInstitution', commands(), [], (message, request) => backTo(request.context.urn)(message));
+      await renderForm(blank, [], 'RegisterInstitution', commands(), [], (message, request) => backTo(request.context.urn)(message));
     } else if (institution) {
       const flash = sessionStorage.getItem(FLASH_KEY);
       sessionStorage.removeItem(FLASH_KEY);

@@ -3,7 +3,9 @@
 // withdrawal goes through "check your answers" first.
 import { describe } from './describe.js';
 import { answers, field, fillFields, wireRepeats } from './fields.js';
-import { COMMON, FORMS, buildRequest, rpcOf, sendCommand, showRefusal } from './forms.js';
+import {
+  COMMON, FORMS, buildRequest, rpcOf, sendCommand, showRefusal, withUsers,
+} from './forms.js';
 import { payloadOf } from './history.js';
 import { html, show } from './html.js';
 import { eventName } from './names.js';
@@ -29,7 +31,7 @@ function replacementFields(event, commands) {
   return FORMS[name].fields.map((f) => ({ ...f, path: f.path.replace(command.payloadField, at) }));
 }
 
-export function renderCorrection(institution, events, eventId, commands, offered, onDone) {
+export async function renderCorrection(institution, events, eventId, commands, offered, onDone) {
   const event = events.find((e) => e.eventId === eventId);
   const back = html`<a href="#/institutions/${institution.urn}" class="govuk-back-link">Back to ${institution.details.name}</a>`;
   if (!event) {
@@ -37,7 +39,7 @@ export function renderCorrection(institution, events, eventId, commands, offered
       <p class="govuk-body">${institution.details.name} has no record ${eventId}.</p>`, 'Record not found');
     return;
   }
-  const replacement = replacementFields(event, commands) || [];
+  const replacement = await withUsers(replacementFields(event, commands) || []);
   const choice = { path: 'choice', label: 'What is wrong with it?', type: 'radios', options: [
     { value: 'withdraw', text: 'It was recorded in error (for example, on the wrong school): withdraw it' },
     { value: 'redate', text: 'It happened on another day: re-date it' },

@@ -174,8 +174,8 @@ export const FORMS = {
   AssignLeadOfficer: {
     title: 'Assign a Lead Officer',
     fields: [
-      { path: 'lead_officer.lead_officer_id', label: 'Lead Officer user id', type: 'text', hint: 'As they sign in, for example dev-lead-officer.' },
-      { path: 'lead_officer.lead_officer_name', label: 'Lead Officer name', type: 'text' },
+      { path: 'lead_officer.lead_officer_id', label: 'Lead Officer', type: 'select', users: 'ROLE_LEAD_OFFICER',
+        hint: 'The directory\'s Lead Officers (the users the server knows).' },
       { path: 'lead_officer.kind', label: 'Kind of officer', type: 'select',
         options: options('LEAD_OFFICER_KIND_', ['LEARNING_NETWORK_INSPECTOR', 'BSIP', 'OTHER']) },
     ],
@@ -658,8 +658,18 @@ function confirmation(spec, institution, eventId) {
 
 // Draws the form of `name` for `institution`; sends it (after "check your answers" where the
 // form asks for it) and calls onDone(message) for an ordinary record.
-export function renderForm(institution, events, name, commands, offered, onDone) {
-  const spec = FORMS[name];
+// A form's fields with each choice of users (`users`: a role) filled from the directory.
+export async function withUsers(fields) {
+  const roles = [...new Set(fields.filter((f) => f.users).map((f) => f.users))];
+  const lists = Object.fromEntries(await Promise.all(roles.map(async (role) =>
+    [role, (await call('AdminService', 'ListUsers', { role })).users || []])));
+  return fields.map((f) => (f.users
+    ? { ...f, options: lists[f.users].map((u) => ({ value: u.user, text: u.name ? `${u.name} (${u.user})` : u.user })) }
+    : f));
+}
+
+export async function renderForm(institution, events, name, commands, offered, onDone) {
+  const spec = { ...FORMS[name], fields: await withUsers(FORMS[name].fields) };
   const command = commands.get(rpcOf(name));
   const title = institution.details.name;
   if (!command) {

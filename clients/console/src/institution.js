@@ -13,12 +13,14 @@ import { planSection } from './plan.js';
 
 // What the institution looks like now, its path and its history (newest first).
 export async function loadInstitution(urn) {
-  const [status, workflow, history] = await Promise.all([
+  const [status, workflow, history, directory] = await Promise.all([
     call('ProjectionService', 'GetInstitution', { urn }),
     call('AuditService', 'GetWorkflowState', { urn, includePath: true }),
     call('AuditService', 'GetHistory', { urn, pageSize: 1000, newestFirst: true }),
+    call('AdminService', 'ListUsers', {}),
   ]);
-  return { status, path: workflow.path || [], events: history.events || [] };
+  const names = new Map((directory.users || []).map((u) => [u.user, u.name || u.user]));
+  return { status, path: workflow.path || [], events: history.events || [], names };
 }
 
 function row(key, value) {
@@ -141,14 +143,14 @@ function correctionTag(c) {
   return html` <strong class="govuk-tag govuk-tag--yellow">Corrected ${c.on}</strong>`;
 }
 
-function timeline(events, commands, urn, mayCorrect) {
+function timeline(events, commands, urn, mayCorrect, names) {
   const corrected = correctionsOf(events);
   return html`<h2 class="govuk-heading-m" id="audit-trail">Audit trail</h2>
     <div class="moj-timeline">
       ${events.map((e) => html`<div class="moj-timeline__item">
         <div class="moj-timeline__header">
           <h3 class="moj-timeline__title">${eventName(e.type)}${correctionTag(corrected[e.eventId])}</h3>
-          <p class="moj-timeline__byline">by ${e.actor} (${roleName(e.role)})</p>
+          <p class="moj-timeline__byline">by ${names.get(e.actor) || e.actor} (${roleName(e.role)})</p>
         </div>
         <p class="moj-timeline__date">
           <time datetime="${e.effectiveDate}">${e.effectiveDate}</time>,
@@ -265,7 +267,7 @@ function factRows(status) {
   return [...rows, ...lifeCycleRows(status)];
 }
 
-export function renderInstitution({ status, path, events }, commands, identity, flash) {
+export function renderInstitution({ status, path, events, names }, commands, identity, flash) {
   const d = status.details;
   const offered = offeredForms(status, commands, identity);
   const overdue = (status.obligations || []).filter((o) => o.overdue).length;
@@ -299,5 +301,5 @@ export function renderInstitution({ status, path, events }, commands, identity, 
     ${ofstedHistory(status.ofsted || {})}
     ${obligations(status.obligations || [], status.urn, offered)}
     ${planSection(events)}
-    ${timeline(events, commands, status.urn, mayCorrect)}`, d.name);
+    ${timeline(events, commands, status.urn, mayCorrect, names)}`, d.name);
 }
