@@ -335,6 +335,11 @@ CommandHandler::Plan CommandHandler::Try(const std::shared_ptr<Attempt>& attempt
     events.push_back(std::move(data));
   }
   result.set_state(after->state());
+  if (cmd.context.validate_only()) {
+    result.clear_event_ids();
+    result.set_validated_only(true);
+    return answer(std::move(result));  // decided, and not recorded
+  }
 
   const bool correction = cmd.payload.has_event_corrected();
   // Decided against `state`: append only if nothing was written since.

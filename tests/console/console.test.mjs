@@ -251,7 +251,6 @@ test('an officer uses the console from sign-in to the termly report', async () =
   await fillDate('SRG confirmed on', '2026-10-12');
   await page.getByLabel('Why (kept in the audit trail)').fill('Reading improved two terms running');
   await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByRole('button', { name: 'Confirm and record' }).click();
   const summary = page.locator('.govuk-error-summary');
   await summary.waitFor();
   const refusal = await summary.textContent();
@@ -267,7 +266,6 @@ test('an officer uses the console from sign-in to the termly report', async () =
   // A missing field, and a date that is no date, are shown next to their fields in plain English.
   await page.getByLabel('Evidence', { exact: true }).fill('');
   await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByRole('button', { name: 'Confirm and record' }).click();
   await page.locator('.govuk-form-group--error [name="removal.evidence"]').waitFor();
   assert.match(await summary.textContent(), /Enter evidence/);
   await page.getByRole('group', { name: 'Date of the review', exact: true }).getByLabel('Day').fill('31');
@@ -413,7 +411,6 @@ test('an officer records an academy conversion, which ends the episode and links
   await page.getByLabel('Academy Trust').fill('Oakfield Academy Trust');
   await page.getByLabel('Why (kept in the audit trail)').fill('Converted under the academy order');
   await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByRole('button', { name: 'Confirm and record' }).click();
   await page.locator('.govuk-form-group--error [name="conversion.successor_urn"]').waitFor();
   assert.match(await page.locator('.govuk-error-summary').textContent(), /own URN/);
   await checkAccessibility('15-conversion-field-error');
@@ -471,13 +468,15 @@ test('a maintained school\'s whole cycle runs through the forms, from concern to
   await fillDate('Letter to the headteacher and chair of governors sent on', '2026-11-20');
   await fillDate('When it happened', '2026-11-20');
   await page.getByLabel('Why (kept in the audit trail)').fill('SRG: designate');
+  // The answers are checked by the server before they are shown to confirm.
   await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByRole('heading', { name: /^Check your answers/ }).waitFor();
-  await page.locator('#check-answers').getByText('Ofsted below good').waitFor();
-  await page.getByRole('button', { name: 'Confirm and record' }).click();
   await page.locator('.govuk-error-summary').getByRole('link', { name: 'Enter evidence' }).waitFor();
+  assert.equal(await page.locator('#check-page').isHidden(), true);
   await checkAccessibility('21-designation-error');
   await item('Trigger 1').getByLabel('Evidence').fill('Ofsted RI; reading in decline');
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.locator('#check-answers').getByText('Ofsted below good').waitFor();
+  await page.locator('#back-to-form').click();  // "Change your answers" goes back to the form
   await confirmAnswers('22-designation');
   assert.equal(await page.locator('#current-state').textContent(), 'Designated');
 
@@ -579,7 +578,6 @@ test('a maintained school\'s whole cycle runs through the forms, from concern to
   await removal();
   await page.getByLabel('Why (kept in the audit trail)').fill('Reading recovered');
   await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByRole('button', { name: 'Confirm and record' }).click();
   await page.locator('.govuk-error-summary').getByText(/record a later inspection judged Good or better first/).waitFor();
   await page.getByRole('link', { name: 'Back to Millbrook Primary School' }).click();
   await openForm('Record an Ofsted inspection with no overall grade (September 2024 to November 2025)');

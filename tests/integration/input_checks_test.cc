@@ -160,6 +160,32 @@ TEST_F(InputChecksTest, DatesAreBounded) {
       projections->ListInstitutions(Authorized(kHosiToken).get(), request, &response).ok());
 }
 
+// A form's "check your answers" asks the server first: validate_only decides the command in
+// full, refuses what a real one would be refused, and records nothing.
+TEST_F(InputChecksTest, ValidateOnlyDecidesAndRecordsNothing) {
+  v1::CommandContext context = Context();
+  context.set_effective_date("2024-09-20");
+  context.set_validate_only(true);
+  v1::CommandResult result;
+  client::SccClient hosi(server_->channel(), kHosiToken);
+  const grpc::Status checked = hosi.Send(context, t::RaiseConcern(), &result);
+  ASSERT_TRUE(checked.ok()) << checked.error_message();
+  EXPECT_TRUE(result.validated_only());
+  EXPECT_EQ(result.event_ids_size(), 0);
+  EXPECT_EQ(result.state(), v1::FLOWCHART_STATE_AT_RISK);  // what it would be
+  EXPECT_EQ(Recorded(), 1u);
+  v1::EventPayload no_evidence = t::RaiseConcern();
+  no_evidence.mutable_concern_raised()->mutable_triggers(0)->clear_evidence();
+  context.set_request_id("req-validate-2");
+  ExpectRefused(Send(context, no_evidence), "concern.triggers[0].evidence");
+  // The same command sent for real is recorded.
+  context.set_validate_only(false);
+  context.set_request_id("req-validate-3");
+  ASSERT_TRUE(hosi.Send(context, t::RaiseConcern(), &result).ok());
+  EXPECT_FALSE(result.validated_only());
+  EXPECT_EQ(Recorded(), 2u);
+}
+
 // a Lead Officer is chosen from the directory (the users the tokens file names); a typo is
 // refused naming the field instead of creating a phantom officer, and a name left out is the
 // directory's.

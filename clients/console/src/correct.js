@@ -115,6 +115,7 @@ export async function renderCorrection(institution, events, eventId, commands, o
     const rows = [{ key: 'Record', value: `${eventName(event.type)}, ${event.effectiveDate}`, href: '#f-choice' },
       { key: 'Correction', value: 'Withdraw it: recorded in error', href: '#f-choice' },
       ...answers(form, reason, request)];
+    document.getElementById('form-errors').innerHTML = '';
     checkPage.innerHTML = html`<h1 class="govuk-heading-l">Check your answers: withdraw a record</h1>
       <p class="govuk-body">The record will no longer count in any state, list, obligation or report from today.
         It stays in the audit trail, marked withdrawn.</p>

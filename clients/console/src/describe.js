@@ -84,8 +84,11 @@ export function describe(event, events, commands) {
   if (PLAN_EVENTS.includes(key)) {
     const m = p[key];
     const plan = m.plan || {};
-    return html`<p class="govuk-body">Plan version ${m.version || m.newVersion || 1}: ${(plan.keyIssues || []).length} key issue(s),
-      ${(plan.milestones || []).length} milestone(s), ${(plan.actions || []).length} action(s)${m.progress ? `; progress ${enumName(m.progress, 'PROGRESS_JUDGEMENT_').toLowerCase()}` : ''}.</p>`;
+    const progress = enumName(m.progress, 'PROGRESS_JUDGEMENT_').toLowerCase();
+    const what = Object.keys(plan).length
+      ? `${(plan.keyIssues || []).length} key issue(s), ${(plan.milestones || []).length} milestone(s), ${(plan.actions || []).length} action(s)`
+      : 'the plan as it was';
+    return html`<p class="govuk-body">Plan version ${m.version || m.newVersion || 1}: ${what}${progress ? `; progress ${progress}` : ''}.</p>`;
   }
   const rpc = [...commands].find(([, c]) => c.eventType === event.type);
   const labels = rpc ? labelsFor(rpc[0], rpc[1].payloadField) : new Map();

@@ -11,7 +11,10 @@ import { html } from './html.js';
 
 export const idOf = (path) => `f-${path.replace(/[^a-z0-9]+/gi, '-')}`;
 
-const lower = (text) => text.charAt(0).toLowerCase() + text.slice(1);
+// "Evidence" -> "evidence" in a sentence; a label with a name or abbreviation in it ("Lead
+// Officer", "RAG rating", "URN") keeps its capitals.
+const lower = (text) => (/^[A-Z][a-z]/.test(text) && !/\s[A-Z]/.test(text)
+  ? text.charAt(0).toLowerCase() + text.slice(1) : text);
 
 function hintOf(f, id) {
   return f.hint ? html`<div id="${id}-hint" class="govuk-hint">${f.hint}</div>` : '';
@@ -136,7 +139,7 @@ export function readFields(form, fields, request, keepPlaces = false) {
     if (f.type === 'date') {
       value = dateValue(form, f.path);
       if (value === null) {
-        problems.push({ field: f.path, description: `${f.label} must be a real date, for example 27 3 2025` });
+        problems.push({ field: f.path, description: 'must be a real date, for example 27 3 2025' });
         continue;
       }
     } else if (f.type === 'checkboxes') value = inputs.filter((i) => i.checked).map((i) => i.value);
@@ -246,7 +249,7 @@ export function errorText(group, description) {
     return `Enter ${lower(label)}`;
   }
   const needs = description.match(/^needs at least one (.+)$/);
-  if (needs) return `Add at least one ${needs[1]}: ${lower(label)}`;
+  if (needs) return `Add at least one ${needs[1]}`;
   if (/^(must|is|cannot|has|was) /.test(description)) return `${label} ${description}`;
   // A sentence that cites its rule says what to do by itself.
   if (/\(R-\d+\)/.test(description)) return description.replace(/^./, (c) => c.toUpperCase());

@@ -145,7 +145,7 @@ export const FORMS = {
       { path: 'context.urn', label: 'URN', type: 'text', hint: 'The DfE URN, or the Ofsted EY URN of an early-years setting.' },
       ...details('registered.details'),
     ],
-    hint: 'Schools and academies come from GIAS (sccctl import institutions); register an early-years setting here.',
+    hint: 'Schools and academies come from the GIAS import; register an early-years setting here.',
   },
   UpdateInstitution: {
     title: 'Update the institution\'s details', fields: details('updated.details'), prefill: 'details',
@@ -175,7 +175,7 @@ export const FORMS = {
     title: 'Assign a Lead Officer',
     fields: [
       { path: 'lead_officer.lead_officer_id', label: 'Lead Officer', type: 'select', users: 'ROLE_LEAD_OFFICER',
-        hint: 'The directory\'s Lead Officers (the users the server knows).' },
+        hint: 'Choosing another officer replaces the one assigned now.' },
       { path: 'lead_officer.kind', label: 'Kind of officer', type: 'select',
         options: options('LEAD_OFFICER_KIND_', ['LEARNING_NETWORK_INSPECTOR', 'BSIP', 'OTHER']) },
     ],
@@ -683,9 +683,9 @@ export async function renderForm(institution, events, name, commands, offered, o
     <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
       <div id="form-errors"></div>
       <div id="form-page">
-        <span class="govuk-caption-l">${title} (${institution.urn})</span>
+        ${institution.urn ? html`<span class="govuk-caption-l">${title} (${institution.urn})</span>` : ''}
         <h1 class="govuk-heading-l">${spec.title}</h1>
-        <p class="govuk-body">Rule: ${command ? command.rule : ''}. Now: ${stateName(institution.state)}.</p>
+        ${institution.urn ? html`<p class="govuk-body">Rule: ${command.rule}. Now: ${stateName(institution.state)}.</p>` : ''}
         ${spec.hint ? html`<div class="govuk-inset-text">${spec.hint}</div>` : ''}
         <form id="decision-form" novalidate>
           ${spec.fields.map(field)}
@@ -740,6 +740,13 @@ export async function renderForm(institution, events, name, commands, offered, o
       send(request, form.querySelector('button[type=submit]'));
       return;
     }
+    // The server checks the answers first (validate_only), so that what is shown to confirm is
+    // what it will record.
+    const button = form.querySelector('button[type=submit]');
+    sendCommand(command.service, rpcOf(name), { ...request, context: { ...request.context, validate_only: true } },
+      button, () => showCheck(request), refused);
+  });
+  const showCheck = (request) => {
     document.getElementById('form-errors').innerHTML = '';
     checkPage.innerHTML = checkAnswers(spec, answers(form, [...spec.fields, ...COMMON], request), title).text;
     formPage.hidden = true;
@@ -755,6 +762,6 @@ export async function renderForm(institution, events, name, commands, offered, o
     }));
     const confirm = checkPage.querySelector('#confirm');
     confirm.addEventListener('click', () => send(request, confirm));
-  });
+  };
 }
 
