@@ -209,10 +209,13 @@ TEST_F(InputChecksTest, ALeadOfficerIsOneTheDirectoryKnows) {
 
   v1::EventPayload unnamed = t::AssignLeadOfficer("lo-bob");
   unnamed.mutable_lead_officer_assigned()->clear_lead_officer_name();
-  const grpc::Status assigned = Send(on("2024-10-05"), unnamed);
+  v1::CommandResult result;
+  const grpc::Status assigned =
+      client::SccClient(server_->channel(), kHosiToken).Send(on("2024-10-05"), unnamed, &result);
   ASSERT_TRUE(assigned.ok()) << assigned.error_message();
   v1::GetInstitutionRequest get;
   get.set_urn(kUrn);
+  get.mutable_options()->set_min_position(result.global_position());  // read our own write
   v1::InstitutionStatus status;
   auto projections = v1::ProjectionService::NewStub(server_->channel());
   ASSERT_TRUE(projections->GetInstitution(Authorized(kHosiToken).get(), get, &status).ok());
