@@ -47,13 +47,6 @@ const std::vector<ReadRpc>& ReadRpcs() {
   return *kReads;
 }
 
-const CommandSpec* CommandByRpc(absl::string_view rpc) {
-  for (const CommandSpec* spec : Commands()) {
-    if (spec->rpc == rpc) return spec;
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 const std::vector<v1::Role>& MatrixRoles() {
@@ -66,8 +59,8 @@ const std::vector<v1::Role>& MatrixRoles() {
 
 Reach ReachOf(v1::Role role, absl::string_view rpc) {
   if (role <= v1::ROLE_UNSPECIFIED || role >= 32) return Reach::kNone;
-  if (const CommandSpec* spec = CommandByRpc(rpc)) {
-    if (!RoleMayRecord(role, spec->kind)) return Reach::kNone;
+  if (const CommandEntry* entry = FindCommandEntryByRpc(rpc)) {
+    if (!RoleMayRecord(role, entry->spec.kind)) return Reach::kNone;
     if (role == v1::ROLE_LEAD_OFFICER) return Reach::kLedInstitutions;
     if (role == v1::ROLE_EARLY_YEARS_STANDARDS_TEAM) return Reach::kSettings;
     return Reach::kAll;

@@ -186,6 +186,13 @@ const CommandEntry* FindCommandEntry(Kind kind) {
   return nullptr;
 }
 
+const CommandEntry* FindCommandEntryByRpc(absl::string_view rpc) {
+  for (const CommandEntry& e : CommandTable()) {
+    if (e.spec.rpc == rpc) return &e;
+  }
+  return nullptr;
+}
+
 unsigned AppliesTo(v1::InstitutionKind kind) {
   switch (kind) {
     case v1::INSTITUTION_KIND_MAINTAINED_SCHOOL:

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "scc/v1/common.pb.h"
 #include "scc/v1/events.pb.h"
 
@@ -43,6 +44,8 @@ struct CommandEntry {
 const std::vector<CommandEntry>& CommandTable();
 // The row of a command kind; nullptr for kinds no command records (e.g. reassignment).
 const CommandEntry* FindCommandEntry(v1::EventPayload::KindCase kind);
+// The row of the command `rpc` carries ("AssignLeadOfficer"); nullptr for RPCs that record none.
+const CommandEntry* FindCommandEntryByRpc(absl::string_view rpc);
 // The applies:: bit of an institution kind; 0 for none.
 unsigned AppliesTo(v1::InstitutionKind kind);
 // Whether the row's command may be sent from `state` (a fact: from any).

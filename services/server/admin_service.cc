@@ -56,26 +56,22 @@ namespace {
 
 // The command table's row for `rpc`, as the API describes it; false for RPCs that record nothing.
 bool DescribeCommand(const std::string& rpc, v1::CommandInfo* out) {
-  for (const domain::CommandEntry& e : domain::CommandTable()) {
-    if (rpc != e.spec.rpc) continue;
-    const google::protobuf::FileDescriptor* file = v1::RegisterInstitutionRequest::descriptor()->file();
-    for (int s = 0; s < file->service_count(); ++s) {
-      if (file->service(s)->FindMethodByName(rpc) != nullptr) {
-        out->set_service(file->service(s)->name());
-      }
-    }
-    out->set_payload_field(e.spec.payload_field);
-    out->set_event_type(v1::EventPayload::descriptor()->FindFieldByNumber(e.spec.kind)->name());
-    out->set_fact(e.spec.fact);
-    out->set_rule(e.rule);
-    for (const v1::InstitutionKind kind :
-         {v1::INSTITUTION_KIND_MAINTAINED_SCHOOL, v1::INSTITUTION_KIND_ACADEMY,
-          v1::INSTITUTION_KIND_EARLY_YEARS_SETTING}) {
-      if ((e.applies & domain::AppliesTo(kind)) != 0) out->add_applies_to(kind);
-    }
-    return true;
+  const domain::CommandEntry* e = domain::FindCommandEntryByRpc(rpc);
+  if (e == nullptr) return false;
+  const google::protobuf::FileDescriptor* file = v1::RegisterInstitutionRequest::descriptor()->file();
+  for (int s = 0; s < file->service_count(); ++s) {
+    if (file->service(s)->FindMethodByName(rpc) != nullptr) out->set_service(file->service(s)->name());
   }
-  return false;
+  out->set_payload_field(e->spec.payload_field);
+  out->set_event_type(v1::EventPayload::descriptor()->FindFieldByNumber(e->spec.kind)->name());
+  out->set_fact(e->spec.fact);
+  out->set_rule(e->rule);
+  for (const v1::InstitutionKind kind :
+       {v1::INSTITUTION_KIND_MAINTAINED_SCHOOL, v1::INSTITUTION_KIND_ACADEMY,
+        v1::INSTITUTION_KIND_EARLY_YEARS_SETTING}) {
+    if ((e->applies & domain::AppliesTo(kind)) != 0) out->add_applies_to(kind);
+  }
+  return true;
 }
 
 }  // namespace

@@ -82,10 +82,8 @@ std::vector<Caller> Gateway::Users() const {
 }
 
 std::optional<Caller> Gateway::FindUser(const std::string& user) const {
-  for (Caller& c : Users()) {
-    if (c.user == user) return std::move(c);
-  }
-  return std::nullopt;
+  absl::MutexLock lock(&mu_);
+  return tokens_->FindUser(user);
 }
 
 size_t Gateway::token_count() const {

@@ -108,6 +108,20 @@ std::vector<Caller> TokenStore::Users() const {
   return out;
 }
 
+std::optional<Caller> TokenStore::FindUser(const std::string& user) const {
+  std::optional<Caller> found;
+  for (const Token& t : tokens_) {
+    if (t.caller.user != user) continue;
+    if (!found) found = t.caller;
+    if (found->name.empty()) found->name = t.caller.name;
+  }
+  if (found) return found;
+  for (const auto& [common_name, caller] : certificates_) {
+    if (caller.user == user) return caller;
+  }
+  return std::nullopt;
+}
+
 absl::StatusOr<TokenStore> TokenStore::Load(const std::string& path) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read tokens file ", path));

@@ -10,6 +10,7 @@
 #define SCC_SERVICES_SERVER_TOKENS_H_
 
 #include <array>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,8 +41,10 @@ class TokenStore {
   absl::StatusOr<Caller> AuthenticateCertificate(const std::string& common_name) const;
 
   size_t size() const { return tokens_.size() + certificates_.size(); }
-  // Every user the credentials name, once each, by user id.
+  // Every user the credentials name, once each, by user id; and one of them (the first line
+  // that names them with a display name, else the first that names them).
   std::vector<Caller> Users() const;
+  std::optional<Caller> FindUser(const std::string& user) const;
 
  private:
   struct Token {

@@ -76,6 +76,10 @@ TEST(TokenStoreTest, TheFileIsADirectoryOfUsersWithTheirNames) {
   EXPECT_EQ(users[2].name, "Ann Okafor");
   EXPECT_EQ(users[2].role, v1::ROLE_LEAD_OFFICER);
   EXPECT_EQ(store->Authenticate("Bearer a1")->name, "Ann Okafor");
+  ASSERT_TRUE(store->FindUser("lo-ann").has_value());
+  EXPECT_EQ(store->FindUser("lo-ann")->name, "Ann Okafor");
+  EXPECT_EQ(store->FindUser("gias-sync")->role, v1::ROLE_SERVICE_ACCOUNT);
+  EXPECT_FALSE(store->FindUser("lo-anne").has_value());
 }
 
 TEST(TokenStoreTest, BadLinesAreRefusedWithFileAndLine) {
