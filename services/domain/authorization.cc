@@ -1,6 +1,9 @@
 #include "services/domain/authorization.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "services/domain/errors.h"
 #include "services/domain/role_bits.h"
 
@@ -21,12 +24,13 @@ const std::vector<ReadRpc>& ReadRpcs() {
       // Many commands per call, for whoever may send commands; each command is then
       // authorized as its own RPC (kind and institution).
       {"SubmitCommands", kHosi | kLo | kSrg | kEy | kService},
-      // One institution at a time, or the LA-wide lists: every role (notes redacted by R-25).
-      {"GetWorkflowState", kEveryone},
-      {"GetHistory", kEveryone},
-      {"GetInstitution", kEveryone},
-      {"ListInstitutions", kEveryone},
-      {"ListObligations", kEveryone},
+      // One institution at a time, or the LA-wide lists: every role (notes redacted by R-25);
+      // a headteacher or chair of governors sees their own school only.
+      {"GetWorkflowState", kEveryone | kSchoolUsers},
+      {"GetHistory", kEveryone | kSchoolUsers},
+      {"GetInstitution", kEveryone | kSchoolUsers},
+      {"ListInstitutions", kEveryone | kSchoolUsers},
+      {"ListObligations", kEveryone | kSchoolUsers},
       {"GetProjectionStatus", kEveryone},
       // The termly progress report is for the SRG and the SSSPB, and the officers in them.
       {"GenerateTermReport", kEveryone},
@@ -35,10 +39,16 @@ const std::vector<ReadRpc>& ReadRpcs() {
       {"Watch", kHosi | kSrg | kAuditor | kService},
       {"SearchAudit", kHosi | kSrg | kAuditor | kService},
       {"VerifyLog", kHosi | kSrg | kAuditor | kReader | kService},
+      // A letter as produced: whoever reads the institution (a school its own).
+      {"GetLetter", kEveryone | kSchoolUsers},
       // The caller's own identity and permissions.
-      {"WhoAmI", kEveryone},
-      // The directory: whom a Lead Officer is assigned from, and who recorded what.
-      {"ListUsers", kEveryone},
+      {"WhoAmI", kEveryone | kSchoolUsers},
+      // The directory: whom a Lead Officer is assigned from, and who recorded what (a school's
+      // users see the officers and themselves).
+      {"ListUsers", kEveryone | kSchoolUsers},
+      // A person's own calendar feed of what falls due (not a system's).
+      {"IssueCalendarFeed", kHosi | kLo | kSrg | kEy | kAuditor | kReader | kSchoolUsers},
+      {"RevokeCalendarFeed", kHosi | kLo | kSrg | kEy | kAuditor | kReader | kSchoolUsers},
       // Operations.
       {"RebuildProjections", kHosi | kService},
       {"GetServerStatus", kHosi | kAuditor | kService},
@@ -53,8 +63,25 @@ const std::vector<v1::Role>& MatrixRoles() {
   static const auto* const kRoles = new std::vector<v1::Role>{
       v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT, v1::ROLE_LEAD_OFFICER,  v1::ROLE_SRG_MEMBER,
       v1::ROLE_EARLY_YEARS_STANDARDS_TEAM, v1::ROLE_AUDITOR,       v1::ROLE_REPORT_READER,
-      v1::ROLE_SERVICE_ACCOUNT};
+      v1::ROLE_SERVICE_ACCOUNT,            v1::ROLE_HEADTEACHER,    v1::ROLE_CHAIR_OF_GOVERNORS};
   return *kRoles;
+}
+
+bool RoleHasOwnSchoolOnly(v1::Role role) {
+  return role == v1::ROLE_HEADTEACHER || role == v1::ROLE_CHAIR_OF_GOVERNORS;
+}
+
+bool InReach(v1::Role role, const std::vector<std::string>& own_schools, const std::string& urn) {
+  if (!RoleHasOwnSchoolOnly(role)) return true;
+  return std::find(own_schools.begin(), own_schools.end(), urn) != own_schools.end();
+}
+
+absl::Status CheckReach(const std::string& user, v1::Role role,
+                        const std::vector<std::string>& own_schools, const std::string& urn) {
+  if (InReach(role, own_schools, urn)) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(
+      user, " is the ", role == v1::ROLE_HEADTEACHER ? "headteacher" : "chair of governors",
+      " of ", absl::StrJoin(own_schools, ", "), " and sees only their own school, not ", urn));
 }
 
 Reach ReachOf(v1::Role role, absl::string_view rpc) {
@@ -63,10 +90,13 @@ Reach ReachOf(v1::Role role, absl::string_view rpc) {
     if (!RoleMayRecord(role, entry->spec.kind)) return Reach::kNone;
     if (role == v1::ROLE_LEAD_OFFICER) return Reach::kLedInstitutions;
     if (role == v1::ROLE_EARLY_YEARS_STANDARDS_TEAM) return Reach::kSettings;
+    if (RoleHasOwnSchoolOnly(role)) return Reach::kOwnSchool;
     return Reach::kAll;
   }
   for (const ReadRpc& read : ReadRpcs()) {
-    if (read.rpc == rpc) return (read.roles & Bit(role)) != 0 ? Reach::kAll : Reach::kNone;
+    if (read.rpc != rpc) continue;
+    if ((read.roles & Bit(role)) == 0) return Reach::kNone;
+    return RoleHasOwnSchoolOnly(role) ? Reach::kOwnSchool : Reach::kAll;
   }
   return Reach::kNone;
 }
@@ -104,6 +134,8 @@ absl::Status AuthorizeCommandScope(const InstitutionState& state, const Command&
       return AuthorizeCall(command.actor, command.role, spec->rpc);
     case Reach::kAll:
       return absl::OkStatus();
+    case Reach::kOwnSchool:
+      return CheckReach(command.actor, command.role, command.own_schools, urn);
     case Reach::kSettings: {
       v1::InstitutionKind kind = state.details().kind();
       if (!state.registered() && command.payload.has_institution_registered()) {
@@ -154,16 +186,19 @@ std::string TableHeader(const std::vector<std::string>& first) {
   return absl::StrCat(md, "\n", rule, "\n");
 }
 
-// One cell per role: what ReachOf says of `rpc`.
-std::string ReachCells(absl::string_view rpc) {
+// One cell per role: what ReachOf says of `rpc` ("no" where the role may not call `gate`, when
+// one is given).
+std::string ReachCells(absl::string_view rpc, absl::string_view gate = "") {
   std::string md;
   for (v1::Role role : MatrixRoles()) {
     const char* cell = "no";
-    switch (ReachOf(role, rpc)) {
+    const bool gated = !gate.empty() && ReachOf(role, gate) == Reach::kNone;
+    switch (gated ? Reach::kNone : ReachOf(role, rpc)) {
       case Reach::kNone: cell = "no"; break;
       case Reach::kAll: cell = "yes"; break;
       case Reach::kLedInstitutions: cell = "led only"; break;
       case Reach::kSettings: cell = "settings only"; break;
+      case Reach::kOwnSchool: cell = "own school"; break;
     }
     absl::StrAppend(&md, " ", cell, " |");
   }
@@ -196,7 +231,8 @@ std::string CorrectionMarkdown() {
   std::string md = TableHeader({"Corrected event", "authorized as"});
   for (v1::EventPayload::KindCase kind : CorrectableKinds()) {
     const char* rpc = RecordingCommand(kind)->rpc;
-    absl::StrAppend(&md, "| ", EventKindName(kind), " | ", rpc, " |", ReachCells(rpc), "\n");
+    absl::StrAppend(&md, "| ", EventKindName(kind), " | ", rpc, " |", ReachCells(rpc, "CorrectEvent"),
+                    "\n");
   }
   return md;
 }

@@ -23,7 +23,17 @@ enum class Reach {
   kAll,               // every institution
   kLedInstitutions,   // Lead Officer: institutions they lead (their Lead Officer, or named LNI)
   kSettings,          // Early Years Standards Team: early-years settings only
+  kOwnSchool,         // headteacher, chair of governors: the schools their credentials name
 };
+
+// Whether `role` reaches only the schools its credentials name (headteacher, chair of
+// governors): every call names one of them, and lists show only them.
+bool RoleHasOwnSchoolOnly(v1::Role role);
+// Whether a caller of `role` whose credentials name `own_schools` may see or act on `urn`.
+bool InReach(v1::Role role, const std::vector<std::string>& own_schools, const std::string& urn);
+// PERMISSION_DENIED, in words for a headteacher, unless InReach.
+absl::Status CheckReach(const std::string& user, v1::Role role,
+                        const std::vector<std::string>& own_schools, const std::string& urn);
 
 // The roles a caller can have, in the order the matrix lists them.
 const std::vector<v1::Role>& MatrixRoles();

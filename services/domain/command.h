@@ -19,6 +19,8 @@ struct Command {
   v1::EventPayload payload;  // exactly one kind set: the event the command asks to record
   std::string actor;
   v1::Role role = v1::ROLE_UNSPECIFIED;
+  // A headteacher's or chair of governors' own schools, the only ones they act on.
+  std::vector<std::string> own_schools;
   // For a correction: the event it names as recorded, looked up in the institution's stream by
   // whoever reads it (nullopt: no such event there). The correction is authorized as the
   // command that recorded it and its replacement keeps what the server derived for it.

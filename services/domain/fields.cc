@@ -33,7 +33,7 @@ bool IsFreeText(const std::string& name) {
       "success_measure", "required_action", "recommended_actions", "quality_of_la_support",
       "additional_reason", "attempts_to_agree_action", "matters_relied_upon",
       "action_minded_to_take", "parents_informed", "progress_against_plan", "next_steps",
-      "comment"};
+      "comment", "html"};
   for (const std::string& free : *kFreeText) {
     if (name == free) return true;
   }
@@ -99,6 +99,7 @@ void CheckScalar(const google::protobuf::Message& m, const FieldDescriptor* f, i
     const std::string value = index < 0 ? r->GetString(m, f) : r->GetRepeatedString(m, f, index);
     const size_t limit = f->name() == "reason" ? limits.max_reason
                          : f->name() == "text" ? limits.max_notes
+                         : f->name() == "html" ? limits.max_document
                                                : limits.max_text;
     if (value.size() > limit) {
       v.Add(path, absl::StrCat("is ", value.size(), " characters; the limit is ", limit));

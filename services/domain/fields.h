@@ -25,12 +25,13 @@ struct FieldLimits {
   size_t max_reason;    // "reason" fields
   size_t max_notes;     // "text" fields (notes)
   int max_repeated;     // entries of any list
+  size_t max_document;  // "html" fields: a letter as the server wrote it
 };
 
 // What a command may carry (free text of meetings and plans).
-inline constexpr FieldLimits kCommandLimits{10000, 2000, 20000, 200};
+inline constexpr FieldLimits kCommandLimits{10000, 2000, 20000, 200, 200000};
 // What a query may carry (URNs, ids, filters, page tokens).
-inline constexpr FieldLimits kQueryLimits{256, 256, 256, 1000};
+inline constexpr FieldLimits kQueryLimits{256, 256, 256, 1000, 256};
 
 inline constexpr int kPlanningYears = 5;
 // The latest planned date a request may carry on `today`: kPlanningYears after it.

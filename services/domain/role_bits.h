@@ -15,7 +15,12 @@ constexpr unsigned kEy = Bit(v1::ROLE_EARLY_YEARS_STANDARDS_TEAM);
 constexpr unsigned kAuditor = Bit(v1::ROLE_AUDITOR);
 constexpr unsigned kReader = Bit(v1::ROLE_REPORT_READER);
 constexpr unsigned kService = Bit(v1::ROLE_SERVICE_ACCOUNT);
+constexpr unsigned kHead = Bit(v1::ROLE_HEADTEACHER);
+constexpr unsigned kChair = Bit(v1::ROLE_CHAIR_OF_GOVERNORS);
+// The local authority's side: its officers, auditors, report readers and systems.
 constexpr unsigned kEveryone = kHosi | kLo | kSrg | kEy | kAuditor | kReader | kService;
+// The school's side, each reaching their own school only (Reach::kOwnSchool).
+constexpr unsigned kSchoolUsers = kHead | kChair;
 
 }  // namespace scc::domain::role_bits
 

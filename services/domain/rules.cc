@@ -356,6 +356,24 @@ std::optional<Refusal> CommandPrecondition(const InstitutionState& s, const Even
                                "secured already"};
       }
       return std::nullopt;
+    case EventPayload::kLetterProduced:
+      switch (p.letter_produced().kind()) {
+        case v1::LETTER_KIND_DESIGNATION:
+          if (IsCausingConcern(s.state()) && !s.episode().designated_on().empty()) break;
+          return Refusal{"R-5", "a designation letter is for an institution designated as "
+                                "causing concern, and this one is not"};
+        case v1::LETTER_KIND_WARNING_NOTICE:
+          if (!s.episode().warning_notice_issued_on().empty()) break;
+          return Refusal{"R-17", "no formal warning notice has been issued to this school in "
+                                 "its present episode: record the notice first"};
+        case v1::LETTER_KIND_REMOVAL:
+          if (!s.episode().removed_on().empty() && s.episode().ended_by() == v1::EPISODE_END_UNSPECIFIED) break;
+          return Refusal{"R-14", "a removal letter is for an institution removed from the list, "
+                                 "and this one has not been"};
+        default:
+          break;  // the shape check names the kind
+      }
+      return std::nullopt;
     case EventPayload::kNoteOfVisitResponseRecorded: {
       const std::string& visit = p.note_of_visit_response_recorded().visit_event_id();
       const auto& open = s.unagreed_visit_ids();
@@ -499,6 +517,14 @@ void KeepDerivedFields(const EventPayload& original, EventPayload& replacement) 
       replacement.mutable_setting_action_plan_agreed()->set_version(
           original.setting_action_plan_agreed().version());
       break;
+    case EventPayload::kLetterProduced: {  // a letter stays as it was sent
+      v1::LetterProduced& letter = *replacement.mutable_letter_produced();
+      letter.set_html(original.letter_produced().html());
+      *letter.mutable_recipients() = original.letter_produced().recipients();
+      letter.set_reference(original.letter_produced().reference());
+      letter.set_template_sha256(original.letter_produced().template_sha256());
+      break;
+    }
     case EventPayload::kActionPlanReviewHeld:
       replacement.mutable_action_plan_review_held()->set_reviewed_version(
           original.action_plan_review_held().reviewed_version());

@@ -270,6 +270,10 @@ void CheckPayload(const EventPayload& p, const std::string& at, const std::strin
       req.Text("next_steps", r.next_steps());
       break;
     }
+    case EventPayload::kLetterProduced:
+      req.Enum("kind", p.letter_produced().kind());
+      req.Text("html", p.letter_produced().html());
+      break;
     case EventPayload::kNoteOfVisitResponseRecorded: {
       const v1::NoteOfVisitResponseRecorded& r = p.note_of_visit_response_recorded();
       req.Text("visit_event_id", r.visit_event_id());

@@ -82,6 +82,7 @@ absl::Status AdminServiceImpl::WhoAmI(const UnaryCall& call,
   response->set_user(call.caller().user);
   response->set_role(call.caller().role);
   response->set_name(call.caller().name);
+  for (const std::string& urn : call.caller().urns) response->add_urns(urn);
   for (const std::string& rpc : domain::MatrixRpcs()) {
     v1::Reach reach = v1::REACH_UNSPECIFIED;
     switch (domain::ReachOf(call.caller().role, rpc)) {
@@ -89,6 +90,7 @@ absl::Status AdminServiceImpl::WhoAmI(const UnaryCall& call,
       case domain::Reach::kAll: reach = v1::REACH_ALL; break;
       case domain::Reach::kLedInstitutions: reach = v1::REACH_LED_INSTITUTIONS; break;
       case domain::Reach::kSettings: reach = v1::REACH_SETTINGS; break;
+      case domain::Reach::kOwnSchool: reach = v1::REACH_OWN_SCHOOL; break;
     }
     v1::Permission* permission = response->add_permissions();
     permission->set_rpc(rpc);
@@ -98,17 +100,43 @@ absl::Status AdminServiceImpl::WhoAmI(const UnaryCall& call,
   return absl::OkStatus();
 }
 
-absl::Status AdminServiceImpl::ListUsers(const UnaryCall& /*call*/,
+absl::Status AdminServiceImpl::ListUsers(const UnaryCall& call,
                                          const v1::ListUsersRequest& request,
                                          v1::ListUsersResponse* response) {
   if (!v1::Role_IsValid(request.role())) return domain::InvalidField("role", "unknown role");
+  const bool school_side = domain::RoleHasOwnSchoolOnly(call.caller().role);
   for (const Caller& c : gateway_->Users()) {
     if (request.role() != v1::ROLE_UNSPECIFIED && c.role != request.role()) continue;
+    // A school's users see the authority's people and themselves, not other schools' people.
+    if (school_side && domain::RoleHasOwnSchoolOnly(c.role) && c.user != call.caller().user) {
+      continue;
+    }
     v1::User* user = response->add_users();
     user->set_user(c.user);
     user->set_name(c.name);
     user->set_role(c.role);
+    for (const std::string& urn : c.urns) user->add_urns(urn);
   }
+  return absl::OkStatus();
+}
+
+absl::Status AdminServiceImpl::IssueCalendarFeed(const UnaryCall& call,
+                                                 const v1::IssueCalendarFeedRequest& /*request*/,
+                                                 v1::CalendarFeed* response) {
+  CalendarFeeds* feeds = gateway_->calendar_feeds();
+  if (feeds == nullptr) return absl::FailedPreconditionError("this server keeps no calendar feeds");
+  ASSIGN_OR_RETURN(std::string token, feeds->Issue(call.caller().user));
+  response->set_path(absl::StrCat("/calendar/", token, ".ics"));
+  return absl::OkStatus();
+}
+
+absl::Status AdminServiceImpl::RevokeCalendarFeed(const UnaryCall& call,
+                                                  const v1::RevokeCalendarFeedRequest& /*request*/,
+                                                  v1::RevokeCalendarFeedResponse* response) {
+  CalendarFeeds* feeds = gateway_->calendar_feeds();
+  if (feeds == nullptr) return absl::FailedPreconditionError("this server keeps no calendar feeds");
+  ASSIGN_OR_RETURN(bool revoked, feeds->Revoke(call.caller().user));
+  response->set_revoked(revoked);
   return absl::OkStatus();
 }
 

@@ -25,6 +25,9 @@ class AdminServiceImpl final : public FramedService<v1::AdminService> {
             {Answer("GetServerStatus", Work::kRead, this, &AdminServiceImpl::GetServerStatus),
              Answer("WhoAmI", Work::kRead, this, &AdminServiceImpl::WhoAmI),
              Answer("ListUsers", Work::kRead, this, &AdminServiceImpl::ListUsers),
+             Answer("IssueCalendarFeed", Work::kRead, this, &AdminServiceImpl::IssueCalendarFeed),
+             Answer("RevokeCalendarFeed", Work::kRead, this,
+                    &AdminServiceImpl::RevokeCalendarFeed),
              Answer("BackupLog", Work::kLong, this, &AdminServiceImpl::BackupLog)}),
         gateway_(gateway),
         log_(log),
@@ -42,6 +45,11 @@ class AdminServiceImpl final : public FramedService<v1::AdminService> {
                       v1::CallerIdentity* response);
   absl::Status ListUsers(const UnaryCall& call, const v1::ListUsersRequest& request,
                          v1::ListUsersResponse* response);
+  absl::Status IssueCalendarFeed(const UnaryCall& call, const v1::IssueCalendarFeedRequest& request,
+                                 v1::CalendarFeed* response);
+  absl::Status RevokeCalendarFeed(const UnaryCall& call,
+                                  const v1::RevokeCalendarFeedRequest& request,
+                                  v1::RevokeCalendarFeedResponse* response);
   absl::Status BackupLog(const UnaryCall& call,
                          const v1::BackupLogRequest& request,
                          v1::BackupLogResponse* response);

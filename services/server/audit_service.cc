@@ -35,7 +35,8 @@ AuditServiceImpl::AuditServiceImpl(CallFrame* frame, Gateway* gateway, storage::
           {Answer("GetWorkflowState", Work::kRead, this, &AuditServiceImpl::GetWorkflowState),
            Answer("GetHistory", Work::kRead, this, &AuditServiceImpl::GetHistory),
            Answer("ReadEvents", Work::kRead, this, &AuditServiceImpl::ReadEvents),
-           Answer("VerifyLog", Work::kLong, this, &AuditServiceImpl::VerifyLog)}),
+           Answer("VerifyLog", Work::kLong, this, &AuditServiceImpl::VerifyLog),
+           Answer("GetLetter", Work::kRead, this, &AuditServiceImpl::GetLetter)}),
       watch_(frame, gateway, log, watches),
       log_(log),
       repository_(repository) {
@@ -118,6 +119,43 @@ absl::Status AuditServiceImpl::GetHistory(const UnaryCall& call,
     *response->add_events() = codec::ToApiEvent(recorded, event, call.caller().role);
   }
   if (page->next_version) response->set_next_page_token(absl::StrCat(*page->next_version));
+  return absl::OkStatus();
+}
+
+absl::Status AuditServiceImpl::GetLetter(const UnaryCall& /*call*/,
+                                         const v1::GetLetterRequest& request,
+                                         v1::Letter* response) {
+  if (!domain::IsValidUrn(request.urn())) {
+    return domain::InvalidField("urn", absl::StrCat("'", request.urn(), "' is not a URN"));
+  }
+  if (request.event_id().empty()) return domain::InvalidField("event_id", "is required");
+  absl::StatusOr<std::vector<domain::StoredEvent>> stream =
+      codec::ReadInstitution(*log_, request.urn());
+  if (absl::IsNotFound(stream.status())) {
+    return absl::NotFoundError(absl::StrCat("institution ", request.urn(), " is not registered"));
+  }
+  RETURN_IF_ERROR(stream.status());
+  bool found = false;
+  for (const domain::StoredEvent& e : *stream) {
+    if (e.payload.has_letter_produced() && e.metadata.event_id() == request.event_id()) {
+      const v1::LetterProduced& letter = e.payload.letter_produced();
+      response->set_kind(letter.kind());
+      response->set_html(letter.html());
+      *response->mutable_recipients() = letter.recipients();
+      response->set_reference(letter.reference());
+      response->set_produced_on(e.metadata.effective_date());
+      response->set_produced_by(e.metadata.actor());
+      found = true;
+    } else if (found && e.payload.has_event_corrected() &&
+               e.payload.event_corrected().corrected_event_id() == request.event_id() &&
+               e.payload.event_corrected().withdraw()) {
+      response->set_withdrawn(true);
+    }
+  }
+  if (!found) {
+    return absl::NotFoundError(absl::StrCat("no letter ", request.event_id(), " for ",
+                                            request.urn(), " (ProduceLetter records one)"));
+  }
   return absl::OkStatus();
 }
 

@@ -31,6 +31,8 @@ class AuditServiceImpl final : public FramedService<v1::AuditService> {
   absl::Status GetHistory(const UnaryCall& call,
                           const v1::GetHistoryRequest& request,
                           v1::GetHistoryResponse* response);
+  absl::Status GetLetter(const UnaryCall& call, const v1::GetLetterRequest& request,
+                         v1::Letter* response);
   absl::Status ReadEvents(const UnaryCall& call,
                           const v1::ReadEventsRequest& request,
                           v1::ReadEventsResponse* response);

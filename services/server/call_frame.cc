@@ -347,8 +347,17 @@ absl::Status CallFrame::Admit(const google::protobuf::MethodDescriptor* method, 
   parsed_bytes_.fetch_add(wire.size(), std::memory_order_relaxed);
   Describe(request, record);
 
+  // A calendar feed's token reads what falls due, and nothing else.
+  if (caller.calendar_feed && method->name() != "ListObligations" && method->name() != "WhoAmI") {
+    return absl::PermissionDeniedError(
+        absl::StrCat("a calendar feed reads what falls due only, not ", method->name()));
+  }
   if (work == Work::kCommand) return absl::OkStatus();  // the handler authorizes by kind
   RETURN_IF_ERROR(domain::AuthorizeCall(caller.user, caller.role, method->name()));
+  // A headteacher's read names their own school; their lists hold only it (the services').
+  if (!record.urn.empty()) {
+    RETURN_IF_ERROR(domain::CheckReach(caller.user, caller.role, caller.urns, record.urn));
+  }
   if (work == Work::kBatch) return absl::OkStatus();  // the handler checks each command
   domain::Violations violations;
   domain::CheckFields(request, "", domain::kQueryLimits, violations);

@@ -8,6 +8,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/rpc/error_details.pb.h"
 #include "services/domain/authorization.h"
+#include "services/domain/dates.h"
 #include "services/domain/errors.h"
 #include "services/domain/event_metadata.h"
 #include "services/codec/event_codec.h"
@@ -162,6 +163,7 @@ std::shared_ptr<CommandHandler::Attempt> CommandHandler::Admit(const Caller& cal
                                                               Done done) {
   command.actor = caller.user;
   command.role = caller.role;
+  command.own_schools = caller.urns;
   const domain::CommandSpec* spec = domain::FindCommand(command.payload.kind_case());
   if (spec == nullptr) {
     std::move(done)(absl::InvalidArgumentError("the request carries no command payload"));
@@ -175,6 +177,21 @@ std::shared_ptr<CommandHandler::Attempt> CommandHandler::Admit(const Caller& cal
   if (absl::Status known = CheckLeadOfficer(command); !known.ok()) {
     std::move(done)(std::move(known));
     return nullptr;
+  }
+  if (command.payload.has_letter_produced()) {
+    const v1::LetterProduced& letter = command.payload.letter_produced();
+    if (!letter.html().empty() || letter.recipients_size() > 0 || !letter.reference().empty() ||
+        !letter.template_sha256().empty()) {
+      std::move(done)(domain::InvalidField(
+          "letter.html", "the server writes the letter from the authority's template: send "
+                         "only its kind"));
+      return nullptr;
+    }
+    if (!letter_writer_) {
+      std::move(done)(absl::FailedPreconditionError(
+          "this server has no letter templates (--letter-templates); see docs/letters.md"));
+      return nullptr;
+    }
   }
   auto attempt = std::make_shared<Attempt>();
   attempt->hash = CommandHash(command);
@@ -313,6 +330,13 @@ CommandHandler::Plan CommandHandler::Try(const std::shared_ptr<Attempt>& attempt
   }
 
   const absl::CivilDay today = today_();
+  if (attempt->command.payload.has_letter_produced() && state->registered()) {
+    v1::LetterProduced& letter = *attempt->command.payload.mutable_letter_produced();
+    const absl::CivilDay dated = domain::ParseDate(cmd.context.effective_date()).value_or(today);
+    if (absl::Status written = letter_writer_(*state, dated, letter); !written.ok()) {
+      return answer(std::move(written));
+    }
+  }
   absl::StatusOr<std::vector<v1::EventPayload>> decided = domain::Decide(*state, cmd, today);
   if (!decided.ok()) return answer(decided.status());
 

@@ -55,6 +55,15 @@ class CommandHandler {
   using Directory = std::function<std::optional<Caller>(const std::string& user)>;
   void set_directory(Directory find) { directory_ = std::move(find); }
 
+  // Writes a letter (ProduceLetter) from the institution's state as decided against: the
+  // server fills the LetterProduced's html, recipients, reference and template hash, and a
+  // client that sends them is refused. Unset: ProduceLetter is refused (no templates). Set
+  // before the first command; must be thread-safe and must not block.
+  // `dated`: the letter's date (the command's effective date).
+  using LetterWriter = std::function<absl::Status(const domain::InstitutionState& state,
+                                                  absl::CivilDay dated, v1::LetterProduced& letter)>;
+  void set_letter_writer(LetterWriter write) { letter_writer_ = std::move(write); }
+
  private:
   using StatePtr = std::shared_ptr<const domain::InstitutionState>;
   struct Attempt;
@@ -83,6 +92,7 @@ class CommandHandler {
                                                           const std::string& command_hash);
 
   Directory directory_;  // empty: any Lead Officer id is taken as given
+  LetterWriter letter_writer_;
   storage::EventLog* const log_;
   InstitutionRepository* const repository_;
   const std::function<absl::CivilDay()> today_;

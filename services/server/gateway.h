@@ -16,6 +16,7 @@
 #include "services/server/call_frame.h"
 #include "services/server/denied_attempts.h"
 #include "services/server/metrics.h"
+#include "services/server/sessions.h"
 #include "services/server/tokens.h"
 
 namespace scc::server {
@@ -24,6 +25,31 @@ namespace scc::server {
 // for a call the HTTP gateway forwarded through the in-process channel, the HTTP client's
 // address it passed along.
 std::string CallerAddress(const grpc::CallbackServerContext* context);
+
+// Whether the call came through the in-process channel (the HTTP gateway's), not the network.
+bool InProcessCall(const grpc::CallbackServerContext* context);
+
+// The calendar feeds' tokens: one per user at most, a new one replacing (revoking) the old.
+// Stored as SHA-256 hashes, one "<hash> <user>" per line of a file rewritten atomically.
+// Thread-safe.
+class CalendarFeeds {
+ public:
+  // Reads `path` if it exists; errors name the file and line.
+  static absl::StatusOr<std::unique_ptr<CalendarFeeds>> Open(const std::string& path);
+  // A new feed token for `user`, which revokes any earlier one.
+  absl::StatusOr<std::string> Issue(const std::string& user);
+  // Ends `user`'s feed; whether there was one.
+  absl::StatusOr<bool> Revoke(const std::string& user);
+  // The user whose feed `token` is, or nullopt.
+  std::optional<std::string> UserOf(const std::string& token) const;
+
+ private:
+  explicit CalendarFeeds(std::string path) : path_(std::move(path)) {}
+  absl::Status Save() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  const std::string path_;
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, std::string> user_by_hash_ ABSL_GUARDED_BY(mu_);
+};
 
 // Shared by all services (through the call frame): who is calling, one access-log line per
 // call, the count of denied calls and the throttling of addresses that send wrong credentials.
@@ -43,8 +69,14 @@ class Gateway {
   absl::StatusOr<Caller> Authenticate(grpc::CallbackServerContext* context);
   // Token rotation without a restart (sccd reloads the tokens file on SIGHUP or when it changes).
   void ReplaceTokens(std::shared_ptr<const TokenStore> tokens);
+  // The browser sessions (people signed in through the identity provider or with a token) and
+  // the calendar feeds; either may be null (none). Set before the server starts.
+  void set_sessions(SessionStore* sessions) { sessions_ = sessions; }
+  void set_calendar_feeds(CalendarFeeds* feeds) { feeds_ = feeds; }
+  CalendarFeeds* calendar_feeds() const { return feeds_; }
   size_t token_count() const;
-  // The directory of users the credentials in force name (TokenStore::Users), and one of them.
+  // The directory: the users the credentials in force name (TokenStore::Users) and those who
+  // signed in through the identity provider since the server started; and one of them.
   std::vector<Caller> Users() const;
   std::optional<Caller> FindUser(const std::string& user) const;
   absl::Time tokens_loaded_at() const;
@@ -71,6 +103,8 @@ class Gateway {
   std::shared_ptr<const TokenStore> tokens_ ABSL_GUARDED_BY(mu_);
   absl::Time tokens_loaded_at_ ABSL_GUARDED_BY(mu_);
   AccessLog* const access_log_;
+  SessionStore* sessions_ = nullptr;
+  CalendarFeeds* feeds_ = nullptr;
   const absl::Duration long_call_limit_;
   CallMetrics* const metrics_;
   DeniedAttempts denied_;

@@ -22,6 +22,7 @@
 #include "scc/v1/http.pb.h"
 #include "services/server/grpc_status.h"
 #include "services/server/http_listener.h"
+#include "services/server/http_people.h"
 
 namespace scc::server {
 namespace {
@@ -139,15 +140,35 @@ class ApiForwarder {
     return ErrorAnswer(status.error_code(), status.error_message(), status.error_details());
   }
 
+  // Calls `method_path` with `in` as the caller of `request` (or as `metadata` names), blocking
+  // until it answers, and parses the answer into `out`.
+  grpc::Status Message(const httplib::Request& request, const std::string& method_path,
+                       const pb::Message& in, pb::Message* out, const CallMetadata& metadata) {
+    grpc::ByteBuffer answer;
+    grpc::Status status = Invoke(request, method_path, in.SerializeAsString(), &answer, metadata);
+    if (!status.ok()) return status;
+    grpc::Slice slice;
+    if (!answer.DumpToSingleSlice(&slice).ok() ||
+        !out->ParseFromArray(slice.begin(), static_cast<int>(slice.size()))) {
+      return grpc::Status(grpc::StatusCode::INTERNAL, "the server's answer did not parse");
+    }
+    return status;
+  }
+
  private:
-  // Calls `method_path` with `bytes` as the caller of `request`, blocking until it answers.
+  // Calls `method_path` with `bytes` as the caller of `request`, blocking until it answers: its
+  // bearer token, else its session cookie, else what `metadata` names.
   grpc::Status Invoke(const httplib::Request& request, const std::string& method_path,
-                      const std::string& bytes, grpc::ByteBuffer* out) {
+                      const std::string& bytes, grpc::ByteBuffer* out,
+                      const CallMetadata& metadata = {}) {
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + call_timeout_));
     if (request.has_header("Authorization")) {
       context.AddMetadata("authorization", request.get_header_value("Authorization"));
+    } else if (const std::string session = SessionCookie(request); !session.empty()) {
+      context.AddMetadata(kSessionMetadata, session);
     }
+    for (const auto& [key, value] : metadata) context.AddMetadata(key, value);
     context.AddMetadata(kHttpPeerMetadata, PeerOf(request));
     const grpc::Slice slice(bytes);
     grpc::ByteBuffer in(&slice, 1);
@@ -230,6 +251,15 @@ std::optional<Answer> Screen(const httplib::Request& request, size_t max_body,
   const std::string content_type = request.get_header_value("Content-Type");
   const std::string type = absl::AsciiStrToLower(absl::StripAsciiWhitespace(
       absl::string_view(content_type).substr(0, content_type.find(';'))));
+  // A browser's session cookie goes with any request to this site, also one a form on another
+  // site sends: only a JSON request, which no other site can send without CORS (which this
+  // server does not grant), may use it.
+  const bool by_cookie = !request.has_header("Authorization") && !SessionCookie(request).empty();
+  if (type.empty() && by_cookie) {
+    return ErrorAnswer(grpc::StatusCode::INVALID_ARGUMENT,
+                       "a signed-in browser's API calls must say Content-Type application/json",
+                       "", 415);
+  }
   if (!type.empty() && type != "application/json") {
     return ErrorAnswer(grpc::StatusCode::INVALID_ARGUMENT,
                        absl::StrCat("the API takes Content-Type application/json, not ", type,
@@ -293,6 +323,11 @@ absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
                              "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"}});
 
   auto forwarder = std::make_shared<ApiForwarder>(std::move(channel), options.call_timeout);
+  AddPeopleRoutes(http, options.people,
+                  [forwarder](const httplib::Request& request, const std::string& method_path,
+                              const pb::Message& in, pb::Message* out, const CallMetadata& metadata) {
+                    return forwarder->Message(request, method_path, in, out, metadata);
+                  });
   const size_t max_body = options.max_body_bytes;
   http.set_pre_routing_handler([forwarder, max_body](const httplib::Request& request,
                                                      httplib::Response& response) {

@@ -2,7 +2,8 @@
 // It serves
 //   POST /v1/{package.Service}/{Method}  a JSON API mapped one to one onto the gRPC services
 //                                        (protobuf's JSON mapping; docs/http-api.md), and
-//   GET  /...                            the officers' web console (static files).
+//   GET  /...                            the officers' web console (static files), and
+//   /auth/..., /letters/..., /calendar/...  sign-in, letters and calendar feeds (http_people.h).
 // Every API call is forwarded, as protobuf bytes, through an in-process channel to the same
 // gRPC server the network clients use, so authentication, the authorization matrix, field
 // checks, workflow rules, errors, the access log, metrics and denial counts are the gRPC ones:
@@ -24,6 +25,7 @@
 #include "grpcpp/channel.h"
 #include "grpcpp/support/status.h"
 #include "services/server/http_listener.h"
+#include "services/server/http_people.h"
 
 namespace httplib {
 class Server;
@@ -58,6 +60,8 @@ class HttpGateway {
     // HTTPS when both are given (PEM files); with client_ca, clients must present a certificate
     // it signed.
     std::string tls_cert, tls_key, tls_client_ca;
+    // Sign-in, sessions, letters and calendar feeds (http_people.h).
+    PeopleRoutes people;
   };
 
   // Listens, and returns once the server takes requests. `channel`: to the gRPC server.

@@ -142,7 +142,7 @@ absl::Status ProjectionServiceImpl::ListInstitutions(const UnaryCall& call,
   };
   // Cheap filters on the folded state first; obligations only where they are asked about.
   auto keep = [&](const domain::InstitutionState& s) {
-    return s.registered() &&
+    return s.registered() && domain::InReach(call.caller().role, call.caller().urns, s.urn()) &&
            (!request.has_causing_concern() ||
             domain::IsCausingConcern(s.state()) == request.causing_concern()) &&
            AnyOf(request.states(), s.state()) && AnyOf(request.kinds(), s.details().kind()) &&
@@ -232,6 +232,7 @@ absl::Status ProjectionServiceImpl::ListObligations(const UnaryCall& call,
   absl::flat_hash_map<std::string, size_t> qa_listed;
   for (const StatePtr& s : all) {
     if (!request.urn().empty() && s->urn() != request.urn()) continue;
+    if (!domain::InReach(call.caller().role, call.caller().urns, s->urn())) continue;
     for (v1::Obligation& o :
          projections::ComputeObligations(*s, view.day, *calendar_, rules_, &qa)) {
       if (request.overdue_only() && !o.overdue()) continue;
@@ -241,6 +242,8 @@ absl::Status ProjectionServiceImpl::ListObligations(const UnaryCall& call,
         continue;
       }
       if (o.type() == v1::OBLIGATION_TYPE_QUALITY_ASSURANCE_MEETING) {
+        // The HoSI's meetings with a Lead Officer are about all their schools: the LA's own.
+        if (domain::RoleHasOwnSchoolOnly(call.caller().role)) continue;
         auto [it, first] = qa_listed.try_emplace(
             absl::StrCat(o.lead_officer_id(), "|", o.period(), "|", o.due_on()), found.size());
         if (!first) {

@@ -14,12 +14,14 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -38,14 +40,18 @@
 #include "services/domain/dates.h"
 #include "services/domain/ofsted.h"
 #include "services/projections/institution_projection.h"
+#include "services/projections/status.h"
 #include "services/projections/term_calendar.h"
+#include "services/reports/letters.h"
 #include "services/server/institution_repository.h"
 #include "services/server/metrics.h"
+#include "services/server/oidc.h"
 #include "services/server/projection_service.h"
 #include "services/server/report_service.h"
 #include "services/server/tokens.h"
 #include "storage/event_log.h"
 #include "storage/kv_store.h"
+#include "storage/status_macros.h"
 
 namespace {
 
@@ -98,6 +104,17 @@ struct Config {
   projections::ObligationRules rules;  // the periods the rules leave to the LA
   std::string review_interval = "half-term";
   reports::ReportTargets report;  // the authority's name, marking and targets in its report
+  // Letters from the authority's templates (docs/letters.md).
+  std::string letter_templates = SCC_LETTERS_DIR;
+  // Sign-in through the council's identity provider (docs/sign-in.md); empty issuer: tokens only.
+  std::string oidc_issuer, oidc_client_id, oidc_client_secret_file, oidc_redirect_uri;
+  std::string oidc_roles;  // "<claim value> <role>" lines
+  std::string oidc_scopes = "openid profile";
+  std::string oidc_user_claim = "preferred_username", oidc_name_claim = "name";
+  std::string oidc_role_claim = "roles", oidc_urn_claim;
+  std::string oidc_ca_file = "/etc/ssl/certs/ca-certificates.crt";
+  double session_idle_minutes = 30;
+  double session_hours = 10;
 };
 
 int Fail(const std::string& message) {
@@ -166,13 +183,50 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListeningCredentials(co
 }
 
 // What GET /site.json tells the console of the authority (docs/console.md).
-std::string SiteJson(const std::string& authority, const std::string& brand_colour) {
+std::string SiteJson(const std::string& authority, const std::string& brand_colour,
+                     bool identity_provider) {
   google::protobuf::Struct site;
   (*site.mutable_fields())["authority"].set_string_value(authority);
   (*site.mutable_fields())["brandColour"].set_string_value(brand_colour);
+  // The console offers "Sign in with your council account" (GET /auth/login).
+  (*site.mutable_fields())["identityProvider"].set_bool_value(identity_provider);
   std::string json;
   (void)google::protobuf::util::MessageToJsonString(site, &json);
   return json;
+}
+
+absl::StatusOr<server::OidcSettings> OidcSettingsOf(const Config& c) {
+  server::OidcSettings s;
+  s.issuer = c.oidc_issuer;
+  s.client_id = c.oidc_client_id;
+  s.redirect_uri = c.oidc_redirect_uri;
+  s.scopes = c.oidc_scopes;
+  s.ca_file = c.oidc_ca_file;
+  if (s.client_id.empty() || s.redirect_uri.empty() || c.oidc_client_secret_file.empty() ||
+      c.oidc_roles.empty()) {
+    return absl::InvalidArgumentError(
+        "--oidc-issuer needs --oidc-client-id, --oidc-client-secret-file, --oidc-redirect-uri "
+        "and --oidc-roles (docs/sign-in.md)");
+  }
+  for (const auto& [option, path, out] :
+       {std::tuple<const char*, const std::string&, std::string*>{
+            "--oidc-client-secret-file", c.oidc_client_secret_file, &s.client_secret},
+        {"--oidc-roles", c.oidc_roles, nullptr}}) {
+    std::ifstream in(path);
+    if (!in) return absl::NotFoundError(absl::StrCat(option, ": cannot read ", path));
+    std::stringstream text;
+    text << in.rdbuf();
+    if (out != nullptr) {
+      *out = std::string(absl::StripAsciiWhitespace(text.str()));
+    } else {
+      ASSIGN_OR_RETURN(s.claims.roles, server::ClaimMapping::ParseRoles(text.str(), path));
+    }
+  }
+  s.claims.user_claim = c.oidc_user_claim;
+  s.claims.name_claim = c.oidc_name_claim;
+  s.claims.role_claim = c.oidc_role_claim;
+  s.claims.urn_claim = c.oidc_urn_claim;
+  return s;
 }
 
 std::string Transport(const Config& c) {
@@ -310,6 +364,37 @@ int Serve(const Config& config) {
                           absl::Seconds(config.auth_window_seconds));
   // a Lead Officer is one of the users the tokens file names (its directory).
   handler.set_directory([&gateway](const std::string& user) { return gateway.FindUser(user); });
+  server::SessionStore sessions(server::SessionStore::Limits{
+      absl::Minutes(config.session_idle_minutes), absl::Hours(config.session_hours)});
+  gateway.set_sessions(&sessions);
+  absl::StatusOr<std::unique_ptr<server::CalendarFeeds>> feeds =
+      server::CalendarFeeds::Open(absl::StrCat(config.data, "/calendar-feeds.txt"));
+  if (!feeds.ok()) return Fail(feeds.status().ToString());
+  gateway.set_calendar_feeds(feeds->get());
+  std::unique_ptr<server::OidcProvider> oidc;
+  if (!config.oidc_issuer.empty()) {
+    absl::StatusOr<server::OidcSettings> settings = OidcSettingsOf(config);
+    if (!settings.ok()) return Fail(std::string(settings.status().message()));
+    oidc = std::make_unique<server::OidcProvider>(*std::move(settings));
+  }
+  absl::StatusOr<reports::LetterBook> letters =
+      reports::LetterBook::Load(config.letter_templates, config.report.authority);
+  if (!letters.ok()) {
+    return Fail(absl::StrCat("--letter-templates: ", letters.status().message()));
+  }
+  handler.set_letter_writer([&letters, &calendar, &config](const domain::InstitutionState& state,
+                                                           absl::CivilDay dated,
+                                                           v1::LetterProduced& letter) {
+    std::string plan_due;
+    for (const v1::Obligation& o :
+         projections::ComputeObligations(state, dated, *calendar, config.rules, nullptr)) {
+      if (o.type() == v1::OBLIGATION_TYPE_ACTION_PLAN_MISSING ||
+          o.type() == v1::OBLIGATION_TYPE_SETTING_ACTION_PLAN_MISSING) {
+        plan_due = o.due_on();
+      }
+    }
+    return letters->Write(state, dated, plan_due, letter);
+  });
   server::CallFrame::Options frame_options;
   frame_options.long_call_threads = config.long_call_threads;
   frame_options.long_call_queue = config.long_call_queue;
@@ -393,13 +478,18 @@ int Serve(const Config& config) {
     http_options.address = config.http_listen;
     http_options.console_dir = config.console_dir;
     http_options.pages_dir = config.console_pages;
-    http_options.site_json = SiteJson(config.report.authority, config.console_brand_colour);
+    http_options.site_json =
+        SiteJson(config.report.authority, config.console_brand_colour, oidc != nullptr);
     http_options.max_body_bytes = config.max_message_bytes;
     http_options.limits = http_limits;
     http_options.call_timeout = absl::Seconds(config.long_call_seconds + 10);
     http_options.tls_cert = config.tls_cert;
     http_options.tls_key = config.tls_key;
     http_options.tls_client_ca = config.tls_client_ca;
+    http_options.people.sessions = &sessions;
+    http_options.people.oidc = oidc.get();
+    http_options.people.secure_cookies =
+        !config.tls_cert.empty() || absl::StartsWith(config.oidc_redirect_uri, "https://");
     grpc::ChannelArguments channel_args;
     channel_args.SetMaxReceiveMessageSize(-1);  // reports may be larger than a request may
     absl::StatusOr<std::unique_ptr<server::HttpGateway>> started =
@@ -607,6 +697,41 @@ int main(int argc, char** argv) {
                          });
         return hex ? std::string() : std::string("is not a colour such as #1d70b8");
       });
+  app.add_option("--letter-templates", config.letter_templates,
+                 "the authority's letter templates and authority.txt (docs/letters.md)")
+      ->capture_default_str();
+  app.add_option("--oidc-issuer", config.oidc_issuer,
+                 "sign people in through this OpenID provider (its issuer URL, e.g. "
+                 "https://login.microsoftonline.com/<tenant>/v2.0); empty: tokens only");
+  app.add_option("--oidc-client-id", config.oidc_client_id, "this service's client id there");
+  app.add_option("--oidc-client-secret-file", config.oidc_client_secret_file,
+                 "a file holding the client secret (never on the command line)");
+  app.add_option("--oidc-redirect-uri", config.oidc_redirect_uri,
+                 "where the provider sends people back: https://<this server>/auth/callback");
+  app.add_option("--oidc-roles", config.oidc_roles,
+                 "a file of '<claim value> <role>' lines: which group or app role is which SCC "
+                 "role, first match wins");
+  app.add_option("--oidc-scopes", config.oidc_scopes, "scopes asked for")->capture_default_str();
+  app.add_option("--oidc-user-claim", config.oidc_user_claim, "the claim naming the user")
+      ->capture_default_str();
+  app.add_option("--oidc-name-claim", config.oidc_name_claim, "the claim with the display name")
+      ->capture_default_str();
+  app.add_option("--oidc-role-claim", config.oidc_role_claim,
+                 "the claim with the groups or app roles --oidc-roles maps")
+      ->capture_default_str();
+  app.add_option("--oidc-urn-claim", config.oidc_urn_claim,
+                 "the claim with a headteacher's or chair of governors' school URN(s)");
+  app.add_option("--oidc-ca-file", config.oidc_ca_file,
+                 "the CA certificates an https provider is checked against")
+      ->capture_default_str();
+  app.add_option("--session-idle-minutes", config.session_idle_minutes,
+                 "a browser session ends after this long without use")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 24.0 * 60));
+  app.add_option("--session-hours", config.session_hours,
+                 "a browser session ends this long after sign-in whatever")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 24.0 * 7));
   app.add_option("--review-interval", config.review_interval,
                  "how often each action plan is reviewed (R-10): half-term or term")
       ->capture_default_str()

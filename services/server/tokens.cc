@@ -54,7 +54,17 @@ absl::StatusOr<TokenStore> TokenStore::Parse(const std::string& text, const std:
           absl::StrCat(where(), "want '<sha256 hex> <user> <role> [display name]', got ",
                        fields.size(), " fields"));
     }
-    const std::string name = absl::StrJoin(fields.begin() + 3, fields.end(), " ");
+    // After the role: "urn=<URN>" fields, the schools of a headteacher or chair of governors,
+    // then the display name.
+    std::vector<std::string> urns;
+    auto name_begin = fields.begin() + 3;
+    for (; name_begin != fields.end() && absl::StartsWith(*name_begin, "urn="); ++name_begin) {
+      urns.push_back(name_begin->substr(4));
+      if (urns.back().empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(where(), "'urn=' needs a URN"));
+      }
+    }
+    const std::string name = absl::StrJoin(name_begin, fields.end(), " ");
     constexpr absl::string_view kCert = "cert:";
     if (absl::StartsWith(fields[0], kCert)) {
       const std::string common_name = fields[0].substr(kCert.size());
@@ -73,23 +83,36 @@ absl::StatusOr<TokenStore> TokenStore::Parse(const std::string& text, const std:
       }
       continue;
     }
+    const v1::Role role = ParseRole(fields[2]);
+    if (role == v1::ROLE_UNSPECIFIED) {
+      return absl::InvalidArgumentError(absl::StrCat(where(), "unknown role '", fields[2], "'"));
+    }
+    if (domain::RoleHasOwnSchoolOnly(role) == urns.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where(), urns.empty() ? "a headteacher or chair of governors needs 'urn=<URN>' for "
+                                  "their school"
+                                : "only a headteacher or chair of governors is given schools "
+                                  "('urn=')"));
+    }
+    Caller caller{fields[1], role, name, urns};
+    if (fields[0] == "-") {  // in the directory, signs in through the identity provider
+      store.directory_.push_back(std::move(caller));
+      continue;
+    }
     const std::string hash = absl::AsciiStrToLower(fields[0]);
     if (hash.size() != 64 || !std::all_of(hash.begin(), hash.end(), [](char c) {
           return absl::ascii_isxdigit(static_cast<unsigned char>(c));
         })) {
       return absl::InvalidArgumentError(
           absl::StrCat(where(), "the first field must be the token's SHA-256 in hex (64 "
-                                "characters); store hashes, never tokens"));
-    }
-    const v1::Role role = ParseRole(fields[2]);
-    if (role == v1::ROLE_UNSPECIFIED) {
-      return absl::InvalidArgumentError(absl::StrCat(where(), "unknown role '", fields[2], "'"));
+                                "characters), or '-' for a user who signs in through the "
+                                "identity provider; store hashes, never tokens"));
     }
     if (!hashes.insert(hash).second) {
       return absl::InvalidArgumentError(absl::StrCat(where(), "the same token hash twice"));
     }
     const std::string bytes = absl::HexStringToBytes(hash);
-    Token token{{}, Caller{fields[1], role, name}};
+    Token token{{}, std::move(caller)};
     std::copy(bytes.begin(), bytes.end(), token.digest.begin());
     store.tokens_.push_back(std::move(token));
   }
@@ -101,6 +124,10 @@ std::vector<Caller> TokenStore::Users() const {
   for (const Token& t : tokens_) {
     Caller& u = users.try_emplace(t.caller.user, t.caller).first->second;
     if (u.name.empty()) u.name = t.caller.name;
+  }
+  for (const Caller& c : directory_) {
+    Caller& u = users.try_emplace(c.user, c).first->second;
+    if (u.name.empty()) u.name = c.name;
   }
   for (const auto& [common_name, caller] : certificates_) users.try_emplace(caller.user, caller);
   std::vector<Caller> out;
@@ -115,11 +142,26 @@ std::optional<Caller> TokenStore::FindUser(const std::string& user) const {
     if (!found) found = t.caller;
     if (found->name.empty()) found->name = t.caller.name;
   }
+  for (const Caller& c : directory_) {
+    if (c.user != user) continue;
+    if (!found) found = c;
+    if (found->name.empty()) found->name = c.name;
+  }
   if (found) return found;
   for (const auto& [common_name, caller] : certificates_) {
     if (caller.user == user) return caller;
   }
   return std::nullopt;
+}
+
+bool TokenStore::HasTokenHash(const std::string& hash) const {
+  const std::string bytes = absl::HexStringToBytes(hash);
+  if (bytes.size() != 32) return false;
+  bool found = false;
+  for (const Token& t : tokens_) {
+    found |= CRYPTO_memcmp(t.digest.data(), bytes.data(), bytes.size()) == 0;
+  }
+  return found;
 }
 
 absl::StatusOr<TokenStore> TokenStore::Load(const std::string& path) {

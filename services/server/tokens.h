@@ -1,7 +1,10 @@
 // TokenStore: bearer tokens and client certificates -> caller identity, and the directory of
 // the users they name. The tokens file holds only SHA-256 hashes of tokens, one per line:
-// "<64 hex chars> <user id> <role> [display name]" ('#' starts a comment); roles are head_of_school_improvement, lead_officer, srg_member,
-// early_years_standards_team, auditor, report_reader, service_account. A line
+// "<64 hex chars> <user id> <role> [urn=<URN>...] [display name]" ('#' starts a comment); roles
+// are head_of_school_improvement, lead_officer, srg_member, early_years_standards_team, auditor,
+// report_reader, service_account, headteacher and chair_of_governors (the last two with the
+// URNs of their own schools). "-" in place of the hash names a user of the directory who signs
+// in through the identity provider and has no token. A line
 // "cert:<common name> <user id> service_account" maps a client certificate, verified by mutual
 // TLS, to a service account. A presented token is hashed and compared with every stored hash in
 // constant time, so neither the token nor which hash it is near shows in the timing. Immutable
@@ -17,6 +20,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "scc/v1/common.pb.h"
+#include "services/domain/authorization.h"
 #include "services/domain/errors.h"
 
 namespace scc::server {
@@ -25,6 +29,14 @@ struct Caller {
   std::string user;
   v1::Role role = v1::ROLE_UNSPECIFIED;
   std::string name;  // the display name; empty when the tokens file gives none
+  // A headteacher's or chair of governors' own schools (domain::RoleHasOwnSchoolOnly): they
+  // reach these and no other.
+  std::vector<std::string> urns;
+  // A calendar feed's reader: may read what falls due (WhoAmI, ListObligations) and nothing else.
+  bool calendar_feed = false;
+  // For a browser session opened with a bearer token: the token's SHA-256 (hex), so that the
+  // session ends when the token is revoked. Empty otherwise.
+  std::string token_hash;
 };
 
 class TokenStore {
@@ -45,6 +57,8 @@ class TokenStore {
   // that names them with a display name, else the first that names them).
   std::vector<Caller> Users() const;
   std::optional<Caller> FindUser(const std::string& user) const;
+  // Whether a token with this SHA-256 (hex) is still in the file.
+  bool HasTokenHash(const std::string& hash) const;
 
  private:
   struct Token {
@@ -52,6 +66,7 @@ class TokenStore {
     Caller caller;
   };
   std::vector<Token> tokens_;
+  std::vector<Caller> directory_;  // "-" lines: no token
   absl::flat_hash_map<std::string, Caller> certificates_;  // certificate common name -> caller
 };
 

@@ -82,6 +82,30 @@ TEST(TokenStoreTest, TheFileIsADirectoryOfUsersWithTheirNames) {
   EXPECT_FALSE(store->FindUser("lo-anne").has_value());
 }
 
+TEST(TokenStoreTest, HeadteachersHaveTheirSchoolAndProviderUsersNeedNoToken) {
+  const std::string text = absl::StrCat(
+      HashToken("jo"), " head-jo headteacher urn=100001 Jo Bloggs\n",
+      "- ann@council.gov.uk lead_officer Ann Okafor\n",
+      "- chair@school.org chair_of_governors urn=100001 urn=100002 Pat Chair\n");
+  absl::StatusOr<TokenStore> store = TokenStore::Parse(text, "tokens.txt");
+  ASSERT_TRUE(store.ok()) << store.status();
+  const absl::StatusOr<Caller> head = store->Authenticate("Bearer jo");
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->role, v1::ROLE_HEADTEACHER);
+  EXPECT_EQ(head->urns, std::vector<std::string>{"100001"});
+  EXPECT_EQ(head->name, "Jo Bloggs");
+  EXPECT_EQ(store->FindUser("ann@council.gov.uk")->name, "Ann Okafor");
+  EXPECT_EQ(store->FindUser("chair@school.org")->urns.size(), 2u);
+  EXPECT_EQ(store->Users().size(), 3u);
+  EXPECT_FALSE(store->Authenticate("Bearer -").ok()) << "a directory line is no token";
+  EXPECT_TRUE(store->HasTokenHash(HashToken("jo")));
+  EXPECT_FALSE(store->HasTokenHash(HashToken("ann")));
+  for (const std::string bad : {"- head-x headteacher Jo\n", "- lo-x lead_officer urn=100001 X\n",
+                                "- head-x headteacher urn= Jo\n"}) {
+    EXPECT_THAT(TokenStore::Parse(bad, "t.txt").status().message(), HasSubstr("t.txt:1")) << bad;
+  }
+}
+
 TEST(TokenStoreTest, BadLinesAreRefusedWithFileAndLine) {
   struct Case {
     std::string text;
@@ -91,7 +115,7 @@ TEST(TokenStoreTest, BadLinesAreRefusedWithFileAndLine) {
   for (const Case& c : std::vector<Case>{
            {"plain-token ann auditor", "tokens.txt:1: the first field must be the token's SHA-256"},
            {hash + " ann", "tokens.txt:1: want '<sha256 hex> <user> <role> [display name]', got 2 fields"},
-           {"\n" + hash + " ann headteacher", "tokens.txt:2: unknown role 'headteacher'"},
+           {"\n" + hash + " ann chief_executive", "tokens.txt:2: unknown role 'chief_executive'"},
            {hash + " ann auditor\n" + hash + " bob auditor", "tokens.txt:2: the same token hash twice"},
            {"cert: svc service_account", "tokens.txt:1: 'cert:' needs a common name"},
            {"cert:svc svc auditor", "tokens.txt:1: a client certificate maps to a service_account"},

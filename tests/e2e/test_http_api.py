@@ -155,7 +155,7 @@ def test_the_console_is_served_with_its_assets(sccd):
             urllib.request.urlopen(sccd.http_url + gone, timeout=30)
         assert missing.value.code == 404, gone
     with urllib.request.urlopen(sccd.http_url + "site.json", timeout=30) as site:
-        assert set(json.loads(site.read())) == {"authority", "brandColour"}
+        assert set(json.loads(site.read())) == {"authority", "brandColour", "identityProvider"}
 
 
 @pytest.fixture

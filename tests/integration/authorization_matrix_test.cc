@@ -42,7 +42,8 @@ const std::map<std::string, const char*>& TokenOfRole() {
       {"head_of_school_improvement", kHosiToken}, {"lead_officer", kLeadOfficerToken},
       {"srg_member", kSrgToken},                  {"early_years_standards_team", kEarlyYearsToken},
       {"auditor", kAuditorToken},                 {"report_reader", kReaderToken},
-      {"service_account", kServiceToken}};
+      {"service_account", kServiceToken},         {"headteacher", kHeadteacherToken},
+      {"chair_of_governors", kChairToken}};
   return *tokens;
 }
 
@@ -158,6 +159,9 @@ class AuthorizationMatrixTest : public ::testing::Test {
                             bool in_reach) {
     const bool academy = method.service()->name() == "AcademyService";
     if (role == "early_years_standards_team") return in_reach ? kSetting : kLedSchool;
+    if (role == "headteacher" || role == "chair_of_governors") {
+      return in_reach ? kLedSchool : kOtherSchool;  // their own school is kLedSchool
+    }
     if (academy) return in_reach ? kLedAcademy : kOtherAcademy;
     if (method.service()->name() == "SettingService") return kSetting;
     return in_reach ? kLedSchool : kOtherSchool;
@@ -267,7 +271,8 @@ TEST_F(AuthorizationMatrixTest, EveryRpcForEveryRoleAsDocumented) {
       EXPECT_NE(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
       EXPECT_NE(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << status.error_message();
       if (!IsCommand(*method)) {
-        EXPECT_EQ(cell, "yes") << "only commands have a limited reach";
+        // A school's users read their own school; other roles read every institution.
+        EXPECT_EQ(cell, role == "headteacher" || role == "chair_of_governors" ? "own school" : "yes");
         continue;
       }
       // The same command on an institution outside a limited role's reach.
@@ -277,11 +282,13 @@ TEST_F(AuthorizationMatrixTest, EveryRpcForEveryRoleAsDocumented) {
             << outside.error_message();
         continue;
       }
-      ASSERT_TRUE(cell == "led only" || cell == "settings only") << cell;
+      ASSERT_TRUE(cell == "led only" || cell == "settings only" || cell == "own school") << cell;
       ++outside_reach;
       EXPECT_EQ(outside.error_code(), grpc::StatusCode::PERMISSION_DENIED) << outside.error_message();
       EXPECT_THAT(outside.error_message(),
-                  HasSubstr(cell == "led only" ? "does not lead" : "early-years settings only"));
+                  HasSubstr(cell == "led only"        ? "does not lead"
+                            : cell == "own school"    ? "sees only their own school"
+                                                      : "early-years settings only"));
     }
     EXPECT_EQ(Call(*method, "", UrnFor(*method, "", true)).error_code(),
               grpc::StatusCode::UNAUTHENTICATED);
@@ -319,6 +326,11 @@ TEST_F(AuthorizationMatrixTest, CorrectEventOfEveryKindForEveryRoleAsDocumented)
   Record(kLedSchool, t::NotDesignate(), "2024-09-25");
   Record(kLedSchool, t::RaiseConcern(), "2024-09-26");
   Record(kLedSchool, t::Designate(), "2024-10-01");
+  {
+    v1::EventPayload letter;
+    letter.mutable_letter_produced()->set_kind(v1::LETTER_KIND_DESIGNATION);
+    Record(kLedSchool, letter, "2024-10-02");
+  }
   Record(kLedSchool, t::AssignLeadOfficer("lo-ann"), "2024-10-05");
   Record(kLedSchool, t::AssignLeadOfficer("lo-raj"), "2024-10-06");  // a reassignment
   Record(kLedSchool, t::AgreePlan(), "2024-10-20");

@@ -39,6 +39,8 @@ absl::Status WriteTokens(const std::string& path, const std::vector<std::string>
     out << server::HashToken(token) << " " << user << " " << role << "\n";
   }
   // The directory's other Lead Officers, whom tests assign; their tokens are not used.
+  out << server::HashToken(kHeadteacherToken) << " head-100001 headteacher urn=100001 Jo Bloggs\n";
+  out << server::HashToken(kChairToken) << " chair-100001 chair_of_governors urn=100001 Pat Chair\n";
   for (const std::string lo : {"lo-bob", "lo-raj", "lo-sam", "lo-other", "lo-designate", "lo-visit",
                                "lo-0", "lo-1", "lo-2", "lo-3", "lo-4", "lo-5", "lo-6", "lo-7"}) {
     out << server::HashToken("token-of-" + lo) << " " << lo << " lead_officer\n";

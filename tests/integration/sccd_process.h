@@ -22,6 +22,9 @@ inline constexpr char kEarlyYearsToken[] = "t-early-years";
 inline constexpr char kAuditorToken[] = "t-auditor";
 inline constexpr char kReaderToken[] = "t-reader";
 inline constexpr char kServiceToken[] = "t-service";
+// A headteacher and a chair of governors of school 100001 (their own, and only, school).
+inline constexpr char kHeadteacherToken[] = "t-head";
+inline constexpr char kChairToken[] = "t-chair";
 
 class SccdProcess {
  public:

@@ -1,18 +1,19 @@
-// The HTTP/JSON API of sccd (docs/http-api.md): one POST per RPC, the bearer token from the
-// session, errors as ApiError carrying the rule, the allowed next steps and the field
-// violations the server attached.
+// The HTTP/JSON API of sccd (docs/http-api.md): one POST per RPC, as the browser's session
+// (an HttpOnly cookie no script can read, docs/sign-in.md); errors as ApiError carrying the
+// rule, the allowed next steps and the field violations the server attached.
 
-const TOKEN_KEY = 'scc-token';
-
-export function token() {
-  return sessionStorage.getItem(TOKEN_KEY);
+// Opens a session with an access token: the server checks it and sets the session cookie; the
+// token itself is forgotten here. Resolves to the CallerIdentity.
+export async function signInWithToken(value) {
+  const response = await fetch('/auth/token', { method: 'POST', headers: { Authorization: `Bearer ${value}` } });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new ApiError(response.status, body.error || {});
+  return body;
 }
 
-export function signIn(value) {
-  sessionStorage.setItem(TOKEN_KEY, value);
-}
-
-export function signOut() {
+// Ends the session on the server (and so its cookie).
+export async function signOut() {
+  await fetch('/auth/logout', { method: 'POST' }).catch(() => null);
   sessionStorage.clear();
 }
 
@@ -67,12 +68,9 @@ export function startPage() {
 // response message, or rejects with ApiError (or PageLeft, when a new page started meanwhile).
 export async function call(service, method, request = {}) {
   const startedOn = pageNumber;
-  const headers = { 'Content-Type': 'application/json' };
-  const bearer = token();
-  if (bearer) headers.Authorization = `Bearer ${bearer}`;
   const response = await fetch(`/v1/scc.v1.${service}/${method}`, {
     method: 'POST',
-    headers,
+    headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify(request),
   });
   const body = await response.json().catch(() => ({}));

@@ -1,11 +1,14 @@
-// The console's entry point: signs in with a token, then routes #/ (dashboard),
+// The console's entry point: signs in (the council's identity provider, or an access token),
+// then routes #/ (dashboard),
 // #/institutions/URN, #/institutions/URN/record/FORM (a decision's form),
 // #/institutions/URN/correct/EVENT (a correction), #/register, #/due (what falls due),
-// #/reports and #/pages/NAME (the
-// authority's help, accessibility statement and privacy notice).
+// #/reports, #/calendar (the user's calendar feed) and #/pages/NAME (the authority's help,
+// accessibility statement and privacy notice). A headteacher or chair of governors goes
+// straight to their own school's page.
 import { initAll } from './govuk/govuk-frontend.min.js';
 import { SortableTable } from './moj/moj-frontend.min.js';
-import { ApiError, PageLeft, call, signIn, signOut, startPage, token } from './api.js';
+import { ApiError, PageLeft, call, signInWithToken, signOut, startPage } from './api.js';
+import { renderCalendar } from './calendar.js';
 import { renderDashboard } from './dashboard.js';
 import { renderDue } from './due.js';
 import { renderCorrection } from './correct.js';
@@ -18,10 +21,21 @@ import { renderReport } from './report.js';
 document.body.classList.add('js-enabled', 'govuk-frontend-supported');
 
 let identity = null;  // CallerIdentity of the signed-in user
+let site = {};  // GET /site.json
 
 async function whoAmI() {
   if (!identity) identity = await call('AdminService', 'WhoAmI', {});
   return identity;
+}
+
+// The signed-in user, or null when the browser has no session.
+async function signedIn() {
+  try {
+    return await whoAmI();
+  } catch (error) {
+    if (error instanceof ApiError && error.httpStatus === 401) return null;
+    throw error;
+  }
 }
 
 // The command RPCs the caller may call, each with what the command table says of it and how
@@ -33,7 +47,7 @@ function commands() {
 
 // The authority's name and brand colour (GET /site.json), in the header and footer.
 async function brand() {
-  const site = await fetch('/site.json').then((r) => (r.ok ? r.json() : {})).catch(() => ({}));
+  site = await fetch('/site.json').then((r) => (r.ok ? r.json() : {})).catch(() => ({}));
   if (site.authority) {
     document.getElementById('authority-name').textContent = site.authority;
     document.getElementById('footer-authority').textContent = `Run by ${site.authority}`;
@@ -66,17 +80,23 @@ function renderSignIn(problem) {
         <div class="govuk-error-summary__body"><ul class="govuk-list govuk-error-summary__list">
           <li><a href="#token">${problem}</a></li></ul></div></div></div>` : ''}
       <h1 class="govuk-heading-xl">Sign in</h1>
+      ${site.identityProvider ? html`
+        <p class="govuk-body">Sign in with the account you use for your council's (or your school's) other services.</p>
+        <a href="/auth/login" role="button" draggable="false" class="govuk-button govuk-button--start" id="sign-in-provider">
+          Sign in with your council account</a>
+        <h2 class="govuk-heading-m">Or sign in with an access token</h2>` : ''}
       <form id="sign-in" novalidate>
         <div class="govuk-form-group${problem ? ' govuk-form-group--error' : ''}">
           <label class="govuk-label govuk-label--s" for="token">Access token</label>
-          <div id="token-hint" class="govuk-hint">The token your administrator issued to you. It is kept
-            only in this browser tab and forgotten when you sign out or close the tab.</div>
+          <div id="token-hint" class="govuk-hint">The token your administrator issued to you. The server
+            opens a session for this browser with it; the console does not keep it. The session ends when you
+            sign out or leave it unused.</div>
           ${problem ? html`<p id="token-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${problem}</p>` : ''}
           <input class="govuk-input govuk-input--width-20${problem ? ' govuk-input--error' : ''}" id="token" name="token"
             type="password" autocomplete="current-password" spellcheck="false"
             aria-describedby="token-hint${problem ? ' token-error' : ''}">
         </div>
-        <button type="submit" class="govuk-button" data-module="govuk-button">Sign in</button>
+        <button type="submit" class="govuk-button${site.identityProvider ? ' govuk-button--secondary' : ''}" data-module="govuk-button">Sign in with the token</button>
       </form>
     </div></div>`, problem ? 'Error: Sign in' : 'Sign in');
   document.getElementById('sign-in').addEventListener('submit', async (event) => {
@@ -86,14 +106,12 @@ function renderSignIn(problem) {
       renderSignIn('Enter your access token');
       return;
     }
-    signIn(value);
     identity = null;
     try {
-      await whoAmI();
+      await signInWithToken(value);
       if (location.hash === '#/') route();
       else location.hash = '#/';  // the hashchange routes
     } catch (error) {
-      signOut();
       renderSignIn(error instanceof ApiError && error.httpStatus === 401
         ? 'The access token was not recognised' : `Signing in failed: ${error.message}`);
     }
@@ -103,13 +121,15 @@ function renderSignIn(problem) {
 function header() {
   const signedIn = identity !== null;
   const nav = document.getElementById('service-navigation');
-  const current = location.hash.startsWith('#/reports') ? 'reports' : location.hash.startsWith('#/due') ? 'due' : 'dashboard';
+  const current = ['reports', 'due', 'calendar'].find((name) => location.hash.startsWith(`#/${name}`)) || 'dashboard';
+  const schoolSide = signedIn && identity.urns && identity.urns.length > 0;
   const item = (name, href, text) => html`<li class="govuk-service-navigation__item${current === name ? ' govuk-service-navigation__item--active' : ''}">
     <a class="govuk-service-navigation__link" href="${href}"${current === name ? html` aria-current="page"` : ''}>${text}</a></li>`;
   nav.innerHTML = signedIn ? html`
-    ${item('dashboard', '#/', 'Dashboard')}
+    ${item('dashboard', '#/', schoolSide ? 'Your school' : 'Dashboard')}
     ${item('due', '#/due', 'Due soon')}
-    ${item('reports', '#/reports', 'Reports')}
+    ${schoolSide ? '' : item('reports', '#/reports', 'Reports')}
+    ${item('calendar', '#/calendar', 'Calendar')}
     <li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="#/sign-out">Sign out</a></li>`.text : '';
   document.getElementById('signed-in-as').textContent = signedIn
     ? `Signed in as ${identity.name || identity.user} (${roleName(identity.role)})` : '';
@@ -122,7 +142,7 @@ async function route() {
   const [path, queryText] = location.hash.replace(/^#/, '').split('?');
   const query = new URLSearchParams(queryText || '');
   if (path === '/sign-out') {
-    signOut();
+    await signOut();
     identity = null;
     header();
     location.hash = '#/sign-in';
@@ -130,20 +150,19 @@ async function route() {
   }
   const page = path.match(/^\/pages\/(\w+)$/);
   if (page && PAGES[page[1]]) {
-    if (token()) await whoAmI().catch(() => null);
+    await signedIn().catch(() => null);
     header();
     await renderPage(page[1]);
     return;
   }
-  if (!token() || path === '/sign-in') {
-    identity = null;
-    header();
-    renderSignIn();
-    return;
-  }
   try {
     show(html`<p class="govuk-body scc-loading" role="status">Loading…</p>`, 'Loading');
-    await whoAmI();
+    if (path === '/sign-in' || !(await signedIn())) {
+      identity = null;
+      header();
+      renderSignIn();
+      return;
+    }
     header();
     const record = path.match(/^\/institutions\/([^/]+)\/record\/(\w+)$/);
     const correct = path.match(/^\/institutions\/([^/]+)\/correct\/([\w-]+)$/);
@@ -169,6 +188,11 @@ async function route() {
       await renderDue(query, identity);
     } else if (path === '/reports') {
       await renderReport(query);
+    } else if (path === '/calendar') {
+      await renderCalendar(identity);
+    } else if (identity.urns && identity.urns.length === 1) {
+      location.hash = `#/institutions/${identity.urns[0]}`;  // a school's users: their school
+      return;
     } else {
       await renderDashboard(query, (table) => new SortableTable(table), commands().has('RegisterInstitution'), identity);
     }
@@ -179,7 +203,6 @@ async function route() {
       return;
     }
     if (error instanceof ApiError && error.httpStatus === 401) {
-      signOut();
       identity = null;
       header();
       renderSignIn('Your session has ended; sign in again');
@@ -194,5 +217,4 @@ async function route() {
 window.addEventListener('hashchange', () => {
   if (location.hash === '' || location.hash.startsWith('#/')) route();
 });
-brand();
-route();
+brand().then(route);

@@ -283,12 +283,22 @@ export const FORMS = {
   RecordNoteOfVisitResponse: {
     title: 'Record the headteacher\'s response to a note of visit',
     fields: [
-      { path: 'response.visit_event_id', label: 'Visit (event id)', type: 'text',
-        hint: 'The visit\'s event id, as the audit trail and the overdue note show it.' },
-      { path: 'response.status', label: 'The headteacher', type: 'radios',
+      { path: 'response.visit_event_id', label: 'Which visit', type: 'select', visits: true,
+        hint: 'The visits whose note awaits the headteacher\'s answer.' },
+      { path: 'response.status', label: 'The note of visit', type: 'radios',
         options: [{ value: 'NOTE_OF_VISIT_STATUS_AGREED', text: 'Agreed the note' },
           { value: 'NOTE_OF_VISIT_STATUS_DISPUTED', text: 'Disputed the note' }] },
-      { path: 'response.comment', label: 'Comment', type: 'textarea', hint: 'Required when the note is disputed.' },
+      { path: 'response.comment', label: 'Comment', type: 'textarea', hint: 'Required when the note is disputed: what is not accurate.' },
+    ],
+  },
+  ProduceLetter: {
+    title: 'Produce a letter',
+    hint: 'The letter is written from the authority\'s template and this record, and kept in the audit trail as it was produced. Print it, or save it as a PDF, from the page that opens.',
+    fields: [
+      { path: 'letter.kind', label: 'Which letter', type: 'radios',
+        options: [{ value: 'LETTER_KIND_DESIGNATION', text: 'Designation: to the headteacher and the chair of governors (R-5)' },
+          { value: 'LETTER_KIND_WARNING_NOTICE', text: 'The formal warning notice in force (R-17)' },
+          { value: 'LETTER_KIND_REMOVAL', text: 'Removal from the list (R-14)' }] },
     ],
   },
   // One form per Ofsted framework, all recorded by RecordOfstedOutcome (docs/ofsted.md).
@@ -658,18 +668,31 @@ function confirmation(spec, institution, eventId) {
 
 // Draws the form of `name` for `institution`; sends it (after "check your answers" where the
 // form asks for it) and calls onDone(message) for an ordinary record.
-// A form's fields with each choice of users (`users`: a role) filled from the directory.
-export async function withUsers(fields) {
+// The visits of `events` whose note of visit awaits the headteacher's answer (R-1).
+function awaitingAnswer(events) {
+  const answered = new Set(events.filter((e) => e.payload.noteOfVisitResponseRecorded)
+    .map((e) => e.payload.noteOfVisitResponseRecorded.visitEventId));
+  return events.filter((e) => e.payload.visitRecorded && !answered.has(e.eventId)
+    && e.payload.visitRecorded.noteStatus === 'NOTE_OF_VISIT_STATUS_PENDING')
+    .map((e) => ({ value: e.eventId, text: `${e.effectiveDate}: visit by ${e.payload.visitRecorded.visitor}` }));
+}
+
+// A form's fields with each choice of users (`users`: a role) filled from the directory, and
+// of visits (`visits`) from the institution's record `events`.
+export async function withUsers(fields, events = []) {
   const roles = [...new Set(fields.filter((f) => f.users).map((f) => f.users))];
   const lists = Object.fromEntries(await Promise.all(roles.map(async (role) =>
     [role, (await call('AdminService', 'ListUsers', { role })).users || []])));
-  return fields.map((f) => (f.users
-    ? { ...f, options: lists[f.users].map((u) => ({ value: u.user, text: u.name ? `${u.name} (${u.user})` : u.user })) }
-    : f));
+  return fields.map((f) => {
+    if (f.users) {
+      return { ...f, options: lists[f.users].map((u) => ({ value: u.user, text: u.name ? `${u.name} (${u.user})` : u.user })) };
+    }
+    return f.visits ? { ...f, options: awaitingAnswer(events) } : f;
+  });
 }
 
 export async function renderForm(institution, events, name, commands, offered, onDone) {
-  const spec = { ...FORMS[name], fields: await withUsers(FORMS[name].fields) };
+  const spec = { ...FORMS[name], fields: await withUsers(FORMS[name].fields, events) };
   const command = commands.get(rpcOf(name));
   const title = institution.details.name;
   if (!command) {

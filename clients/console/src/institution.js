@@ -267,6 +267,26 @@ function factRows(status) {
   return [...rows, ...lifeCycleRows(status)];
 }
 
+const LETTERS = {
+  LETTER_KIND_DESIGNATION: 'Designation letter',
+  LETTER_KIND_WARNING_NOTICE: 'Formal warning notice',
+  LETTER_KIND_REMOVAL: 'Removal letter',
+};
+
+// The letters produced for the institution, newest first, each opening print-ready in a new tab.
+function letters(events) {
+  const withdrawn = new Set(events.filter((e) => e.payload.eventCorrected && e.payload.eventCorrected.withdraw)
+    .map((e) => e.payload.eventCorrected.correctedEventId));
+  const produced = events.filter((e) => e.payload.letterProduced).sort((a, b) => Number(b.version) - Number(a.version));
+  if (!produced.length) return '';
+  return html`<h2 class="govuk-heading-m">Letters</h2>
+    <ul class="govuk-list" id="letters">${produced.map((e) => html`<li>
+      <a class="govuk-link" href="/letters/${e.urn}/${e.eventId}" target="_blank" rel="noopener">${LETTERS[e.payload.letterProduced.kind] || 'Letter'}
+        of ${e.effectiveDate} (opens in a new tab)</a>
+      ${withdrawn.has(e.eventId) ? html`<strong class="govuk-tag govuk-tag--grey">Withdrawn</strong>` : ''}
+      <span class="govuk-body-s scc-muted">${(e.payload.letterProduced.recipients || []).join('; ')}</span></li>`)}</ul>`;
+}
+
 export function renderInstitution({ status, path, events, names }, commands, identity, flash) {
   const d = status.details;
   const offered = offeredForms(status, commands, identity);
@@ -278,7 +298,7 @@ export function renderInstitution({ status, path, events, names }, commands, ide
     return Boolean(recording) && (correct.reach !== 'REACH_LED_INSTITUTIONS' || status.leadOfficerId === identity.user);
   };
   show(html`
-    <a href="#/" class="govuk-back-link">Back to the dashboard</a>
+    ${identity.urns && identity.urns.length ? '' : html`<a href="#/" class="govuk-back-link">Back to the dashboard</a>`}
     ${flash ? html`<div class="govuk-notification-banner govuk-notification-banner--success" role="alert"
         aria-labelledby="banner-title" data-module="govuk-notification-banner">
         <div class="govuk-notification-banner__header"><h2 class="govuk-notification-banner__title" id="banner-title">Success</h2></div>
@@ -301,5 +321,6 @@ export function renderInstitution({ status, path, events, names }, commands, ide
     ${ofstedHistory(status.ofsted || {})}
     ${obligations(status.obligations || [], status.urn, offered)}
     ${planSection(events)}
+    ${letters(events)}
     ${timeline(events, commands, status.urn, mayCorrect, names)}`, d.name);
 }

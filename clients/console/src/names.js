@@ -57,6 +57,8 @@ const ROLE_NAMES = {
   ROLE_AUDITOR: 'Auditor',
   ROLE_REPORT_READER: 'Report reader',
   ROLE_SERVICE_ACCOUNT: 'Service account',
+  ROLE_HEADTEACHER: 'Headteacher',
+  ROLE_CHAIR_OF_GOVERNORS: 'Chair of governors',
 };
 
 export function roleName(role) {
