@@ -16,6 +16,7 @@ PACKAGES=(
   clang libclang-rt-14-dev
   python3-grpcio python3-protobuf python3-pytest python3-yaml
   chromium
+  glewlwyd
 )
 
 if [ "${1:-}" = "bench" ]; then

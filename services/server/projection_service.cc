@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/codec/event_codec.h"
+#include "services/domain/authorization.h"
 #include "services/domain/dates.h"
 #include "services/domain/decide.h"
 #include "services/domain/errors.h"
@@ -120,6 +121,17 @@ absl::Status ProjectionServiceImpl::GetInstitution(const UnaryCall& call,
         }));
   }
   *response = projections::BuildStatus(*state, view.day, *calendar_, rules_, &qa);
+  // The HoSI's meetings with a Lead Officer are the LA's own, not the school's (as in
+  // ListObligations).
+  if (domain::RoleHasOwnSchoolOnly(call.caller().role)) {
+    auto* obligations = response->mutable_obligations();
+    obligations->erase(std::remove_if(obligations->begin(), obligations->end(),
+                                      [](const v1::Obligation& o) {
+                                        return o.type() ==
+                                               v1::OBLIGATION_TYPE_QUALITY_ASSURANCE_MEETING;
+                                      }),
+                       obligations->end());
+  }
   return absl::OkStatus();
 }
 

@@ -81,6 +81,12 @@ export function describe(event, events, commands) {
     return html`<p class="govuk-body">Annotated the ${what}.</p>`;
   }
   const key = Object.keys(p)[0];
+  if (p.letterProduced) {  // the letter itself opens on its own page, print-ready
+    const l = p.letterProduced;
+    return html`<p class="govuk-body">${enumName(l.kind, 'LETTER_KIND_')} letter, reference ${l.reference}, to
+      ${(l.recipients || []).join('; ')}. <a class="govuk-link" href="/letters/${event.urn}/${event.eventId}"
+      target="_blank" rel="noopener">Open the letter (new tab)</a></p>`;
+  }
   if (PLAN_EVENTS.includes(key)) {
     const m = p[key];
     const plan = m.plan || {};
