@@ -182,11 +182,10 @@ test('an officer signs in with their council account, prints a letter and subscr
   await page.screenshot({ path: join(ARTIFACTS, '03-produce-letter.png'), fullPage: true });
   await page.getByLabel(/^Designation/).check();
   await page.getByLabel('Why (kept in the audit trail)').fill('The designation letter goes to the head and chair');
-  await page.getByRole('button', { name: /^(Record|Continue)$/ }).click();
-  const confirm = page.getByRole('button', { name: 'Confirm and record' });
-  if (await confirm.isVisible().catch(() => false)) await confirm.click();
+  await page.getByRole('button', { name: 'Record' }).click();
+  // Recorded, the console goes back to the school's page, which lists the letter.
+  await page.locator('.govuk-notification-banner--success').getByText('Produce a letter: recorded.').waitFor();
   const link = page.locator('#letters a').first();
-  if (!(await link.isVisible().catch(() => false))) await page.goto(`${consoleUrl}/#/institutions/${SCHOOL}`);
   await link.waitFor();
   await page.screenshot({ path: join(ARTIFACTS, '04-letters-on-the-school-page.png'), fullPage: true });
   const letter = await context.newPage();
@@ -251,10 +250,8 @@ test('a headteacher sees their own school, no confidential notes, and disputes a
   await page.getByLabel('Comment').fill('The note says the phonics scheme is not in place; it started in September.');
   await page.getByLabel('Why (kept in the audit trail)').fill('My response to the note of visit');
   await page.screenshot({ path: join(ARTIFACTS, '08-headteacher-disputes-note.png'), fullPage: true });
-  await page.getByRole('button', { name: /^(Record|Continue)$/ }).click();
-  const confirm = page.getByRole('button', { name: 'Confirm and record' });
-  if (await confirm.isVisible().catch(() => false)) await confirm.click();
-  await page.locator('.govuk-notification-banner--success, .govuk-panel--confirmation').first().waitFor();
+  await page.getByRole('button', { name: 'Record' }).click();
+  await page.locator('.govuk-notification-banner--success').getByText('recorded.').waitFor();
   await page.screenshot({ path: join(ARTIFACTS, '09-headteacher-recorded.png'), fullPage: true });
   const history = await api('AuditService', 'GetHistory', { urn: SCHOOL, newestFirst: true, pageSize: 5 });
   const response = history.body.events.find((e) => e.payload.noteOfVisitResponseRecorded);

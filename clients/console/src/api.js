@@ -64,6 +64,24 @@ export function startPage() {
   pageNumber += 1;
 }
 
+// Read-your-writes: the log position of the last command this console recorded (a CommandResult's
+// global_position, kept in memory only). Reads of the read model made with afterOwnWrites wait
+// until the projection has applied it (QueryOptions.min_position), so the page drawn after a
+// record shows what was recorded even when the projection is a moment behind the log.
+let lastWritten = 0n;
+
+function noteWritten(position) {
+  const at = BigInt(position);
+  if (at > lastWritten) lastWritten = at;
+}
+
+// `request` for a projection read (GetInstitution, ListInstitutions, ListObligations), with
+// options.min_position set to the last position this console wrote, when it wrote anything.
+export function afterOwnWrites(request = {}) {
+  if (lastWritten === 0n) return request;
+  return { ...request, options: { ...(request.options || {}), minPosition: lastWritten.toString() } };
+}
+
 // Calls `service`.`method` (e.g. 'AuditService', 'GetHistory') with `request`; resolves to the
 // response message, or rejects with ApiError (or PageLeft, when a new page started meanwhile).
 export async function call(service, method, request = {}) {
@@ -74,6 +92,7 @@ export async function call(service, method, request = {}) {
     body: JSON.stringify(request),
   });
   const body = await response.json().catch(() => ({}));
+  if (response.ok && body.globalPosition && !body.validatedOnly) noteWritten(body.globalPosition);
   if (startedOn !== pageNumber) throw new PageLeft();
   if (!response.ok) throw new ApiError(response.status, body.error || {});
   return body;

@@ -1,6 +1,6 @@
 // The dashboard: schools and settings causing concern, filtered by state, Lead Officer, phase
 // and overdue obligation, with counts.
-import { callAllPages } from './api.js';
+import { afterOwnWrites, callAllPages } from './api.js';
 import { html, show } from './html.js';
 import {
   OBLIGATION_TYPES, PHASES, STATES, enumName, obligationName, stateKey, stateName,
@@ -98,8 +98,8 @@ export async function renderDashboard(query, initTable, mayRegister, me) {
   if (filters.overdue) request.overdue = [filters.overdue];
   if (filters.q) request.query = filters.q;
   const [institutions, everyone] = await Promise.all([
-    callAllPages('ProjectionService', 'ListInstitutions', request, 'institutions'),
-    callAllPages('ProjectionService', 'ListInstitutions', { causingConcern: true, pageSize: 500 }, 'institutions'),
+    callAllPages('ProjectionService', 'ListInstitutions', afterOwnWrites(request), 'institutions'),
+    callAllPages('ProjectionService', 'ListInstitutions', afterOwnWrites({ causingConcern: true, pageSize: 500 }), 'institutions'),
   ]);
   const officers = new Map();
   for (const i of everyone) if (i.leadOfficerId) officers.set(i.leadOfficerId, i.leadOfficerName || i.leadOfficerId);

@@ -1,6 +1,6 @@
 // What falls due: every obligation due in the next weeks (and those overdue), soonest first —
 // a Lead Officer's own by default — each linked to its institution's page.
-import { callAllPages } from './api.js';
+import { afterOwnWrites, callAllPages } from './api.js';
 import { html, show } from './html.js';
 import { obligationName } from './names.js';
 
@@ -14,7 +14,7 @@ export async function renderDue(query, me) {
   const until = isoDay(new Date(Date.now() + weeks * 7 * 86400000));
   const request = { dueBefore: until, pageSize: 1000 };
   if (mine) request.leadOfficerId = me.user;
-  const obligations = await callAllPages('ProjectionService', 'ListObligations', request, 'obligations');
+  const obligations = await callAllPages('ProjectionService', 'ListObligations', afterOwnWrites(request), 'obligations');
   show(html`
     <h1 class="govuk-heading-xl">Due in the next ${weeks} week${weeks === 1 ? '' : 's'}</h1>
     <p class="govuk-body">${mine ? 'For the schools you lead. ' : ''}Everything due by ${until}, and

@@ -2,7 +2,7 @@
 // path taken, obligations due and overdue (each linked to the form that clears it), the action
 // plan, the audit trail in words (each record correctable), and the decisions the caller may
 // record now.
-import { call } from './api.js';
+import { afterOwnWrites, call } from './api.js';
 import { describe } from './describe.js';
 import { flowchart } from './flowchart.js';
 import { FORMS, rpcOf } from './forms.js';
@@ -14,7 +14,7 @@ import { planSection } from './plan.js';
 // What the institution looks like now, its path and its history (newest first).
 export async function loadInstitution(urn) {
   const [status, workflow, history, directory] = await Promise.all([
-    call('ProjectionService', 'GetInstitution', { urn }),
+    call('ProjectionService', 'GetInstitution', afterOwnWrites({ urn })),
     call('AuditService', 'GetWorkflowState', { urn, includePath: true }),
     call('AuditService', 'GetHistory', { urn, pageSize: 1000, newestFirst: true }),
     call('AdminService', 'ListUsers', {}),
