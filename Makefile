@@ -76,6 +76,7 @@ bench: build
 	@$(BUILD)/tests/bench/event_log_bench --out bench-results
 	@$(BUILD)/tests/bench/projection_bench --out bench-results
 	@$(BUILD)/tests/bench/report_bench --out bench-results
+	@$(BUILD)/tests/bench/read_audit_bench --out bench-results
 
 # A few minutes of steady load on sccd: throughput, latency and memory over time.
 SOAK_SECONDS ?= 180

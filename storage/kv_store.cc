@@ -104,4 +104,28 @@ absl::Status KvStore::Scan(
   return FromRocks(it->status(), "scanning");
 }
 
+absl::Status KvStore::ScanRange(
+    const std::string& from, const std::string& to, bool newest_first,
+    const std::function<bool(absl::string_view, absl::string_view)>& fn) const {
+  absl::ReaderMutexLock lock(&mu_);
+  if (db_ == nullptr) return NotReopened();
+  const rocksdb::Slice lower(from), upper(to);
+  rocksdb::ReadOptions options;
+  options.iterate_lower_bound = &lower;
+  options.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
+  if (newest_first) {
+    it->SeekToLast();
+  } else {
+    it->SeekToFirst();
+  }
+  for (; it->Valid(); newest_first ? it->Prev() : it->Next()) {
+    if (!fn(absl::string_view(it->key().data(), it->key().size()),
+            absl::string_view(it->value().data(), it->value().size()))) {
+      break;
+    }
+  }
+  return FromRocks(it->status(), "scanning");
+}
+
 }  // namespace scc::storage

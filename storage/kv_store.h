@@ -44,6 +44,11 @@ class KvStore {
   absl::Status Scan(const std::string& prefix,
                     const std::function<absl::Status(absl::string_view key,
                                                      absl::string_view value)>& fn) const;
+  // Calls `fn` for every key in [from, to), in key order or (newest_first) from the last key
+  // down, while it returns true.
+  absl::Status ScanRange(const std::string& from, const std::string& to, bool newest_first,
+                         const std::function<bool(absl::string_view key,
+                                                  absl::string_view value)>& fn) const;
 
  private:
   KvStore(std::string dir, std::unique_ptr<rocksdb::DB> db);

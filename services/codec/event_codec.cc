@@ -69,7 +69,7 @@ void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
 }
 
 v1::Event ToApiEvent(const storage::RecordedEvent& recorded, const domain::StoredEvent& event,
-                     v1::Role reader) {
+                     const domain::Reader& reader) {
   v1::Event out;
   const v1::EventMetadata& m = event.metadata;
   out.set_event_id(m.event_id());
@@ -87,7 +87,10 @@ v1::Event ToApiEvent(const storage::RecordedEvent& recorded, const domain::Store
   out.set_causation_id(m.causation_id());
   out.set_type(recorded.type);
   *out.mutable_payload() = event.payload;
-  out.set_notes_redacted(domain::RedactFor(reader, *out.mutable_notes(), *out.mutable_payload()));
+  domain::Withheld withheld =
+      domain::WithholdFrom(reader, *out.mutable_notes(), *out.mutable_payload());
+  out.set_notes_redacted(withheld.notes);
+  for (std::string& field : withheld.fields) out.add_withheld(std::move(field));
   out.set_hash(absl::BytesToHexString(recorded.hash));
   return out;
 }

@@ -14,6 +14,7 @@
 #include "google/protobuf/timestamp.pb.h"
 #include "scc/v1/common.pb.h"
 #include "scc/v1/events.pb.h"
+#include "services/domain/confidentiality.h"
 #include "services/domain/evolve.h"
 #include "storage/event.h"
 #include "storage/event_log.h"
@@ -39,9 +40,9 @@ absl::StatusOr<absl::Time> FromTimestamp(const google::protobuf::Timestamp& t, c
 void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out);
 
 // The API's view of a stored event for `reader`: what R-25 hides from the reader is left out
-// (notes_redacted; domain::RedactFor).
+// (notes_redacted, withheld; domain::WithholdFrom).
 v1::Event ToApiEvent(const storage::RecordedEvent& recorded, const domain::StoredEvent& event,
-                     v1::Role reader);
+                     const domain::Reader& reader);
 
 // The stored events of `urn` with from_version <= version <= to_version, in order (none when
 // the institution has no stream).

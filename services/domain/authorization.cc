@@ -2,8 +2,10 @@
 
 #include <algorithm>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "google/protobuf/descriptor.h"
 #include "services/domain/errors.h"
 #include "services/domain/role_bits.h"
 
@@ -14,10 +16,15 @@ using namespace role_bits;  // NOLINT: the table reads best with short role name
 
 // The RPCs that are not one command, and who may call them. Commands are in the command table
 // (command_table.cc), where each row names its roles.
+// `audited`: a successful call reads an institution's file (or the whole log) and is recorded
+// in the read audit (the termly report records each of its pages instead).
 struct ReadRpc {
   const char* rpc;
   unsigned roles;
+  bool audited = false;
 };
+
+constexpr bool kAudited = true;
 
 const std::vector<ReadRpc>& ReadRpcs() {
   static const auto* const kReads = new std::vector<ReadRpc>{
@@ -26,21 +33,23 @@ const std::vector<ReadRpc>& ReadRpcs() {
       {"SubmitCommands", kHosi | kLo | kSrg | kEy | kService},
       // One institution at a time, or the LA-wide lists: every role (notes redacted by R-25);
       // a headteacher or chair of governors sees their own school only.
-      {"GetWorkflowState", kEveryone | kSchoolUsers},
-      {"GetHistory", kEveryone | kSchoolUsers},
-      {"GetInstitution", kEveryone | kSchoolUsers},
+      {"GetWorkflowState", kEveryone | kSchoolUsers, kAudited},
+      {"GetHistory", kEveryone | kSchoolUsers, kAudited},
+      {"GetInstitution", kEveryone | kSchoolUsers, kAudited},
       {"ListInstitutions", kEveryone | kSchoolUsers},
       {"ListObligations", kEveryone | kSchoolUsers},
       {"GetProjectionStatus", kEveryone},
       // The termly progress report is for the SRG and the SSSPB, and the officers in them.
       {"GenerateTermReport", kEveryone},
       // The whole log: the audit and the systems that follow it.
-      {"ReadEvents", kHosi | kSrg | kAuditor | kService},
-      {"Watch", kHosi | kSrg | kAuditor | kService},
-      {"SearchAudit", kHosi | kSrg | kAuditor | kService},
+      {"ReadEvents", kHosi | kSrg | kAuditor | kService, kAudited},
+      {"Watch", kHosi | kSrg | kAuditor | kService, kAudited},
+      {"SearchAudit", kHosi | kSrg | kAuditor | kService, kAudited},
       {"VerifyLog", kHosi | kSrg | kAuditor | kReader | kService},
       // A letter as produced: whoever reads the institution (a school its own).
-      {"GetLetter", kEveryone | kSchoolUsers},
+      {"GetLetter", kEveryone | kSchoolUsers, kAudited},
+      // The read audit: who viewed which file (docs/data-protection.md).
+      {"ListFileReads", kHosi | kAuditor},
       // The caller's own identity and permissions.
       {"WhoAmI", kEveryone | kSchoolUsers},
       // The directory: whom a Lead Officer is assigned from, and who recorded what (a school's
@@ -52,7 +61,7 @@ const std::vector<ReadRpc>& ReadRpcs() {
       // Operations.
       {"RebuildProjections", kHosi | kService},
       {"GetServerStatus", kHosi | kAuditor | kService},
-      {"BackupLog", kHosi | kService},
+      {"BackupLog", kHosi | kService, kAudited},
   };
   return *kReads;
 }
@@ -99,6 +108,53 @@ Reach ReachOf(v1::Role role, absl::string_view rpc) {
     return RoleHasOwnSchoolOnly(role) ? Reach::kOwnSchool : Reach::kAll;
   }
   return Reach::kNone;
+}
+
+Reach ConfidentialReach(v1::Role role, v1::Confidentiality kind) {
+  if (kind == v1::CONFIDENTIALITY_UNSPECIFIED) return Reach::kAll;
+  switch (role) {
+    case v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT:
+    case v1::ROLE_SRG_MEMBER:
+    case v1::ROLE_AUDITOR:
+      return Reach::kAll;
+    case v1::ROLE_LEAD_OFFICER:
+      return Reach::kLedInstitutions;
+    case v1::ROLE_EARLY_YEARS_STANDARDS_TEAM:
+      return Reach::kSettings;
+    case v1::ROLE_HEADTEACHER:
+    case v1::ROLE_CHAIR_OF_GOVERNORS:
+      return kind == v1::CONFIDENTIALITY_SCHOOL_PLAN ? Reach::kOwnSchool : Reach::kNone;
+    default:
+      return Reach::kNone;
+  }
+}
+
+namespace {
+
+bool LeadsInstitution(const std::string& user, const InstitutionState& state) {
+  return user == state.episode().lead_officer().lead_officer_id() ||
+         user == state.details().learning_network_inspector();
+}
+
+}  // namespace
+
+bool WorksWith(const std::string& user, v1::Role role, const std::vector<std::string>& own_schools,
+               const InstitutionState& state) {
+  switch (role) {
+    case v1::ROLE_LEAD_OFFICER:
+      return LeadsInstitution(user, state);
+    case v1::ROLE_EARLY_YEARS_STANDARDS_TEAM:
+      return state.details().kind() == v1::INSTITUTION_KIND_EARLY_YEARS_SETTING;
+    default:
+      return InReach(role, own_schools, state.urn());
+  }
+}
+
+bool IsAuditedRead(absl::string_view rpc) {
+  for (const ReadRpc& read : ReadRpcs()) {
+    if (read.rpc == rpc) return read.audited;
+  }
+  return false;
 }
 
 absl::Status AuthorizeCall(const std::string& user, v1::Role role, absl::string_view rpc) {
@@ -149,9 +205,9 @@ absl::Status AuthorizeCommandScope(const InstitutionState& state, const Command&
     }
     case Reach::kLedInstitutions: {
       if (!state.registered()) return absl::OkStatus();
+      if (LeadsInstitution(command.actor, state)) return absl::OkStatus();
       const std::string& lead_officer = state.episode().lead_officer().lead_officer_id();
       const std::string& lni = state.details().learning_network_inspector();
-      if (command.actor == lead_officer || command.actor == lni) return absl::OkStatus();
       return absl::PermissionDeniedError(absl::StrCat(
           "Lead Officer ", command.actor, " does not lead ", urn, " (its Lead Officer: ",
           lead_officer.empty() ? "none" : lead_officer, "; its Learning Network Inspector: ",
@@ -186,14 +242,12 @@ std::string TableHeader(const std::vector<std::string>& first) {
   return absl::StrCat(md, "\n", rule, "\n");
 }
 
-// One cell per role: what ReachOf says of `rpc` ("no" where the role may not call `gate`, when
-// one is given).
-std::string ReachCells(absl::string_view rpc, absl::string_view gate = "") {
+// One cell per role: what `reach_of` says of it.
+std::string Cells(absl::FunctionRef<Reach(v1::Role)> reach_of) {
   std::string md;
   for (v1::Role role : MatrixRoles()) {
     const char* cell = "no";
-    const bool gated = !gate.empty() && ReachOf(role, gate) == Reach::kNone;
-    switch (gated ? Reach::kNone : ReachOf(role, rpc)) {
+    switch (reach_of(role)) {
       case Reach::kNone: cell = "no"; break;
       case Reach::kAll: cell = "yes"; break;
       case Reach::kLedInstitutions: cell = "led only"; break;
@@ -203,6 +257,30 @@ std::string ReachCells(absl::string_view rpc, absl::string_view gate = "") {
     absl::StrAppend(&md, " ", cell, " |");
   }
   return md;
+}
+
+// One cell per role: what ReachOf says of `rpc` ("no" where the role may not call `gate`, when
+// one is given).
+std::string ReachCells(absl::string_view rpc, absl::string_view gate = "") {
+  return Cells([&](v1::Role role) {
+    const bool gated = !gate.empty() && ReachOf(role, gate) == Reach::kNone;
+    return gated ? Reach::kNone : ReachOf(role, rpc);
+  });
+}
+
+// The fields marked `kind` in the events, as "message.field", in the contract's order.
+std::vector<std::string> MarkedFields(v1::Confidentiality kind) {
+  std::vector<std::string> out;
+  const google::protobuf::FileDescriptor* file = v1::EventPayload::descriptor()->file();
+  for (int m = 0; m < file->message_type_count(); ++m) {
+    const google::protobuf::Descriptor* type = file->message_type(m);
+    for (int f = 0; f < type->field_count(); ++f) {
+      if (type->field(f)->options().GetExtension(v1::confidential) == kind) {
+        out.push_back(absl::StrCat(type->name(), ".", type->field(f)->name()));
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -225,6 +303,25 @@ std::vector<v1::EventPayload::KindCase> CorrectableKinds() {
     }
   }
   return kinds;
+}
+
+std::string ConfidentialityMarkdown() {
+  std::string md = TableHeader({"Confidential content", "fields"});
+  const struct {
+    v1::Confidentiality kind;
+    const char* words;
+    const char* also;
+  } kKinds[] = {
+      {v1::CONFIDENTIALITY_SCHOOL_PLAN, "The school's plan", ""},
+      {v1::CONFIDENTIALITY_LA_RECORD, "The LA's record of a meeting",
+       "the notes of reviews, MCMs and progress-review meetings, notes flagged confidential, "},
+  };
+  for (const auto& k : kKinds) {
+    absl::StrAppend(&md, "| ", k.words, " | ", k.also, absl::StrJoin(MarkedFields(k.kind), ", "),
+                    " |", Cells([&](v1::Role role) { return ConfidentialReach(role, k.kind); }),
+                    "\n");
+  }
+  return md;
 }
 
 std::string CorrectionMarkdown() {

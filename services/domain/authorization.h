@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "scc/v1/common.pb.h"
+#include "scc/v1/options.pb.h"
 #include "services/domain/decide.h"
 #include "services/domain/institution_state.h"
 
@@ -34,6 +35,24 @@ bool InReach(v1::Role role, const std::vector<std::string>& own_schools, const s
 // PERMISSION_DENIED, in words for a headteacher, unless InReach.
 absl::Status CheckReach(const std::string& user, v1::Role role,
                         const std::vector<std::string>& own_schools, const std::string& urn);
+
+// How far `role` reads confidential content of `kind`: every institution (the HoSI, the
+// SRG, auditors), the institutions the role works with (a Lead Officer those they lead, the
+// Early Years team settings, a school's people their own school's plan only) or none (report
+// readers, other systems). Content of no kind (CONFIDENTIALITY_UNSPECIFIED) reaches everyone.
+Reach ConfidentialReach(v1::Role role, v1::Confidentiality kind);
+
+// Whether a caller works with the institution in `state`, as the role's partial reach says: a
+// Lead Officer with those whose Lead Officer or named Learning Network Inspector they
+// are, the Early Years Standards Team with settings, a headteacher or chair with their own
+// school. Every other role works with all of them.
+bool WorksWith(const std::string& user, v1::Role role, const std::vector<std::string>& own_schools,
+               const InstitutionState& state);
+
+// Whether a successful call of `rpc` is recorded in the read audit: it reads an institution's
+// file (status, history, workflow state, a letter) or the whole log (the event feed, Watch,
+// audit search, a backup). The termly report records each of its pages itself.
+bool IsAuditedRead(absl::string_view rpc);
 
 // The roles a caller can have, in the order the matrix lists them.
 const std::vector<v1::Role>& MatrixRoles();
@@ -69,6 +88,10 @@ std::vector<v1::EventPayload::KindCase> CorrectableKinds();
 // CorrectEvent by the kind of event corrected, as Markdown (event, the RPC it is authorized
 // as, then one column per role): the second table of docs/authorization.md.
 std::string CorrectionMarkdown();
+
+// ConfidentialReach as Markdown (kind of content, the fields marked with it, then one column
+// per role): the confidential-content table of docs/authorization.md.
+std::string ConfidentialityMarkdown();
 
 }  // namespace scc::domain
 

@@ -51,6 +51,16 @@ TEST(AuthorizationTest, DocumentMatchesTheCode) {
       << "docs/authorization.md is out of date; replace its table with:\n" << table;
 }
 
+TEST(AuthorizationTest, DocumentSaysWhoReadsConfidentialContent) {
+  std::ifstream in(AUTHORIZATION_DOC);
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string table = ConfidentialityMarkdown();
+  EXPECT_NE(text.str().find(table), std::string::npos)
+      << "docs/authorization.md is out of date; replace its Confidential content table with:\n"
+      << table;
+}
+
 TEST(AuthorizationTest, DocumentSaysHowCorrectionsAreAuthorized) {
   std::ifstream in(AUTHORIZATION_DOC);
   std::stringstream text;

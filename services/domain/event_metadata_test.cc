@@ -3,7 +3,6 @@
 #include "services/domain/event_metadata.h"
 
 #include "gtest/gtest.h"
-#include "services/domain/confidentiality.h"
 #include "services/domain/domain_test_util.h"
 
 namespace scc::domain {
@@ -66,68 +65,6 @@ TEST(StampEventTest, NotesOfReviewsAndMeetingsAreConfidentialWhateverTheCommandS
   EXPECT_TRUE(StampEvent(CommandWith(visit, true), visit, "id", "h", t::kToday)
                   .notes()
                   .confidential());
-}
-
-TEST(ConfidentialityTest, OnlyTheRolesThatWorkWithInstitutionsAndAuditorsReadConfidentialNotes) {
-  EXPECT_TRUE(MayReadConfidential(v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT));
-  EXPECT_TRUE(MayReadConfidential(v1::ROLE_LEAD_OFFICER));
-  EXPECT_TRUE(MayReadConfidential(v1::ROLE_SRG_MEMBER));
-  EXPECT_TRUE(MayReadConfidential(v1::ROLE_EARLY_YEARS_STANDARDS_TEAM));
-  EXPECT_TRUE(MayReadConfidential(v1::ROLE_AUDITOR));
-  EXPECT_FALSE(MayReadConfidential(v1::ROLE_REPORT_READER));
-  EXPECT_FALSE(MayReadConfidential(v1::ROLE_SERVICE_ACCOUNT));
-  EXPECT_FALSE(MayReadConfidential(v1::ROLE_UNSPECIFIED));
-}
-
-v1::EventPayload McmWithAssessment() {
-  v1::EventPayload mcm = t::Mcm();
-  mcm.mutable_monitoring_and_challenge_meeting_held()->set_quality_of_la_support("thin");
-  return mcm;
-}
-
-TEST(ConfidentialityTest, AReaderWhoMayNotSeeThemGetsNeitherNotesNorTheMcmAssessment) {
-  v1::Notes notes;
-  notes.set_text("the head was candid");
-  notes.set_confidential(true);
-  v1::EventPayload mcm = McmWithAssessment();
-  EXPECT_TRUE(RedactFor(v1::ROLE_REPORT_READER, notes, mcm));
-  EXPECT_TRUE(notes.text().empty());
-  EXPECT_TRUE(notes.confidential());
-  EXPECT_TRUE(mcm.monitoring_and_challenge_meeting_held().quality_of_la_support().empty());
-  EXPECT_EQ(mcm.monitoring_and_challenge_meeting_held().progress_towards_good(),
-            v1::PROGRESS_JUDGEMENT_SUFFICIENT);
-}
-
-TEST(ConfidentialityTest, TheAssessmentIsHiddenInACorrectionThatReplacesTheMeeting) {
-  v1::Notes notes;  // not confidential: only the assessment is hidden
-  notes.set_text("public");
-  const v1::EventPayload mcm = McmWithAssessment();
-  v1::EventPayload correction = t::Correct("mcm-id", &mcm);
-  EXPECT_TRUE(RedactFor(v1::ROLE_SERVICE_ACCOUNT, notes, correction));
-  EXPECT_EQ(notes.text(), "public");
-  EXPECT_TRUE(correction.event_corrected()
-                  .replacement()
-                  .monitoring_and_challenge_meeting_held()
-                  .quality_of_la_support()
-                  .empty());
-}
-
-TEST(ConfidentialityTest, NothingIsHiddenFromARoleThatMayReadIt) {
-  v1::Notes notes;
-  notes.set_text("the head was candid");
-  notes.set_confidential(true);
-  v1::EventPayload mcm = McmWithAssessment();
-  EXPECT_FALSE(RedactFor(v1::ROLE_AUDITOR, notes, mcm));
-  EXPECT_EQ(notes.text(), "the head was candid");
-  EXPECT_EQ(mcm.monitoring_and_challenge_meeting_held().quality_of_la_support(), "thin");
-}
-
-TEST(ConfidentialityTest, NothingIsHiddenWhenNothingIsConfidential) {
-  v1::Notes notes;
-  notes.set_text("public");
-  v1::EventPayload visit = t::Visit();
-  EXPECT_FALSE(RedactFor(v1::ROLE_REPORT_READER, notes, visit));
-  EXPECT_EQ(notes.text(), "public");
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "services/codec/event_codec.h"
+#include "services/domain/authorization.h"
 #include "services/domain/confidentiality.h"
 #include "services/domain/dates.h"
 #include "services/domain/decide.h"
@@ -78,7 +79,8 @@ struct Walk {
   std::vector<std::string> designations;      // dates in the term
   std::vector<std::string> removals;          // dates in the term
   std::vector<std::string> closures;          // episodes ended by closure or conversion, in the term
-  std::vector<v1::TimelineEntry> notes;       // meeting notes in the term (date, "type: text")
+  std::vector<std::pair<v1::TimelineEntry, bool>> notes;  // meeting notes in the term (date,
+                                                          // "type: text"), and if confidential
   std::vector<v1::TimelineEntry> support;     // a setting's support actions in the term
   int warning_notices = 0;                    // escalations in the term
   int interventions = 0;
@@ -92,7 +94,7 @@ bool InTerm(const std::string& date, const projections::Period& term) {
 }
 
 // Applies one event (the replacement, where a correction replaced it) to the walk.
-void Step(Walk& walk, const StoredEvent& e, const projections::Period& term, bool notes_visible) {
+void Step(Walk& walk, const StoredEvent& e, const projections::Period& term) {
   const std::string& on = e.metadata.effective_date();
   const bool before = domain::IsCausingConcern(walk.end.state());
   const v1::FlowchartState state_before = walk.end.state();
@@ -127,25 +129,24 @@ void Step(Walk& walk, const StoredEvent& e, const projections::Period& term, boo
   const bool meeting = e.payload.has_action_plan_review_held() ||
                        e.payload.has_monitoring_and_challenge_meeting_held() ||
                        e.payload.has_school_progress_review_team_meeting_held();
-  if (meeting && !e.metadata.notes().text().empty() &&
-      (notes_visible || !e.metadata.notes().confidential())) {
+  if (meeting && !e.metadata.notes().text().empty()) {
     v1::TimelineEntry note;
     note.set_on(on);
     note.set_state(absl::StrCat(absl::StrReplaceAll(codec::EventType(e.payload), {{"_", " "}}), ": ",
                                 e.metadata.notes().text()));
-    walk.notes.push_back(note);
+    walk.notes.emplace_back(std::move(note), e.metadata.notes().confidential() ||
+                                                 domain::NotesAlwaysConfidential(e.payload));
   }
 }
 
 // The whole walk of one institution's known events, corrections applied in place: a
 // withdrawn event is left out, a re-dated one counts by its new date, up to `last_day`.
 Walk WalkInstitution(const std::string& urn, const std::vector<StoredEvent>& events,
-                     const projections::Period& term, const std::string& last_day,
-                     bool notes_visible) {
+                     const projections::Period& term, const std::string& last_day) {
   Walk walk;
   walk.end.set_urn(urn);
   domain::ForEachCounting(events, last_day, [&](const StoredEvent* counted, const StoredEvent&) {
-    if (counted != nullptr) Step(walk, *counted, term, notes_visible);
+    if (counted != nullptr) Step(walk, *counted, term);
   });
   return walk;
 }
@@ -261,7 +262,7 @@ absl::StatusOr<const projections::Period*> FindPeriod(const projections::TermCal
 absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
                                                const projections::TermCalendar& calendar,
                                                const projections::Period& term,
-                                               absl::Time known_at, v1::Role reader,
+                                               absl::Time known_at, const ReportReader& reader,
                                                const projections::ObligationRules& rules,
                                                const ReportTargets& targets,
                                                v1::ReportAudience audience,
@@ -271,7 +272,6 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
   // Two threads scan the log, each folding the institutions that hash to it as the events go
   // by (nothing per event is kept). An institution with a correction that replaces an earlier
   // event is folded again from its own stream afterwards.
-  const bool notes_visible = domain::MayReadConfidential(reader);
   const uint64_t end_position = log.NextPosition();
   constexpr int kThreads = 2;
   std::vector<absl::flat_hash_map<std::string, Walk>> partitions(kThreads);
@@ -305,7 +305,7 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
         if (domain::NeedsRefold(event)) {
           it->second.needs_refold = true;
         } else if (!it->second.needs_refold) {
-          Step(it->second, event, term, notes_visible);
+          Step(it->second, event, term);
         }
         return absl::OkStatus();
       });
@@ -331,7 +331,7 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
       }
       next = page.next_version;
     }
-    walk = WalkInstitution(urn, visible, term, last_day, notes_visible);
+    walk = WalkInstitution(urn, visible, term, last_day);
   }
 
   v1::TermReport report;
@@ -503,7 +503,13 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
     }
     page.set_episode_ended(EpisodeEnded(s));
     for (std::string& o : overdue) page.add_overdue(std::move(o));
-    for (const v1::TimelineEntry& n : walk.notes) *page.add_meeting_notes() = n;
+    const domain::Reader notes_reader{reader.role,
+                                      domain::WorksWith(reader.user, reader.role, {}, s)};
+    for (const auto& [note, confidential] : walk.notes) {
+      if (!confidential || domain::MayRead(notes_reader, v1::CONFIDENTIALITY_LA_RECORD)) {
+        *page.add_meeting_notes() = note;
+      }
+    }
   }
 
   for (auto& [phase, kpi] : by_phase) {

@@ -35,14 +35,22 @@ absl::StatusOr<const projections::Period*> FindPeriod(const projections::TermCal
                                                       const std::string& name,
                                                       v1::ReportAudience audience);
 
+// Who reads a report: a page's confidential meeting notes are shown to roles that read the
+// LA's record of a meeting, and to a Lead Officer or the Early Years team only on the pages of
+// institutions they work with (R-25; domain::WorksWith).
+struct ReportReader {
+  v1::Role role = v1::ROLE_UNSPECIFIED;
+  std::string user;
+};
+
 // Builds the report over `term` (a term, or a half term for a settings update). A settings
 // update (any audience but UNSPECIFIED) covers early-years settings only. Confidential meeting
-// notes are included only when `reader` may see them. DEADLINE_EXCEEDED when the log
+// notes are included only where `reader` may see them. DEADLINE_EXCEEDED when the log
 // could not be read by `deadline`.
 absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
                                                const projections::TermCalendar& calendar,
                                                const projections::Period& term,
-                                               absl::Time known_at, v1::Role reader,
+                                               absl::Time known_at, const ReportReader& reader,
                                                const projections::ObligationRules& rules,
                                                const ReportTargets& targets,
                                                v1::ReportAudience audience =

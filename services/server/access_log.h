@@ -49,6 +49,7 @@ struct AccessRecord {
   std::string urn;
   std::string request_id;
   absl::Duration latency;
+  int role_code = 0;  // the v1::Role, for the read audit
 };
 
 class AccessLog {

@@ -15,6 +15,7 @@
 #include "services/domain/errors.h"
 #include "services/domain/fields.h"
 #include "services/domain/ofsted.h"
+#include "services/server/gateway.h"
 #include "storage/status_macros.h"
 
 namespace scc::server {
@@ -36,8 +37,10 @@ AuditServiceImpl::AuditServiceImpl(CallFrame* frame, Gateway* gateway, storage::
            Answer("GetHistory", Work::kRead, this, &AuditServiceImpl::GetHistory),
            Answer("ReadEvents", Work::kRead, this, &AuditServiceImpl::ReadEvents),
            Answer("VerifyLog", Work::kLong, this, &AuditServiceImpl::VerifyLog),
-           Answer("GetLetter", Work::kRead, this, &AuditServiceImpl::GetLetter)}),
+           Answer("GetLetter", Work::kRead, this, &AuditServiceImpl::GetLetter),
+           Answer("ListFileReads", Work::kLong, this, &AuditServiceImpl::ListFileReads)}),
       watch_(frame, gateway, log, watches),
+      gateway_(gateway),
       log_(log),
       repository_(repository) {
   MarkMethodRawCallback(
@@ -114,9 +117,14 @@ absl::Status AuditServiceImpl::GetHistory(const UnaryCall& call,
     return absl::NotFoundError(absl::StrCat("institution ", request.urn(), " is not registered"));
   }
   RETURN_IF_ERROR(page.status());
+  // what the caller may read depends on whether they work with this institution now.
+  ASSIGN_OR_RETURN(auto state, repository_->Load(request.urn(), InstitutionRepository::Freshness::kCached));
+  const Caller& caller = call.caller();
+  const domain::Reader reader{caller.role,
+                              domain::WorksWith(caller.user, caller.role, caller.urns, *state)};
   for (const storage::RecordedEvent& recorded : page->events) {
     ASSIGN_OR_RETURN(domain::StoredEvent event, codec::Decode(recorded));
-    *response->add_events() = codec::ToApiEvent(recorded, event, call.caller().role);
+    *response->add_events() = codec::ToApiEvent(recorded, event, reader);
   }
   if (page->next_version) response->set_next_page_token(absl::StrCat(*page->next_version));
   return absl::OkStatus();
@@ -166,10 +174,26 @@ absl::Status AuditServiceImpl::ReadEvents(const UnaryCall& call,
                    log_->ReadAll(request.from_position(), PageSize(request.page_size())));
   for (const storage::RecordedEvent& recorded : page.events) {
     ASSIGN_OR_RETURN(domain::StoredEvent event, codec::Decode(recorded));
-    *response->add_events() = codec::ToApiEvent(recorded, event, call.caller().role);
+    *response->add_events() = codec::ToApiEvent(recorded, event, LogWideReader(call.caller()));
   }
   response->set_next_position(page.next_position);
   response->set_end(page.end);
+  return absl::OkStatus();
+}
+
+absl::Status AuditServiceImpl::ListFileReads(const UnaryCall& /*call*/,
+                                             const v1::ListFileReadsRequest& request,
+                                             v1::ListFileReadsResponse* response) {
+  if (!request.urn().empty() && !domain::IsValidUrn(request.urn())) {
+    return domain::InvalidField("urn", absl::StrCat("'", request.urn(), "' is not a URN"));
+  }
+  ReadAudit* audit = gateway_->read_audit();
+  if (audit == nullptr) {
+    return absl::FailedPreconditionError(
+        "the read audit is off on this server (sccd --read-audit-days 0)");
+  }
+  audit->Flush();  // every read finished before this call is listed (on the executor: it waits)
+  ASSIGN_OR_RETURN(*response, audit->List(request));
   return absl::OkStatus();
 }
 

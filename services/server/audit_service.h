@@ -36,11 +36,14 @@ class AuditServiceImpl final : public FramedService<v1::AuditService> {
   absl::Status ReadEvents(const UnaryCall& call,
                           const v1::ReadEventsRequest& request,
                           v1::ReadEventsResponse* response);
+  absl::Status ListFileReads(const UnaryCall& call, const v1::ListFileReadsRequest& request,
+                             v1::ListFileReadsResponse* response);
   absl::Status VerifyLog(const UnaryCall& call,
                          const v1::VerifyLogRequest& request,
                          v1::VerifyLogResponse* response);
 
   WatchService watch_;
+  Gateway* const gateway_;
   storage::EventLog* const log_;
   InstitutionRepository* const repository_;
 };

@@ -319,6 +319,7 @@ absl::Status CallFrame::Admit(const google::protobuf::MethodDescriptor* method, 
   caller = *std::move(known);
   record.actor = caller.user;
   record.role = RoleName(caller.role);
+  record.role_code = caller.role;
 
   std::vector<grpc::Slice> slices;
   if (!bytes.Dump(&slices).ok()) {

@@ -1,5 +1,7 @@
 #include "services/server/gateway.h"
 
+#include "services/domain/authorization.h"
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -218,6 +220,15 @@ void Gateway::Record(const AccessRecord& record, const grpc::Status& status) {
   denied_.Count(record.peer, status.error_code());
   access_log_->Record(record, status);
   if (metrics_ != nullptr) metrics_->Record(record.method, status.error_code(), record.latency);
+  if (read_audit_ != nullptr && status.ok() && domain::IsAuditedRead(record.method)) {
+    v1::FileRead read;
+    read.set_user(record.actor);
+    read.set_role(static_cast<v1::Role>(record.role_code));
+    read.set_rpc(record.method);
+    read.set_urn(record.urn);
+    read.set_peer(record.peer);
+    read_audit_->Record(std::move(read));
+  }
 }
 
 void Gateway::Finish(grpc::ServerUnaryReactor* reactor, grpc::CallbackServerContext* context,

@@ -16,6 +16,7 @@
 #include "services/server/call_frame.h"
 #include "services/server/denied_attempts.h"
 #include "services/server/metrics.h"
+#include "services/server/read_audit.h"
 #include "services/server/sessions.h"
 #include "services/server/tokens.h"
 
@@ -74,6 +75,10 @@ class Gateway {
   void set_sessions(SessionStore* sessions) { sessions_ = sessions; }
   void set_calendar_feeds(CalendarFeeds* feeds) { feeds_ = feeds; }
   CalendarFeeds* calendar_feeds() const { return feeds_; }
+  // The read audit (may be null: off), told of every successful audited read (Record). Set
+  // before the server starts.
+  void set_read_audit(ReadAudit* audit) { read_audit_ = audit; }
+  ReadAudit* read_audit() const { return read_audit_; }
   size_t token_count() const;
   // The directory: the users the credentials in force name (TokenStore::Users) and those who
   // signed in through the identity provider since the server started; and one of them.
@@ -84,8 +89,8 @@ class Gateway {
   // Finishes `reactor` with `status` and writes the access-log line.
   void Finish(grpc::ServerUnaryReactor* reactor, grpc::CallbackServerContext* context,
               AccessRecord record, absl::Time start, const absl::Status& status);
-  // Writes the access-log line of a finished call, counts it if it was denied, and records it in
-  // the call metrics.
+  // Writes the access-log line of a finished call, counts it if it was denied, records it in the
+  // call metrics, and in the read audit when it read an institution's file.
   void Record(const AccessRecord& record, const grpc::Status& status);
 
   // When a long call (termly report, whole-log verify, list as of a date) must stop: the client's deadline,
@@ -105,6 +110,7 @@ class Gateway {
   AccessLog* const access_log_;
   SessionStore* sessions_ = nullptr;
   CalendarFeeds* feeds_ = nullptr;
+  ReadAudit* read_audit_ = nullptr;
   const absl::Duration long_call_limit_;
   CallMetrics* const metrics_;
   DeniedAttempts denied_;

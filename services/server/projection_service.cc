@@ -315,7 +315,7 @@ absl::Status ProjectionServiceImpl::SearchAudit(const UnaryCall& call,
       if (request.role() != v1::ROLE_UNSPECIFIED && m.role() != request.role()) continue;
       if (!request.from_date().empty() && m.effective_date() < request.from_date()) continue;
       if (!request.to_date().empty() && m.effective_date() > request.to_date()) continue;
-      *response->add_events() = codec::ToApiEvent(recorded, event, call.caller().role);
+      *response->add_events() = codec::ToApiEvent(recorded, event, LogWideReader(call.caller()));
       if (response->events_size() >= static_cast<int>(page_size)) break;
     }
   }

@@ -4,6 +4,7 @@
 #include "absl/time/clock.h"
 #include "services/codec/event_codec.h"
 #include "services/domain/errors.h"
+#include "services/server/gateway.h"
 #include "storage/status_macros.h"
 
 namespace scc::server {
@@ -25,14 +26,15 @@ absl::Status ReportServiceImpl::GenerateTermReport(const UnaryCall& call,
     ASSIGN_OR_RETURN(known_at, codec::FromTimestamp(request.known_at(), "known_at"));
   }
   const absl::Time deadline = call.long_deadline();
+  const reports::ReportReader reader{call.caller().role, call.caller().user};
   ASSIGN_OR_RETURN(v1::TermReport report,
-                   reports::BuildTermReport(*log_, *calendar_, *term, known_at, call.caller().role,
+                   reports::BuildTermReport(*log_, *calendar_, *term, known_at, reader,
                                             rules_, targets_, request.audience(), deadline));
   if (request.has_compare_known_at()) {
     ASSIGN_OR_RETURN(absl::Time earlier,
                      codec::FromTimestamp(request.compare_known_at(), "compare_known_at"));
     ASSIGN_OR_RETURN(v1::TermReport before,
-                     reports::BuildTermReport(*log_, *calendar_, *term, earlier, call.caller().role,
+                     reports::BuildTermReport(*log_, *calendar_, *term, earlier, reader,
                                               rules_, targets_, request.audience(), deadline));
     for (std::string& c : reports::Changes(before, report)) report.add_changes(std::move(c));
     report.set_compared_with(before.known_at());
@@ -65,6 +67,18 @@ absl::Status ReportServiceImpl::GenerateTermReport(const UnaryCall& call,
       break;
   }
   codec::SetTimestamp(known_at, response->mutable_known_at());
+  if (read_audit_ != nullptr) {
+    const std::string peer = CallerAddress(call.context());
+    for (const v1::ProgressPage& page : report.pages()) {
+      v1::FileRead read;
+      read.set_user(call.caller().user);
+      read.set_role(call.caller().role);
+      read.set_rpc("GenerateTermReport");
+      read.set_urn(page.urn());
+      read.set_peer(peer);
+      read_audit_->Record(std::move(read));
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -8,6 +8,7 @@
 #include "services/projections/term_calendar.h"
 #include "services/reports/term_report.h"
 #include "services/server/call_frame.h"
+#include "services/server/read_audit.h"
 #include "storage/event_log.h"
 
 namespace scc::server {
@@ -16,14 +17,15 @@ class ReportServiceImpl final : public FramedService<v1::ReportService> {
  public:
   ReportServiceImpl(CallFrame* frame, const storage::EventLog* log,
                     const projections::TermCalendar* calendar, projections::ObligationRules rules,
-                    reports::ReportTargets targets)
+                    reports::ReportTargets targets, ReadAudit* read_audit = nullptr)
       : FramedService<v1::ReportService>(
             frame, {Answer("GenerateTermReport", Work::kLong, this,
                            &ReportServiceImpl::GenerateTermReport)}),
         log_(log),
         calendar_(calendar),
         rules_(rules),
-        targets_(targets) {}
+        targets_(targets),
+        read_audit_(read_audit) {}
 
  private:
   absl::Status GenerateTermReport(const UnaryCall& call,
@@ -33,6 +35,7 @@ class ReportServiceImpl final : public FramedService<v1::ReportService> {
   const projections::TermCalendar* const calendar_;
   const projections::ObligationRules rules_;
   const reports::ReportTargets targets_;
+  ReadAudit* const read_audit_;  // each page read is recorded (may be null: off)
 };
 
 }  // namespace scc::server

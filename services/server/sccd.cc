@@ -115,6 +115,8 @@ struct Config {
   std::string oidc_ca_file = "/etc/ssl/certs/ca-certificates.crt";
   double session_idle_minutes = 30;
   double session_hours = 10;
+  // The read audit's retention; 0 turns the audit off (docs/data-protection.md).
+  int read_audit_days = 730;
 };
 
 int Fail(const std::string& message) {
@@ -371,6 +373,14 @@ int Serve(const Config& config) {
       server::CalendarFeeds::Open(absl::StrCat(config.data, "/calendar-feeds.txt"));
   if (!feeds.ok()) return Fail(feeds.status().ToString());
   gateway.set_calendar_feeds(feeds->get());
+  std::unique_ptr<server::ReadAudit> read_audit;
+  if (config.read_audit_days > 0) {
+    absl::StatusOr<std::unique_ptr<server::ReadAudit>> opened = server::ReadAudit::Open(
+        absl::StrCat(config.data, "/reads"), absl::Hours(24) * config.read_audit_days, &access_log);
+    if (!opened.ok()) return Fail(opened.status().ToString());
+    read_audit = *std::move(opened);
+    gateway.set_read_audit(read_audit.get());
+  }
   std::unique_ptr<server::OidcProvider> oidc;
   if (!config.oidc_issuer.empty()) {
     absl::StatusOr<server::OidcSettings> settings = OidcSettingsOf(config);
@@ -416,7 +426,7 @@ int Serve(const Config& config) {
   server::ProjectionServiceImpl queries(&frame, log->get(), projection->get(), &*calendar, rules,
                                         today);
   server::ReportServiceImpl reports(&frame, log->get(), &*calendar, rules,
-                                    config.report);
+                                    config.report, read_audit.get());
   v1::ServerLimits limits;
   limits.set_max_message_bytes(config.max_message_bytes);
   limits.set_max_streams_per_connection(config.max_streams_per_connection);
@@ -728,6 +738,11 @@ int main(int argc, char** argv) {
                  "a browser session ends after this long without use")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 24.0 * 60));
+  app.add_option("--read-audit-days", config.read_audit_days,
+                 "keep the record of who read which institution's file this many days (0: "
+                 "record no reads)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 36500));
   app.add_option("--session-hours", config.session_hours,
                  "a browser session ends this long after sign-in whatever")
       ->capture_default_str()

@@ -73,7 +73,7 @@ namespace {
 // go of the reactor; whichever is last deletes it.
 class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  WatchReactor(std::unique_ptr<storage::Subscription> subscription, v1::Role reader,
+  WatchReactor(std::unique_ptr<storage::Subscription> subscription, domain::Reader reader,
                const v1::WatchRequest& request, WatchRegistry* registry)
       : subscription_(std::move(subscription)),
         reader_(reader),
@@ -175,7 +175,7 @@ class WatchReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   }
 
   std::unique_ptr<storage::Subscription> subscription_;
-  const v1::Role reader_;
+  const domain::Reader reader_;
   const absl::flat_hash_set<std::string> urns_;
   const absl::flat_hash_set<std::string> types_;
   const absl::Duration heartbeat_;
@@ -235,7 +235,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchService::Start(
   const grpc::Status status = ToGrpcStatus(admitted);
   gateway_->Record(record, status);
   if (!status.ok()) return new RefusedWatch(status);
-  return new WatchReactor(std::move(subscription), caller.role, request, watches_);
+  return new WatchReactor(std::move(subscription), LogWideReader(caller), request, watches_);
 }
 
 }  // namespace scc::server

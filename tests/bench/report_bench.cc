@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
     for (int run = 0; run < 3; ++run) {
       t0 = Clock::now();
       report = bench::Must(reports::BuildTermReport(
-          *log, calendar, *term, absl::Now(), v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT, {}, {}));
+          *log, calendar, *term, absl::Now(), {v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT, ""}, {}, {}));
       t1 = Clock::now();
       const double ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
       if (run == 0) first_ms = ms;

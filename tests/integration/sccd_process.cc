@@ -111,6 +111,7 @@ absl::StatusOr<std::unique_ptr<SccdProcess>> SccdProcess::Start(const std::strin
   if (const size_t h = line.find(http_marker); h != std::string::npos) {
     const size_t from = h + http_marker.size();
     p->http_url_ = line.substr(from, line.find_first_of(")\n", from) - from);
+    if (!p->http_url_.empty() && p->http_url_.back() == '/') p->http_url_.pop_back();
   }
   p->channel_ = grpc::CreateChannel(p->address_, options.credentials != nullptr
                                                      ? options.credentials

@@ -65,7 +65,8 @@ class SccdProcess {
   pid_t pid() const { return pid_; }
   // Where its Prometheus metrics are served ("127.0.0.1:PORT"; empty when off).
   const std::string& metrics_address() const { return metrics_address_; }
-  // Where the web console and the JSON API are served ("http://127.0.0.1:PORT/"; empty when off).
+  // Where the web console and the JSON API are served ("http://127.0.0.1:PORT", as httplib::Client
+  // takes it; empty when off).
   const std::string& http_url() const { return http_url_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   // What the server wrote to stderr so far (the access log).

@@ -104,7 +104,7 @@ class FixedData {
                        const std::string& period = "2025-autumn",
                        v1::ReportAudience audience = v1::REPORT_AUDIENCE_UNSPECIFIED) {
     const projections::Period* term = *FindPeriod(calendar_, period, audience);
-    auto report = BuildTermReport(*log_, calendar_, *term, known_at, reader, {}, {}, audience);
+    auto report = BuildTermReport(*log_, calendar_, *term, known_at, {reader, ""}, {}, {}, audience);
     EXPECT_TRUE(report.ok()) << report.status();
     return *report;
   }

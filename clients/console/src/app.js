@@ -183,7 +183,8 @@ async function route() {
     } else if (institution) {
       const flash = sessionStorage.getItem(FLASH_KEY);
       sessionStorage.removeItem(FLASH_KEY);
-      renderInstitution(await loadInstitution(institution[1]), commands(), identity, flash);
+      const mayListReads = (identity.permissions || []).some((p) => p.rpc === 'ListFileReads');
+      renderInstitution(await loadInstitution(institution[1], mayListReads), commands(), identity, flash);
     } else if (path === '/due') {
       await renderDue(query, identity);
     } else if (path === '/reports') {

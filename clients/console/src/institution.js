@@ -12,15 +12,17 @@ import { categoryName, enumName, eventName, obligationName, roleName, stateName 
 import { planSection } from './plan.js';
 
 // What the institution looks like now, its path and its history (newest first).
-export async function loadInstitution(urn) {
-  const [status, workflow, history, directory] = await Promise.all([
+// `withReads`: also the latest reads of the file (the read audit), for roles that may see it.
+export async function loadInstitution(urn, withReads = false) {
+  const [status, workflow, history, directory, reads] = await Promise.all([
     call('ProjectionService', 'GetInstitution', afterOwnWrites({ urn })),
     call('AuditService', 'GetWorkflowState', { urn, includePath: true }),
     call('AuditService', 'GetHistory', { urn, pageSize: 1000, newestFirst: true }),
     call('AdminService', 'ListUsers', {}),
+    withReads ? call('AuditService', 'ListFileReads', { urn, pageSize: 25 }) : null,
   ]);
   const names = new Map((directory.users || []).map((u) => [u.user, u.name || u.user]));
-  return { status, path: workflow.path || [], events: history.events || [], names };
+  return { status, path: workflow.path || [], events: history.events || [], names, reads };
 }
 
 function row(key, value) {
@@ -143,6 +145,18 @@ function correctionTag(c) {
   return html` <strong class="govuk-tag govuk-tag--yellow">Corrected ${c.on}</strong>`;
 }
 
+// What R-25 left out of a record for this reader (the server's field paths), in words.
+const WITHHELD = {
+  plan: 'the action plan', plan_summary: 'the Trust\'s plan', parents_informed: 'how parents are told',
+  progress: 'the progress judgement', progress_towards_good: 'the progress judgement', judgement: 'the progress judgement',
+  attendees: 'who attended', quality_of_la_support: 'the view of the LA\'s support',
+  progress_against_plan: 'progress against the plan', next_steps: 'the next steps',
+};
+function withheldWords(paths) {
+  const words = [...new Set(paths.map((p) => WITHHELD[p.split('.').pop()] || p.split('.').pop().replaceAll('_', ' ')))];
+  return words.join(', ');
+}
+
 function timeline(events, commands, urn, mayCorrect, names) {
   const corrected = correctionsOf(events);
   return html`<h2 class="govuk-heading-m" id="audit-trail">Audit trail</h2>
@@ -163,6 +177,9 @@ function timeline(events, commands, urn, mayCorrect, names) {
             ? html`<p class="govuk-body scc-redacted"><strong class="govuk-tag govuk-tag--grey">Confidential</strong>
                 Notes are confidential (R-25) and not shown to your role.</p>`
             : e.notes && e.notes.text ? html`<p class="govuk-body">Notes${e.notes.confidential ? ' (confidential)' : ''}: ${e.notes.text}</p>` : ''}
+          ${(e.withheld || []).length
+            ? html`<p class="govuk-body scc-redacted"><strong class="govuk-tag govuk-tag--grey">Confidential</strong>
+                Not shown to you (R-25): ${withheldWords(e.withheld)}.</p>` : ''}
           <p class="govuk-body-s scc-muted">Event ${e.eventId}${mayCorrect(e) && !(corrected[e.eventId] && corrected[e.eventId].withdraw)
             ? html` · <a class="govuk-link" href="#/institutions/${urn}/correct/${e.eventId}">Correct this record<span class="govuk-visually-hidden">: ${eventName(e.type)} of ${e.effectiveDate}</span></a>` : ''}</p>
         </div>
@@ -287,7 +304,34 @@ function letters(events) {
       <span class="govuk-body-s scc-muted">${(e.payload.letterProduced.recipients || []).join('; ')}</span></li>`)}</ul>`;
 }
 
-export function renderInstitution({ status, path, events, names }, commands, identity, flash) {
+// What each audited read shows of a file, in words.
+const READS = {
+  GetInstitution: 'its status', GetHistory: 'its audit trail', GetWorkflowState: 'its flowchart state',
+  GetLetter: 'a letter', GenerateTermReport: 'its page of the termly report',
+};
+
+// The read audit: who viewed this file lately (the newest 25; auditors list more with sccctl).
+function fileReads(reads, urn, names) {
+  if (!reads) return '';
+  const rows = reads.reads || [];
+  return html`<h2 class="govuk-heading-m" id="file-reads">Who has viewed this file</h2>
+    <p class="govuk-body">Every view of this institution's file is recorded (docs/data-protection.md).
+      ${rows.length ? `The latest ${rows.length}:` : 'No views are recorded yet.'}</p>
+    ${rows.length ? html`<table class="govuk-table" id="file-reads-table">
+      <thead class="govuk-table__head"><tr class="govuk-table__row">
+        <th scope="col" class="govuk-table__header">When</th><th scope="col" class="govuk-table__header">Who</th>
+        <th scope="col" class="govuk-table__header">Role</th><th scope="col" class="govuk-table__header">What</th>
+        <th scope="col" class="govuk-table__header">From</th></tr></thead>
+      <tbody class="govuk-table__body">${rows.map((r) => html`<tr class="govuk-table__row">
+        <td class="govuk-table__cell">${String(r.at).replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC')}</td>
+        <td class="govuk-table__cell">${names.get(r.user) || r.user}</td>
+        <td class="govuk-table__cell">${roleName(r.role)}</td>
+        <td class="govuk-table__cell">${READS[r.rpc] || r.rpc}</td>
+        <td class="govuk-table__cell">${r.peer}</td></tr>`)}</tbody></table>` : ''}
+    ${reads.nextPageToken ? html`<p class="govuk-body-s scc-muted">Older views: <code>sccctl list-file-reads --data '{"urn": "${urn}"}'</code></p>` : ''}`;
+}
+
+export function renderInstitution({ status, path, events, names, reads }, commands, identity, flash) {
   const d = status.details;
   const offered = offeredForms(status, commands, identity);
   const overdue = (status.obligations || []).filter((o) => o.overdue).length;
@@ -322,5 +366,6 @@ export function renderInstitution({ status, path, events, names }, commands, ide
     ${obligations(status.obligations || [], status.urn, offered)}
     ${planSection(events)}
     ${letters(events)}
-    ${timeline(events, commands, status.urn, mayCorrect, names)}`, d.name);
+    ${timeline(events, commands, status.urn, mayCorrect, names)}
+    ${fileReads(reads, status.urn, names)}`, d.name);
 }

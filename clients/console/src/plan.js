@@ -21,8 +21,10 @@ export function planVersions(events) {
     const previous = versions[versions.length - 1];
     const version = message.version || message.newVersion || (previous ? previous.version + 1 : 1);
     // A review that wrote no plan of its own kept the version before it as it was.
-    const unchanged = !Object.keys(message.plan || {}).length && previous;
+    const withheld = (e.withheld || []).some((f) => f.endsWith('.plan'));
+    const unchanged = !withheld && !Object.keys(message.plan || {}).length && previous;
     versions.push({
+      withheld,
       version: Number(version), on: e.effectiveDate, how: eventName(e.type), eventId: e.eventId,
       progress: enumName(message.progress, 'PROGRESS_JUDGEMENT_'), plan: unchanged ? previous.plan : message.plan || {},
     });
@@ -84,7 +86,9 @@ export function planSection(events) {
   const changes = versions.length > 1 ? planChanges(versions[versions.length - 2].plan, plan) : [];
   return html`<h2 class="govuk-heading-m" id="action-plan">Action plan: version ${current.version}</h2>
     <p class="govuk-body">${current.how} on ${current.on}${current.progress ? `; progress judged ${current.progress.toLowerCase()}` : ''}.</p>
-    ${html`
+    ${current.withheld ? html`<p class="govuk-body scc-redacted" id="plan-withheld"><strong class="govuk-tag govuk-tag--grey">Confidential</strong>
+      The action plan is confidential (R-25): it is shown to the officers who work with this
+      institution, and to its headteacher and chair of governors.</p>` : html`
     <dl class="govuk-summary-list" id="current-plan">
       <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Key issues</dt>
         <dd class="govuk-summary-list__value"><ul class="govuk-list govuk-list--bullet">${(plan.keyIssues || []).map((k) => html`<li>${k}</li>`)}</ul></dd></div>
