@@ -15,11 +15,34 @@
 
 namespace scc::storage {
 
+// A section of an event (storage/FORMAT.md "Sections"): opaque bytes that the hash chain covers
+// through a salted digest instead of the bytes themselves, so that a later, recorded erasure can
+// remove them while every link of the chain still verifies.
+struct SectionRef {
+  uint64_t position = 0;  // the event
+  uint32_t index = 0;     // its section
+  bool operator==(const SectionRef&) const = default;
+};
+
 // One event as the caller hands it to Append. The log never interprets these bytes.
 struct EventData {
   std::string type;      // non-empty, at most EventLogOptions::max_type_bytes
   std::string data;      // opaque payload
   std::string metadata;  // opaque envelope bytes chosen by the caller
+  // Opaque bytes that may be erased later, each on its own (empty: none).
+  std::vector<std::string> sections;
+  // Sections of earlier events this event erases, in the same commit: the event is the
+  // erasure's record, and the chain proves which sections it removed (empty: none).
+  std::vector<SectionRef> erases;
+};
+
+// A section as stored: its bytes and salt, or, once erased, the position of the event that
+// erased it.
+struct Section {
+  std::string bytes;
+  std::string salt;          // kSectionSaltSize random bytes (empty once erased)
+  bool erased = false;
+  uint64_t erased_by = 0;    // the erasing event's position
 };
 
 // One committed event as the log returns it.
@@ -33,6 +56,9 @@ struct RecordedEvent {
   std::string metadata;
   std::string data;
   std::string hash;  // SHA-256(previous record's hash || canonical bytes of this record)
+  std::vector<Section> sections;
+  std::vector<std::string> section_digests;  // SHA-256(salt || bytes), in the canonical bytes
+  std::vector<SectionRef> erases;
 };
 
 // A committed event seen in place: views into the stored record, valid only during the call
@@ -47,9 +73,26 @@ struct RecordView {
   absl::string_view metadata;
   absl::string_view data;
   absl::string_view hash;
+  // Format 2 (FORMAT.md): the section digests (32 bytes each), the erasures (12 bytes each) and
+  // the stored sections, undecoded; SectionsOf and ErasesOf read them. Empty for format 1.
+  uint32_t section_count = 0;
+  absl::string_view section_digests;
+  absl::string_view erases;
+  absl::string_view sections;
 
   RecordedEvent Copy() const;
 };
+
+// A stored section seen in place.
+struct SectionView {
+  absl::string_view bytes;
+  absl::string_view salt;
+  bool erased = false;
+  uint64_t erased_by = 0;
+};
+// The sections and erasures of a record seen in place (DecodeRecordView checked their form).
+std::vector<SectionView> SectionsOf(const RecordView& record);
+std::vector<SectionRef> ErasesOf(const RecordView& record);
 
 // The optimistic-concurrency precondition of an Append.
 class ExpectedVersion {

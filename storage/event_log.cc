@@ -135,10 +135,17 @@ absl::StatusOr<OpenedDatabase> OpenDatabase(const std::string& dir,
   } else if (!s.ok()) {
     return close_on_error(FromRocks(s, "reading format marker"));
   } else {
-    if (value != EncodeFormat(kStoreFormatVersion)) {
+    if (value == EncodeFormat(kOldestStoreFormat)) {
+      // Format 1 records read and verify unchanged; marking the store format 2 keeps a build
+      // that cannot read sectioned records from opening it once it may hold them.
+      rocksdb::WriteOptions sync;
+      sync.sync = true;
+      s = db->Put(sync, handles[4], kMetaFormatKey, EncodeFormat(kStoreFormatVersion));
+      if (!s.ok()) return close_on_error(FromRocks(s, "upgrading the format marker"));
+    } else if (value != EncodeFormat(kStoreFormatVersion)) {
       return close_on_error(absl::FailedPreconditionError(
-          absl::StrCat(dir, " has an unsupported store format (this build reads format ",
-                       kStoreFormatVersion, ")")));
+          absl::StrCat(dir, " has an unsupported store format (this build reads formats ",
+                       kOldestStoreFormat, " to ", kStoreFormatVersion, ")")));
     }
     s = db->Get(rocksdb::ReadOptions(), handles[4], kMetaHeadKey, &value);
     if (!s.ok()) return close_on_error(FromRocks(s, "reading log head"));

@@ -178,6 +178,13 @@ class EventLog {
   // them together, so one synced write can commit them all (a bulk submission).
   void AppendAllAsync(std::vector<AppendRequest> appends);
 
+  // Makes the erasures of sections at `positions` final on disk: flushes every column family
+  // (so no write-ahead log file still holds the erased bytes) and compacts those records'
+  // keys down to the last level (so no older table file does). An erasure is consistent and
+  // verifiable without this; this takes the old bytes off the disk. Blocks while RocksDB
+  // works: call it from a thread that may wait, not the writer's.
+  absl::Status PurgeErased(const std::vector<uint64_t>& positions);
+
   // The committed Append that carried `request_id`, if any: its stream and result (with
   // `replayed` set). Lets a caller answer a retry before deciding anything anew.
   struct PriorAppend {
@@ -282,6 +289,11 @@ class EventLog {
   void SequencerLoop();
   void SyncerLoop();
   PreparedGroup Prepare(std::vector<PendingAppend> appends);
+  // The committed record `ref` names (from `erased` when this append changed it already, else
+  // as the group or the database holds it), if its section can be erased.
+  absl::StatusOr<RecordedEvent*> ErasureTarget(const SectionRef& ref, const PreparedGroup& group,
+                                               absl::flat_hash_map<uint64_t, RecordedEvent>& erased)
+      ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
   void Decide(PendingAppend& p, uint64_t group_seq, absl::Time now, PreparedGroup& group)
       ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
   void Commit(PreparedGroup group);
@@ -289,6 +301,10 @@ class EventLog {
   absl::StatusOr<std::optional<uint64_t>> CachedStreamVersion(const std::string& stream)
       ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
   absl::StatusOr<std::optional<uint64_t>> ReadStreamVersion(const std::string& stream) const
+      ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
+  // What is wrong with `record`'s sections and erasures (FORMAT.md "What Verify checks"), or
+  // empty; an error only when a record it names cannot be read.
+  absl::StatusOr<std::string> SectionProblem(const RecordedEvent& record, uint64_t committed) const
       ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
   absl::StatusOr<RecordedEvent> ReadAt(uint64_t position) const
       ABSL_SHARED_LOCKS_REQUIRED(db_mu_);

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/container/flat_hash_map.h"
 #include "rocksdb/slice.h"
 #include "rocksdb/write_batch.h"
 #include "storage/event_log.h"
@@ -37,6 +38,8 @@ struct EventLog::PreparedGroup {
   uint64_t first_position = 0;
   uint64_t end_position = 0;  // next position once committed
   std::string end_hash;
+  // Committed records whose sections appends of this group erase, as they will be written.
+  absl::flat_hash_map<uint64_t, RecordedEvent> erased_in_group;
 };
 
 inline absl::string_view ToView(const rocksdb::Slice& s) {

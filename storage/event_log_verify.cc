@@ -1,4 +1,5 @@
-// EventLog: checking the stored chain (Verify), and online backup and restore.
+// EventLog: checking the stored chain (Verify), purging erased sections from the disk, and
+// online backup and restore.
 #include "storage/event_log.h"
 
 #include <algorithm>
@@ -71,6 +72,8 @@ absl::StatusOr<VerifyReport> EventLog::Verify(uint64_t from, uint64_t to) const 
     if (record->recorded_at < prev_recorded_at) {
       return bad(position, "recorded_at goes backwards");
     }
+    ASSIGN_OR_RETURN(std::string section_problem, SectionProblem(*record, committed));
+    if (!section_problem.empty()) return bad(position, std::move(section_problem));
     std::string indexed;
     rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), streams_cf(),
                                  StreamIndexKey(record->stream, record->version), &indexed);
@@ -93,6 +96,61 @@ absl::StatusOr<VerifyReport> EventLog::Verify(uint64_t from, uint64_t to) const 
   }
   report.last_hash = std::move(prev_hash);
   return report;
+}
+
+absl::StatusOr<std::string> EventLog::SectionProblem(const RecordedEvent& record,
+                                                    uint64_t committed) const {
+  const uint64_t p = record.position;
+  for (uint32_t i = 0; i < record.sections.size(); ++i) {
+    const Section& section = record.sections[i];
+    if (!section.erased) {
+      if (SectionDigest(section.salt, section.bytes) != record.section_digests[i]) {
+        return absl::StrCat("section ", i, " does not match its digest: its bytes were changed");
+      }
+      continue;
+    }
+    // An erased section: the erasing record, later in the chain, must say it erased it.
+    if (section.erased_by <= p || section.erased_by >= committed) {
+      return absl::StrCat("section ", i, " is marked erased by position ", section.erased_by,
+                          ", which is not a later record of the log");
+    }
+    absl::StatusOr<RecordedEvent> by = ReadAt(section.erased_by);
+    if (!by.ok()) return std::string(by.status().message());
+    if (std::find(by->erases.begin(), by->erases.end(), SectionRef{p, i}) == by->erases.end()) {
+      return absl::StrCat("section ", i, " is erased, but position ", section.erased_by,
+                          " does not record erasing it: removed without a recorded erasure");
+    }
+  }
+  for (const SectionRef& ref : record.erases) {
+    const std::string claim =
+        absl::StrCat("records erasing section ", ref.index, " of position ", ref.position);
+    if (ref.position >= p) return absl::StrCat(claim, ", which is not an earlier record");
+    absl::StatusOr<RecordedEvent> target = ReadAt(ref.position);
+    if (!target.ok()) return std::string(target.status().message());
+    if (ref.index >= target->sections.size() || !target->sections[ref.index].erased ||
+        target->sections[ref.index].erased_by != p) {
+      return absl::StrCat(claim, ", but that section is not erased by it");
+    }
+  }
+  return std::string();
+}
+
+absl::Status EventLog::PurgeErased(const std::vector<uint64_t>& positions) {
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  RETURN_IF_ERROR(DbAvailable());
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  RETURN_IF_ERROR(FromRocks(db_->Flush(flush, handles_), "flushing after an erasure"));
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (const uint64_t position : positions) {
+    const std::string key = PositionKey(position);
+    const rocksdb::Slice begin(key);
+    const rocksdb::Slice end(key);
+    RETURN_IF_ERROR(FromRocks(db_->CompactRange(compact, events_cf(), &begin, &end),
+                              absl::StrCat("compacting position ", position)));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status EventLog::Backup(const std::string& backup_dir) const {

@@ -10,6 +10,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "openssl/rand.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 #include "storage/event_log_internal.h"
@@ -35,6 +36,15 @@ absl::Status CommitFailure(const rocksdb::Status& s) {
       "the event log could not write to its disk, so nothing was recorded; writing resumes by "
       "itself once the disk takes writes again (",
       s.ToString(), ")"));
+}
+
+// Sections and erasures one event may carry.
+constexpr size_t kMaxSections = 4096;
+
+std::string RandomSalt() {
+  std::string salt(kSectionSaltSize, '\0');
+  RAND_bytes(reinterpret_cast<unsigned char*>(salt.data()), static_cast<int>(salt.size()));
+  return salt;
 }
 
 absl::Status RequestReused(const std::string& request_id) {
@@ -78,7 +88,12 @@ absl::Status EventLog::ValidateAppend(const std::string& stream,
                                                      " bytes exceeds the limit of ",
                                                      options_.max_type_bytes));
     }
-    const size_t event_bytes = e.type.size() + e.data.size() + e.metadata.size();
+    if (e.sections.size() > kMaxSections || e.erases.size() > kMaxSections) {
+      return absl::InvalidArgumentError(absl::StrCat("events[", i, "]: more than ", kMaxSections,
+                                                     " sections or erasures"));
+    }
+    size_t event_bytes = e.type.size() + e.data.size() + e.metadata.size();
+    for (const std::string& section : e.sections) event_bytes += section.size();
     if (event_bytes > options_.max_event_bytes) {
       return absl::InvalidArgumentError(absl::StrCat("events[", i, "]: ", event_bytes,
                                                      " bytes exceeds the limit of ",
@@ -285,6 +300,44 @@ EventLog::PreparedGroup EventLog::Prepare(std::vector<PendingAppend> appends) {
   return group;
 }
 
+absl::StatusOr<RecordedEvent*> EventLog::ErasureTarget(
+    const SectionRef& ref, const PreparedGroup& group,
+    absl::flat_hash_map<uint64_t, RecordedEvent>& erased) {
+  const std::string where = absl::StrCat("section ", ref.index, " of position ", ref.position);
+  if (ref.position >= group.first_position) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("erases: ", where, " is not an event committed before this append"));
+  }
+  auto it = erased.find(ref.position);
+  if (it == erased.end()) {
+    RecordedEvent target;
+    if (auto earlier = group.erased_in_group.find(ref.position);
+        earlier != group.erased_in_group.end()) {
+      target = earlier->second;
+    } else {
+      RETURN_IF_ERROR(DbAvailable());
+      std::string value;
+      const rocksdb::Status s =
+          db_->Get(rocksdb::ReadOptions(), events_cf(), PositionKey(ref.position), &value);
+      if (!s.ok()) return FromRocks(s, absl::StrCat("reading position ", ref.position));
+      ASSIGN_OR_RETURN(target, DecodeRecord(value));
+    }
+    it = erased.emplace(ref.position, std::move(target)).first;
+  }
+  RecordedEvent& target = it->second;
+  if (ref.index >= target.sections.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "erases: position ", ref.position, " has ", target.sections.size(), " sections, no ",
+        ref.index, target.section_digests.empty() ? " (it was recorded without sections)" : ""));
+  }
+  if (target.sections[ref.index].erased) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "erases: ", where, " was erased already, by position ",
+        target.sections[ref.index].erased_by));
+  }
+  return &target;
+}
+
 void EventLog::Decide(PendingAppend& p, uint64_t group_seq, absl::Time now,
                       PreparedGroup& group) {
   if (!p.request_id.empty()) {
@@ -331,6 +384,25 @@ void EventLog::Decide(PendingAppend& p, uint64_t group_seq, absl::Time now,
     return;
   }
 
+  // The sections the append erases, checked before anything of it is written.
+  absl::flat_hash_map<uint64_t, RecordedEvent> erased;
+  uint64_t erasing = prepared_position_;
+  for (const EventData& e : p.events) {
+    for (const SectionRef& ref : e.erases) {
+      absl::StatusOr<RecordedEvent*> target = ErasureTarget(ref, group, erased);
+      if (!target.ok()) {
+        p.outcome = target.status();
+        return;
+      }
+      Section& section = (*target)->sections[ref.index];
+      section.bytes.clear();
+      section.salt.clear();
+      section.erased = true;
+      section.erased_by = erasing;
+    }
+    ++erasing;
+  }
+
   AppendResult result;
   result.first_version = *current ? **current + 1 : 0;
   result.first_position = prepared_position_;
@@ -346,14 +418,29 @@ void EventLog::Decide(PendingAppend& p, uint64_t group_seq, absl::Time now,
     record.request_id = p.request_id;
     record.metadata = std::move(e.metadata);
     record.data = std::move(e.data);
+    for (std::string& bytes : e.sections) {
+      Section section;
+      section.salt = RandomSalt();
+      section.bytes = std::move(bytes);
+      record.section_digests.push_back(SectionDigest(section.salt, section.bytes));
+      record.sections.push_back(std::move(section));
+    }
+    record.erases = std::move(e.erases);
     std::string canonical = CanonicalRecordBytes(record);
     prepared_hash_ = ChainHash(prepared_hash_, canonical);
-    group.batch.Put(events_cf(), PositionKey(prepared_position_),
-                    SealRecord(std::move(canonical), prepared_hash_));
+    std::string value = SealRecord(std::move(canonical), prepared_hash_);
+    if (!record.section_digests.empty() || !record.erases.empty()) {
+      value.append(EncodeSections(record.sections));
+    }
+    group.batch.Put(events_cf(), PositionKey(prepared_position_), value);
     group.batch.Put(streams_cf(), StreamIndexKey(p.stream, version),
                     PositionKey(prepared_position_));
     ++prepared_position_;
     ++version;
+  }
+  for (auto& [position, record] : erased) {
+    group.batch.Put(events_cf(), PositionKey(position), EncodeRecord(record));
+    group.erased_in_group[position] = std::move(record);
   }
   result.last_version = version - 1;
   result.last_position = prepared_position_ - 1;

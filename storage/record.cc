@@ -79,6 +79,13 @@ class Reader {
     return s;
   }
   std::string LengthPrefixed() { return Bytes(Varint32()); }
+  absl::string_view View(size_t n) {
+    if (!Need(n)) return {};
+    absl::string_view v = in_.substr(0, n);
+    in_.remove_prefix(n);
+    return v;
+  }
+  size_t remaining() const { return in_.size(); }
   absl::string_view LengthPrefixedView() {
     const uint32_t n = Varint32();
     if (!Need(n)) return {};
@@ -140,9 +147,10 @@ absl::StatusOr<uint64_t> DecodeStreamIndexVersion(absl::string_view key) {
 
 std::string CanonicalRecordBytes(const RecordedEvent& e) {
   std::string out;
+  const bool sectioned = !e.section_digests.empty() || !e.erases.empty();
   out.reserve(40 + e.stream.size() + e.type.size() + e.request_id.size() + e.metadata.size() +
-              e.data.size());
-  out.push_back(static_cast<char>(kRecordFormatVersion));
+              e.data.size() + e.section_digests.size() * kHashSize + e.erases.size() * 12);
+  out.push_back(static_cast<char>(sectioned ? kSectionedRecordFormat : kRecordFormatVersion));
   PutFixed64LE(&out, e.position);
   PutFixed64LE(&out, e.version);
   PutFixed64LE(&out, static_cast<uint64_t>(ToMicros(e.recorded_at)));
@@ -151,6 +159,35 @@ std::string CanonicalRecordBytes(const RecordedEvent& e) {
   PutLengthPrefixed(&out, e.request_id);
   PutLengthPrefixed(&out, e.metadata);
   PutLengthPrefixed(&out, e.data);
+  if (!sectioned) return out;
+  PutVarint32(&out, static_cast<uint32_t>(e.section_digests.size()));
+  for (const std::string& digest : e.section_digests) out.append(digest);
+  PutVarint32(&out, static_cast<uint32_t>(e.erases.size()));
+  for (const SectionRef& erased : e.erases) {
+    PutFixed64LE(&out, erased.position);
+    PutFixed32LE(&out, erased.index);
+  }
+  return out;
+}
+
+std::string SectionDigest(absl::string_view salt, absl::string_view bytes) {
+  const Sha256Digest digest = Sha256({salt, bytes});
+  return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
+}
+
+std::string EncodeSections(const std::vector<Section>& sections) {
+  std::string out;
+  PutVarint32(&out, static_cast<uint32_t>(sections.size()));
+  for (const Section& s : sections) {
+    out.push_back(s.erased ? 0 : 1);
+    if (s.erased) {
+      PutFixed64LE(&out, s.erased_by);
+    } else {
+      out.append(s.salt);
+      PutLengthPrefixed(&out, s.bytes);
+    }
+  }
+  PutFixed32LE(&out, Crc32c(out));
   return out;
 }
 
@@ -166,7 +203,11 @@ std::string SealRecord(std::string canonical, absl::string_view hash) {
 }
 
 std::string EncodeRecord(const RecordedEvent& event) {
-  return SealRecord(CanonicalRecordBytes(event), event.hash);
+  std::string sealed = SealRecord(CanonicalRecordBytes(event), event.hash);
+  if (!event.section_digests.empty() || !event.erases.empty()) {
+    sealed.append(EncodeSections(event.sections));
+  }
+  return sealed;
 }
 
 std::string AppendFingerprint(absl::string_view stream, const std::vector<EventData>& events) {
@@ -176,11 +217,110 @@ std::string AppendFingerprint(absl::string_view stream, const std::vector<EventD
     PutLengthPrefixed(&content, e.type);
     PutLengthPrefixed(&content, e.metadata);
     PutLengthPrefixed(&content, e.data);
+    // Only events with sections or erasures add to it, so older requests keep their prints.
+    if (e.sections.empty() && e.erases.empty()) continue;
+    PutVarint32(&content, static_cast<uint32_t>(e.sections.size()));
+    for (const std::string& section : e.sections) PutLengthPrefixed(&content, section);
+    PutVarint32(&content, static_cast<uint32_t>(e.erases.size()));
+    for (const SectionRef& erased : e.erases) {
+      PutFixed64LE(&content, erased.position);
+      PutFixed32LE(&content, erased.index);
+    }
   }
   return ChainHash("", content).substr(0, kFingerprintSize);
 }
 
+namespace {
+
+// The fields every format shares, after the format byte.
+RecordView ReadEnvelope(Reader& r) {
+  RecordView v;
+  v.position = r.Fixed64();
+  v.version = r.Fixed64();
+  v.recorded_at = FromMicros(r.Fixed64());
+  v.stream = r.LengthPrefixedView();
+  v.type = r.LengthPrefixedView();
+  v.request_id = r.LengthPrefixedView();
+  v.metadata = r.LengthPrefixedView();
+  v.data = r.LengthPrefixedView();
+  return v;
+}
+
+// A format-2 record: canonical fields, section digests and erasures, hash, CRC, then the stored
+// sections with their own CRC.
+absl::StatusOr<RecordView> DecodeSectionedRecordView(absl::string_view value) {
+  Reader r(value);
+  r.Byte();
+  RecordView v = ReadEnvelope(r);
+  v.section_count = r.Varint32();
+  v.section_digests = r.View(size_t{v.section_count} * kHashSize);
+  const uint32_t erases = r.Varint32();
+  v.erases = r.View(size_t{erases} * 12);
+  if (!r.ok()) return absl::DataLossError("event record fields malformed");
+  const size_t canonical_size = value.size() - r.remaining();
+  v.hash = r.View(kHashSize);
+  const uint32_t stored_crc = r.Fixed32();
+  if (!r.ok()) return absl::DataLossError("event record too short");
+  if (Crc32c(value.substr(0, canonical_size + kHashSize)) != stored_crc) {
+    return absl::DataLossError("event record checksum mismatch");
+  }
+  v.sections = r.View(r.remaining());
+  if (v.sections.size() < 4) return absl::DataLossError("event record sections missing");
+  Reader crc(v.sections.substr(v.sections.size() - 4));
+  v.sections.remove_suffix(4);
+  if (Crc32c(v.sections) != crc.Fixed32()) {
+    return absl::DataLossError("event record sections checksum mismatch");
+  }
+  Reader s(v.sections);
+  uint32_t count = s.Varint32();
+  if (count != v.section_count) return absl::DataLossError("event record sections miscounted");
+  while (count-- > 0 && s.ok()) {
+    if (s.Byte() == 0) {
+      s.Fixed64();
+    } else {
+      s.View(kSectionSaltSize);
+      s.LengthPrefixedView();
+    }
+  }
+  if (!s.ok() || !s.empty()) return absl::DataLossError("event record sections malformed");
+  return v;
+}
+
+}  // namespace
+
+std::vector<SectionView> SectionsOf(const RecordView& record) {
+  std::vector<SectionView> out;
+  if (record.sections.empty()) return out;
+  Reader s(record.sections);
+  out.resize(s.Varint32());
+  for (SectionView& section : out) {
+    section.erased = s.Byte() == 0;
+    if (section.erased) {
+      section.erased_by = s.Fixed64();
+    } else {
+      section.salt = s.View(kSectionSaltSize);
+      section.bytes = s.LengthPrefixedView();
+    }
+  }
+  return out;
+}
+
+std::vector<SectionRef> ErasesOf(const RecordView& record) {
+  std::vector<SectionRef> out;
+  Reader r(record.erases);
+  while (!r.empty() && r.ok()) {
+    SectionRef ref;
+    ref.position = r.Fixed64();
+    ref.index = r.Fixed32();
+    out.push_back(ref);
+  }
+  return out;
+}
+
 absl::StatusOr<RecordView> DecodeRecordView(absl::string_view value) {
+  if (!value.empty() && static_cast<uint8_t>(value[0]) == kSectionedRecordFormat) {
+    return DecodeSectionedRecordView(value);
+  }
   if (value.size() < 1 + 24 + 5 + kHashSize + 4) {
     return absl::DataLossError(absl::StrCat("event record too short (", value.size(), " bytes)"));
   }
@@ -195,15 +335,7 @@ absl::StatusOr<RecordView> DecodeRecordView(absl::string_view value) {
   if (format != kRecordFormatVersion) {
     return absl::DataLossError(absl::StrCat("unknown event record format ", format));
   }
-  RecordView v;
-  v.position = r.Fixed64();
-  v.version = r.Fixed64();
-  v.recorded_at = FromMicros(r.Fixed64());
-  v.stream = r.LengthPrefixedView();
-  v.type = r.LengthPrefixedView();
-  v.request_id = r.LengthPrefixedView();
-  v.metadata = r.LengthPrefixedView();
-  v.data = r.LengthPrefixedView();
+  RecordView v = ReadEnvelope(r);
   if (!r.ok() || !r.empty()) return absl::DataLossError("event record fields malformed");
   v.hash = covered.substr(covered.size() - kHashSize);
   return v;
@@ -220,6 +352,14 @@ RecordedEvent RecordView::Copy() const {
   e.metadata = std::string(metadata);
   e.data = std::string(data);
   e.hash = std::string(hash);
+  for (size_t i = 0; i < section_count; ++i) {
+    e.section_digests.emplace_back(section_digests.substr(i * kHashSize, kHashSize));
+  }
+  e.erases = ErasesOf(*this);
+  for (const SectionView& view : SectionsOf(*this)) {
+    e.sections.push_back(
+        Section{std::string(view.bytes), std::string(view.salt), view.erased, view.erased_by});
+  }
   return e;
 }
 

@@ -13,8 +13,11 @@
 
 namespace scc::storage {
 
-inline constexpr uint8_t kRecordFormatVersion = 1;  // first byte of every event record
-inline constexpr uint32_t kStoreFormatVersion = 1;  // meta key "format"
+inline constexpr uint8_t kRecordFormatVersion = 1;  // first byte of an event record without sections
+inline constexpr uint8_t kSectionedRecordFormat = 2;  // first byte of one with sections or erasures
+inline constexpr uint32_t kStoreFormatVersion = 2;  // meta key "format"
+inline constexpr uint32_t kOldestStoreFormat = 1;   // a store of format 1 opens and becomes 2
+inline constexpr size_t kSectionSaltSize = 16;      // random bytes before a section's digest
 inline constexpr size_t kHashSize = 32;             // SHA-256
 inline constexpr size_t kFingerprintSize = 16;      // truncated SHA-256 of an Append's content
 
@@ -39,14 +42,20 @@ std::string StreamIndexKey(absl::string_view stream, uint64_t version);  // stre
 std::string StreamIndexPrefix(absl::string_view stream);                  // stream 0x00
 absl::StatusOr<uint64_t> DecodeStreamIndexVersion(absl::string_view key);
 
-// The canonical bytes of a record: everything the hash covers (all fields but `hash`).
+// The canonical bytes of a record: everything the hash covers (all fields but `hash` and the
+// stored sections, which it covers through `section_digests`). Format 2 when the record has
+// section digests or erasures, else format 1.
 std::string CanonicalRecordBytes(const RecordedEvent& event);
+// SHA-256(salt || bytes): what the canonical bytes hold of a section.
+std::string SectionDigest(absl::string_view salt, absl::string_view bytes);
 // SHA-256(prev_hash || canonical).
 std::string ChainHash(absl::string_view prev_hash, absl::string_view canonical);
 // canonical || hash || crc32c(canonical || hash). REQUIRES: hash.size() == kHashSize.
 std::string SealRecord(std::string canonical, absl::string_view hash);
-// SealRecord(CanonicalRecordBytes(event), event.hash).
+// canonical || hash || crc, then for format 2 the stored sections and their own CRC-32C.
 std::string EncodeRecord(const RecordedEvent& event);
+// The stored sections of a format-2 record: what follows its sealed canonical bytes.
+std::string EncodeSections(const std::vector<Section>& sections);
 // Checks the checksum and the format, then parses. kDataLoss names what is wrong.
 absl::StatusOr<RecordedEvent> DecodeRecord(absl::string_view value);
 // The same, with views into `value` instead of copies (valid while `value` is).

@@ -1,15 +1,22 @@
 #include "services/codec/event_codec.h"
 
+#include <algorithm>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "services/domain/confidentiality.h"
 #include "services/domain/errors.h"
+#include "services/domain/personal_data.h"
+#include "storage/status_macros.h"
 
 namespace scc::codec {
 namespace {
 constexpr absl::string_view kStreamPrefix = "institutions/";
+constexpr char kNotesPath[] = "notes";  // the section holding the notes' text
 }  // namespace
 
 std::string StreamName(const std::string& urn) { return absl::StrCat(kStreamPrefix, urn); }
@@ -29,15 +36,82 @@ absl::string_view UrnView(absl::string_view stream) {
                                                  : absl::string_view();
 }
 
-absl::Status DecodeInto(const storage::RecordView& recorded, domain::StoredEvent* event) {
-  event->version = recorded.version;
-  if (!event->payload.ParseFromArray(recorded.data.data(), static_cast<int>(recorded.data.size())) ||
-      !event->metadata.ParseFromArray(recorded.metadata.data(),
-                                      static_cast<int>(recorded.metadata.size()))) {
-    return absl::DataLossError(
-        absl::StrCat("event at position ", recorded.position, " does not decode"));
+std::string DeterministicBytes(const google::protobuf::Message& message) {
+  std::string out;
+  google::protobuf::io::StringOutputStream stream(&out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  message.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return out;
+}
+
+storage::EventData Encode(const v1::EventPayload& payload, const v1::EventMetadata& metadata) {
+  storage::EventData data;
+  data.type = EventType(payload);
+  v1::EventPayload skeleton = payload;
+  v1::EventMetadata envelope = metadata;
+  envelope.clear_section_paths();
+  for (domain::PersonalValue& value : domain::TakeErasableData(skeleton)) {
+    envelope.add_section_paths(std::move(value.path));
+    data.sections.push_back(std::move(value.value));
+  }
+  if (!envelope.notes().text().empty()) {
+    envelope.add_section_paths(kNotesPath);
+    data.sections.push_back(envelope.notes().text());
+    envelope.mutable_notes()->clear_text();
+  }
+  data.data = DeterministicBytes(skeleton);
+  data.metadata = DeterministicBytes(envelope);
+  return data;
+}
+
+namespace {
+
+// Puts the kept sections back into `event` and lists the erased ones (storage::Section or
+// storage::SectionView).
+template <typename Sections>
+absl::Status ApplySections(const Sections& sections, uint64_t position,
+                           domain::StoredEvent* event) {
+  const auto& paths = event->metadata.section_paths();
+  if (static_cast<size_t>(paths.size()) != sections.size()) {
+    return absl::DataLossError(absl::StrCat("event at position ", position, " has ",
+                                            sections.size(), " sections for ", paths.size(),
+                                            " section paths"));
+  }
+  for (size_t i = 0; i < sections.size(); ++i) {
+    const std::string& path = paths[static_cast<int>(i)];
+    if (sections[i].erased) {
+      event->redacted.push_back(path);
+    } else if (path == kNotesPath) {
+      event->metadata.mutable_notes()->set_text(std::string(sections[i].bytes));
+    } else if (absl::Status put =
+                   domain::PutErasableData(event->payload, path, std::string(sections[i].bytes));
+               !put.ok()) {
+      return absl::DataLossError(absl::StrCat("event at position ", position, ": ", put.message()));
+    }
   }
   return absl::OkStatus();
+}
+
+absl::Status ParseEnvelope(absl::string_view data, absl::string_view metadata, uint64_t position,
+                           domain::StoredEvent* event) {
+  event->redacted.clear();
+  if (!event->payload.ParseFromArray(data.data(), static_cast<int>(data.size())) ||
+      !event->metadata.ParseFromArray(metadata.data(), static_cast<int>(metadata.size()))) {
+    return absl::DataLossError(absl::StrCat("event at position ", position, " does not decode"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status DecodeInto(const storage::RecordView& recorded, domain::StoredEvent* event) {
+  event->version = recorded.version;
+  event->position = recorded.position;
+  RETURN_IF_ERROR(ParseEnvelope(recorded.data, recorded.metadata, recorded.position, event));
+  if (recorded.section_count == 0) return absl::OkStatus();
+  return ApplySections(storage::SectionsOf(recorded), recorded.position, event);
 }
 
 absl::StatusOr<domain::StoredEvent> Decode(const storage::RecordView& recorded) {
@@ -47,12 +121,12 @@ absl::StatusOr<domain::StoredEvent> Decode(const storage::RecordView& recorded) 
 }
 
 absl::StatusOr<domain::StoredEvent> Decode(const storage::RecordedEvent& recorded) {
-  storage::RecordView view;
-  view.position = recorded.position;
-  view.version = recorded.version;
-  view.data = recorded.data;
-  view.metadata = recorded.metadata;
-  return Decode(view);
+  domain::StoredEvent event;
+  event.version = recorded.version;
+  event.position = recorded.position;
+  RETURN_IF_ERROR(ParseEnvelope(recorded.data, recorded.metadata, recorded.position, &event));
+  RETURN_IF_ERROR(ApplySections(recorded.sections, recorded.position, &event));
+  return event;
 }
 
 absl::StatusOr<absl::Time> FromTimestamp(const google::protobuf::Timestamp& t, const char* field) {
@@ -92,6 +166,24 @@ v1::Event ToApiEvent(const storage::RecordedEvent& recorded, const domain::Store
   out.set_notes_redacted(withheld.notes);
   for (std::string& field : withheld.fields) out.add_withheld(std::move(field));
   out.set_hash(absl::BytesToHexString(recorded.hash));
+  for (const std::string& path : event.redacted) out.add_redacted(path);
+  // What a redaction could still erase, but nothing the reader may not see.
+  const auto withheld_under = [&](const std::string& path) {
+    if (path == kNotesPath) return withheld.notes;
+    for (const std::string& field : out.withheld()) {
+      if (path == field || absl::StartsWith(path, field + "[") ||
+          absl::StartsWith(path, field + ".")) {
+        return true;
+      }
+    }
+    return false;
+  };
+  for (const std::string& path : event.metadata.section_paths()) {
+    if (std::find(event.redacted.begin(), event.redacted.end(), path) == event.redacted.end() &&
+        !withheld_under(path)) {
+      out.add_redactable(path);
+    }
+  }
   return out;
 }
 

@@ -27,6 +27,15 @@ std::string UrnOfStream(const std::string& stream);
 // "srg_designated" for an SrgDesignated payload.
 std::string EventType(const v1::EventPayload& payload);
 
+// How an event is stored: data = the payload with its names and free text taken out (each
+// left an empty string), metadata = the envelope with the notes' text taken out and
+// `section_paths` saying what each section holds, sections = those values, one each, so that
+// a redaction can erase any of them (docs/data-protection.md). Deterministic bytes.
+storage::EventData Encode(const v1::EventPayload& payload, const v1::EventMetadata& metadata);
+// Protobuf's deterministic serialization of `message`.
+std::string DeterministicBytes(const google::protobuf::Message& message);
+
+// The event as recorded, its kept sections put back and its erased ones listed in `redacted`.
 absl::StatusOr<domain::StoredEvent> Decode(const storage::RecordedEvent& recorded);
 absl::StatusOr<domain::StoredEvent> Decode(const storage::RecordView& recorded);
 // Decodes into `event`, reusing its memory: for loops over many events.

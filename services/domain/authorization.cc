@@ -296,7 +296,10 @@ std::string AuthorizationMarkdown() {
 std::vector<v1::EventPayload::KindCase> CorrectableKinds() {
   std::vector<v1::EventPayload::KindCase> kinds;
   for (const CommandSpec* spec : Commands()) {
-    if (spec->kind == v1::EventPayload::kEventCorrected) continue;
+    if (spec->kind == v1::EventPayload::kEventCorrected ||
+        spec->kind == v1::EventPayload::kEventRedacted) {
+      continue;
+    }
     kinds.push_back(spec->kind);
     if (spec->kind == v1::EventPayload::kLeadOfficerAssigned) {
       kinds.push_back(v1::EventPayload::kLeadOfficerReassigned);

@@ -81,8 +81,8 @@ std::vector<std::string> MatrixRpcs();
 std::string AuthorizationMarkdown();
 
 // Every kind of event a correction may name: each command's, and the reassignment the server
-// records for AssignLeadOfficer. Not corrections: a correction is corrected by correcting the
-// original event again.
+// records for AssignLeadOfficer. Not corrections (a correction is corrected by correcting the
+// original event again) and not redactions (what they erased is gone).
 std::vector<v1::EventPayload::KindCase> CorrectableKinds();
 
 // CorrectEvent by the kind of event corrected, as Markdown (event, the RPC it is authorized

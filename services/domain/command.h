@@ -21,9 +21,10 @@ struct Command {
   v1::Role role = v1::ROLE_UNSPECIFIED;
   // A headteacher's or chair of governors' own schools, the only ones they act on.
   std::vector<std::string> own_schools;
-  // For a correction: the event it names as recorded, looked up in the institution's stream by
-  // whoever reads it (nullopt: no such event there). The correction is authorized as the
-  // command that recorded it and its replacement keeps what the server derived for it.
+  // For a correction or a redaction: the event it names as recorded, looked up in the
+  // institution's stream by whoever reads it (nullopt: no such event there). A correction is
+  // authorized as the command that recorded it and its replacement keeps what the server
+  // derived for it; a redaction may erase only what that event still holds.
   std::optional<StoredEvent> corrected;
   // For a correction: the institution's whole stream as recorded, in version order, so that a
   // withdrawal or a new date can be checked against the events that followed.

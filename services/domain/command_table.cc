@@ -68,6 +68,8 @@ const std::vector<CommandEntry>& CommandTable() {
        kAll, kHosi | kLo | kEy | kService | kSchoolUsers, {}, "R-1"},
       {{EventPayload::kLetterProduced, "ProduceLetter", "letter", true}, kAll,
        kHosi | kLo | kEy | kService, {}, "R-5"},
+      {{EventPayload::kEventRedacted, "RedactEvent", "redaction", true}, kAll, kHosi | kService,
+       {}, "R-24"},
       {{EventPayload::kReviewSecured, "RecordReviewSecured", "review", true}, kSchool,
        kHosi | kLo | kSrg | kService, {}, "R-16"},
       {{EventPayload::kSecretaryOfStateWarningNoticeRecorded,

@@ -128,6 +128,9 @@ absl::StatusOr<std::vector<EventPayload>> Decide(const InstitutionState& s, cons
   if (cmd.payload.has_event_corrected()) {
     if (absl::Status c = CheckCorrection(s, cmd, at); !c.ok()) return c;
   }
+  if (cmd.payload.has_event_redacted()) {
+    if (absl::Status c = CheckRedaction(s, cmd, at); !c.ok()) return c;
+  }
 
   // The events, with what the server derives.
   EventPayload event = cmd.payload;

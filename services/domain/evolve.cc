@@ -465,7 +465,9 @@ void Evolve(InstitutionState& s, const StoredEvent& event) {
     case EventPayload::kPredecessorLinked:
       *s.add_predecessors() = p.predecessor_linked();
       break;
-    case EventPayload::kEventCorrected:
+    case EventPayload::kEventCorrected:  // applied by Fold (ForEachCounting)
+    case EventPayload::kEventRedacted:   // its erasure is in the log; Fold reads what is kept
+    case EventPayload::kLetterProduced:  // a record of what was sent; no state
     case EventPayload::KIND_NOT_SET:
       break;
   }
@@ -475,10 +477,19 @@ void Evolve(InstitutionState& s, const StoredEvent& event) {
   }
 }
 
-bool NeedsRefold(const StoredEvent& event) {
+namespace {
+
+// Whether a correction changes how the event it names counts.
+bool ChangesHowItCounts(const StoredEvent& event) {
   if (!event.payload.has_event_corrected()) return false;
   const v1::EventCorrected& c = event.payload.event_corrected();
   return c.has_replacement() || c.withdraw() || !c.new_effective_date().empty();
+}
+
+}  // namespace
+
+bool NeedsRefold(const StoredEvent& event) {
+  return ChangesHowItCounts(event) || event.payload.has_event_redacted();
 }
 
 void ForEachCounting(const std::vector<StoredEvent>& events, const std::string& as_of,
@@ -487,7 +498,7 @@ void ForEachCounting(const std::vector<StoredEvent>& events, const std::string& 
   // The latest correction of each event that changes how it counts.
   absl::flat_hash_map<std::string, const v1::EventCorrected*> latest;
   for (const StoredEvent& e : events) {
-    if (NeedsRefold(e)) latest[e.payload.event_corrected().corrected_event_id()] =
+    if (ChangesHowItCounts(e)) latest[e.payload.event_corrected().corrected_event_id()] =
         &e.payload.event_corrected();
   }
   for (const StoredEvent& e : events) {

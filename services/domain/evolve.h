@@ -17,6 +17,8 @@ struct StoredEvent {
   uint64_t version = 0;
   v1::EventPayload payload;
   v1::EventMetadata metadata;
+  uint64_t position = 0;              // in the log (0 for an event not yet recorded)
+  std::vector<std::string> redacted;  // personal-data paths a redaction erased (EventRedacted)
 };
 
 // Applies one event. Corrections only annotate here; Fold applies their replacements.
@@ -41,7 +43,8 @@ InstitutionState Fold(
     const std::string& as_of = "");
 
 // True when folding `event` onto a state needs the whole stream again (a correction that
-// replaces, re-dates or withdraws an earlier event).
+// replaces, re-dates or withdraws an earlier event, or a redaction, which changes what an
+// earlier event holds).
 bool NeedsRefold(const StoredEvent& event);
 
 }  // namespace scc::domain

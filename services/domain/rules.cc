@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "services/domain/command_table.h"
 #include "services/domain/dates.h"
 #include "services/domain/errors.h"
@@ -449,6 +450,38 @@ std::optional<Refusal> CommandPrecondition(const InstitutionState& s, const Even
   }
 }
 
+absl::Status CheckRedaction(const InstitutionState& s, const Command& cmd, const std::string& at) {
+  const v1::EventRedacted& r = cmd.payload.event_redacted();
+  if (!cmd.corrected) {
+    return InvalidField(at + ".redacted_event_id",
+                        absl::StrCat("no event ", r.redacted_event_id(), " in institution ",
+                                     s.urn()));
+  }
+  const auto& paths = cmd.corrected->metadata.section_paths();
+  const std::vector<std::string>& erased = cmd.corrected->redacted;
+  std::vector<std::string> kept;
+  for (const std::string& path : paths) {
+    if (std::find(erased.begin(), erased.end(), path) == erased.end()) kept.push_back(path);
+  }
+  for (int i = 0; i < r.fields_size(); ++i) {
+    const std::string& field = r.fields(i);
+    const std::string name = absl::StrCat(at, ".fields[", i, "]");
+    if (std::find(r.fields().begin(), r.fields().begin() + i, field) != r.fields().begin() + i) {
+      return InvalidField(name, absl::StrCat("'", field, "' is named twice"));
+    }
+    if (std::find(erased.begin(), erased.end(), field) != erased.end()) {
+      return InvalidField(name, absl::StrCat("'", field, "' was redacted already"));
+    }
+    if (std::find(paths.begin(), paths.end(), field) == paths.end()) {
+      return InvalidField(
+          name, absl::StrCat("'", field, "' is not personal data that event holds; it holds ",
+                             kept.empty() ? "none that could be redacted"
+                                          : absl::StrJoin(kept, ", ")));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckCorrection(const InstitutionState& s, const Command& cmd,
                              const std::string& at) {
   const v1::EventCorrected& c = cmd.payload.event_corrected();
@@ -462,6 +495,11 @@ absl::Status CheckCorrection(const InstitutionState& s, const Command& cmd,
     return InvalidField(at + ".corrected_event_id",
                         "names a correction: a correction is corrected by correcting the "
                         "original event again");
+  }
+  if (corrected == EventPayload::kEventRedacted) {
+    return InvalidField(at + ".corrected_event_id",
+                        "names a redaction, which cannot be corrected or withdrawn: what it "
+                        "erased is gone from the log");
   }
   if (c.withdraw() && (c.has_replacement() || !c.new_effective_date().empty())) {
     return InvalidField(at + ".withdraw",

@@ -47,6 +47,11 @@ Refusal WrongKind(const CommandEntry& entry, v1::InstitutionKind kind);
 absl::Status CheckCorrection(const InstitutionState& s, const Command& cmd,
                              const std::string& at);
 
+// Checks a redaction (the request's field `at`) against the event it names (R-24,
+// docs/data-protection.md): the event is the institution's, and each field is one it still
+// holds as a section (its `redactable` list), named once. INVALID_ARGUMENT naming the field.
+absl::Status CheckRedaction(const InstitutionState& s, const Command& cmd, const std::string& at);
+
 // What the server derived for the corrected event stays as it was: a replacement corrects what
 // was decided, not the plan versions, the previous Lead Officer or the school's Lead Officer at
 // a quality-assurance meeting (the fields Decide fills in for a fresh command).

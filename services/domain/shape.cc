@@ -274,6 +274,13 @@ void CheckPayload(const EventPayload& p, const std::string& at, const std::strin
       req.Enum("kind", p.letter_produced().kind());
       req.Text("html", p.letter_produced().html());
       break;
+    case EventPayload::kEventRedacted:
+      req.Text("redacted_event_id", p.event_redacted().redacted_event_id());
+      if (p.event_redacted().fields().empty()) {
+        v.Add(at + ".fields", "is required: name the personal data to redact (the event's "
+                              "redactable fields)");
+      }
+      break;
     case EventPayload::kNoteOfVisitResponseRecorded: {
       const v1::NoteOfVisitResponseRecorded& r = p.note_of_visit_response_recorded();
       req.Text("visit_event_id", r.visit_event_id());

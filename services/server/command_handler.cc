@@ -4,8 +4,6 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/rpc/error_details.pb.h"
 #include "services/domain/authorization.h"
 #include "services/domain/dates.h"
@@ -21,14 +19,17 @@ namespace {
 
 constexpr int kMaxAttempts = 64;  // decide again after a concurrent write, this often
 
-std::string Deterministic(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::io::StringOutputStream stream(&out);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  m.SerializeToCodedStream(&coded);
-  coded.Trim();
-  return out;
+// The sections of `target` a redaction erases: those of its fields (Decide checked them).
+std::vector<storage::SectionRef> Erasures(const domain::StoredEvent& target,
+                                          const v1::EventRedacted& redaction) {
+  std::vector<storage::SectionRef> refs;
+  const auto& paths = target.metadata.section_paths();
+  for (const std::string& field : redaction.fields()) {
+    for (int i = 0; i < paths.size(); ++i) {
+      if (paths[i] == field) refs.push_back({target.position, static_cast<uint32_t>(i)});
+    }
+  }
+  return refs;
 }
 
 // A UUID-shaped id derived from the request, so a retry decided again yields identical events.
@@ -67,7 +68,8 @@ std::string CommandHash(const domain::Command& command) {
   v1::CommandContext context = command.context;
   context.clear_request_id();
   const storage::Sha256Digest digest =
-      storage::Sha256({Deterministic(context), "|", Deterministic(command.payload), "|",
+      storage::Sha256({codec::DeterministicBytes(context), "|",
+                       codec::DeterministicBytes(command.payload), "|",
                        command.actor, "|", absl::StrCat(command.role)});
   return absl::BytesToHexString(
       absl::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
@@ -300,15 +302,18 @@ CommandHandler::Plan CommandHandler::Try(const std::shared_ptr<Attempt>& attempt
                                                    : InstitutionRepository::Freshness::kFresh);
     if (!loaded.ok()) return answer(std::move(loaded));
   }
-  // A correction is authorized and checked as the command that recorded the event it names.
-  if (cmd.payload.has_event_corrected() && domain::IsValidUrn(urn)) {
+  // A correction is authorized and checked as the command that recorded the event it names; a
+  // redaction is checked against the event it names.
+  const std::string& named_event = cmd.payload.has_event_corrected()
+                                       ? cmd.payload.event_corrected().corrected_event_id()
+                                       : cmd.payload.event_redacted().redacted_event_id();
+  if ((cmd.payload.has_event_corrected() || cmd.payload.has_event_redacted()) &&
+      domain::IsValidUrn(urn)) {
     absl::StatusOr<std::vector<domain::StoredEvent>> stream = codec::ReadInstitution(*log_, urn);
     if (!stream.ok()) return answer(stream.status());
     attempt->command.corrected.reset();
     for (const domain::StoredEvent& e : *stream) {
-      if (e.metadata.event_id() == cmd.payload.event_corrected().corrected_event_id()) {
-        attempt->command.corrected = e;
-      }
+      if (e.metadata.event_id() == named_event) attempt->command.corrected = e;
     }
     attempt->command.stream = *std::move(stream);
   }
@@ -352,8 +357,8 @@ CommandHandler::Plan CommandHandler::Try(const std::shared_ptr<Attempt>& attempt
     v1::EventMetadata metadata = domain::StampEvent(
         cmd, payload, EventId(cmd.context.request_id(), i), attempt->hash, today);
     result.add_event_ids(metadata.event_id());
-    storage::EventData data{codec::EventType(payload), Deterministic(payload),
-                            Deterministic(metadata)};
+    storage::EventData data = codec::Encode(payload, metadata);
+    if (payload.has_event_redacted()) data.erases = Erasures(*cmd.corrected, payload.event_redacted());
     domain::Evolve(*after, domain::StoredEvent{first_version + i, std::move(payload),
                                                std::move(metadata)});
     events.push_back(std::move(data));
@@ -365,7 +370,8 @@ CommandHandler::Plan CommandHandler::Try(const std::shared_ptr<Attempt>& attempt
     return answer(std::move(result));  // decided, and not recorded
   }
 
-  const bool correction = cmd.payload.has_event_corrected();
+  // Its state comes from folding the stream again (Evolve only notes these).
+  const bool correction = cmd.payload.has_event_corrected() || cmd.payload.has_event_redacted();
   // Decided against `state`: append only if nothing was written since.
   const storage::ExpectedVersion expected = state->has_version()
                                                 ? storage::ExpectedVersion::Exact(state->version())
@@ -402,7 +408,17 @@ CommandHandler::Plan CommandHandler::Try(const std::shared_ptr<Attempt>& attempt
         result.set_version(appended->last_version);
         result.set_global_position(appended->last_position);
         result.set_replayed(appended->replayed);
+        const std::optional<uint64_t> purge =
+            attempt->command.payload.has_event_redacted() && attempt->command.corrected
+                ? std::optional<uint64_t>(attempt->command.corrected->position)
+                : std::nullopt;
         std::move(attempt->done)(std::move(result));
+        // Off the commit thread, after the answer: the erased bytes leave the disk too.
+        if (purge) {
+          if (absl::Status purged = log_->PurgeErased({*purge}); !purged.ok() && warn_) {
+            warn_(absl::StrCat("redaction at position ", *purge, ": ", purged.message()));
+          }
+        }
       })};
   // Evolve only notes a correction; the state it leaves comes from folding the stream again.
   return Plan{std::move(append), correction ? nullptr : after};

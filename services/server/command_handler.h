@@ -64,6 +64,12 @@ class CommandHandler {
                                                   absl::CivilDay dated, v1::LetterProduced& letter)>;
   void set_letter_writer(LetterWriter write) { letter_writer_ = std::move(write); }
 
+  // Told what went wrong after a command was recorded and answered: a redaction whose erased
+  // bytes could not yet be purged from the disk (they go at RocksDB's next compaction). Set
+  // before the first command; must be thread-safe.
+  using Warn = std::function<void(const std::string& message)>;
+  void set_warn(Warn warn) { warn_ = std::move(warn); }
+
  private:
   using StatePtr = std::shared_ptr<const domain::InstitutionState>;
   struct Attempt;
@@ -93,6 +99,7 @@ class CommandHandler {
 
   Directory directory_;  // empty: any Lead Officer id is taken as given
   LetterWriter letter_writer_;
+  Warn warn_;
   storage::EventLog* const log_;
   InstitutionRepository* const repository_;
   const std::function<absl::CivilDay()> today_;

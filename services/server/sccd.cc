@@ -364,6 +364,7 @@ int Serve(const Config& config) {
   server::Gateway gateway(*std::move(tokens), &access_log, absl::Seconds(config.long_call_seconds),
                           &call_metrics, config.auth_failures,
                           absl::Seconds(config.auth_window_seconds));
+  handler.set_warn([&access_log](const std::string& message) { access_log.Warn(message); });
   // a Lead Officer is one of the users the tokens file names (its directory).
   handler.set_directory([&gateway](const std::string& user) { return gateway.FindUser(user); });
   server::SessionStore sessions(server::SessionStore::Limits{
