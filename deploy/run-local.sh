@@ -9,7 +9,8 @@ LISTEN=${LISTEN:-127.0.0.1:50051}
 HTTP_LISTEN=${HTTP_LISTEN:-127.0.0.1:8080}
 
 "$BUILD/services/server/sccd" --listen "$LISTEN" --http-listen "$HTTP_LISTEN" --data "$DATA" \
-  --tokens deploy/dev-tokens.txt --report-authority "Demo Borough Council (invented demo data)" &
+  --tokens deploy/dev-tokens.txt --report-authority "Demo Borough Council (invented demo data)" \
+  --retention-schedule deploy/retention.txt &
 pid=$!
 stop() { kill -TERM "$pid" 2>/dev/null || true; wait "$pid" || true; }
 trap 'stop; exit 0' INT TERM

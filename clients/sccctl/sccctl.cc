@@ -41,6 +41,7 @@
 #include "scc/v1/admin.grpc.pb.h"
 #include "scc/v1/audit.grpc.pb.h"
 #include "scc/v1/bulk.pb.h"
+#include "scc/v1/data_protection.pb.h"
 #include "scc/v1/projections.grpc.pb.h"
 #include "scc/v1/reports.grpc.pb.h"
 #include "scc/v1/workflow.grpc.pb.h"
@@ -747,7 +748,8 @@ int main(int argc, char** argv) {
                                   v1::GetInstitutionRequest::descriptor(),
                                   v1::GenerateTermReportRequest::descriptor(),
                                   v1::GetServerStatusRequest::descriptor(),
-                                  v1::SubmitCommandsRequest::descriptor()}) {
+                                  v1::SubmitCommandsRequest::descriptor(),
+                                  v1::RunRetentionRequest::descriptor()}) {
     (void)d;
   }
   const pb::DescriptorPool* pool = pb::DescriptorPool::generated_pool();
@@ -756,7 +758,7 @@ int main(int argc, char** argv) {
                                    "scc.v1.SettingService", "scc.v1.BulkService",
                                    "scc.v1.ProjectionService",
                                    "scc.v1.AuditService", "scc.v1.ReportService",
-                                   "scc.v1.AdminService"}) {
+                                   "scc.v1.AdminService", "scc.v1.DataProtectionService"}) {
     const pb::ServiceDescriptor* service = pool->FindServiceByName(service_name);
     if (service == nullptr) continue;
     for (int i = 0; i < service->method_count(); ++i) {

@@ -58,6 +58,8 @@ const std::vector<ReadRpc>& ReadRpcs() {
       // A person's own calendar feed of what falls due (not a system's).
       {"IssueCalendarFeed", kHosi | kLo | kSrg | kEy | kAuditor | kReader | kSchoolUsers},
       {"RevokeCalendarFeed", kHosi | kLo | kSrg | kEy | kAuditor | kReader | kSchoolUsers},
+      // Data protection: retention runs.
+      {"RunRetention", kHosi | kService},
       // Operations.
       {"RebuildProjections", kHosi | kService},
       {"GetServerStatus", kHosi | kAuditor | kService},

@@ -465,6 +465,14 @@ void Evolve(InstitutionState& s, const StoredEvent& event) {
     case EventPayload::kPredecessorLinked:
       *s.add_predecessors() = p.predecessor_linked();
       break;
+    case EventPayload::kLegalHoldPlaced:
+      s.set_legal_hold_since(on);
+      s.set_legal_hold_matter(p.legal_hold_placed().matter());
+      break;
+    case EventPayload::kLegalHoldLifted:
+      s.clear_legal_hold_since();
+      s.clear_legal_hold_matter();
+      break;
     case EventPayload::kEventCorrected:  // applied by Fold (ForEachCounting)
     case EventPayload::kEventRedacted:   // its erasure is in the log; Fold reads what is kept
     case EventPayload::kLetterProduced:  // a record of what was sent; no state

@@ -110,6 +110,9 @@ std::optional<Refusal> ClosedPrecondition(const InstitutionState& s, const Comma
     case EventPayload::kEventCorrected:
     case EventPayload::kInstitutionUpdated:
     case EventPayload::kPredecessorLinked:
+    case EventPayload::kEventRedacted:  // records outlive the institution, and so does retention
+    case EventPayload::kLegalHoldPlaced:
+    case EventPayload::kLegalHoldLifted:
       return std::nullopt;
     case EventPayload::kInstitutionClosed:
     case EventPayload::kConvertedToAcademy:
@@ -265,6 +268,13 @@ Refusal WrongKind(const CommandEntry& entry, v1::InstitutionKind kind) {
 std::optional<Refusal> CommandPrecondition(const InstitutionState& s, const EventPayload& p,
                                            const std::string& effective) {
   switch (p.kind_case()) {
+    case EventPayload::kLegalHoldPlaced:
+      if (s.legal_hold_since().empty()) return std::nullopt;
+      return Refusal{"R-24", absl::StrCat("the institution is under a legal hold already, since ",
+                                          s.legal_hold_since(), " (", s.legal_hold_matter(), ")")};
+    case EventPayload::kLegalHoldLifted:
+      if (!s.legal_hold_since().empty()) return std::nullopt;
+      return Refusal{"R-24", "the institution is under no legal hold: there is none to lift"};
     case EventPayload::kSrgDesignated: {
       const std::string& discussed = p.srg_designated().discussed_with_headteacher_on().empty()
                                          ? s.concern_discussed_with_headteacher_on()

@@ -274,6 +274,9 @@ void CheckPayload(const EventPayload& p, const std::string& at, const std::strin
       req.Enum("kind", p.letter_produced().kind());
       req.Text("html", p.letter_produced().html());
       break;
+    case EventPayload::kLegalHoldPlaced:
+      req.Text("matter", p.legal_hold_placed().matter());
+      break;
     case EventPayload::kEventRedacted:
       req.Text("redacted_event_id", p.event_redacted().redacted_event_id());
       if (p.event_redacted().fields().empty()) {

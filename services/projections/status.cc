@@ -554,6 +554,8 @@ v1::InstitutionStatus BuildStatus(const InstitutionState& s, absl::CivilDay as_o
   out.set_statement_of_action_due_on(s.episode().statement_of_action_due_on());
   out.set_last_progress_report_on(Latest(s.episode().progress_report_days()));
   out.set_warning_notice_not_issued_on(s.episode().warning_notice_not_issued_on());
+  out.set_legal_hold_since(s.legal_hold_since());
+  out.set_legal_hold_matter(s.legal_hold_matter());
   *out.mutable_reviews_not_secured() = s.reviews_not_secured();
   for (v1::Obligation& o : ComputeObligations(s, as_of, calendar, rules, qa)) {
     *out.add_obligations() = std::move(o);

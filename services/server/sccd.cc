@@ -35,9 +35,11 @@
 #include "services/server/audit_service.h"
 #include "services/server/command_handler.h"
 #include "services/server/command_services.h"
+#include "services/server/data_protection_service.h"
 #include "services/server/gateway.h"
 #include "services/server/http_gateway.h"
 #include "services/domain/dates.h"
+#include "services/domain/retention.h"
 #include "services/domain/ofsted.h"
 #include "services/projections/institution_projection.h"
 #include "services/projections/status.h"
@@ -48,6 +50,7 @@
 #include "services/server/oidc.h"
 #include "services/server/projection_service.h"
 #include "services/server/report_service.h"
+#include "services/server/retention_runner.h"
 #include "services/server/tokens.h"
 #include "storage/event_log.h"
 #include "storage/kv_store.h"
@@ -117,6 +120,9 @@ struct Config {
   double session_hours = 10;
   // The read audit's retention; 0 turns the audit off (docs/data-protection.md).
   int read_audit_days = 730;
+  // Retention schedules (docs/data-protection.md); empty: none, nothing is ever redacted by age.
+  std::string retention_schedule;
+  double retention_every_hours = 24;  // 0: only when asked (DataProtectionService.RunRetention)
 };
 
 int Fail(const std::string& message) {
@@ -406,6 +412,21 @@ int Serve(const Config& config) {
     }
     return letters->Write(state, dated, plan_due, letter);
   });
+  std::vector<domain::RetentionRule> retention_rules;
+  if (!config.retention_schedule.empty()) {
+    std::ifstream in(config.retention_schedule);
+    if (!in) return Fail(absl::StrCat("--retention-schedule: cannot read ", config.retention_schedule));
+    std::stringstream text;
+    text << in.rdbuf();
+    absl::StatusOr<std::vector<domain::RetentionRule>> parsed =
+        domain::ParseRetentionSchedule(text.str());
+    if (!parsed.ok()) {
+      return Fail(absl::StrCat("--retention-schedule ", config.retention_schedule, ": ",
+                               parsed.status().message()));
+    }
+    retention_rules = *std::move(parsed);
+  }
+  server::RetentionRunner retention(log->get(), &handler, retention_rules, today);
   server::CallFrame::Options frame_options;
   frame_options.long_call_threads = config.long_call_threads;
   frame_options.long_call_queue = config.long_call_queue;
@@ -441,6 +462,7 @@ int Serve(const Config& config) {
   limits.set_long_call_threads(static_cast<uint32_t>(config.long_call_threads));
   limits.set_long_call_queue(static_cast<uint32_t>(config.long_call_queue));
   limits.set_max_waiting_reads(static_cast<uint32_t>(config.max_waiting_reads));
+  server::DataProtectionServiceImpl data_protection(&frame, &retention);
   server::AdminServiceImpl admin(&frame, &gateway, log->get(), &watches, limits,
                                  config.backup_root.empty() ? config.data + "/backups"
                                                             : config.backup_root);
@@ -457,7 +479,7 @@ int Serve(const Config& config) {
   builder.SetResourceQuota(quota);
   for (grpc::Service* service : std::initializer_list<grpc::Service*>{
            &institutions, &designation, &interventions, &academies, &settings, &bulk, &audit,
-           &queries, &reports, &admin}) {
+           &queries, &reports, &admin, &data_protection}) {
     builder.RegisterService(service);
   }
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -558,6 +580,22 @@ int Serve(const Config& config) {
       }
     } while (!stopping.WaitForNotificationWithTimeout(absl::Seconds(1)));
   });
+  // The retention schedules, run once a day (or as configured) on a thread of their own.
+  std::thread retention_timer;
+  if (!retention_rules.empty() && config.retention_every_hours > 0) {
+    retention_timer = std::thread([&] {
+      const absl::Duration every = absl::Hours(config.retention_every_hours);
+      while (!stopping.WaitForNotificationWithTimeout(every)) {
+        absl::StatusOr<v1::RetentionReport> ran =
+            retention.Run(false, retention.today(), absl::Now() + absl::Hours(1));
+        access_log.Info(ran.ok() ? absl::StrCat("retention run: ", ran->redacted_fields(),
+                                                " fields of ", ran->items_size(),
+                                                " records redacted; ", ran->held_urns_size(),
+                                                " institutions under a legal hold")
+                                 : absl::StrCat("retention run failed: ", ran.status().message()));
+      }
+    });
+  }
   int signal_number = 0;
   while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) {
     ReloadTokens(config, "SIGHUP", gateway, access_log);
@@ -565,6 +603,7 @@ int Serve(const Config& config) {
   access_log.Info(absl::StrCat("signal ", signal_number, ": draining in-flight calls"));
   stopping.Notify();
   if (tokens_watcher.joinable()) tokens_watcher.join();
+  if (retention_timer.joinable()) retention_timer.join();
   projection_health.join();
   if (metrics != nullptr) metrics->Stop();
   if (http != nullptr) http->Stop();  // before the gRPC server: its calls go through it
@@ -739,6 +778,13 @@ int main(int argc, char** argv) {
                  "a browser session ends after this long without use")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 24.0 * 60));
+  app.add_option("--retention-schedule", config.retention_schedule,
+                 "the retention schedules, one '<kind> <years> <from>' per line (docs/"
+                 "data-protection.md, deploy/retention.txt); empty: keep everything");
+  app.add_option("--retention-every-hours", config.retention_every_hours,
+                 "run the retention schedules this often (0: only when asked)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 24.0 * 366));
   app.add_option("--read-audit-days", config.read_audit_days,
                  "keep the record of who read which institution's file this many days (0: "
                  "record no reads)")

@@ -22,6 +22,7 @@
 #include "gtest/gtest.h"
 #include "scc/v1/admin.grpc.pb.h"
 #include "scc/v1/audit.grpc.pb.h"
+#include "scc/v1/data_protection.pb.h"
 #include "scc/v1/bulk.pb.h"
 #include "scc/v1/projections.pb.h"
 #include "scc/v1/reports.pb.h"
@@ -90,7 +91,8 @@ std::vector<const pb::MethodDescriptor*> ApiRpcs() {
         v1::GetInstitutionRequest::descriptor()->file(),
         v1::GenerateTermReportRequest::descriptor()->file(),
         v1::GetServerStatusRequest::descriptor()->file(),
-        v1::SubmitCommandsRequest::descriptor()->file()}) {
+        v1::SubmitCommandsRequest::descriptor()->file(),
+        v1::RunRetentionRequest::descriptor()->file()}) {
     for (int s = 0; s < file->service_count(); ++s) {
       for (int m = 0; m < file->service(s)->method_count(); ++m) {
         rpcs.push_back(file->service(s)->method(m));
@@ -362,6 +364,14 @@ TEST_F(AuthorizationMatrixTest, CorrectEventOfEveryKindForEveryRoleAsDocumented)
   Record(kLedSchool, t::ShortenStatementOfAction("2025-06-20"), "2025-06-11");
   Record(kLedSchool, t::StatementOfAction(), "2025-06-20");
   Record(kLedSchool, t::Rise(), "2025-07-01");
+  {
+    v1::EventPayload hold;
+    hold.mutable_legal_hold_placed()->set_matter("a tribunal claim");
+    Record(kLedSchool, hold, "2025-07-02");
+    v1::EventPayload lift;
+    lift.mutable_legal_hold_lifted();
+    Record(kLedSchool, lift, "2025-07-03");
+  }
   v1::EventPayload good = t::Ofsted(v1::OFSTED_GRADE_GOOD, "2026-05-01");
   good.mutable_ofsted_outcome_recorded()->add_recommended_reviews(
       v1::RECOMMENDED_REVIEW_GOVERNANCE);

@@ -12,6 +12,7 @@ import { renderCalendar } from './calendar.js';
 import { renderDashboard } from './dashboard.js';
 import { renderDue } from './due.js';
 import { renderCorrection } from './correct.js';
+import { renderRedaction } from './redact.js';
 import { FORMS, renderForm } from './forms.js';
 import { html, show } from './html.js';
 import { loadInstitution, offeredForms, renderInstitution } from './institution.js';
@@ -166,6 +167,7 @@ async function route() {
     header();
     const record = path.match(/^\/institutions\/([^/]+)\/record\/(\w+)$/);
     const correct = path.match(/^\/institutions\/([^/]+)\/correct\/([\w-]+)$/);
+    const redact = path.match(/^\/institutions\/([^/]+)\/redact\/([\w-]+)$/);
     const institution = path.match(/^\/institutions\/([^/]+)$/);
     const backTo = (urn) => (message) => {
       sessionStorage.setItem(FLASH_KEY, message);
@@ -177,6 +179,9 @@ async function route() {
     } else if (correct) {
       const { status, events } = await loadInstitution(correct[1]);
       await renderCorrection(status, events, correct[2], commands(), offeredForms(status, commands(), identity), backTo(correct[1]));
+    } else if (redact && commands().has('RedactEvent')) {
+      const { status, events } = await loadInstitution(redact[1]);
+      renderRedaction(status, events, redact[2], commands(), offeredForms(status, commands(), identity), backTo(redact[1]));
     } else if (path === '/register' && commands().has('RegisterInstitution')) {
       const blank = { urn: '', state: 'FLOWCHART_STATE_UNSPECIFIED', details: { name: 'A new institution' } };
       await renderForm(blank, [], 'RegisterInstitution', commands(), [], (message, request) => backTo(request.context.urn)(message));

@@ -4,7 +4,7 @@
 import { FORMS, rpcOf } from './forms.js';
 import { payloadOf } from './history.js';
 import { html } from './html.js';
-import { enumName, eventName, sentence } from './names.js';
+import { enumName, eventName, pathWords, sentence } from './names.js';
 import { snakeCase } from './plan.js';
 
 const PLAN_EVENTS = ['actionPlanAgreed', 'actionPlanReviewHeld', 'statementOfActionIssued', 'settingActionPlanAgreed'];
@@ -79,6 +79,13 @@ export function describe(event, events, commands) {
     if (c.newEffectiveDate) return html`<p class="govuk-body">Re-dated the ${what} to ${dateWords(c.newEffectiveDate)}.</p>`;
     if (c.replacement) return html`<p class="govuk-body">Replaced what the ${what} says.</p>`;
     return html`<p class="govuk-body">Annotated the ${what}.</p>`;
+  }
+  if (p.eventRedacted) {
+    const r = p.eventRedacted;
+    const target = events.find((e) => e.eventId === r.redactedEventId);
+    const what = target ? `${eventName(target.type).toLowerCase()} of ${target.effectiveDate}` : `event ${r.redactedEventId}`;
+    return html`<p class="govuk-body">Redacted personal data of the ${what}: ${(r.fields || []).map(pathWords).join(', ')}${
+      r.retentionRule ? ` (retention schedule “${r.retentionRule}”)` : ''}. It is erased from the log for good.</p>`;
   }
   const key = Object.keys(p)[0];
   if (p.letterProduced) {  // the letter itself opens on its own page, print-ready

@@ -291,6 +291,13 @@ export const FORMS = {
       { path: 'response.comment', label: 'Comment', type: 'textarea', hint: 'Required when the note is disputed: what is not accurate.' },
     ],
   },
+  PlaceLegalHold: {
+    title: 'Place a legal hold',
+    hint: 'While the hold stands, no retention run redacts anything of this institution, whatever the schedules say (docs/data-protection.md).',
+    fields: [{ path: 'hold.matter', label: 'What the records are held for', type: 'textarea',
+      hint: 'For example: a complaint to the Local Government Ombudsman, a tribunal claim.' }],
+  },
+  LiftLegalHold: { title: 'Lift the legal hold', fields: [] },
   ProduceLetter: {
     title: 'Produce a letter',
     hint: 'The letter is written from the authority\'s template and this record, and kept in the audit trail as it was produced. Print it, or save it as a PDF, from the page that opens.',
@@ -542,7 +549,7 @@ export const COMMON = [
   { path: 'context.notes.text', label: 'Notes', type: 'textarea' },
 ];
 
-function requestId() {
+export function requestId() {
   if (crypto.randomUUID) return crypto.randomUUID();
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
 }

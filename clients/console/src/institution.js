@@ -8,7 +8,7 @@ import { flowchart } from './flowchart.js';
 import { FORMS, rpcOf } from './forms.js';
 import { correctionsOf } from './history.js';
 import { html, show } from './html.js';
-import { categoryName, enumName, eventName, obligationName, roleName, stateName } from './names.js';
+import { categoryName, enumName, eventName, obligationName, pathWords, roleName, stateName } from './names.js';
 import { planSection } from './plan.js';
 
 // What the institution looks like now, its path and its history (newest first).
@@ -177,11 +177,16 @@ function timeline(events, commands, urn, mayCorrect, names) {
             ? html`<p class="govuk-body scc-redacted"><strong class="govuk-tag govuk-tag--grey">Confidential</strong>
                 Notes are confidential (R-25) and not shown to your role.</p>`
             : e.notes && e.notes.text ? html`<p class="govuk-body">Notes${e.notes.confidential ? ' (confidential)' : ''}: ${e.notes.text}</p>` : ''}
+          ${(e.redacted || []).length
+            ? html`<p class="govuk-body scc-redacted"><strong class="govuk-tag govuk-tag--grey">Redacted</strong>
+                Personal data erased from the log: ${e.redacted.map(pathWords).join(', ')}.</p>` : ''}
           ${(e.withheld || []).length
             ? html`<p class="govuk-body scc-redacted"><strong class="govuk-tag govuk-tag--grey">Confidential</strong>
                 Not shown to you (R-25): ${withheldWords(e.withheld)}.</p>` : ''}
           <p class="govuk-body-s scc-muted">Event ${e.eventId}${mayCorrect(e) && !(corrected[e.eventId] && corrected[e.eventId].withdraw)
-            ? html` · <a class="govuk-link" href="#/institutions/${urn}/correct/${e.eventId}">Correct this record<span class="govuk-visually-hidden">: ${eventName(e.type)} of ${e.effectiveDate}</span></a>` : ''}</p>
+            ? html` · <a class="govuk-link" href="#/institutions/${urn}/correct/${e.eventId}">Correct this record<span class="govuk-visually-hidden">: ${eventName(e.type)} of ${e.effectiveDate}</span></a>` : ''}${
+            commands.has('RedactEvent') && (e.redactable || []).length
+              ? html` · <a class="govuk-link" href="#/institutions/${urn}/redact/${e.eventId}">Redact personal data<span class="govuk-visually-hidden">: ${eventName(e.type)} of ${e.effectiveDate}</span></a>` : ''}</p>
         </div>
       </div>`)}
     </div>`;
@@ -253,6 +258,7 @@ function factRows(status) {
     setting ? '' : row('Pupils', d.numberOfPupils ? String(d.numberOfPupils) : ''),
     row('Postcode', d.postcode),
     school ? row('Learning Network Inspector', d.learningNetworkInspector) : '',
+    status.legalHoldSince ? row('Legal hold', `Since ${status.legalHoldSince}: ${status.legalHoldMatter}`) : '',
     setting ? '' : row('Lead Officer', status.leadOfficerName ? `${status.leadOfficerName} (${status.leadOfficerId})` : ''),
     row(setting ? 'On the list since' : 'Causing concern since', status.designatedOn),
     status.causingConcern || status.removedOn ? row('Days in SCC', String(status.daysInScc || 0)) : '',

@@ -107,3 +107,11 @@ export const OBLIGATION_TYPES = [
 export function obligationName(type) {
   return enumName(type, 'OBLIGATION_TYPE_');
 }
+
+// A path in words: "Visitor", "Attendees (2nd)", "Notes".
+export function pathWords(path) {
+  const last = path.split('.').pop();
+  const [, name, index] = last.match(/^(\w+)(?:\[(\d+)\])?$/) || [null, last];
+  const words = name.replaceAll('_', ' ').replace(/^./, (c) => c.toUpperCase());
+  return index === undefined ? words : `${words} (number ${Number(index) + 1})`;
+}
