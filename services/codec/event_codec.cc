@@ -86,7 +86,7 @@ absl::Status ApplySections(const Sections& sections, uint64_t position,
     } else if (path == kNotesPath) {
       event->metadata.mutable_notes()->set_text(std::string(sections[i].bytes));
     } else if (absl::Status put =
-                   domain::PutErasableData(event->payload, path, std::string(sections[i].bytes));
+                   domain::PutPersonalData(event->payload, path, std::string(sections[i].bytes));
                !put.ok()) {
       return absl::DataLossError(absl::StrCat("event at position ", position, ": ", put.message()));
     }

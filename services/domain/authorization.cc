@@ -58,8 +58,12 @@ const std::vector<ReadRpc>& ReadRpcs() {
       // A person's own calendar feed of what falls due (not a system's).
       {"IssueCalendarFeed", kHosi | kLo | kSrg | kEy | kAuditor | kReader | kSchoolUsers},
       {"RevokeCalendarFeed", kHosi | kLo | kSrg | kEy | kAuditor | kReader | kSchoolUsers},
-      // Data protection: retention runs.
+      // Data protection: retention runs, and subject access (an export reads every file).
       {"RunRetention", kHosi | kService},
+      {"RecordSubjectAccessRequest", kHosi},
+      {"ListSubjectAccessRequests", kHosi | kAuditor},
+      {"ExportSubjectAccess", kHosi, kAudited},
+      {"AnswerSubjectAccessRequest", kHosi},
       // Operations.
       {"RebuildProjections", kHosi | kService},
       {"GetServerStatus", kHosi | kAuditor | kService},

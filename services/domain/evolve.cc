@@ -476,6 +476,8 @@ void Evolve(InstitutionState& s, const StoredEvent& event) {
     case EventPayload::kEventCorrected:  // applied by Fold (ForEachCounting)
     case EventPayload::kEventRedacted:   // its erasure is in the log; Fold reads what is kept
     case EventPayload::kLetterProduced:  // a record of what was sent; no state
+    case EventPayload::kSubjectAccessRequestReceived:  // not an institution's (data_protection.proto)
+    case EventPayload::kSubjectAccessRequestAnswered:
     case EventPayload::KIND_NOT_SET:
       break;
   }

@@ -85,7 +85,7 @@ std::vector<PersonalValue> TakeErasableData(v1::EventPayload& payload) {
   return out;
 }
 
-absl::Status PutErasableData(v1::EventPayload& payload, const std::string& path,
+absl::Status PutPersonalData(v1::EventPayload& payload, const std::string& path,
                              const std::string& value) {
   Message* message = &payload;
   const std::vector<std::string> parts = absl::StrSplit(path, '.');
@@ -106,8 +106,8 @@ absl::Status PutErasableData(v1::EventPayload& payload, const std::string& path,
     const bool last = p + 1 == parts.size();
     if (last) {
       if (field->type() != FieldDescriptor::TYPE_STRING ||
-          !IsErasable(field->options().GetExtension(v1::personal))) {
-        return InvalidField("path", absl::StrCat("'", path, "' is not a name or free text"));
+          field->options().GetExtension(v1::personal) == v1::PERSONAL_DATA_UNSPECIFIED) {
+        return InvalidField("path", absl::StrCat("'", path, "' is not personal data"));
       }
       if (index < 0) {
         r.SetString(message, field, value);

@@ -29,9 +29,9 @@ std::vector<PersonalValue> PersonalDataIn(const v1::EventPayload& payload);
 // the elements of a list keep their places), and returns them in field order.
 std::vector<PersonalValue> TakeErasableData(v1::EventPayload& payload);
 
-// Puts `value` back at `path` (TakeErasableData's path). INVALID_ARGUMENT for a path that does
-// not name a marked string field of an event.
-absl::Status PutErasableData(v1::EventPayload& payload, const std::string& path,
+// Sets `value` at `path` (a path TakeErasableData or PersonalDataIn gave). INVALID_ARGUMENT
+// for a path that does not name a marked string field of an event.
+absl::Status PutPersonalData(v1::EventPayload& payload, const std::string& path,
                              const std::string& value);
 
 // Whether a field of this kind is stored as a section of its own.

@@ -462,7 +462,8 @@ int Serve(const Config& config) {
   limits.set_long_call_threads(static_cast<uint32_t>(config.long_call_threads));
   limits.set_long_call_queue(static_cast<uint32_t>(config.long_call_queue));
   limits.set_max_waiting_reads(static_cast<uint32_t>(config.max_waiting_reads));
-  server::DataProtectionServiceImpl data_protection(&frame, &retention);
+  server::DataProtectionServiceImpl data_protection(&frame, &retention, log->get(),
+                                                   config.report.authority);
   server::AdminServiceImpl admin(&frame, &gateway, log->get(), &watches, limits,
                                  config.backup_root.empty() ? config.data + "/backups"
                                                             : config.backup_root);
