@@ -33,13 +33,8 @@ class FileReadsTest : public ::testing::Test {
   }
 
   void Send(const std::string& urn, const v1::EventPayload& payload, const std::string& date) {
-    v1::CommandContext context;
-    context.set_urn(urn);
-    context.set_request_id(absl::StrCat("req-", ++requests_));
-    context.set_effective_date(date);
-    context.set_reason("integration test");
-    v1::CommandResult result;
-    const grpc::Status s = SccClient(server_->channel(), kHosiToken).Send(context, payload, &result);
+    const grpc::Status s = RecordCommand(server_->channel(), kHosiToken, urn, payload, date,
+                                         absl::StrCat("req-", ++requests_));
     ASSERT_TRUE(s.ok()) << s.error_message();
   }
 

@@ -43,14 +43,8 @@ class RedactionTest : public ::testing::Test {
   grpc::Status Send(const v1::EventPayload& payload, const std::string& date,
                     const std::string& notes = "", const char* token = kHosiToken,
                     v1::CommandResult* result = nullptr) {
-    v1::CommandContext context;
-    context.set_urn(kUrn);
-    context.set_request_id(absl::StrCat("req-", ++requests_));
-    context.set_effective_date(date);
-    context.mutable_notes()->set_text(notes);
-    context.set_reason("integration test");
-    v1::CommandResult ignored;
-    return SccClient(server_->channel(), token).Send(context, payload, result ? result : &ignored);
+    return RecordCommand(server_->channel(), token, kUrn, payload, date,
+                         absl::StrCat("req-", ++requests_), notes, false, result);
   }
 
   v1::GetHistoryResponse History(const char* token = kHosiToken) {

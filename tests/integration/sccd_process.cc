@@ -19,6 +19,7 @@
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
+#include "clients/cpp/scc_client.h"
 #include "services/server/tokens.h"
 
 namespace scc::testing {
@@ -229,6 +230,21 @@ std::unique_ptr<grpc::ClientContext> Authorized(const std::string& token) {
   if (!token.empty()) context->AddMetadata("authorization", absl::StrCat("Bearer ", token));
   context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   return context;
+}
+
+grpc::Status RecordCommand(const std::shared_ptr<grpc::Channel>& channel, const std::string& token,
+                           const std::string& urn, const v1::EventPayload& payload,
+                           const std::string& date, const std::string& request_id,
+                           const std::string& notes, bool confidential, v1::CommandResult* result) {
+  v1::CommandContext context;
+  context.set_urn(urn);
+  context.set_request_id(request_id);
+  context.set_effective_date(date);
+  context.mutable_notes()->set_text(notes);
+  context.mutable_notes()->set_confidential(confidential);
+  context.set_reason("integration test");
+  v1::CommandResult ignored;
+  return client::SccClient(channel, token).Send(context, payload, result ? result : &ignored);
 }
 
 }  // namespace scc::testing

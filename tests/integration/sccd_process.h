@@ -11,6 +11,8 @@
 
 #include "absl/status/statusor.h"
 #include "grpcpp/grpcpp.h"
+#include "scc/v1/common.pb.h"
+#include "scc/v1/events.pb.h"
 
 namespace scc::testing {
 
@@ -102,6 +104,15 @@ uint64_t ProcessStatusKb(pid_t pid, const std::string& field);
 
 // A client context carrying `token` as a bearer token, with a 10 s deadline.
 std::unique_ptr<grpc::ClientContext> Authorized(const std::string& token);
+
+// One command to the server as a test sends it: `payload` for `urn` dated `date`, as `token`,
+// with `request_id`, a reason and `notes` (flagged confidential when asked); the result goes to
+// `result` when given.
+grpc::Status RecordCommand(const std::shared_ptr<grpc::Channel>& channel, const std::string& token,
+                           const std::string& urn, const v1::EventPayload& payload,
+                           const std::string& date, const std::string& request_id,
+                           const std::string& notes = "", bool confidential = false,
+                           v1::CommandResult* result = nullptr);
 
 }  // namespace scc::testing
 

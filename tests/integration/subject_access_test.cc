@@ -33,14 +33,8 @@ class SubjectAccessTest : public ::testing::Test {
 
   void Send(const std::string& urn, const v1::EventPayload& payload, const std::string& date,
             const std::string& notes = "", const char* token = kHosiToken) {
-    v1::CommandContext context;
-    context.set_urn(urn);
-    context.set_request_id(absl::StrCat("req-", ++requests_));
-    context.set_effective_date(date);
-    context.mutable_notes()->set_text(notes);
-    context.set_reason("integration test");
-    v1::CommandResult result;
-    const grpc::Status s = SccClient(server_->channel(), token).Send(context, payload, &result);
+    const grpc::Status s = RecordCommand(server_->channel(), token, urn, payload, date,
+                                         absl::StrCat("req-", ++requests_), notes);
     ASSERT_TRUE(s.ok()) << urn << ": " << s.error_message();
   }
 
