@@ -135,6 +135,10 @@ absl::StatusOr<v1::SubjectAccessExport> BuildSubjectAccessExport(
     return absl::OkStatus();
   }));
   out.set_records_read(read);
+  std::stable_sort(out.mutable_records()->begin(), out.mutable_records()->end(),
+                   [](const v1::SubjectAccessRecord& a, const v1::SubjectAccessRecord& b) {
+                     return a.effective_date() < b.effective_date();
+                   });
 
   google::protobuf::util::JsonPrintOptions json;
   json.add_whitespace = true;

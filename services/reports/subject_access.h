@@ -30,7 +30,7 @@ std::vector<std::string> FoundAs(const domain::StoredEvent& event, const Person&
 // the person]", and who recorded it, unless it was them, by "[an officer]".
 void RedactOthers(v1::Event& event, const Person& person);
 
-// The export for `request`: every matching record, newest last, and the JSON and HTML.
+// The export for `request`: every matching record, oldest first, and the JSON and HTML.
 // `authority` heads the page. DEADLINE_EXCEEDED when the log could not be read by `deadline`.
 absl::StatusOr<v1::SubjectAccessExport> BuildSubjectAccessExport(
     const storage::EventLog& log, const v1::SubjectAccessRequest& request,

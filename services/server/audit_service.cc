@@ -16,6 +16,7 @@
 #include "services/domain/fields.h"
 #include "services/domain/ofsted.h"
 #include "services/server/gateway.h"
+#include "services/server/log_upgrade.h"
 #include "storage/status_macros.h"
 
 namespace scc::server {
@@ -233,6 +234,13 @@ absl::Status AuditServiceImpl::VerifyLog(const UnaryCall& call,
   response->set_problem(report.problem);
   response->set_head_hash(absl::BytesToHexString(report.last_hash));
   response->set_next_position(log_->NextPosition());
+  if (request.legacy()) {
+    ASSIGN_OR_RETURN(LegacyChain legacy, RebuildLegacyChain(*log_));
+    response->set_legacy_head_hash(legacy.head);
+    response->set_legacy_checked(legacy.checked);
+    response->set_legacy_redacted(legacy.redacted);
+    response->set_legacy_problem(legacy.problem);
+  }
   return absl::OkStatus();
 }
 

@@ -46,6 +46,7 @@
 #include "services/projections/term_calendar.h"
 #include "services/reports/letters.h"
 #include "services/server/institution_repository.h"
+#include "services/server/log_upgrade.h"
 #include "services/server/metrics.h"
 #include "services/server/oidc.h"
 #include "services/server/projection_service.h"
@@ -123,6 +124,7 @@ struct Config {
   // Retention schedules (docs/data-protection.md); empty: none, nothing is ever redacted by age.
   std::string retention_schedule;
   double retention_every_hours = 24;  // 0: only when asked (DataProtectionService.RunRetention)
+  bool upgrade_log = false;  // rewrite a store-format-1 log into sections, then exit
 };
 
 int Fail(const std::string& message) {
@@ -273,6 +275,31 @@ void ReloadTokens(const Config& config, const std::string& why, server::Gateway&
 
 std::string EventsDir(const Config& c) { return c.data + "/events"; }
 std::string ProjectionsDir(const Config& c) { return c.data + "/projections"; }
+
+// `sccd --upgrade-log`: the server must be stopped. The new log takes the old one's place; the
+// old one stays beside it as events.format1 (docs/data-protection.md).
+int UpgradeEventLog(const Config& config) {
+  const std::string events = EventsDir(config);
+  const std::string upgrading = events + ".upgrading";
+  const std::string kept = events + ".format1";
+  if (std::filesystem::exists(kept)) {
+    return Fail(absl::StrCat(kept, " exists: this log was upgraded already"));
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(upgrading, ignored);  // a run cut short left it
+  absl::StatusOr<server::UpgradeReport> report = server::UpgradeLog(events, upgrading);
+  if (!report.ok()) return Fail(report.status().ToString());
+  std::error_code moved;
+  std::filesystem::rename(events, kept, moved);
+  if (!moved) std::filesystem::rename(upgrading, events, moved);
+  if (moved) return Fail(absl::StrCat("moving the upgraded log into place: ", moved.message()));
+  std::printf("upgraded %llu records to store format 2; the old log is in %s\n"
+              "old head %s (the chain an auditor anchored)\nnew head %s\n"
+              "VerifyLog with legacy: true rebuilds the old chain and its head\n",
+              static_cast<unsigned long long>(report->records), kept.c_str(),
+              report->old_head.c_str(), report->new_head.c_str());
+  return 0;
+}
 
 // `sccd rebuild-projections`: the server must be stopped; shows a progress bar.
 int RebuildProjections(const Config& config) {
@@ -779,6 +806,10 @@ int main(int argc, char** argv) {
                  "a browser session ends after this long without use")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 24.0 * 60));
+  app.add_flag("--upgrade-log", config.upgrade_log,
+               "rewrite the event log of --data from store format 1 into sections, so that old "
+               "records can be redacted; keeps the old log beside it and exits "
+               "(docs/data-protection.md)");
   app.add_option("--retention-schedule", config.retention_schedule,
                  "the retention schedules, one '<kind> <years> <from>' per line (docs/"
                  "data-protection.md, deploy/retention.txt); empty: keep everything");
@@ -878,6 +909,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (*rebuild) return RebuildProjections(config);
+  if (config.upgrade_log) return UpgradeEventLog(config);
   if (*hash) {
     if (scc::server::ParseRole(role) == scc::v1::ROLE_UNSPECIFIED) {
       return Fail(absl::StrCat("unknown role '", role, "'"));

@@ -24,7 +24,7 @@ export function planVersions(events) {
     const withheld = (e.withheld || []).some((f) => f.endsWith('.plan'));
     const unchanged = !withheld && !Object.keys(message.plan || {}).length && previous;
     versions.push({
-      withheld,
+      withheld: withheld || Boolean(unchanged && previous.withheld),
       version: Number(version), on: e.effectiveDate, how: eventName(e.type), eventId: e.eventId,
       progress: enumName(message.progress, 'PROGRESS_JUDGEMENT_'), plan: unchanged ? previous.plan : message.plan || {},
     });
