@@ -110,7 +110,9 @@ TEST(ConfidentialityTest, ALeadOfficerReadsOnlyTheInstitutionsTheyLead) {
     const Withheld withheld = WithholdFrom({v1::ROLE_LEAD_OFFICER, leads}, notes, plan);
     EXPECT_EQ(withheld.notes, !leads);
     EXPECT_EQ(plan.action_plan_agreed().has_plan(), leads);
-    if (!leads) EXPECT_THAT(withheld.fields, ElementsAre("action_plan_agreed.plan"));
+    if (!leads) {
+      EXPECT_THAT(withheld.fields, ElementsAre("action_plan_agreed.plan"));
+    }
   }
 }
 

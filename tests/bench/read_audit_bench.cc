@@ -107,7 +107,8 @@ Options Parse(int argc, char** argv) {
 int main(int argc, char** argv) {
   const Options options = Parse(argc, argv);
   storage::testing::TempDir dir;
-  auto off = testing::SccdProcess::Start(dir.Sub("off"), {.extra_args = {"--read-audit-days", "0"}});
+  auto off = testing::SccdProcess::Start(
+      dir.Sub("off"), testing::SccdProcess::Options{.extra_args = {"--read-audit-days", "0"}});
   auto on = testing::SccdProcess::Start(dir.Sub("on"));
   if (!off.ok() || !on.ok()) {
     std::fprintf(stderr, "read_audit_bench: sccd did not start: %s\n",

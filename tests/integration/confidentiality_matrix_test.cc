@@ -202,7 +202,9 @@ TEST_F(ConfidentialityMatrixTest, HistoryOverGrpcAndTheJsonApi) {
         if (e.payload().has_action_plan_review_held()) {
           EXPECT_EQ(e.payload().action_plan_review_held().progress() ==
                         v1::PROGRESS_JUDGEMENT_SUFFICIENT, sees_record);
-          if (!sees_record) EXPECT_THAT(e.withheld(), Contains("action_plan_review_held.progress"));
+          if (!sees_record) {
+            EXPECT_THAT(e.withheld(), Contains("action_plan_review_held.progress"));
+          }
           EXPECT_EQ(e.notes_redacted(), !sees_record);
         }
         if (e.payload().has_action_plan_agreed()) {

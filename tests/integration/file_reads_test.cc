@@ -115,7 +115,8 @@ TEST_F(FileReadsTest, WhoViewedThisSchoolsFile) {
 
 TEST_F(FileReadsTest, OffWhenTheRetentionIsZero) {
   server_.reset();
-  auto started = SccdProcess::Start(dir_.Sub("off"), {.extra_args = {"--read-audit-days", "0"}});
+  auto started = SccdProcess::Start(dir_.Sub("off"),
+                                    SccdProcess::Options{.extra_args = {"--read-audit-days", "0"}});
   ASSERT_TRUE(started.ok()) << started.status();
   SccClient auditor((*started)->channel(), kAuditorToken);
   v1::ListFileReadsResponse response;

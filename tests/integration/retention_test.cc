@@ -31,9 +31,10 @@ class RetentionTest : public ::testing::Test {
   void SetUp() override {
     const std::string schedule = dir_.Sub("retention.txt");
     std::ofstream(schedule) << "# test schedule\nvisit_notes 2 episode_end\nnames 3 recorded\n";
-    auto started = SccdProcess::Start(
-        dir_.Sub("data"), {.extra_args = {"--retention-schedule", schedule, "--today", "2026-12-01",
-                                          "--retention-every-hours", "0"}});
+    SccdProcess::Options options;
+    options.extra_args = {"--retention-schedule", schedule, "--today", "2026-12-01",
+                          "--retention-every-hours", "0"};
+    auto started = SccdProcess::Start(dir_.Sub("data"), options);
     ASSERT_TRUE(started.ok()) << started.status();
     server_ = *std::move(started);
     namespace t = domain::testing;

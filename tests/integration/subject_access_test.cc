@@ -25,7 +25,8 @@ using ::testing::Not;
 class SubjectAccessTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto started = SccdProcess::Start(dir_.Sub("data"), {.extra_args = {"--today", "2026-12-01"}});
+    auto started = SccdProcess::Start(
+        dir_.Sub("data"), SccdProcess::Options{.extra_args = {"--today", "2026-12-01"}});
     ASSERT_TRUE(started.ok()) << started.status();
     server_ = *std::move(started);
     stub_ = v1::DataProtectionService::NewStub(server_->channel());
