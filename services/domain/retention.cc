@@ -75,7 +75,11 @@ absl::StatusOr<std::vector<RetentionRule>> ParseRetentionSchedule(const std::str
   return rules;
 }
 
-std::string RetentionKind(const StoredEvent& event, const std::string& path) {
+namespace {
+
+// RetentionKind, with the event's personal data found once (`values`: PersonalDataIn).
+std::string KindOf(const StoredEvent& event, const std::string& path,
+                   const std::vector<PersonalValue>& values) {
   if (path == "notes") {
     const v1::EventPayload& p = event.payload;
     if (p.has_visit_recorded()) return "visit_notes";
@@ -86,11 +90,16 @@ std::string RetentionKind(const StoredEvent& event, const std::string& path) {
     }
     return "other_notes";
   }
-  for (const PersonalValue& v : PersonalDataIn(event.payload)) {
+  for (const PersonalValue& v : values) {
     if (v.path == path) return v.kind == v1::PERSONAL_DATA_NAME ? "names" : "free_text";
   }
-  // An erased-then-unknown path, or a value left empty: by the field's mark.
-  return "free_text";
+  return "free_text";  // a path the payload does not hold (sections hold set values only)
+}
+
+}  // namespace
+
+std::string RetentionKind(const StoredEvent& event, const std::string& path) {
+  return KindOf(event, path, PersonalDataIn(event.payload));
 }
 
 RetentionClock ClockOf(const std::vector<StoredEvent>& stream) {
@@ -113,11 +122,13 @@ std::vector<ExpiredField> Expired(const StoredEvent& event, const RetentionClock
   std::vector<ExpiredField> out;
   if (!clock.held_since.empty()) return out;
   const std::string& on = event.metadata.effective_date();
+  if (event.metadata.section_paths().empty()) return out;
+  const std::vector<PersonalValue> values = PersonalDataIn(event.payload);
   for (const std::string& path : event.metadata.section_paths()) {
     if (std::find(event.redacted.begin(), event.redacted.end(), path) != event.redacted.end()) {
       continue;
     }
-    const std::string kind = RetentionKind(event, path);
+    const std::string kind = KindOf(event, path, values);
     const auto rule = std::find_if(rules.begin(), rules.end(),
                                    [&](const RetentionRule& r) { return r.kind == kind; });
     if (rule == rules.end()) continue;

@@ -142,16 +142,15 @@ absl::StatusOr<v1::SubjectAccessExport> BuildSubjectAccessExport(
 
   google::protobuf::util::JsonPrintOptions json;
   json.add_whitespace = true;
-  v1::SubjectAccessExport for_json = out;
-  if (!google::protobuf::util::MessageToJsonString(for_json, out.mutable_json(), json).ok()) {
+  std::string as_json;
+  if (!google::protobuf::util::MessageToJsonString(out, &as_json, json).ok()) {
     return absl::InternalError("the export could not be written as JSON");
   }
+  out.set_json(std::move(as_json));
   std::vector<TemplateRecord> rows;
   for (const v1::SubjectAccessRecord& r : out.records()) {
     std::string content;
-    google::protobuf::util::JsonPrintOptions compact;
-    compact.add_whitespace = true;
-    if (!google::protobuf::util::MessageToJsonString(r.event().payload(), &content, compact).ok()) {
+    if (!google::protobuf::util::MessageToJsonString(r.event().payload(), &content, json).ok()) {
       content = "(not shown)";
     }
     if (!r.event().notes().text().empty()) absl::StrAppend(&content, "\nNotes: ", r.event().notes().text());
