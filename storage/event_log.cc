@@ -1,324 +1,210 @@
-// EventLog: opening (and the checks at open), closing, and reopening after a failed write; the
-// database's properties and volume. The other parts are in event_log_write.cc,
-// event_log_read.cc and event_log_verify.cc (see event_log.h).
+// EventLog: what both homes share. Choosing the home by location, validating appends, the
+// synchronous and single-append forms, global reads built on Scan, and the committed head that
+// readers and subscriptions wait on.
 #include "storage/event_log.h"
 
-#include <pthread.h>
-
 #include <algorithm>
-#include <filesystem>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "rocksdb/cache.h"
-#include "rocksdb/db.h"
-#include "rocksdb/filter_policy.h"
-#include "rocksdb/slice_transform.h"
-#include "rocksdb/table.h"
-#include "rocksdb/write_batch.h"
-#include "storage/event_log_internal.h"
-#include "storage/record.h"
-#include "storage/rocks_setup.h"
-#include "storage/rocks_status.h"
-#include "storage/status_macros.h"
+#include "absl/synchronization/notification.h"
+#include "storage/chain.h"
+#include "storage/postgres_event_log.h"
+#include "storage/rocks_event_log.h"
+#include "storage/subscription.h"
 
 namespace scc::storage {
-namespace fs = std::filesystem;
 
-namespace {
-
-// The part of a key before its last 8 bytes (a big-endian number): the stream of a stream-index
-// key, the (empty) lead of an event's position key. The memtable keeps its last insert position
-// per such prefix, so appending the next version of a stream, or the next position, costs a
-// step instead of a search of the skip list.
-class FixedTailPrefix final : public rocksdb::SliceTransform {
- public:
-  const char* Name() const override { return "scc.FixedTailPrefix"; }
-  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
-    return rocksdb::Slice(key.data(), key.size() - 8);
-  }
-  bool InDomain(const rocksdb::Slice& key) const override { return key.size() >= 8; }
-};
-
-// `write_buffer_bytes`: each memtable's size (storage/rocks_setup.h's write-ahead budget; it is
-// also what RocksDB wants free before it resumes after a full disk).
-std::vector<rocksdb::ColumnFamilyDescriptor> FamilyDescriptors(const EventLogOptions& options,
-                                                               uint64_t write_buffer_bytes) {
-  rocksdb::BlockBasedTableOptions table;
-  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
-  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  rocksdb::ColumnFamilyOptions cf;
-  cf.compression = rocksdb::kLZ4Compression;  // Debian's RocksDB is built with LZ4
-  cf.write_buffer_size = static_cast<size_t>(write_buffer_bytes);
-  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const char* name : kColumnFamilies) {
-    rocksdb::ColumnFamilyOptions family = cf;
-    const absl::string_view n = name;
-    if (n == kEventsFamily || n == kStreamsFamily) {
-      family.memtable_insert_with_hint_prefix_extractor = std::make_shared<FixedTailPrefix>();
-    }
-    if (n == kRequestsFamily) {
-      // Nearly every request_id looked up is new: a memtable Bloom filter answers "absent"
-      // without searching the skip list.
-      family.memtable_prefix_bloom_size_ratio = 0.05;
-      family.memtable_whole_key_filtering = true;
-    }
-    families.emplace_back(name, family);
-  }
-  return families;
+bool EventLog::IsPostgresLocation(const std::string& location) {
+  return absl::StartsWith(location, "postgresql://") || absl::StartsWith(location, "postgres://");
 }
 
-std::string EncodeFormat(uint32_t v) {
-  return std::string{static_cast<char>(v & 0xFF), static_cast<char>((v >> 8) & 0xFF),
-                     static_cast<char>((v >> 16) & 0xFF), static_cast<char>((v >> 24) & 0xFF)};
-}
-
-// The database of an event log directory, opened and checked: format marker and head agree
-// with the last stored record (a fresh directory gets both).
-struct OpenedDatabase {
-  std::unique_ptr<rocksdb::DB> db;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  Head head;
-  uint64_t write_ahead_budget = 0;  // see SizeToVolume
-};
-
-absl::StatusOr<OpenedDatabase> OpenDatabase(const std::string& dir,
-                                            const EventLogOptions& options) {
-  rocksdb::DBOptions db_options;
-  db_options.create_if_missing = true;
-  db_options.create_missing_column_families = true;
-  db_options.paranoid_checks = true;
-  // A crash can leave the last WAL record half-written (it was never acknowledged: appends are
-  // answered after the sync); damage anywhere else in the WAL would otherwise end recovery
-  // there and silently drop the acknowledged records after it, so it fails the open instead.
-  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
-  db_options.max_background_jobs = 2;
-  // One thread writes (the log's pipeline), so memtable inserts need no concurrency; without
-  // it the memtable can use the per-prefix insert hints (FixedTailPrefix).
-  db_options.allow_concurrent_memtable_write = false;
-  // RocksDB's diagnostics without its aborting file logger, and what it writes ahead sized to
-  // the volume (storage/rocks_setup.h).
-  const uint64_t budget = SizeToVolume(dir, db_options);
-  if (options.env != nullptr) db_options.env = options.env;
-
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status s =
-      rocksdb::DB::Open(db_options, dir, FamilyDescriptors(options, budget), &handles, &raw);
-  if (!s.ok()) return FromRocksOpen(s, dir, absl::StrCat("opening event log in ", dir));
-  std::unique_ptr<rocksdb::DB> db(raw);
-  auto close_on_error = [&](absl::Status status) {
-    for (rocksdb::ColumnFamilyHandle* h : handles) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
-    return status;
-  };
-
-  // The format marker and the head; a fresh directory gets both.
-  std::string value;
-  s = db->Get(rocksdb::ReadOptions(), handles[4], kMetaFormatKey, &value);
-  Head head;
-  head.last_hash = GenesisHash();
-  std::unique_ptr<rocksdb::Iterator> last(db->NewIterator(rocksdb::ReadOptions(), handles[1]));
-  last->SeekToLast();
-  if (s.IsNotFound()) {
-    if (last->Valid()) {
-      return close_on_error(absl::DataLossError(
-          absl::StrCat(dir, " holds event records but no format marker")));
-    }
-    rocksdb::WriteBatch init;
-    init.Put(handles[4], kMetaFormatKey, EncodeFormat(kStoreFormatVersion));
-    init.Put(handles[4], kMetaHeadKey, EncodeHead(head));
-    rocksdb::WriteOptions sync;
-    sync.sync = true;
-    s = db->Write(sync, &init);
-    if (!s.ok()) return close_on_error(FromRocks(s, "initialising event log"));
-  } else if (!s.ok()) {
-    return close_on_error(FromRocks(s, "reading format marker"));
-  } else {
-    if (value == EncodeFormat(kOldestStoreFormat)) {
-      // Format 1 records read and verify unchanged; marking the store format 2 keeps a build
-      // that cannot read sectioned records from opening it once it may hold them.
-      rocksdb::WriteOptions sync;
-      sync.sync = true;
-      s = db->Put(sync, handles[4], kMetaFormatKey, EncodeFormat(kStoreFormatVersion));
-      if (!s.ok()) return close_on_error(FromRocks(s, "upgrading the format marker"));
-    } else if (value != EncodeFormat(kStoreFormatVersion)) {
-      return close_on_error(absl::FailedPreconditionError(
-          absl::StrCat(dir, " has an unsupported store format (this build reads formats ",
-                       kOldestStoreFormat, " to ", kStoreFormatVersion, ")")));
-    }
-    s = db->Get(rocksdb::ReadOptions(), handles[4], kMetaHeadKey, &value);
-    if (!s.ok()) return close_on_error(FromRocks(s, "reading log head"));
-    absl::StatusOr<Head> stored = DecodeHead(value);
-    if (!stored.ok()) return close_on_error(stored.status());
-    head = *std::move(stored);
-  }
-
-  // The head must agree with the last stored record.
-  if (!last->status().ok()) return close_on_error(FromRocks(last->status(), "reading last record"));
-  if (head.next_position == 0) {
-    if (last->Valid()) {
-      return close_on_error(absl::DataLossError("log head says empty, but records exist"));
-    }
-  } else {
-    if (!last->Valid()) {
-      return close_on_error(absl::DataLossError(absl::StrCat(
-          "log head says ", head.next_position, " events, but no record is stored")));
-    }
-    absl::StatusOr<uint64_t> last_position = DecodePositionKey(ToView(last->key()));
-    absl::StatusOr<RecordedEvent> record = DecodeRecord(ToView(last->value()));
-    if (!last_position.ok() || *last_position != head.next_position - 1 || !record.ok() ||
-        record->hash != head.last_hash) {
-      return close_on_error(absl::DataLossError(absl::StrCat(
-          "log head says ", head.next_position, " events ending in a known hash, but the last "
-          "stored record ",
-          last_position.ok() ? absl::StrCat("is at position ", *last_position)
-                             : std::string("has a malformed key"),
-          record.ok() ? "" : absl::StrCat(" and is unreadable: ", record.status().message()))));
-    }
-  }
-  last.reset();
-  return OpenedDatabase{std::move(db), std::move(handles), head, budget};
-}
-
-}  // namespace
-
-absl::StatusOr<std::unique_ptr<EventLog>> EventLog::Open(const std::string& dir,
+absl::StatusOr<std::unique_ptr<EventLog>> EventLog::Open(const std::string& location,
                                                          EventLogOptions options) {
   if (!options.clock) options.clock = [] { return absl::Now(); };
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return absl::UnavailableError(absl::StrCat("cannot create ", dir, ": ", ec.message()));
-
-  ASSIGN_OR_RETURN(OpenedDatabase opened, OpenDatabase(dir, options));
-  const Head head = opened.head;
-  return std::unique_ptr<EventLog>(new EventLog(
-      dir, std::move(options), std::move(opened.db), std::move(opened.handles),
-      head.next_position, head.last_hash, head.last_recorded_at, opened.write_ahead_budget));
+  if (IsPostgresLocation(location)) return PostgresEventLog::Open(location, std::move(options));
+  return RocksEventLog::Open(location, std::move(options));
 }
 
-EventLog::EventLog(std::string dir, EventLogOptions options, std::unique_ptr<rocksdb::DB> db,
-                   std::vector<rocksdb::ColumnFamilyHandle*> handles, uint64_t next_position,
-                   std::string last_hash, absl::Time last_recorded_at,
-                   uint64_t resume_free_bytes)
-    : dir_(std::move(dir)),
-      options_(std::move(options)),
-      resume_free_bytes_(resume_free_bytes),
-      db_(std::move(db)),
-      handles_(std::move(handles)),
-      next_position_(next_position),
-      last_hash_(last_hash),
-      prepared_position_(next_position),
-      prepared_hash_(std::move(last_hash)),
-      last_recorded_at_(last_recorded_at) {
-  sequencer_ = std::thread([this] {
-    pthread_setname_np(pthread_self(), "log-sequencer");  // named for top and perf
-    SequencerLoop();
-  });
-  syncer_ = std::thread([this] {
-    pthread_setname_np(pthread_self(), "log-syncer");
-    SyncerLoop();
-  });
-}
+EventLog::EventLog(EventLogOptions options, Head head)
+    : options_(std::move(options)), head_(std::move(head)) {}
 
-EventLog::~EventLog() {
-  {
-    absl::MutexLock lock(&mu_);
-    closing_ = true;
+absl::Status EventLog::ValidateAppend(const std::string& stream,
+                                      const std::vector<EventData>& events,
+                                      const std::string& request_id, size_t* bytes) const {
+  if (stream.empty()) return absl::InvalidArgumentError("stream: must not be empty");
+  if (stream.size() > options_.max_stream_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat("stream: ", stream.size(),
+                                                   " bytes exceeds the limit of ",
+                                                   options_.max_stream_bytes));
   }
-  {
-    absl::MutexLock lock(&pipeline_mu_);
-    stopping_ = true;
+  if (stream.find('\0') != std::string::npos) {
+    return absl::InvalidArgumentError("stream: must not contain a NUL byte");
   }
-  sequencer_.join();
-  syncer_.join();
-  absl::WriterMutexLock lock(&db_mu_);
-  CloseDatabase();
-}
-
-void EventLog::CloseDatabase() {
-  if (db_ == nullptr) return;
-  for (rocksdb::ColumnFamilyHandle* h : handles_) {
-    db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  if (request_id.size() > options_.max_request_id_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat("request_id: ", request_id.size(),
+                                                   " bytes exceeds the limit of ",
+                                                   options_.max_request_id_bytes));
   }
-  db_->Close().PermitUncheckedError();
-  db_.reset();
-  handles_.clear();
-}
-
-absl::Status EventLog::DbAvailable() const {
-  if (db_ != nullptr) return absl::OkStatus();
-  return absl::UnavailableError(
-      "the event log is closed after a failed write and could not be reopened yet");
-}
-
-absl::Status EventLog::RecoverFromWriteError() {
-  absl::Status failure;
-  {
-    absl::MutexLock lock(&pipeline_mu_);
-    failure = write_error_;
+  if (events.empty()) return absl::InvalidArgumentError("events: must hold at least one event");
+  if (events.size() > options_.max_events_per_append) {
+    return absl::InvalidArgumentError(absl::StrCat("events: ", events.size(),
+                                                   " events exceeds the limit of ",
+                                                   options_.max_events_per_append));
   }
-  if (failure.ok()) return failure;
-  // On a volume that is still nearly full the next write would fail again at once: wait for
-  // room for a write-ahead log file.
-  if (absl::StatusOr<VolumeSpace> space = Space();
-      space.ok() && space->free_bytes < resume_free_bytes_) {
-    return failure;
+  size_t total = stream.size() + request_id.size();
+  for (size_t i = 0; i < events.size(); ++i) {
+    const EventData& e = events[i];
+    if (e.type.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("events[", i, "].type: must not be empty"));
+    }
+    if (e.type.size() > options_.max_type_bytes) {
+      return absl::InvalidArgumentError(absl::StrCat("events[", i, "].type: ", e.type.size(),
+                                                     " bytes exceeds the limit of ",
+                                                     options_.max_type_bytes));
+    }
+    if (e.sections.size() > kMaxSections || e.erases.size() > kMaxSections) {
+      return absl::InvalidArgumentError(absl::StrCat("events[", i, "]: more than ", kMaxSections,
+                                                     " sections or erasures"));
+    }
+    size_t event_bytes = e.type.size() + e.data.size() + e.metadata.size();
+    for (const std::string& section : e.sections) event_bytes += section.size();
+    if (event_bytes > options_.max_event_bytes) {
+      return absl::InvalidArgumentError(absl::StrCat("events[", i, "]: ", event_bytes,
+                                                     " bytes exceeds the limit of ",
+                                                     options_.max_event_bytes));
+    }
+    total += event_bytes;
   }
-  // Does the disk take a synced write again? Asked through the same Env the database uses.
-  rocksdb::Env* env = options_.env != nullptr ? options_.env : rocksdb::Env::Default();
-  const std::string probe = (fs::path(dir_) / "WRITE_PROBE").string();
-  {
-    std::unique_ptr<rocksdb::WritableFile> file;
-    rocksdb::Status s = env->NewWritableFile(probe, &file, rocksdb::EnvOptions());
-    if (s.ok()) s = file->Append("probe");
-    if (s.ok()) s = file->Sync();
-    if (file != nullptr) file->Close().PermitUncheckedError();
-    env->DeleteFile(probe).PermitUncheckedError();
-    if (!s.ok()) return failure;
+  if (total > options_.max_append_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat("events: ", total,
+                                                   " bytes in one append exceeds the limit of ",
+                                                   options_.max_append_bytes));
   }
-  // RocksDB stops writing after a failed write, and the write-ahead log file whose write failed
-  // must not be appended to again (Debian's RocksDB asserts on it, and Resume() does not always
-  // start a new one): close the database and open it again. The head then comes from what is
-  // durable; a failed batch that did land is found by its request_id.
-  Head head;
-  {
-    absl::WriterMutexLock lock(&db_mu_);
-    CloseDatabase();
-    absl::StatusOr<OpenedDatabase> opened = OpenDatabase(dir_, options_);
-    if (!opened.ok()) return failure;
-    db_ = std::move(opened->db);
-    handles_ = std::move(opened->handles);
-    head = opened->head;
-  }
-  {
-    absl::MutexLock head_lock(&mu_);
-    next_position_ = head.next_position;
-    last_hash_ = head.last_hash;
-  }
-  prepared_position_ = head.next_position;
-  prepared_hash_ = head.last_hash;
-  last_recorded_at_ = std::max(last_recorded_at_, head.last_recorded_at);
-  stream_heads_.clear();
-  inflight_requests_.clear();
-  absl::MutexLock pipeline_lock(&pipeline_mu_);
-  write_error_ = absl::OkStatus();
+  *bytes = total;
   return absl::OkStatus();
 }
 
-absl::StatusOr<VolumeSpace> EventLog::Space() const { return VolumeSpaceOf(dir_); }
-
-std::optional<uint64_t> EventLog::IntProperty(const std::string& name) const {
-  absl::ReaderMutexLock db_lock(&db_mu_);
-  if (db_ == nullptr) return std::nullopt;
-  uint64_t total = 0;
-  for (rocksdb::ColumnFamilyHandle* cf : handles_) {
-    uint64_t value = 0;
-    if (!db_->GetIntProperty(cf, name, &value)) return std::nullopt;
-    total += value;
-  }
-  return total;
+void EventLog::AppendAsync(std::string stream, ExpectedVersion expected,
+                           std::vector<EventData> events, std::string request_id,
+                           AppendCallback done) {
+  std::vector<AppendRequest> one;
+  one.push_back(AppendRequest{std::move(stream), expected, std::move(events),
+                              std::move(request_id), std::move(done)});
+  AppendAllAsync(std::move(one));
 }
 
+absl::StatusOr<AppendResult> EventLog::Append(std::string stream, ExpectedVersion expected,
+                                              std::vector<EventData> events,
+                                              std::string request_id) {
+  absl::StatusOr<AppendResult> result = absl::InternalError("append not answered");
+  absl::Notification answered;
+  AppendAsync(std::move(stream), expected, std::move(events), std::move(request_id),
+              [&](absl::StatusOr<AppendResult> r) {
+                result = std::move(r);
+                answered.Notify();
+              });
+  answered.WaitForNotification();
+  return result;
+}
+
+absl::StatusOr<AllPage> EventLog::ReadAll(uint64_t from_position, size_t max_count) const {
+  if (max_count == 0) return absl::InvalidArgumentError("max_count: must be positive");
+  const uint64_t committed = NextPosition();
+  AllPage page;
+  page.next_position = from_position;
+  if (from_position >= committed) return page;
+  const uint64_t count =
+      std::min<uint64_t>({max_count, options_.max_read_count, committed - from_position});
+  page.events.reserve(count);
+  absl::Status scanned = Scan(from_position, from_position + count, [&page](const RecordView& r) {
+    page.events.push_back(r.Copy());
+    return absl::OkStatus();
+  });
+  if (!scanned.ok()) return scanned;
+  page.next_position = from_position + count;
+  page.end = page.next_position == committed;
+  return page;
+}
+
+uint64_t EventLog::NextPosition() const {
+  absl::MutexLock lock(&head_mu_);
+  return head_.next_position;
+}
+
+std::string EventLog::HeadHash() const {
+  absl::MutexLock lock(&head_mu_);
+  return head_.last_hash;
+}
+
+absl::Status EventLog::WaitForPosition(uint64_t position, absl::Time deadline,
+                                       const std::atomic<bool>* cancelled) const {
+  struct Args {
+    const EventLog* log;
+    uint64_t position;
+    const std::atomic<bool>* cancelled;
+  } args{this, position, cancelled};
+  absl::MutexLock lock(&head_mu_);
+  head_mu_.AwaitWithDeadline(
+      absl::Condition(
+          +[](Args* a) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+            return a->log->head_.next_position > a->position || a->log->closing_ ||
+                   (a->cancelled != nullptr && a->cancelled->load());
+          },
+          &args),
+      deadline);
+  // Cancelled and closing come first: a waiter with a backlog must stop when told to.
+  if (closing_) return absl::CancelledError("event log is closing");
+  if (cancelled != nullptr && cancelled->load()) return absl::CancelledError("cancelled");
+  if (head_.next_position > position) return absl::OkStatus();
+  return absl::DeadlineExceededError(
+      absl::StrCat("position ", position, " not committed before the deadline"));
+}
+
+void EventLog::WakeWaiters() const {
+  // Releasing the mutex makes absl re-evaluate every waiter's condition.
+  absl::MutexLock lock(&head_mu_);
+}
+
+std::unique_ptr<Subscription> EventLog::Subscribe(uint64_t from_position) {
+  return std::make_unique<Subscription>(this, from_position);
+}
+
+CommitStats EventLog::Stats() const {
+  absl::MutexLock lock(&head_mu_);
+  return stats_;
+}
+
+Head EventLog::CommittedHead() const {
+  absl::MutexLock lock(&head_mu_);
+  return head_;
+}
+
+void EventLog::PublishHead(const Head& head) {
+  absl::MutexLock lock(&head_mu_);
+  if (head.next_position < head_.next_position) return;
+  head_ = head;
+}
+
+void EventLog::CountGroup(size_t appends, uint64_t events) {
+  absl::MutexLock lock(&head_mu_);
+  ++stats_.groups;
+  stats_.appends += appends;
+  stats_.events += events;
+  const auto& bounds = CommitStats::kGroupSizeBounds;
+  const size_t bucket = std::lower_bound(bounds.begin(), bounds.end(), appends) - bounds.begin();
+  ++stats_.group_sizes[bucket];
+}
+
+void EventLog::CountFailedGroup() {
+  absl::MutexLock lock(&head_mu_);
+  ++stats_.failed_groups;
+}
+
+void EventLog::MarkClosing() {
+  absl::MutexLock lock(&head_mu_);
+  closing_ = true;
+}
 
 }  // namespace scc::storage

@@ -1,7 +1,7 @@
-// Private to the event log's own files (event_log*.cc): the appends and groups its write
+// Private to the event log's own files (rocks_event_log*.cc): the appends and groups its write
 // pipeline hands between threads, and a helper to read RocksDB's slices. Not for other code.
-#ifndef SCC_STORAGE_EVENT_LOG_INTERNAL_H_
-#define SCC_STORAGE_EVENT_LOG_INTERNAL_H_
+#ifndef SCC_STORAGE_ROCKS_EVENT_LOG_INTERNAL_H_
+#define SCC_STORAGE_ROCKS_EVENT_LOG_INTERNAL_H_
 
 #include <cstdint>
 #include <optional>
@@ -13,12 +13,12 @@
 #include "absl/container/flat_hash_map.h"
 #include "rocksdb/slice.h"
 #include "rocksdb/write_batch.h"
-#include "storage/event_log.h"
+#include "storage/rocks_event_log.h"
 
 namespace scc::storage {
 
 // One queued append, validated; the sequencer fills in its outcome.
-struct EventLog::PendingAppend {
+struct RocksEventLog::PendingAppend {
   std::string stream;
   ExpectedVersion expected = ExpectedVersion::Any();
   std::vector<EventData> events;
@@ -31,13 +31,14 @@ struct EventLog::PendingAppend {
 };
 
 // The appends the sequencer decided together and the one WriteBatch that commits them.
-struct EventLog::PreparedGroup {
+struct RocksEventLog::PreparedGroup {
   uint64_t seq = 0;
   std::vector<PendingAppend> appends;
   rocksdb::WriteBatch batch;
   uint64_t first_position = 0;
   uint64_t end_position = 0;  // next position once committed
   std::string end_hash;
+  absl::Time end_recorded_at;
   // Committed records whose sections appends of this group erase, as they will be written.
   absl::flat_hash_map<uint64_t, RecordedEvent> erased_in_group;
 };
@@ -48,4 +49,4 @@ inline absl::string_view ToView(const rocksdb::Slice& s) {
 
 }  // namespace scc::storage
 
-#endif  // SCC_STORAGE_EVENT_LOG_INTERNAL_H_
+#endif  // SCC_STORAGE_ROCKS_EVENT_LOG_INTERNAL_H_

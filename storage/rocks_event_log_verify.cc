@@ -1,6 +1,6 @@
 // EventLog: checking the stored chain (Verify), purging erased sections from the disk, and
 // online backup and restore.
-#include "storage/event_log.h"
+#include "storage/rocks_event_log.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -10,7 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "rocksdb/db.h"
 #include "rocksdb/utilities/checkpoint.h"
-#include "storage/event_log_internal.h"
+#include "storage/rocks_event_log_internal.h"
+#include "storage/chain.h"
 #include "storage/record.h"
 #include "storage/rocks_status.h"
 #include "storage/status_macros.h"
@@ -18,14 +19,10 @@
 namespace scc::storage {
 namespace fs = std::filesystem;
 
-absl::StatusOr<VerifyReport> EventLog::Verify(uint64_t from, uint64_t to) const {
-  uint64_t committed;
-  std::string head_hash;
-  {
-    absl::MutexLock lock(&mu_);
-    committed = next_position_;
-    head_hash = last_hash_;
-  }
+absl::StatusOr<VerifyReport> RocksEventLog::Verify(uint64_t from, uint64_t to) const {
+  const Head head = CommittedHead();
+  const uint64_t committed = head.next_position;
+  const std::string& head_hash = head.last_hash;
   absl::ReaderMutexLock db_lock(&db_mu_);
   RETURN_IF_ERROR(DbAvailable());
   VerifyReport report;
@@ -62,17 +59,15 @@ absl::StatusOr<VerifyReport> EventLog::Verify(uint64_t from, uint64_t to) const 
     }
     absl::StatusOr<RecordedEvent> record = DecodeRecord(ToView(it->value()));
     if (!record.ok()) return bad(position, std::string(record.status().message()));
-    if (record->position != position) {
-      return bad(position, absl::StrCat("record claims position ", record->position));
+    if (std::string problem = LinkProblem(*record, position, prev_hash, prev_recorded_at);
+        !problem.empty()) {
+      return bad(position, std::move(problem));
     }
-    if (ChainHash(prev_hash, CanonicalRecordBytes(*record)) != record->hash) {
-      return bad(position,
-                 "hash chain broken: stored hash does not match the record and its predecessor");
-    }
-    if (record->recorded_at < prev_recorded_at) {
-      return bad(position, "recorded_at goes backwards");
-    }
-    ASSIGN_OR_RETURN(std::string section_problem, SectionProblem(*record, committed));
+    ASSIGN_OR_RETURN(std::string section_problem,
+                     SectionProblem(*record, committed, [this](uint64_t at)
+                                                            ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                                                              return ReadAt(at);
+                                                            }));
     if (!section_problem.empty()) return bad(position, std::move(section_problem));
     std::string indexed;
     rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), streams_cf(),
@@ -98,44 +93,7 @@ absl::StatusOr<VerifyReport> EventLog::Verify(uint64_t from, uint64_t to) const 
   return report;
 }
 
-absl::StatusOr<std::string> EventLog::SectionProblem(const RecordedEvent& record,
-                                                    uint64_t committed) const {
-  const uint64_t p = record.position;
-  for (uint32_t i = 0; i < record.sections.size(); ++i) {
-    const Section& section = record.sections[i];
-    if (!section.erased) {
-      if (SectionDigest(section.salt, section.bytes) != record.section_digests[i]) {
-        return absl::StrCat("section ", i, " does not match its digest: its bytes were changed");
-      }
-      continue;
-    }
-    // An erased section: the erasing record, later in the chain, must say it erased it.
-    if (section.erased_by <= p || section.erased_by >= committed) {
-      return absl::StrCat("section ", i, " is marked erased by position ", section.erased_by,
-                          ", which is not a later record of the log");
-    }
-    absl::StatusOr<RecordedEvent> by = ReadAt(section.erased_by);
-    if (!by.ok()) return std::string(by.status().message());
-    if (std::find(by->erases.begin(), by->erases.end(), SectionRef{p, i}) == by->erases.end()) {
-      return absl::StrCat("section ", i, " is erased, but position ", section.erased_by,
-                          " does not record erasing it: removed without a recorded erasure");
-    }
-  }
-  for (const SectionRef& ref : record.erases) {
-    const std::string claim =
-        absl::StrCat("records erasing section ", ref.index, " of position ", ref.position);
-    if (ref.position >= p) return absl::StrCat(claim, ", which is not an earlier record");
-    absl::StatusOr<RecordedEvent> target = ReadAt(ref.position);
-    if (!target.ok()) return std::string(target.status().message());
-    if (ref.index >= target->sections.size() || !target->sections[ref.index].erased ||
-        target->sections[ref.index].erased_by != p) {
-      return absl::StrCat(claim, ", but that section is not erased by it");
-    }
-  }
-  return std::string();
-}
-
-absl::Status EventLog::PurgeErased(const std::vector<uint64_t>& positions) {
+absl::Status RocksEventLog::PurgeErased(const std::vector<uint64_t>& positions) {
   absl::ReaderMutexLock db_lock(&db_mu_);
   RETURN_IF_ERROR(DbAvailable());
   rocksdb::FlushOptions flush;
@@ -153,7 +111,7 @@ absl::Status EventLog::PurgeErased(const std::vector<uint64_t>& positions) {
   return absl::OkStatus();
 }
 
-absl::Status EventLog::Backup(const std::string& backup_dir) const {
+absl::Status RocksEventLog::Backup(const std::string& backup_dir) const {
   if (fs::exists(backup_dir)) {
     return absl::FailedPreconditionError(
         absl::StrCat("backup directory ", backup_dir, " already exists"));
@@ -186,7 +144,7 @@ absl::Status EventLog::Restore(const std::string& backup_dir, const std::string&
     status = absl::UnavailableError(
         absl::StrCat("copying ", backup_dir, " to ", target_dir, ": ", ec.message()));
   } else {
-    absl::StatusOr<std::unique_ptr<EventLog>> log = Open(target_dir);
+    absl::StatusOr<std::unique_ptr<EventLog>> log = RocksEventLog::Open(target_dir, {});
     if (!log.ok()) {
       status = log.status();
     } else {

@@ -1,6 +1,6 @@
 // EventLog: the read path. The committed head, waiting for it to grow (subscriptions), request
 // look-ups, stream and global reads.
-#include "storage/event_log.h"
+#include "storage/rocks_event_log.h"
 
 #include <algorithm>
 #include <limits>
@@ -9,11 +9,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "rocksdb/db.h"
-#include "storage/event_log_internal.h"
+#include "storage/rocks_event_log_internal.h"
 #include "storage/record.h"
 #include "storage/rocks_status.h"
 #include "storage/status_macros.h"
-#include "storage/subscription.h"
 
 namespace scc::storage {
 namespace {
@@ -38,50 +37,7 @@ absl::Status CheckStoredAt(uint64_t position, const absl::StatusOr<Record>& reco
 
 }  // namespace
 
-uint64_t EventLog::NextPosition() const {
-  absl::MutexLock lock(&mu_);
-  return next_position_;
-}
-
-std::string EventLog::HeadHash() const {
-  absl::MutexLock lock(&mu_);
-  return last_hash_;
-}
-
-absl::Status EventLog::WaitForPosition(uint64_t position, absl::Time deadline,
-                                       const std::atomic<bool>* cancelled) const {
-  struct Args {
-    const EventLog* log;
-    uint64_t position;
-    const std::atomic<bool>* cancelled;
-  } args{this, position, cancelled};
-  absl::MutexLock lock(&mu_);
-  mu_.AwaitWithDeadline(
-      absl::Condition(
-          +[](Args* a) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-            return a->log->next_position_ > a->position || a->log->closing_ ||
-                   (a->cancelled != nullptr && a->cancelled->load());
-          },
-          &args),
-      deadline);
-  // Cancelled and closing come first: a waiter with a backlog must stop when told to.
-  if (closing_) return absl::CancelledError("event log is closing");
-  if (cancelled != nullptr && cancelled->load()) return absl::CancelledError("cancelled");
-  if (next_position_ > position) return absl::OkStatus();
-  return absl::DeadlineExceededError(
-      absl::StrCat("position ", position, " not committed before the deadline"));
-}
-
-void EventLog::WakeWaiters() const {
-  // Releasing the mutex makes absl re-evaluate every waiter's condition.
-  absl::MutexLock lock(&mu_);
-}
-
-std::unique_ptr<Subscription> EventLog::Subscribe(uint64_t from_position) {
-  return std::make_unique<Subscription>(this, from_position);
-}
-
-absl::StatusOr<std::optional<uint64_t>> EventLog::ReadStreamVersion(
+absl::StatusOr<std::optional<uint64_t>> RocksEventLog::ReadStreamVersion(
     const std::string& stream) const {
   RETURN_IF_ERROR(DbAvailable());
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), streams_cf()));
@@ -94,7 +50,7 @@ absl::StatusOr<std::optional<uint64_t>> EventLog::ReadStreamVersion(
   return std::optional<uint64_t>(version);
 }
 
-absl::StatusOr<std::optional<EventLog::PriorAppend>> EventLog::FindRequest(
+absl::StatusOr<std::optional<EventLog::PriorAppend>> RocksEventLog::FindRequest(
     const std::string& request_id) const {
   if (request_id.empty()) return std::optional<PriorAppend>();
   absl::ReaderMutexLock db_lock(&db_mu_);
@@ -108,12 +64,25 @@ absl::StatusOr<std::optional<EventLog::PriorAppend>> EventLog::FindRequest(
   return std::optional<PriorAppend>(PriorAppend{std::move(stored.stream), stored.result});
 }
 
-absl::StatusOr<std::optional<uint64_t>> EventLog::StreamVersion(const std::string& stream) const {
+absl::Status RocksEventLog::ScanRequests(
+    const std::function<absl::Status(const std::string& request_id, const StoredRequest& request)>&
+        fn) const {
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  RETURN_IF_ERROR(DbAvailable());
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), requests_cf()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    ASSIGN_OR_RETURN(StoredRequest stored, DecodeStoredRequest(ToView(it->value())));
+    RETURN_IF_ERROR(fn(std::string(ToView(it->key())), stored));
+  }
+  return FromRocks(it->status(), "reading stored requests");
+}
+
+absl::StatusOr<std::optional<uint64_t>> RocksEventLog::StreamVersion(const std::string& stream) const {
   absl::ReaderMutexLock db_lock(&db_mu_);
   return ReadStreamVersion(stream);
 }
 
-absl::StatusOr<RecordedEvent> EventLog::ReadAt(uint64_t position) const {
+absl::StatusOr<RecordedEvent> RocksEventLog::ReadAt(uint64_t position) const {
   RETURN_IF_ERROR(DbAvailable());
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), events_cf(), PositionKey(position), &value);
@@ -124,7 +93,7 @@ absl::StatusOr<RecordedEvent> EventLog::ReadAt(uint64_t position) const {
   return record;
 }
 
-absl::StatusOr<StreamPage> EventLog::ReadStream(const std::string& stream, uint64_t from_version,
+absl::StatusOr<StreamPage> RocksEventLog::ReadStream(const std::string& stream, uint64_t from_version,
                                                 ReadDirection direction,
                                                 size_t max_count) const {
   if (max_count == 0) return absl::InvalidArgumentError("max_count: must be positive");
@@ -173,25 +142,7 @@ absl::StatusOr<StreamPage> EventLog::ReadStream(const std::string& stream, uint6
   return page;
 }
 
-absl::StatusOr<AllPage> EventLog::ReadAll(uint64_t from_position, size_t max_count) const {
-  if (max_count == 0) return absl::InvalidArgumentError("max_count: must be positive");
-  const uint64_t committed = NextPosition();
-  AllPage page;
-  page.next_position = from_position;
-  if (from_position >= committed) return page;
-  const uint64_t count =
-      std::min<uint64_t>({max_count, options_.max_read_count, committed - from_position});
-  page.events.reserve(count);
-  RETURN_IF_ERROR(Scan(from_position, from_position + count, [&page](const RecordView& record) {
-    page.events.push_back(record.Copy());
-    return absl::OkStatus();
-  }));
-  page.next_position = from_position + count;
-  page.end = page.next_position == committed;
-  return page;
-}
-
-absl::Status EventLog::Scan(uint64_t from_position, uint64_t to_position,
+absl::Status RocksEventLog::Scan(uint64_t from_position, uint64_t to_position,
                             const std::function<absl::Status(const RecordView&)>& fn) const {
   to_position = std::min(to_position, NextPosition());
   absl::ReaderMutexLock db_lock(&db_mu_);

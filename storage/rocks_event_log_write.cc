@@ -2,18 +2,17 @@
 // pipeline (sequencer and syncer, see event_log.h) that decides, writes and answers them; what
 // a failed commit tells its appends, and the write state until writing resumes (the reopen
 // itself is RecoverFromWriteError, in event_log.cc).
-#include "storage/event_log.h"
+#include "storage/rocks_event_log.h"
 
 #include <algorithm>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
-#include "openssl/rand.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
-#include "storage/event_log_internal.h"
+#include "storage/rocks_event_log_internal.h"
+#include "storage/chain.h"
 #include "storage/record.h"
 #include "storage/rocks_status.h"
 #include "storage/status_macros.h"
@@ -38,15 +37,6 @@ absl::Status CommitFailure(const rocksdb::Status& s) {
       s.ToString(), ")"));
 }
 
-// Sections and erasures one event may carry.
-constexpr size_t kMaxSections = 4096;
-
-std::string RandomSalt() {
-  std::string salt(kSectionSaltSize, '\0');
-  RAND_bytes(reinterpret_cast<unsigned char*>(salt.data()), static_cast<int>(salt.size()));
-  return salt;
-}
-
 absl::Status RequestReused(const std::string& request_id) {
   return absl::AlreadyExistsError(
       absl::StrCat("request_id '", request_id, "' was already used for a different append"));
@@ -54,72 +44,7 @@ absl::Status RequestReused(const std::string& request_id) {
 
 }  // namespace
 
-absl::Status EventLog::ValidateAppend(const std::string& stream,
-                                      const std::vector<EventData>& events,
-                                      const std::string& request_id, size_t* bytes) const {
-  if (stream.empty()) return absl::InvalidArgumentError("stream: must not be empty");
-  if (stream.size() > options_.max_stream_bytes) {
-    return absl::InvalidArgumentError(absl::StrCat("stream: ", stream.size(),
-                                                   " bytes exceeds the limit of ",
-                                                   options_.max_stream_bytes));
-  }
-  if (stream.find('\0') != std::string::npos) {
-    return absl::InvalidArgumentError("stream: must not contain a NUL byte");
-  }
-  if (request_id.size() > options_.max_request_id_bytes) {
-    return absl::InvalidArgumentError(absl::StrCat("request_id: ", request_id.size(),
-                                                   " bytes exceeds the limit of ",
-                                                   options_.max_request_id_bytes));
-  }
-  if (events.empty()) return absl::InvalidArgumentError("events: must hold at least one event");
-  if (events.size() > options_.max_events_per_append) {
-    return absl::InvalidArgumentError(absl::StrCat("events: ", events.size(),
-                                                   " events exceeds the limit of ",
-                                                   options_.max_events_per_append));
-  }
-  size_t total = stream.size() + request_id.size();
-  for (size_t i = 0; i < events.size(); ++i) {
-    const EventData& e = events[i];
-    if (e.type.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat("events[", i, "].type: must not be empty"));
-    }
-    if (e.type.size() > options_.max_type_bytes) {
-      return absl::InvalidArgumentError(absl::StrCat("events[", i, "].type: ", e.type.size(),
-                                                     " bytes exceeds the limit of ",
-                                                     options_.max_type_bytes));
-    }
-    if (e.sections.size() > kMaxSections || e.erases.size() > kMaxSections) {
-      return absl::InvalidArgumentError(absl::StrCat("events[", i, "]: more than ", kMaxSections,
-                                                     " sections or erasures"));
-    }
-    size_t event_bytes = e.type.size() + e.data.size() + e.metadata.size();
-    for (const std::string& section : e.sections) event_bytes += section.size();
-    if (event_bytes > options_.max_event_bytes) {
-      return absl::InvalidArgumentError(absl::StrCat("events[", i, "]: ", event_bytes,
-                                                     " bytes exceeds the limit of ",
-                                                     options_.max_event_bytes));
-    }
-    total += event_bytes;
-  }
-  if (total > options_.max_append_bytes) {
-    return absl::InvalidArgumentError(absl::StrCat("events: ", total,
-                                                   " bytes in one append exceeds the limit of ",
-                                                   options_.max_append_bytes));
-  }
-  *bytes = total;
-  return absl::OkStatus();
-}
-
-void EventLog::AppendAsync(std::string stream, ExpectedVersion expected,
-                           std::vector<EventData> events, std::string request_id,
-                           AppendCallback done) {
-  std::vector<AppendRequest> one;
-  one.push_back(AppendRequest{std::move(stream), expected, std::move(events),
-                              std::move(request_id), std::move(done)});
-  AppendAllAsync(std::move(one));
-}
-
-void EventLog::AppendAllAsync(std::vector<AppendRequest> appends) {
+void RocksEventLog::AppendAllAsync(std::vector<AppendRequest> appends) {
   std::vector<PendingAppend> pending;
   pending.reserve(appends.size());
   for (AppendRequest& a : appends) {
@@ -151,21 +76,7 @@ void EventLog::AppendAllAsync(std::vector<AppendRequest> appends) {
   }
 }
 
-absl::StatusOr<AppendResult> EventLog::Append(std::string stream, ExpectedVersion expected,
-                                              std::vector<EventData> events,
-                                              std::string request_id) {
-  absl::StatusOr<AppendResult> result = absl::InternalError("append not answered");
-  absl::Notification answered;
-  AppendAsync(std::move(stream), expected, std::move(events), std::move(request_id),
-              [&](absl::StatusOr<AppendResult> r) {
-                result = std::move(r);
-                answered.Notify();
-              });
-  answered.WaitForNotification();
-  return result;
-}
-
-void EventLog::SequencerLoop() {
+void RocksEventLog::SequencerLoop() {
   for (;;) {
     std::vector<PendingAppend> appends;
     bool idle_retry = false;
@@ -174,7 +85,7 @@ void EventLog::SequencerLoop() {
       // Wait for the hand-over slot first: appends keep queueing meanwhile, so groups grow
       // while the syncer is busy.
       const absl::Condition ready(
-          +[](EventLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->pipeline_mu_) {
+          +[](RocksEventLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->pipeline_mu_) {
             return self->prepared_ == nullptr && (!self->queue_.empty() || self->stopping_);
           },
           this);
@@ -203,7 +114,7 @@ void EventLog::SequencerLoop() {
       // After a failed commit, once nothing is being written: reopen if the disk works again.
       absl::MutexLock lock(&pipeline_mu_);
       pipeline_mu_.Await(absl::Condition(
-          +[](EventLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->pipeline_mu_) {
+          +[](RocksEventLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->pipeline_mu_) {
             return self->write_error_.ok() || !self->committing_;
           },
           this));
@@ -234,13 +145,13 @@ void EventLog::SequencerLoop() {
   }
 }
 
-void EventLog::SyncerLoop() {
+void RocksEventLog::SyncerLoop() {
   for (;;) {
     std::unique_ptr<PreparedGroup> group;
     {
       absl::MutexLock lock(&pipeline_mu_);
       pipeline_mu_.Await(absl::Condition(
-          +[](EventLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->pipeline_mu_) {
+          +[](RocksEventLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->pipeline_mu_) {
             return (self->prepared_ != nullptr && !self->committing_) ||
                    (self->prepared_ == nullptr && self->sequencer_done_);
           },
@@ -255,14 +166,14 @@ void EventLog::SyncerLoop() {
   }
 }
 
-absl::StatusOr<std::optional<uint64_t>> EventLog::CachedStreamVersion(const std::string& stream) {
+absl::StatusOr<std::optional<uint64_t>> RocksEventLog::CachedStreamVersion(const std::string& stream) {
   if (auto it = stream_heads_.find(stream); it != stream_heads_.end()) return it->second;
   ASSIGN_OR_RETURN(std::optional<uint64_t> version, ReadStreamVersion(stream));
   if (version) stream_heads_.emplace(stream, *version);
   return version;
 }
 
-EventLog::PreparedGroup EventLog::Prepare(std::vector<PendingAppend> appends) {
+RocksEventLog::PreparedGroup RocksEventLog::Prepare(std::vector<PendingAppend> appends) {
   absl::ReaderMutexLock db_lock(&db_mu_);
   PreparedGroup group;
   group.seq = ++group_seq_;
@@ -297,10 +208,11 @@ EventLog::PreparedGroup EventLog::Prepare(std::vector<PendingAppend> appends) {
   }
   group.end_position = prepared_position_;
   group.end_hash = prepared_hash_;
+  group.end_recorded_at = last_recorded_at_;
   return group;
 }
 
-absl::StatusOr<RecordedEvent*> EventLog::ErasureTarget(
+absl::StatusOr<RecordedEvent*> RocksEventLog::ErasureTarget(
     const SectionRef& ref, const PreparedGroup& group,
     absl::flat_hash_map<uint64_t, RecordedEvent>& erased) {
   const std::string where = absl::StrCat("section ", ref.index, " of position ", ref.position);
@@ -324,21 +236,10 @@ absl::StatusOr<RecordedEvent*> EventLog::ErasureTarget(
     }
     it = erased.emplace(ref.position, std::move(target)).first;
   }
-  RecordedEvent& target = it->second;
-  if (ref.index >= target.sections.size()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "erases: position ", ref.position, " has ", target.sections.size(), " sections, no ",
-        ref.index, target.section_digests.empty() ? " (it was recorded without sections)" : ""));
-  }
-  if (target.sections[ref.index].erased) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "erases: ", where, " was erased already, by position ",
-        target.sections[ref.index].erased_by));
-  }
-  return &target;
+  return &it->second;
 }
 
-void EventLog::Decide(PendingAppend& p, uint64_t group_seq, absl::Time now,
+void RocksEventLog::Decide(PendingAppend& p, uint64_t group_seq, absl::Time now,
                       PreparedGroup& group) {
   if (!p.request_id.empty()) {
     std::optional<StoredRequest> earlier;
@@ -394,11 +295,10 @@ void EventLog::Decide(PendingAppend& p, uint64_t group_seq, absl::Time now,
         p.outcome = target.status();
         return;
       }
-      Section& section = (*target)->sections[ref.index];
-      section.bytes.clear();
-      section.salt.clear();
-      section.erased = true;
-      section.erased_by = erasing;
+      if (absl::Status erasable = EraseSection(**target, ref, erasing); !erasable.ok()) {
+        p.outcome = erasable;
+        return;
+      }
     }
     ++erasing;
   }
@@ -409,29 +309,9 @@ void EventLog::Decide(PendingAppend& p, uint64_t group_seq, absl::Time now,
   result.recorded_at = now;
   uint64_t version = result.first_version;
   for (EventData& e : p.events) {
-    RecordedEvent record;
-    record.position = prepared_position_;
-    record.stream = p.stream;
-    record.version = version;
-    record.recorded_at = now;
-    record.type = std::move(e.type);
-    record.request_id = p.request_id;
-    record.metadata = std::move(e.metadata);
-    record.data = std::move(e.data);
-    for (std::string& bytes : e.sections) {
-      Section section;
-      section.salt = RandomSalt();
-      section.bytes = std::move(bytes);
-      record.section_digests.push_back(SectionDigest(section.salt, section.bytes));
-      record.sections.push_back(std::move(section));
-    }
-    record.erases = std::move(e.erases);
-    std::string canonical = CanonicalRecordBytes(record);
-    prepared_hash_ = ChainHash(prepared_hash_, canonical);
-    std::string value = SealRecord(std::move(canonical), prepared_hash_);
-    if (!record.section_digests.empty() || !record.erases.empty()) {
-      value.append(EncodeSections(record.sections));
-    }
+    RecordedEvent record =
+        NewRecord(prepared_position_, p.stream, version, now, p.request_id, e);
+    const std::string value = LinkRecord(record, &prepared_hash_);
     group.batch.Put(events_cf(), PositionKey(prepared_position_), value);
     group.batch.Put(streams_cf(), StreamIndexKey(p.stream, version),
                     PositionKey(prepared_position_));
@@ -453,7 +333,7 @@ void EventLog::Decide(PendingAppend& p, uint64_t group_seq, absl::Time now,
   p.outcome = result;
 }
 
-void EventLog::Commit(PreparedGroup group) {
+void RocksEventLog::Commit(PreparedGroup group) {
   absl::Status failure;
   {
     absl::MutexLock lock(&pipeline_mu_);
@@ -469,22 +349,13 @@ void EventLog::Commit(PreparedGroup group) {
                          : rocksdb::Status::IOError("the event log's database is closed");
     }
     if (s.ok()) {
-      absl::MutexLock lock(&mu_);
-      next_position_ = group.end_position;
-      last_hash_ = group.end_hash;
-      ++stats_.groups;
-      stats_.appends += group.appends.size();
-      stats_.events += group.end_position - group.first_position;
-      const auto& bounds = CommitStats::kGroupSizeBounds;
-      const size_t bucket =
-          std::lower_bound(bounds.begin(), bounds.end(), group.appends.size()) - bounds.begin();
-      ++stats_.group_sizes[bucket];
+      PublishHead(Head{group.end_position, group.end_hash, group.end_recorded_at});
+      CountGroup(group.appends.size(), group.end_position - group.first_position);
     } else {
       // Nothing of this group is acknowledged. Whether the batch reached the WAL is unknown until
       // the database is reopened, so no later group may reuse its positions (see header).
       failure = CommitFailure(s);
-      absl::MutexLock lock(&mu_);
-      ++stats_.failed_groups;
+      CountFailedGroup();
     }
   }
   {
@@ -516,21 +387,16 @@ void EventLog::Commit(PreparedGroup group) {
   for (PendingAppend& p : group.appends) std::move(p.done)(std::move(p.outcome));
 }
 
-CommitStats EventLog::Stats() const {
-  absl::MutexLock lock(&mu_);
-  return stats_;
-}
-
-absl::Status EventLog::WriteState() const {
+absl::Status RocksEventLog::WriteState() const {
   absl::MutexLock lock(&pipeline_mu_);
   return write_error_;
 }
 
-absl::Status EventLog::AwaitWritable(absl::Time deadline) const {
+absl::Status RocksEventLog::AwaitWritable(absl::Time deadline) const {
   absl::MutexLock lock(&pipeline_mu_);
   pipeline_mu_.AwaitWithDeadline(
       absl::Condition(
-          +[](const EventLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->pipeline_mu_) {
+          +[](const RocksEventLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->pipeline_mu_) {
             return self->write_error_.ok();
           },
           this),
