@@ -1,10 +1,12 @@
-// Semantics of EventLog on a real RocksDB in a temporary directory.
+// Semantics of EventLog, against both homes: a real RocksDB in a temporary directory and a real
+// PostgreSQL (a schema of its own on the server the test run shares).
 #include "storage/event_log.h"
 
 #include <atomic>
 #include <filesystem>
 #include <limits>
 #include <thread>
+#include <tuple>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -16,18 +18,24 @@ namespace scc::storage {
 namespace {
 
 using ::testing::HasSubstr;
+using testing::LogBackend;
+using testing::LogHome;
 using testing::MakeEvents;
-using testing::TempDir;
 
 constexpr uint64_t kAll = std::numeric_limits<uint64_t>::max();
 
-class EventLogTest : public ::testing::Test {
+// A log of one backend for each test; the test classes say which backend they get.
+class LogTest : public ::testing::Test {
  protected:
-  void SetUp() override { Reopen(); }
+  virtual LogBackend backend() const = 0;
+  void SetUp() override {
+    home_ = std::make_unique<LogHome>(backend());
+    Reopen();
+  }
 
   void Reopen(EventLogOptions options = {}) {
     log_.reset();
-    absl::StatusOr<std::unique_ptr<EventLog>> opened = EventLog::Open(dir_.Sub("log"), options);
+    absl::StatusOr<std::unique_ptr<EventLog>> opened = EventLog::Open(home_->location(), options);
     ASSERT_TRUE(opened.ok()) << opened.status();
     log_ = *std::move(opened);
   }
@@ -47,11 +55,20 @@ class EventLogTest : public ::testing::Test {
     EXPECT_TRUE(report->ok) << report->problem;
   }
 
-  TempDir dir_;
+  std::unique_ptr<LogHome> home_;
   std::unique_ptr<EventLog> log_;
 };
 
-TEST_F(EventLogTest, AssignsStreamVersionsAndGlobalPositions) {
+class EventLogTest : public LogTest, public ::testing::WithParamInterface<LogBackend> {
+ protected:
+  LogBackend backend() const override { return GetParam(); }
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, EventLogTest,
+                         ::testing::Values(LogBackend::kRocksDb, LogBackend::kPostgres),
+                         testing::LogBackendName);
+
+TEST_P(EventLogTest, AssignsStreamVersionsAndGlobalPositions) {
   AppendResult a = MustAppend("s-a", 3);
   EXPECT_EQ(a.first_version, 0u);
   EXPECT_EQ(a.last_version, 2u);
@@ -69,7 +86,7 @@ TEST_F(EventLogTest, AssignsStreamVersionsAndGlobalPositions) {
   EXPECT_EQ(*log_->StreamVersion("s-missing"), std::nullopt);
 }
 
-TEST_F(EventLogTest, CountsCommittedGroupsAppendsAndEvents) {
+TEST_P(EventLogTest, CountsCommittedGroupsAppendsAndEvents) {
   MustAppend("a", 2);
   MustAppend("b", 3);
   const CommitStats stats = log_->Stats();
@@ -78,13 +95,15 @@ TEST_F(EventLogTest, CountsCommittedGroupsAppendsAndEvents) {
   EXPECT_EQ(stats.events, 5u);
   EXPECT_EQ(stats.failed_groups, 0u);
   EXPECT_EQ(stats.group_sizes[0], 2u);  // both groups held one append
-  EXPECT_TRUE(log_->IntProperty("rocksdb.estimate-num-keys").has_value());
+  // RocksDB's properties; a log in PostgreSQL has none (the database reports on itself).
+  EXPECT_EQ(log_->IntProperty("rocksdb.estimate-num-keys").has_value(),
+            backend() == LogBackend::kRocksDb);
   EXPECT_FALSE(log_->IntProperty("rocksdb.no-such-property").has_value());
   Reopen();
   EXPECT_EQ(log_->Stats().groups, 0u);  // since this open
 }
 
-TEST_F(EventLogTest, ExpectedVersionKinds) {
+TEST_P(EventLogTest, ExpectedVersionKinds) {
   EXPECT_TRUE(log_->Append("s", ExpectedVersion::NoStream(), MakeEvents(1), "").ok());
   EXPECT_TRUE(log_->Append("s", ExpectedVersion::Exists(), MakeEvents(1), "").ok());
   EXPECT_TRUE(log_->Append("s", ExpectedVersion::Exact(1), MakeEvents(1), "").ok());
@@ -101,11 +120,15 @@ struct ConflictCase {
   friend void PrintTo(const ConflictCase& c, std::ostream* os) { *os << c.name; }
 };
 
-class ConflictTest : public EventLogTest, public ::testing::WithParamInterface<ConflictCase> {};
+class ConflictTest : public LogTest,
+                     public ::testing::WithParamInterface<std::tuple<LogBackend, ConflictCase>> {
+ protected:
+  LogBackend backend() const override { return std::get<0>(GetParam()); }
+};
 
 TEST_P(ConflictTest, RefusesWithCurrentVersionAndWritesNothing) {
   MustAppend("existing", 3);
-  const ConflictCase& c = GetParam();
+  const ConflictCase& c = std::get<1>(GetParam());
   absl::StatusOr<AppendResult> r = log_->Append(c.stream, c.expected, MakeEvents(2), "req");
   ASSERT_EQ(r.status().code(), absl::StatusCode::kAborted) << r.status();
   EXPECT_THAT(std::string(r.status().message()), HasSubstr("wrong expected version"));
@@ -119,21 +142,24 @@ TEST_P(ConflictTest, RefusesWithCurrentVersionAndWritesNothing) {
 
 INSTANTIATE_TEST_SUITE_P(
     AllKinds, ConflictTest,
+    ::testing::Combine(::testing::Values(LogBackend::kRocksDb, LogBackend::kPostgres),
     ::testing::Values(ConflictCase{"NoStreamOnExisting", "existing", ExpectedVersion::NoStream(), 2},
                       ConflictCase{"ExistsOnMissing", "missing", ExpectedVersion::Exists(),
                                    std::nullopt},
                       ConflictCase{"ExactTooLow", "existing", ExpectedVersion::Exact(1), 2},
                       ConflictCase{"ExactTooHigh", "existing", ExpectedVersion::Exact(9), 2},
                       ConflictCase{"ExactOnMissing", "missing", ExpectedVersion::Exact(0),
-                                   std::nullopt}),
-    [](const ::testing::TestParamInfo<ConflictCase>& info) { return info.param.name; });
+                                   std::nullopt})),
+    [](const auto& info) {
+      return std::get<1>(info.param).name + testing::LogBackendName({std::get<0>(info.param), 0});
+    });
 
-TEST_F(EventLogTest, ConflictCurrentVersionRejectsOtherStatuses) {
+TEST_P(EventLogTest, ConflictCurrentVersionRejectsOtherStatuses) {
   EXPECT_FALSE(ConflictCurrentVersion(absl::AbortedError("plain")).ok());
   EXPECT_FALSE(ConflictCurrentVersion(absl::OkStatus()).ok());
 }
 
-TEST_F(EventLogTest, RetryWithSameRequestIdReturnsFirstResultAndWritesNothing) {
+TEST_P(EventLogTest, RetryWithSameRequestIdReturnsFirstResultAndWritesNothing) {
   AppendResult first = MustAppend("s", 2, ExpectedVersion::NoStream(), "req-1");
   MustAppend("other", 1);
   // The retry's expected version no longer holds, yet it is answered from the first result.
@@ -147,7 +173,7 @@ TEST_F(EventLogTest, RetryWithSameRequestIdReturnsFirstResultAndWritesNothing) {
   ExpectNothingWritten(3);
 }
 
-TEST_F(EventLogTest, RetryIsIdempotentAcrossReopen) {
+TEST_P(EventLogTest, RetryIsIdempotentAcrossReopen) {
   AppendResult first = MustAppend("s", 2, ExpectedVersion::Any(), "req-1");
   Reopen();
   absl::StatusOr<AppendResult> retry =
@@ -158,7 +184,7 @@ TEST_F(EventLogTest, RetryIsIdempotentAcrossReopen) {
   ExpectNothingWritten(2);
 }
 
-TEST_F(EventLogTest, FindRequestReturnsTheCommittedAppend) {
+TEST_P(EventLogTest, FindRequestReturnsTheCommittedAppend) {
   AppendResult first = MustAppend("s", 2, ExpectedVersion::Any(), "req-1");
   auto found = log_->FindRequest("req-1");
   ASSERT_TRUE(found.ok()) << found.status();
@@ -170,7 +196,7 @@ TEST_F(EventLogTest, FindRequestReturnsTheCommittedAppend) {
   EXPECT_FALSE(log_->FindRequest("")->has_value());
 }
 
-TEST_F(EventLogTest, SameRequestIdWithDifferentContentIsRefused) {
+TEST_P(EventLogTest, SameRequestIdWithDifferentContentIsRefused) {
   MustAppend("s", 2, ExpectedVersion::Any(), "req-1");
   absl::StatusOr<AppendResult> other_stream =
       log_->Append("t", ExpectedVersion::Any(), MakeEvents(2), "req-1");
@@ -191,11 +217,15 @@ struct BadAppend {
   friend void PrintTo(const BadAppend& b, std::ostream* os) { *os << b.name; }
 };
 
-class BadArgumentTest : public EventLogTest, public ::testing::WithParamInterface<BadAppend> {};
+class BadArgumentTest : public LogTest,
+                        public ::testing::WithParamInterface<std::tuple<LogBackend, BadAppend>> {
+ protected:
+  LogBackend backend() const override { return std::get<0>(GetParam()); }
+};
 
 TEST_P(BadArgumentTest, RefusedWithFieldNameAndNothingWritten) {
   MustAppend("s", 1);
-  const BadAppend& b = GetParam();
+  const BadAppend& b = std::get<1>(GetParam());
   absl::StatusOr<AppendResult> r =
       log_->Append(b.stream, ExpectedVersion::Any(), b.events, b.request_id);
   ASSERT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << r.status();
@@ -209,6 +239,7 @@ std::vector<EventData> EventWithPayload(size_t bytes) {
 
 INSTANTIATE_TEST_SUITE_P(
     Limits, BadArgumentTest,
+    ::testing::Combine(::testing::Values(LogBackend::kRocksDb, LogBackend::kPostgres),
     ::testing::Values(
         BadAppend{"EmptyStream", "", MakeEvents(1), "", "stream"},
         BadAppend{"NulInStream", std::string("a\0b", 3), MakeEvents(1), "", "stream"},
@@ -219,10 +250,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadAppend{"EmptyType", "s", {EventData{"", "d", ""}}, "", "events[0].type"},
         BadAppend{"LongType", "s", {EventData{std::string(300, 't'), "d", ""}}, "",
                   "events[0].type"},
-        BadAppend{"LongRequestId", "s", MakeEvents(1), std::string(129, 'r'), "request_id"}),
-    [](const ::testing::TestParamInfo<BadAppend>& info) { return info.param.name; });
+        BadAppend{"LongRequestId", "s", MakeEvents(1), std::string(129, 'r'), "request_id"})),
+    [](const auto& info) {
+      return std::get<1>(info.param).name + testing::LogBackendName({std::get<0>(info.param), 0});
+    });
 
-TEST_F(EventLogTest, OversizedAppendIsRefused) {
+TEST_P(EventLogTest, OversizedAppendIsRefused) {
   std::vector<EventData> events;
   for (int i = 0; i < 9; ++i) events.push_back(EventData{"T", std::string(1 << 20, 'x'), ""});
   // Each event is too big by itself; make them fit individually but not together.
@@ -233,7 +266,7 @@ TEST_F(EventLogTest, OversizedAppendIsRefused) {
   ExpectNothingWritten(0);
 }
 
-TEST_F(EventLogTest, ReadsStreamForwardsAndBackwardsInPages) {
+TEST_P(EventLogTest, ReadsStreamForwardsAndBackwardsInPages) {
   MustAppend("s", 4);
   MustAppend("other", 2);
   MustAppend("s", 3);
@@ -269,7 +302,7 @@ TEST_F(EventLogTest, ReadsStreamForwardsAndBackwardsInPages) {
             absl::StatusCode::kInvalidArgument);
 }
 
-TEST_F(EventLogTest, ReadsGlobalLogInPagesWithContent) {
+TEST_P(EventLogTest, ReadsGlobalLogInPagesWithContent) {
   MustAppend("a", 3, ExpectedVersion::Any(), "r1");
   MustAppend("b", 2);
   absl::StatusOr<AllPage> page = log_->ReadAll(0, 4);
@@ -294,7 +327,7 @@ TEST_F(EventLogTest, ReadsGlobalLogInPagesWithContent) {
   EXPECT_TRUE(page->events.empty());
 }
 
-TEST_F(EventLogTest, ScanSeesEveryRecordInPlaceAndStopsOnError) {
+TEST_P(EventLogTest, ScanSeesEveryRecordInPlaceAndStopsOnError) {
   MustAppend("a", 3, ExpectedVersion::Any(), "r1");
   MustAppend("b", 2);
   absl::StatusOr<AllPage> all = log_->ReadAll(0, 100);
@@ -319,7 +352,7 @@ TEST_F(EventLogTest, ScanSeesEveryRecordInPlaceAndStopsOnError) {
   EXPECT_EQ(calls, 2);
 }
 
-TEST_F(EventLogTest, ReadCountIsCappedByOption) {
+TEST_P(EventLogTest, ReadCountIsCappedByOption) {
   EventLogOptions options;
   options.max_read_count = 3;
   Reopen(options);
@@ -328,7 +361,7 @@ TEST_F(EventLogTest, ReadCountIsCappedByOption) {
   EXPECT_EQ(log_->ReadStream("s", 0, ReadDirection::kForwards, 100)->events.size(), 3u);
 }
 
-TEST_F(EventLogTest, ReopenPreservesEverythingAndContinuesTheChain) {
+TEST_P(EventLogTest, ReopenPreservesEverythingAndContinuesTheChain) {
   MustAppend("s", 3);
   const std::string head = log_->HeadHash();
   Reopen();
@@ -340,7 +373,7 @@ TEST_F(EventLogTest, ReopenPreservesEverythingAndContinuesTheChain) {
   ExpectNothingWritten(4);
 }
 
-TEST_F(EventLogTest, RecordedAtNeverGoesBackwards) {
+TEST_P(EventLogTest, RecordedAtNeverGoesBackwards) {
   absl::Time now = absl::FromUnixSeconds(2000000000);
   EventLogOptions options;
   options.clock = [&now] { return now; };
@@ -353,13 +386,49 @@ TEST_F(EventLogTest, RecordedAtNeverGoesBackwards) {
   ExpectNothingWritten(2);
 }
 
-TEST_F(EventLogTest, SecondOpenOfSameDirectoryIsUnavailable) {
-  absl::StatusOr<std::unique_ptr<EventLog>> second = EventLog::Open(dir_.Sub("log"));
-  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(std::string(second.status().message()), HasSubstr("in use"));
+TEST_P(EventLogTest, ASecondOpenOfTheSameLogNeverWritesBesideTheFirst) {
+  MustAppend("s", 2);
+  EventLogOptions named;
+  named.node_name = "second-node";
+  named.writer_lease_retry = absl::Milliseconds(50);
+  absl::StatusOr<std::unique_ptr<EventLog>> second = EventLog::Open(home_->location(), named);
+  if (backend() == LogBackend::kRocksDb) {
+    // One process per directory.
+    EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+    EXPECT_THAT(std::string(second.status().message()), HasSubstr("in use"));
+    return;
+  }
+  // On a shared database the second is a follower: it reads, and refuses appends naming the
+  // writer, until the writer is gone; then it takes the role and continues the same chain.
+  ASSERT_TRUE(second.ok()) << second.status();
+  EventLog& follower = **second;
+  EXPECT_FALSE(follower.Role().writer);
+  absl::StatusOr<AppendResult> refused =
+      follower.Append("s", ExpectedVersion::Any(), MakeEvents(1), "from-the-follower");
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("holds the writer role"));
+  ASSERT_TRUE(follower.WaitForPosition(1, absl::Now() + absl::Seconds(10)).ok());
+  absl::StatusOr<StreamPage> read = follower.ReadStream("s", 0, ReadDirection::kForwards, 10);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->events.size(), 2u);
+
+  MustAppend("s", 1);  // the writer goes on; the follower sees it
+  EXPECT_TRUE(follower.WaitForPosition(2, absl::Now() + absl::Seconds(10)).ok());
+  log_.reset();  // the writer closes: its session, and the lock, go
+  ASSERT_TRUE(follower.AwaitWritable(absl::Now() + absl::Seconds(30)).ok())
+      << follower.WriteState();
+  EXPECT_EQ(follower.Role().holder, "second-node");
+  absl::StatusOr<AppendResult> taken_over =
+      follower.Append("s", ExpectedVersion::Exact(2), MakeEvents(1), "from-the-follower");
+  ASSERT_TRUE(taken_over.ok()) << taken_over.status();
+  EXPECT_EQ(taken_over->first_position, 3u);
+  absl::StatusOr<VerifyReport> report = follower.Verify(0, kAll);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->ok) << report->problem;
+  EXPECT_EQ(report->checked, 4u);
 }
 
-TEST_F(EventLogTest, SubscriptionCatchesUpThenReceivesLiveEvents) {
+TEST_P(EventLogTest, SubscriptionCatchesUpThenReceivesLiveEvents) {
   MustAppend("s", 3);
   std::unique_ptr<Subscription> sub = log_->Subscribe(1);
   absl::StatusOr<std::vector<RecordedEvent>> got = sub->Next(10, absl::InfiniteFuture());
@@ -383,7 +452,7 @@ TEST_F(EventLogTest, SubscriptionCatchesUpThenReceivesLiveEvents) {
   EXPECT_EQ((*got)[0].stream, "t");
 }
 
-TEST_F(EventLogTest, CancelWakesABlockedSubscription) {
+TEST_P(EventLogTest, CancelWakesABlockedSubscription) {
   std::unique_ptr<Subscription> sub = log_->Subscribe(0);
   std::thread canceller([&sub] { sub->Cancel(); });
   absl::StatusOr<std::vector<RecordedEvent>> got = sub->Next(10, absl::InfiniteFuture());
@@ -392,7 +461,7 @@ TEST_F(EventLogTest, CancelWakesABlockedSubscription) {
   EXPECT_EQ(sub->Next(10, absl::InfiniteFuture()).status().code(), absl::StatusCode::kCancelled);
 }
 
-TEST_F(EventLogTest, CancelStopsASubscriptionThatHasABacklog) {
+TEST_P(EventLogTest, CancelStopsASubscriptionThatHasABacklog) {
   MustAppend("s", 5);
   std::unique_ptr<Subscription> sub = log_->Subscribe(0);
   absl::StatusOr<std::vector<RecordedEvent>> got = sub->Next(2, absl::InfiniteFuture());
@@ -408,7 +477,7 @@ TEST_F(EventLogTest, CancelStopsASubscriptionThatHasABacklog) {
             absl::StatusCode::kCancelled);
 }
 
-TEST_F(EventLogTest, VerifyOfARangeReportsTheHashOfItsLastRecord) {
+TEST_P(EventLogTest, VerifyOfARangeReportsTheHashOfItsLastRecord) {
   MustAppend("s", 5);
   absl::StatusOr<AllPage> all = log_->ReadAll(0, 10);
   ASSERT_TRUE(all.ok()) << all.status();
@@ -430,14 +499,14 @@ TEST_F(EventLogTest, VerifyOfARangeReportsTheHashOfItsLastRecord) {
   EXPECT_EQ(empty->last_hash, GenesisHash());
 }
 
-TEST_F(EventLogTest, BackupAndRestore) {
+TEST_P(EventLogTest, BackupAndRestore) {
   MustAppend("s", 3);
-  ASSERT_TRUE(log_->Backup(dir_.Sub("backup")).ok());
+  ASSERT_TRUE(log_->Backup(home_->Dir("backup")).ok());
   MustAppend("s", 2);  // after the backup: not in it
-  EXPECT_EQ(log_->Backup(dir_.Sub("backup")).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(log_->Backup(home_->Dir("backup")).code(), absl::StatusCode::kFailedPrecondition);
 
-  ASSERT_TRUE(EventLog::Restore(dir_.Sub("backup"), dir_.Sub("restored")).ok());
-  absl::StatusOr<std::unique_ptr<EventLog>> restored = EventLog::Open(dir_.Sub("restored"));
+  ASSERT_TRUE(EventLog::Restore(home_->Dir("backup"), home_->Dir("restored")).ok());
+  absl::StatusOr<std::unique_ptr<EventLog>> restored = EventLog::Open(home_->Dir("restored"));
   ASSERT_TRUE(restored.ok()) << restored.status();
   EXPECT_EQ((*restored)->NextPosition(), 3u);
   EXPECT_EQ(*(*restored)->StreamVersion("s"), std::optional<uint64_t>(2));
@@ -447,13 +516,13 @@ TEST_F(EventLogTest, BackupAndRestore) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->first_position, 3u);
 
-  EXPECT_EQ(EventLog::Restore(dir_.Sub("backup"), dir_.Sub("restored")).code(),
+  EXPECT_EQ(EventLog::Restore(home_->Dir("backup"), home_->Dir("restored")).code(),
             absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(EventLog::Restore(dir_.Sub("no-such-backup"), dir_.Sub("x")).code(),
+  EXPECT_EQ(EventLog::Restore(home_->Dir("no-such-backup"), home_->Dir("x")).code(),
             absl::StatusCode::kNotFound);
 }
 
-TEST_F(EventLogTest, AppendAsyncReportsArgumentErrorsAtOnce) {
+TEST_P(EventLogTest, AppendAsyncReportsArgumentErrorsAtOnce) {
   absl::StatusOr<AppendResult> got = AppendResult{};
   bool called = false;
   log_->AppendAsync("", ExpectedVersion::Any(), MakeEvents(1), "",

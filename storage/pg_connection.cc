@@ -100,6 +100,8 @@ absl::StatusOr<std::unique_ptr<PgConnection>> PgConnection::Connect(const std::s
     return absl::UnavailableError(
         absl::StrCat("the PostgreSQL database cannot be reached: ", error));
   }
+  // The server's notices (NOTICE: ... already exists, skipping) are not for the operator.
+  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
   return std::unique_ptr<PgConnection>(new PgConnection(conn));
 }
 
@@ -152,12 +154,14 @@ absl::Status PgConnection::Run(absl::string_view what, const std::string& sql) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<int> PgConnection::AwaitNotifications(absl::Duration timeout) {
-  pollfd fd{PQsocket(conn_), POLLIN, 0};
-  if (fd.fd < 0) return absl::UnavailableError("the PostgreSQL connection is closed");
-  const int ready = poll(&fd, 1, static_cast<int>(absl::ToInt64Milliseconds(timeout)));
-  if (ready < 0) return absl::UnavailableError("waiting for PostgreSQL notifications failed");
-  if (ready > 0 && PQconsumeInput(conn_) == 0) {
+absl::StatusOr<int> PgConnection::AwaitNotifications(absl::Duration timeout, int wake_fd) {
+  pollfd fds[2] = {{PQsocket(conn_), POLLIN, 0}, {wake_fd, POLLIN, 0}};
+  if (fds[0].fd < 0) return absl::UnavailableError("the PostgreSQL connection is closed");
+  const int polled = poll(fds, wake_fd >= 0 ? 2 : 1,
+                          static_cast<int>(absl::ToInt64Milliseconds(timeout)));
+  if (polled < 0) return absl::UnavailableError("waiting for PostgreSQL notifications failed");
+  const bool ready = (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0;
+  if (ready && PQconsumeInput(conn_) == 0) {
     return absl::UnavailableError(
         absl::StrCat("the PostgreSQL database is unavailable: ", Message(conn_)));
   }
@@ -166,7 +170,7 @@ absl::StatusOr<int> PgConnection::AwaitNotifications(absl::Duration timeout) {
     PQfreemem(n);
     ++count;
   }
-  if (ready > 0 && count == 0 && broken()) {
+  if (ready && count == 0 && broken()) {
     return absl::UnavailableError("the PostgreSQL connection was closed");
   }
   return count;

@@ -77,9 +77,9 @@ class PgConnection {
 
   // True once the connection is lost; a broken connection is dropped, not reused.
   bool broken() const;
-  // Waits up to `timeout` for notifications (LISTEN) and returns how many arrived; kUnavailable
-  // when the connection is lost.
-  absl::StatusOr<int> AwaitNotifications(absl::Duration timeout);
+  // Waits up to `timeout` for notifications (LISTEN), or until `wake_fd` (if >= 0) is readable,
+  // and returns how many notifications arrived; kUnavailable when the connection is lost.
+  absl::StatusOr<int> AwaitNotifications(absl::Duration timeout, int wake_fd);
 
  private:
   explicit PgConnection(pg_conn* conn) : conn_(conn) {}

@@ -232,6 +232,7 @@ PostgresEventLog::PostgresEventLog(std::string uri, EventLogOptions options, Hea
     absl::MutexLock lock(&role_mu_);
     refusal_ = absl::UnavailableError("this node has not taken the event log's writer role yet");
   }
+  if (pipe(wake_follower_) != 0) wake_follower_[0] = wake_follower_[1] = -1;  // then it polls
   writer_thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "log-pg-writer");
     WriterLoop();
@@ -249,8 +250,15 @@ PostgresEventLog::~PostgresEventLog() {
     stopping_ = true;
   }
   stop_follower_.Notify();
+  if (wake_follower_[1] >= 0) {
+    // Should the write fail, the follower ends at its next poll, within kFollowInterval.
+    [[maybe_unused]] const ssize_t woken = write(wake_follower_[1], "x", 1);
+  }
   writer_thread_.join();
   follower_thread_.join();
+  for (const int fd : wake_follower_) {
+    if (fd >= 0) close(fd);
+  }
 }
 
 void PostgresEventLog::AppendAllAsync(std::vector<AppendRequest> appends) {
@@ -639,7 +647,7 @@ void PostgresEventLog::FollowerLoop() {
       conn = *std::move(made);
     }
     if (absl::StatusOr<Head> head = ReadHead(*conn); head.ok()) PublishHead(*head);
-    if (!conn->AwaitNotifications(kFollowInterval).ok()) conn.reset();
+    if (!conn->AwaitNotifications(kFollowInterval, wake_follower_[0]).ok()) conn.reset();
   }
 }
 

@@ -129,6 +129,7 @@ class PostgresEventLog final : public EventLog {
   absl::Time last_attempt_ = absl::InfinitePast();
 
   absl::Notification stop_follower_;
+  int wake_follower_[2] = {-1, -1};  // a pipe: written once, at close
   std::thread writer_thread_;
   std::thread follower_thread_;
 };

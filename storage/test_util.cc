@@ -10,11 +10,16 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <atomic>
 #include <filesystem>
+#include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "rocksdb/env.h"
 #include "storage/event_log.h"
+#include "storage/pg_connection.h"
+#include "storage/status_macros.h"
 #include "storage/fault_injection_fs.h"
 #include "storage/rocks_setup.h"
 
@@ -146,6 +151,97 @@ absl::Status SmallVolume::Free() {
 uint64_t SmallVolume::FreeBytes() const {
   const absl::StatusOr<VolumeSpace> space = VolumeSpaceOf(dir_.path());
   return space.ok() ? space->free_bytes : 0;
+}
+
+absl::StatusOr<std::unique_ptr<PostgresServer>> PostgresServer::Start(
+    const std::string& dir, const std::string& sync_standby) {
+  PostgresServer starter(dir, "", false);
+  RETURN_IF_ERROR(starter.Script(absl::StrCat("start ", dir, " ", sync_standby)));
+  return Adopt(dir, true);
+}
+
+absl::StatusOr<std::unique_ptr<PostgresServer>> PostgresServer::Adopt(const std::string& dir,
+                                                                      bool owned) {
+  std::ifstream in(dir + "/uri");
+  std::string uri;
+  if (!std::getline(in, uri) || uri.empty()) {
+    return absl::NotFoundError(absl::StrCat("no PostgreSQL server in ", dir));
+  }
+  return std::unique_ptr<PostgresServer>(new PostgresServer(dir, uri, owned));
+}
+
+const PostgresServer& PostgresServer::Shared() {
+  static const PostgresServer* const shared = [] {
+    absl::StatusOr<std::unique_ptr<PostgresServer>> server;
+    if (const char* dir = std::getenv("SCC_TEST_POSTGRES_DIR"); dir != nullptr && *dir != '\0') {
+      server = Adopt(dir, false);
+    } else {
+      static TempDir* const home = new TempDir();  // lives as long as the process
+      server = Start(home->Sub("postgres"));
+      if (server.ok()) {
+        // Stopped when the process exits, even though the object is never destroyed.
+        static std::string stop_dir = home->Sub("postgres");
+        std::atexit([] { PostgresServer(stop_dir, "", true).Stop().IgnoreError(); });
+      }
+    }
+    if (!server.ok()) {
+      std::fprintf(stderr, "no PostgreSQL server for the tests: %s\n",
+                   server.status().ToString().c_str());
+      std::abort();
+    }
+    (*server)->owned_ = false;  // stopped at exit, not by a destructor
+    return server->release();
+  }();
+  return *shared;
+}
+
+PostgresServer::~PostgresServer() {
+  if (owned_) Stop().IgnoreError();  // a test's server: a failed stop leaves a process only
+}
+
+absl::Status PostgresServer::Script(const std::string& args) const {
+  const std::string command =
+      absl::StrCat(SCC_SOURCE_DIR, "/tests/support/postgres.sh ", args, " >&2");
+  const int rc = std::system(command.c_str());
+  if (rc != 0) return absl::InternalError(absl::StrCat("`", command, "` failed (", rc, ")"));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<PostgresServer>> PostgresServer::StartStandby(
+    const std::string& dir, const std::string& name) const {
+  RETURN_IF_ERROR(Script(absl::StrCat("standby ", dir_, " ", dir, " ", name)));
+  return Adopt(dir, true);
+}
+
+absl::Status PostgresServer::Promote() const { return Script("promote " + dir_); }
+absl::Status PostgresServer::Kill() const { return Script("kill " + dir_); }
+absl::Status PostgresServer::Stop() const { return Script("stop " + dir_); }
+
+std::string PostgresServer::NewLogLocation() const {
+  static std::atomic<int> counter{0};
+  const std::string schema = absl::StrCat("log_", getpid(), "_", counter.fetch_add(1), "_",
+                                          absl::ToUnixMicros(absl::Now()) % 1000000);
+  if (absl::Status s = Execute(uri_, absl::StrCat("CREATE SCHEMA ", schema)); !s.ok()) {
+    std::fprintf(stderr, "cannot create a schema for a test log: %s\n", s.ToString().c_str());
+    std::abort();
+  }
+  return absl::StrCat(uri_, "?options=-csearch_path%3D", schema);
+}
+
+absl::Status PostgresServer::Execute(const std::string& location, const std::string& sql) const {
+  ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, PgConnection::Connect(location));
+  return conn->Run("test SQL", sql);
+}
+
+std::string LogBackendName(const ::testing::TestParamInfo<LogBackend>& info) {
+  return info.param == LogBackend::kRocksDb ? "RocksDb" : "Postgres";
+}
+
+LogHome::LogHome(LogBackend backend) : backend_(backend), location_(Another("log")) {}
+
+std::string LogHome::Another(const std::string& name) const {
+  if (backend_ == LogBackend::kRocksDb) return dir_.Sub(name);
+  return PostgresServer::Shared().NewLogLocation();
 }
 
 std::vector<EventData> MakeEvents(int count, size_t payload_bytes, const std::string& type) {

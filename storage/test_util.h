@@ -11,7 +11,9 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "gtest/gtest.h"
 #include "storage/event.h"
 
 namespace rocksdb {
@@ -80,6 +82,71 @@ class SmallVolume {
   int ballasts_ = 0;
   std::unique_ptr<FaultInjectionFs> fs_;
   std::unique_ptr<rocksdb::Env> env_;
+};
+
+// A PostgreSQL server for tests, on loopback with fsync on, run by tests/support/postgres.sh.
+// Thread-safe (its methods only run the script or open connections of their own).
+class PostgresServer {
+ public:
+  // Starts a server in `dir` (anew). `sync_standby`: the name of a standby every commit waits
+  // for; empty: none.
+  static absl::StatusOr<std::unique_ptr<PostgresServer>> Start(const std::string& dir,
+                                                               const std::string& sync_standby = "");
+  // The server the tests of this run share: the one ctest's `postgres` fixture started (its
+  // directory in $SCC_TEST_POSTGRES_DIR), else one started for this process and stopped at its
+  // exit. Aborts when none can be started.
+  static const PostgresServer& Shared();
+  // Stops the server, if this object started it.
+  ~PostgresServer();
+  PostgresServer(const PostgresServer&) = delete;
+  PostgresServer& operator=(const PostgresServer&) = delete;
+
+  // A streaming standby of this server in `dir`, named `name`.
+  absl::StatusOr<std::unique_ptr<PostgresServer>> StartStandby(const std::string& dir,
+                                                               const std::string& name) const;
+  absl::Status Promote() const;  // a standby becomes a primary
+  absl::Status Kill() const;     // SIGKILL the postmaster and its backends
+  absl::Status Stop() const;
+
+  // postgresql://scc@127.0.0.1:PORT/scc
+  const std::string& uri() const { return uri_; }
+  // A location for a fresh, empty log: the URI of this server with a new schema of its own on
+  // the search path (tests share one server, each with its own log).
+  std::string NewLogLocation() const;
+  // Runs `sql` against the log at `location` (tests tamper with a stored log through it).
+  absl::Status Execute(const std::string& location, const std::string& sql) const;
+
+ private:
+  PostgresServer(std::string dir, std::string uri, bool owned)
+      : dir_(std::move(dir)), uri_(std::move(uri)), owned_(owned) {}
+  static absl::StatusOr<std::unique_ptr<PostgresServer>> Adopt(const std::string& dir, bool owned);
+  absl::Status Script(const std::string& args) const;
+
+  std::string dir_;
+  std::string uri_;
+  bool owned_;
+};
+
+// Where a test's event log lives: its two homes, for tests that run against both.
+enum class LogBackend { kRocksDb, kPostgres };
+std::string LogBackendName(const ::testing::TestParamInfo<LogBackend>& info);
+
+// A fresh location for one log of `backend`: a directory under a TempDir, or a schema of its
+// own on PostgresServer::Shared().
+class LogHome {
+ public:
+  explicit LogHome(LogBackend backend);
+  LogBackend backend() const { return backend_; }
+  const std::string& location() const { return location_; }
+  // Another fresh location of the same kind.
+  std::string Another(const std::string& name) const;
+  // A directory for files the test writes (backups).
+  std::string Dir(const std::string& name) const { return dir_.Sub(name); }
+
+ private:
+  LogBackend backend_;
+  TempDir dir_;
+  std::string location_;
 };
 
 // `count` events of type `type` whose data is `payload_bytes` bytes naming their index.
