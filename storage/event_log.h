@@ -193,7 +193,7 @@ class EventLog {
   virtual void AppendAllAsync(std::vector<AppendRequest> appends) = 0;
 
   // Makes the erasures of sections at `positions` final in storage (RocksDB: flush and compact
-  // those keys; PostgreSQL: VACUUM the events table, so no live page holds the old row). An
+  // those keys; PostgreSQL: VACUUM FULL the events table, so no page holds the old row). An
   // erasure is consistent and verifiable without this. Blocks: call it from a thread that may
   // wait, not the commit thread.
   virtual absl::Status PurgeErased(const std::vector<uint64_t>& positions) = 0;

@@ -1,4 +1,5 @@
-// Many threads appending at once: ordering, gaplessness and the subscription feed. Threads are
+// Many threads appending at once, against both homes: ordering, gaplessness and the
+// subscription feed. Threads are
 // joined and waited on; nothing here sleeps.
 #include <limits>
 #include <map>
@@ -15,8 +16,15 @@
 namespace scc::storage {
 namespace {
 
+using testing::LogBackend;
+using testing::LogHome;
 using testing::MakeEvents;
-using testing::TempDir;
+
+// Against both homes of the log.
+class EventLogConcurrencyTest : public ::testing::TestWithParam<LogBackend> {};
+INSTANTIATE_TEST_SUITE_P(Backends, EventLogConcurrencyTest,
+                         ::testing::Values(LogBackend::kRocksDb, LogBackend::kPostgres),
+                         testing::LogBackendName);
 
 struct Acked {
   std::string stream;
@@ -25,9 +33,9 @@ struct Acked {
   AppendResult result;
 };
 
-TEST(EventLogConcurrencyTest, ManyWritersSharedAndSeparateStreams) {
-  TempDir dir;
-  absl::StatusOr<std::unique_ptr<EventLog>> opened = EventLog::Open(dir.Sub("log"));
+TEST_P(EventLogConcurrencyTest, ManyWritersSharedAndSeparateStreams) {
+  LogHome home(GetParam());
+  absl::StatusOr<std::unique_ptr<EventLog>> opened = EventLog::Open(home.location());
   ASSERT_TRUE(opened.ok()) << opened.status();
   EventLog& log = **opened;
 
@@ -119,9 +127,9 @@ TEST(EventLogConcurrencyTest, ManyWritersSharedAndSeparateStreams) {
   EXPECT_EQ(report->checked, n);
 }
 
-TEST(EventLogConcurrencyTest, RacingExactAppendsWinEachVersionOnce) {
-  TempDir dir;
-  absl::StatusOr<std::unique_ptr<EventLog>> opened = EventLog::Open(dir.Sub("log"));
+TEST_P(EventLogConcurrencyTest, RacingExactAppendsWinEachVersionOnce) {
+  LogHome home(GetParam());
+  absl::StatusOr<std::unique_ptr<EventLog>> opened = EventLog::Open(home.location());
   ASSERT_TRUE(opened.ok()) << opened.status();
   EventLog& log = **opened;
   ASSERT_TRUE(log.Append("contended", ExpectedVersion::NoStream(), MakeEvents(1), "").ok());
@@ -159,9 +167,9 @@ TEST(EventLogConcurrencyTest, RacingExactAppendsWinEachVersionOnce) {
   EXPECT_EQ(winner_of_version.rbegin()->first, last);
 }
 
-TEST(EventLogConcurrencyTest, ConcurrentRetriesOfOneRequestCommitOnce) {
-  TempDir dir;
-  absl::StatusOr<std::unique_ptr<EventLog>> opened = EventLog::Open(dir.Sub("log"));
+TEST_P(EventLogConcurrencyTest, ConcurrentRetriesOfOneRequestCommitOnce) {
+  LogHome home(GetParam());
+  absl::StatusOr<std::unique_ptr<EventLog>> opened = EventLog::Open(home.location());
   ASSERT_TRUE(opened.ok()) << opened.status();
   EventLog& log = **opened;
 

@@ -138,8 +138,9 @@ absl::Status Migrate(PgConnection& conn) {
   const int64_t version = current->Int(0, 0);
   if (version > PostgresEventLog::kSchemaVersion) {
     return fail(absl::FailedPreconditionError(absl::StrCat(
-        "the database holds event log schema version ", version, "; this build knows versions "
-        "up to ", PostgresEventLog::kSchemaVersion, ": upgrade sccd")));
+        "the database holds event log schema version ", version, ", a store format this build "
+        "does not know (it knows versions up to ", PostgresEventLog::kSchemaVersion,
+        "): upgrade sccd")));
   }
   for (const Migration& m : kMigrations) {
     if (m.version <= version) continue;
@@ -683,8 +684,10 @@ std::optional<uint64_t> PostgresEventLog::IntProperty(const std::string&) const 
 }
 
 absl::Status PostgresEventLog::PurgeErased(const std::vector<uint64_t>&) {
+  // VACUUM FULL rewrites the table, so no page of it still holds an erased row version; it
+  // locks the table while it runs (a log of one authority rewrites in seconds).
   return WithRetry(reads_, [](PgConnection& conn) {
-    return conn.Run("vacuuming erased sections", "VACUUM scc_events");
+    return conn.Run("rewriting the events table after an erasure", "VACUUM FULL scc_events");
   });
 }
 
