@@ -1,6 +1,6 @@
 // Crash-test child: appends from several threads until killed, printing one line per
 // acknowledged append: "<request_id> <stream> <first_position> <first_version>".
-// Usage: event_log_crash_child DIR RUN_ID
+// Usage: event_log_crash_child LOCATION RUN_ID (a directory or a PostgreSQL URI)
 #include <unistd.h>
 
 #include <cstdio>
@@ -14,12 +14,18 @@
 
 int main(int argc, char** argv) {
   if (argc != 3) {
-    std::fprintf(stderr, "usage: %s DIR RUN_ID\n", argv[0]);
+    std::fprintf(stderr, "usage: %s LOCATION RUN_ID\n", argv[0]);
     return 2;
   }
   auto log = scc::storage::EventLog::Open(argv[1]);
   if (!log.ok()) {
     std::fprintf(stderr, "open: %s\n", log.status().ToString().c_str());
+    return 1;
+  }
+  // On PostgreSQL the writer role of the process killed before is free once its session ended.
+  if (absl::Status writable = (*log)->AwaitWritable(absl::Now() + absl::Seconds(30));
+      !writable.ok()) {
+    std::fprintf(stderr, "not writable: %s\n", writable.ToString().c_str());
     return 1;
   }
   const std::string run = argv[2];
