@@ -1,6 +1,7 @@
-// scclog: operate on an event log directory directly (the server must not be running on it).
-// Verify the hash chain, take and restore backups, read events, append test events, and show a
-// demo of the log's guarantees.
+// scclog: operate on an event log directly (the server must not be running on it): a directory,
+// or a PostgreSQL database named by its URI. Verify the hash chain, take and restore backups,
+// copy a log between its homes, read events, append test events, and show a demo of the log's
+// guarantees.
 #include <cstdio>
 #include <limits>
 #include <string>
@@ -10,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "storage/event_log.h"
+#include "storage/log_copy.h"
 #include "storage/subscription.h"
 
 namespace {
@@ -91,7 +93,9 @@ int main(int argc, char** argv) {
       "record), so `verify` detects any change made behind the server's back."};
   app.require_subcommand(1);
   std::string data = "data";
-  app.add_option("--data", data, "event log directory")->capture_default_str();
+  app.add_option("--data", data,
+                 "the event log: a directory, or a PostgreSQL URI (postgresql://...)")
+      ->capture_default_str();
 
   uint64_t from = 0, to = kEnd, count = 50;
   std::string stream, backup_dir, target_dir;
@@ -114,7 +118,25 @@ int main(int argc, char** argv) {
   restore->add_option("target", target_dir, "new data directory (must not exist or be empty)")
       ->required();
 
+  std::string copy_from, copy_to;
+  auto* copy = app.add_subcommand(
+      "copy", "copy a log into an empty one, between a directory and PostgreSQL either way; "
+              "verifies the chain on both sides (does not open --data)");
+  copy->add_option("from", copy_from, "the log to copy: a directory or a PostgreSQL URI")
+      ->required();
+  copy->add_option("to", copy_to, "an empty directory or PostgreSQL database")->required();
+
   CLI11_PARSE(app, argc, argv);
+
+  if (*copy) {
+    absl::StatusOr<scc::storage::CopyReport> report =
+        scc::storage::CopyEventLog(copy_from, copy_to);
+    if (!report.ok()) return Fail(report.status());
+    std::printf("copied %llu records; both logs verify and end in head hash %s\n",
+                static_cast<unsigned long long>(report->records),
+                absl::BytesToHexString(report->head_hash).c_str());
+    return 0;
+  }
 
   if (*restore) {
     absl::Status s = EventLog::Restore(backup_dir, target_dir);
