@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the build and the tests need (the npm packages of the web
 # console are pinned in clients/console/package-lock.json and installed by the build); with
-# `bench`, also the servers the side-by-side benchmark starts (PostgreSQL, Redis) and perf.
+# `bench`, also what the side-by-side benchmark starts beside them (Redis) and perf. PostgreSQL is
+# always installed: the event log's storage and failover tests run against it.
 # Idempotent: when every package is already present it only runs dpkg-query and exits in well
 # under a second.
 set -euo pipefail
@@ -12,7 +13,7 @@ PACKAGES=(
   librocksdb-dev libabsl-dev libssl-dev openssl
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libcpp-httplib-dev
-  libpq-dev libhiredis-dev
+  libpq-dev libhiredis-dev postgresql
   clang libclang-rt-14-dev
   python3-grpcio python3-protobuf python3-pytest python3-yaml
   chromium
@@ -20,7 +21,7 @@ PACKAGES=(
 )
 
 if [ "${1:-}" = "bench" ]; then
-  PACKAGES+=(postgresql redis-server linux-perf)
+  PACKAGES+=(redis-server linux-perf)
 fi
 
 missing=()

@@ -268,6 +268,8 @@ class EventLog {
   virtual absl::Status AwaitWritable(absl::Time deadline) const = 0;
   // Whether this log is the one that writes (always, for a directory).
   virtual WriterRole Role() const = 0;
+  // "rocksdb" or "postgresql".
+  virtual const char* Home() const = 0;
 
   // Commit counters since Open.
   CommitStats Stats() const;

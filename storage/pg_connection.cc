@@ -8,6 +8,7 @@
 
 #include "absl/base/internal/endian.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 
 namespace scc::storage {
@@ -37,9 +38,13 @@ std::string ArrayHeader(uint32_t oid, size_t count) {
   return out;
 }
 
-std::string Message(pg_conn* conn) {
-  return std::string(absl::StripTrailingAsciiWhitespace(PQerrorMessage(conn)));
+// libpq's message on one line (it puts each host's failure on a line of its own).
+std::string OneLine(absl::string_view message) {
+  return absl::StrReplaceAll(absl::StripTrailingAsciiWhitespace(message),
+                             {{"\n\t", " "}, {"\n", "; "}});
 }
+
+std::string Message(pg_conn* conn) { return OneLine(PQerrorMessage(conn)); }
 
 }  // namespace
 
@@ -112,7 +117,7 @@ bool PgConnection::broken() const { return PQstatus(conn_) != CONNECTION_OK; }
 absl::Status PgConnection::Error(absl::string_view what, pg_result* result) {
   const std::string message =
       result != nullptr && *PQresultErrorMessage(result) != '\0'
-          ? std::string(absl::StripTrailingAsciiWhitespace(PQresultErrorMessage(result)))
+          ? OneLine(PQresultErrorMessage(result))
           : Message(conn_);
   const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
   const std::string sqlstate = state != nullptr ? state : "";

@@ -76,6 +76,7 @@ class PostgresEventLog final : public EventLog {
   absl::Status WriteState() const override;
   absl::Status AwaitWritable(absl::Time deadline) const override;
   WriterRole Role() const override;
+  const char* Home() const override { return "postgresql"; }
   std::optional<uint64_t> IntProperty(const std::string& name) const override;
   absl::Status Backup(const std::string& backup_dir) const override;
 

@@ -72,6 +72,7 @@ class RocksEventLog final : public EventLog {
   absl::Status WriteState() const override;
   absl::Status AwaitWritable(absl::Time deadline) const override;
   WriterRole Role() const override { return WriterRole{}; }
+  const char* Home() const override { return "rocksdb"; }
   std::optional<uint64_t> IntProperty(const std::string& name) const override;
   absl::Status Backup(const std::string& backup_dir) const override;
 

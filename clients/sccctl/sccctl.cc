@@ -450,10 +450,22 @@ int Health(const Global& g) {
     return kOk;
   }
   const v1::DataVolume& volume = server_status.data_volume();
+  const v1::EventLogHome& home = server_status.log_home();
   constexpr double kMiB = 1 << 20;
-  std::printf("data volume: %.1f MiB free of %.1f MiB\n", volume.free_bytes() / kMiB,
-              volume.size_bytes() / kMiB);
-  if (volume.writes_refused()) {
+  if (home.kind() == "postgresql") {
+    // The volume is the database server's; what matters here is who writes.
+    std::printf("event log: in PostgreSQL; %s\n",
+                home.writer() ? "this node writes it"
+                              : absl::StrCat("node ", home.writer_node().empty()
+                                                          ? std::string("(none yet)")
+                                                          : home.writer_node(),
+                                             " writes it; commands go there")
+                                    .c_str());
+  } else {
+    std::printf("data volume: %.1f MiB free of %.1f MiB\n", volume.free_bytes() / kMiB,
+                volume.size_bytes() / kMiB);
+  }
+  if (volume.writes_refused() && home.writer()) {
     std::printf("degraded: %s, writes refused (%s)\n", volume.writes_refused_reason().c_str(),
                 volume.last_write_error().c_str());
   }

@@ -44,9 +44,14 @@ absl::Status AdminServiceImpl::GetServerStatus(const UnaryCall& /*call*/,
     volume->set_free_bytes(space->free_bytes);
     volume->set_size_bytes(space->total_bytes);
   }
+  const storage::WriterRole role = log_->Role();
+  v1::EventLogHome* home = response->mutable_log_home();
+  home->set_kind(log_->Home());
+  home->set_writer(role.writer);
+  home->set_writer_node(role.holder);
   if (const absl::Status writes = log_->WriteState(); !writes.ok()) {
     volume->set_writes_refused(true);
-    volume->set_writes_refused_reason(WriteRefusalWords(WriteRefusalOf(writes)));
+    volume->set_writes_refused_reason(WriteRefusalWords(WriteRefusalOf(writes, role)));
     volume->set_last_write_error(std::string(writes.message()));
   }
   return absl::OkStatus();

@@ -90,8 +90,9 @@ void CallMetrics::Render(std::string* out) const {
   }
 }
 
-WriteRefusal WriteRefusalOf(const absl::Status& write_state) {
+WriteRefusal WriteRefusalOf(const absl::Status& write_state, const storage::WriterRole& role) {
   if (write_state.ok()) return WriteRefusal::kNone;
+  if (!role.writer) return WriteRefusal::kNotWriter;
   return absl::IsResourceExhausted(write_state) ? WriteRefusal::kVolumeFull
                                                 : WriteRefusal::kDiskError;
 }
@@ -101,6 +102,7 @@ const char* WriteRefusalWords(WriteRefusal refusal) {
     case WriteRefusal::kNone: return "";
     case WriteRefusal::kVolumeFull: return "data volume full";
     case WriteRefusal::kDiskError: return "disk error";
+    case WriteRefusal::kNotWriter: return "another node writes the event log";
   }
   return "";
 }
@@ -170,7 +172,12 @@ std::string RenderMetrics(const MetricSources& s) {
     Gauge(&out, "scc_data_volume_size_bytes", "Size of the volume holding the event log.",
           space->total_bytes);
   }
-  const WriteRefusal refusal = WriteRefusalOf(s.log->WriteState());
+  const storage::WriterRole role = s.log->Role();
+  Gauge(&out, "scc_log_writer",
+        "1 while this node holds the event log's writer role (on PostgreSQL, the advisory "
+        "lock; always 1 for a log directory).",
+        role.writer ? 1 : 0);
+  const WriteRefusal refusal = WriteRefusalOf(s.log->WriteState(), role);
   Header(&out, "scc_log_writes_refused", "gauge",
          "1 while the event log refuses appends after a failed write, by reason; writing "
          "resumes by itself.");
@@ -178,6 +185,8 @@ std::string RenderMetrics(const MetricSources& s) {
          refusal == WriteRefusal::kVolumeFull ? 1 : 0);
   Sample(&out, "scc_log_writes_refused", "reason=\"disk_error\"",
          refusal == WriteRefusal::kDiskError ? 1 : 0);
+  Sample(&out, "scc_log_writes_refused", "reason=\"not_writer\"",
+         refusal == WriteRefusal::kNotWriter ? 1 : 0);
   Gauge(&out, "scc_watch_streams_open", "Watch streams open now.", s.watches->open());
   Header(&out, "scc_denied_calls_total", "counter",
          "Calls refused for their credentials or by the authorization matrix.");

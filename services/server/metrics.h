@@ -25,6 +25,7 @@ class Server;
 
 namespace scc::storage {
 class EventLog;
+struct WriterRole;
 }
 namespace scc::projections {
 class InstitutionProjection;
@@ -58,12 +59,13 @@ class CallMetrics {
   absl::btree_map<std::string, Latency> latency_ ABSL_GUARDED_BY(mu_);
 };
 
-// Why the event log refuses writes now, from its WriteState(): kVolumeFull for
+// Why the event log refuses writes now, from its WriteState() and Role(): kNotWriter on a node
+// that does not hold the writer role (a shared PostgreSQL log), else kVolumeFull for
 // kResourceExhausted, kDiskError for any other error.
-enum class WriteRefusal { kNone, kVolumeFull, kDiskError };
-WriteRefusal WriteRefusalOf(const absl::Status& write_state);
+enum class WriteRefusal { kNone, kVolumeFull, kDiskError, kNotWriter };
+WriteRefusal WriteRefusalOf(const absl::Status& write_state, const storage::WriterRole& role);
 // The words operators see in the status and `sccctl health`: "data volume full", "disk error",
-// or "" for kNone.
+// "another node writes the event log", or "" for kNone.
 const char* WriteRefusalWords(WriteRefusal refusal);
 
 // What a scrape reads besides the call metrics; none may be null, all must outlive the server.

@@ -125,6 +125,10 @@ struct Config {
   std::string retention_schedule;
   double retention_every_hours = 24;  // 0: only when asked (DataProtectionService.RunRetention)
   bool upgrade_log = false;  // rewrite a store-format-1 log into sections, then exit
+  // Where the event log is: empty for <data>/events (RocksDB), or a PostgreSQL URI shared by
+  // several nodes, one of which writes (docs/operations.md "PostgreSQL").
+  std::string log;
+  std::string node_name;  // this node's name to the others; default: --listen
 };
 
 int Fail(const std::string& message) {
@@ -274,11 +278,24 @@ void ReloadTokens(const Config& config, const std::string& why, server::Gateway&
 }
 
 std::string EventsDir(const Config& c) { return c.data + "/events"; }
+// The event log's location: --log, or the directory in the data directory.
+std::string LogLocation(const Config& c) { return c.log.empty() ? EventsDir(c) : c.log; }
+
+storage::EventLogOptions LogOptions(const Config& c) {
+  storage::EventLogOptions options;
+  options.node_name = c.node_name;
+  if (options.node_name.empty() && !absl::EndsWith(c.listen, ":0")) options.node_name = c.listen;
+  return options;
+}
 std::string ProjectionsDir(const Config& c) { return c.data + "/projections"; }
 
 // `sccd --upgrade-log`: the server must be stopped. The new log takes the old one's place; the
 // old one stays beside it as events.format1 (docs/data-protection.md).
 int UpgradeEventLog(const Config& config) {
+  if (!config.log.empty()) {
+    return Fail("--upgrade-log rewrites a log directory; a log in PostgreSQL has store format 2 "
+                "from the start");
+  }
   const std::string events = EventsDir(config);
   const std::string upgrading = events + ".upgrading";
   const std::string kept = events + ".format1";
@@ -303,7 +320,8 @@ int UpgradeEventLog(const Config& config) {
 
 // `sccd rebuild-projections`: the server must be stopped; shows a progress bar.
 int RebuildProjections(const Config& config) {
-  absl::StatusOr<std::unique_ptr<storage::EventLog>> log = storage::EventLog::Open(EventsDir(config));
+  absl::StatusOr<std::unique_ptr<storage::EventLog>> log =
+      storage::EventLog::Open(LogLocation(config), LogOptions(config));
   if (!log.ok()) return Fail(log.status().ToString());
   absl::StatusOr<std::unique_ptr<storage::KvStore>> store =
       storage::KvStore::Open(ProjectionsDir(config));
@@ -378,7 +396,8 @@ int Serve(const Config& config) {
   if (!calendar.ok()) return Fail(calendar.status().ToString());
 
   const absl::Time opening = absl::Now();
-  absl::StatusOr<std::unique_ptr<storage::EventLog>> log = storage::EventLog::Open(EventsDir(config));
+  absl::StatusOr<std::unique_ptr<storage::EventLog>> log =
+      storage::EventLog::Open(LogLocation(config), LogOptions(config));
   if (!log.ok()) return Fail(log.status().ToString());
   absl::StatusOr<std::unique_ptr<storage::KvStore>> store =
       storage::KvStore::Open(ProjectionsDir(config));
@@ -567,8 +586,10 @@ int Serve(const Config& config) {
   }
   const std::string host = config.listen.substr(0, config.listen.rfind(':'));
   // One line on stdout, read by scripts and tests to learn the ports.
+  const std::string data_note =
+      config.log.empty() ? config.data : config.data + ", event log in PostgreSQL";
   std::printf("sccd listening on %s:%d (%s, data %s, %llu events, opened in %.0f ms%s%s)\n",
-              host.c_str(), port, Transport(config).c_str(), config.data.c_str(),
+              host.c_str(), port, Transport(config).c_str(), data_note.c_str(),
               static_cast<unsigned long long>((*log)->NextPosition()),
               absl::ToDoubleMilliseconds(absl::Now() - opening), metrics_note.c_str(),
               http_note.c_str());
@@ -659,8 +680,15 @@ int main(int argc, char** argv) {
   app.add_option("--listen", config.listen, "address:port to serve gRPC on (port 0: any free)")
       ->capture_default_str();
   app.add_option("--data", config.data,
-                 "data directory: the event log in events/, read models in projections/")
+                 "data directory: the event log in events/ (unless --log), read models in "
+                 "projections/")
       ->capture_default_str();
+  app.add_option("--log", config.log,
+                 "the event log in PostgreSQL instead of events/: a libpq URI, e.g. "
+                 "postgresql://sccd@db1,db2/scc?target_session_attrs=read-write; several sccd "
+                 "may share it, one writes (docs/operations.md)");
+  app.add_option("--node-name", config.node_name,
+                 "this node's name to the others sharing a --log (default: --listen)");
   app.add_option("--tokens", config.tokens,
                  "tokens file: '<sha256 of token> <user> <role>' per line")
       ->capture_default_str();
