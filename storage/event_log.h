@@ -89,6 +89,9 @@ struct EventLogOptions {
   absl::Duration writer_lease_retry = absl::Seconds(1);
   // Connections for reads (each serves one read at a time).
   int read_connections = 4;
+  // Told, in a line for the operator, when this log takes or gives up the writer role. Runs on
+  // the log's writer thread: it must not block or call back into the log. May be empty.
+  std::function<void(const std::string&)> on_role_change;
 };
 
 enum class ReadDirection { kForwards, kBackwards };

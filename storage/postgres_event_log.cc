@@ -414,23 +414,36 @@ absl::Status PostgresEventLog::TakeWriterRole() {
   written_ = *head;
   stream_heads_.clear();
   PublishHead(written_);
-  absl::MutexLock lock(&role_mu_);
-  writer_ = true;
-  holder_ = options_.node_name;
-  refusal_ = absl::OkStatus();
+  {
+    absl::MutexLock lock(&role_mu_);
+    writer_ = true;
+    holder_ = options_.node_name;
+    refusal_ = absl::OkStatus();
+  }
+  if (options_.on_role_change) {
+    options_.on_role_change(absl::StrCat("took the event log's writer role as ",
+                                         options_.node_name, " at position ",
+                                         written_.next_position));
+  }
   return absl::OkStatus();
 }
 
 void PostgresEventLog::DropWriterRole(absl::Status why) {
   session_.reset();
   stream_heads_.clear();
-  absl::MutexLock lock(&role_mu_);
-  writer_ = false;
-  holder_.clear();
-  refusal_ = absl::UnavailableError(absl::StrCat(
-      "this node gave up the event log's writer role, so nothing was recorded; it takes the role "
-      "again (or another node does) once the database answers: ",
-      why.message()));
+  {
+    absl::MutexLock lock(&role_mu_);
+    writer_ = false;
+    holder_.clear();
+    refusal_ = absl::UnavailableError(absl::StrCat(
+        "this node gave up the event log's writer role, so nothing was recorded; it takes the "
+        "role again (or another node does) once the database answers: ",
+        why.message()));
+  }
+  if (options_.on_role_change) {
+    options_.on_role_change(
+        absl::StrCat("gave up the event log's writer role: ", why.message()));
+  }
 }
 
 absl::Status PostgresEventLog::Decide(Group& group) {

@@ -212,6 +212,19 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::s
   server->http_->Get("/healthz", [](const httplib::Request&, httplib::Response& response) {
     response.set_content("ok\n", "text/plain");
   });
+  // 200 on the node that records commands, 503 on one that follows a shared log: a readiness
+  // probe that sends traffic to the writer (docs/operations.md, deploy/k8s-postgres/).
+  server->http_->Get("/healthz/writer",
+                     [sources](const httplib::Request&, httplib::Response& response) {
+                       const storage::WriterRole role = sources.log->Role();
+                       response.status = role.writer ? 200 : 503;
+                       response.set_content(
+                           role.writer ? "writer\n"
+                                       : absl::StrCat("follower; the writer is ",
+                                                      role.holder.empty() ? "unknown" : role.holder,
+                                                      "\n"),
+                           "text/plain");
+                     });
   absl::StatusOr<int> port =
       ListenInBackground(*server->http_, address, "--metrics-listen", &server->thread_);
   if (!port.ok()) return port.status();

@@ -396,14 +396,16 @@ int Serve(const Config& config) {
   if (!calendar.ok()) return Fail(calendar.status().ToString());
 
   const absl::Time opening = absl::Now();
+  server::AccessLog access_log(stderr, config.access_log, *level);
+  storage::EventLogOptions log_options = LogOptions(config);
+  log_options.on_role_change = [&access_log](const std::string& line) { access_log.Warn(line); };
   absl::StatusOr<std::unique_ptr<storage::EventLog>> log =
-      storage::EventLog::Open(LogLocation(config), LogOptions(config));
+      storage::EventLog::Open(LogLocation(config), log_options);
   if (!log.ok()) return Fail(log.status().ToString());
   absl::StatusOr<std::unique_ptr<storage::KvStore>> store =
       storage::KvStore::Open(ProjectionsDir(config));
   if (!store.ok()) return Fail(store.status().ToString());
 
-  server::AccessLog access_log(stderr, config.access_log, *level);
   projections::InstitutionProjection::Options projection_options;
   projection_options.progress = [&access_log](const std::string& line) { access_log.Info(line); };
   absl::StatusOr<std::unique_ptr<projections::InstitutionProjection>> projection =

@@ -77,12 +77,13 @@ class Load {
             sent_[id] = urn;
           }
           v1::CommandResult result;
+          const absl::Time sent_at = absl::Now();
           const grpc::Status s = Send(channel_(), urn, id, domain::testing::Visit(), &result);
           const absl::Time now = absl::Now();
           absl::MutexLock lock(&mu_);
           if (s.ok()) {
             acked_[id] = result.global_position();
-            acked_at_.push_back(now);
+            acked_at_.push_back({sent_at, now});
           } else {
             failures_.push_back(s.error_message());
           }
@@ -112,14 +113,14 @@ class Load {
     absl::MutexLock lock(&mu_);
     return acked_at_.size();
   }
-  // How long writing stopped: the last acknowledgement before `kill_started` to the first
-  // after `kill_done` (once the kill is done, only a new writer can acknowledge).
+  // How long writing stopped: the last acknowledgement before `kill_started` to the first of a
+  // command sent after `kill_done` (which only a writer that took over can acknowledge).
   absl::Duration GapAround(absl::Time kill_started, absl::Time kill_done) {
     absl::MutexLock lock(&mu_);
     absl::Time before = absl::InfinitePast(), after = absl::InfiniteFuture();
-    for (const absl::Time t : acked_at_) {
-      if (t <= kill_started) before = std::max(before, t);
-      if (t > kill_done) after = std::min(after, t);
+    for (const Acknowledged& a : acked_at_) {
+      if (a.at <= kill_started) before = std::max(before, a.at);
+      if (a.sent_at > kill_done) after = std::min(after, a.at);
     }
     return after - before;
   }
@@ -140,7 +141,11 @@ class Load {
   absl::Mutex mu_;
   std::map<std::string, std::string> sent_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, uint64_t> acked_ ABSL_GUARDED_BY(mu_);
-  std::vector<absl::Time> acked_at_ ABSL_GUARDED_BY(mu_);
+  struct Acknowledged {
+    absl::Time sent_at;
+    absl::Time at;
+  };
+  std::vector<Acknowledged> acked_at_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> failures_ ABSL_GUARDED_BY(mu_);
   std::vector<std::thread> threads_;
 };

@@ -61,9 +61,12 @@ def main(source, sccd, sccctl):
         check(key in known, "sccd.example.toml: %s is an sccd option" % key)
 
     documents = []
-    for name in sorted(os.listdir(os.path.join(deploy, "k8s"))) + ["compose.yaml"]:
-        path = os.path.join(deploy, "k8s", name) if name != "compose.yaml" else \
-            os.path.join(deploy, name)
+    files = [os.path.join("k8s", n) for n in sorted(os.listdir(os.path.join(deploy, "k8s")))]
+    files += [os.path.join("k8s-postgres", n)
+              for n in sorted(os.listdir(os.path.join(deploy, "k8s-postgres")))]
+    files += ["compose.yaml", "compose-postgres.yaml"]
+    for name in files:
+        path = os.path.join(deploy, name)
         try:
             docs = [d for d in yaml.safe_load_all(open(path)) if d]
             check(bool(docs), "%s parses as YAML" % name)
@@ -77,6 +80,18 @@ def main(source, sccd, sccctl):
         if d.get("kind") == "ConfigMap":
             for key in config_keys(d["data"]["sccd.toml"]):
                 check(key in known, "%s: %s is an sccd option" % (name, key))
+        if d.get("kind") in ("Deployment", "StatefulSet") or name.startswith("compose"):
+            if d.get("kind") in ("Deployment", "StatefulSet"):
+                args = d["spec"]["template"]["spec"]["containers"][0].get("args", [])
+            else:
+                args = [a for s in d.get("services", {}).values() for a in s.get("command", [])]
+            for arg in args:
+                if arg.startswith("--"):
+                    check(arg[2:] in known, "%s: %s is an sccd option" % (name, arg))
+        if d.get("kind") == "Deployment":
+            container = d["spec"]["template"]["spec"]["containers"][0]
+            check(container["readinessProbe"]["httpGet"]["path"] == "/healthz/writer",
+                  "%s: ready only on the writer" % name)
         if d.get("kind") == "StatefulSet":
             container = d["spec"]["template"]["spec"]["containers"][0]
             check("readinessProbe" in container and "livenessProbe" in container,
