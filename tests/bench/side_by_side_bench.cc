@@ -3,12 +3,16 @@
 // same concurrency, payload size and durability — a no-op gRPC server built with the same gRPC
 // (the RPC ceiling), raw RocksDB sync WriteBatch (the storage ceiling), PostgreSQL and Redis.
 // Then what a deployment needs to know: bytes per event on disk, projection lag under load, and
-// sccd's start-up time and memory on a 10M-event log.
+// sccd's start-up time and memory on a 10M-event log. And sccd with its event log in PostgreSQL
+// (--log) beside sccd on RocksDB and raw PostgreSQL, with how long writing stops when the writer
+// sccd, or the database primary, is SIGKILLed.
 //
 // Prints Markdown tables, writes bench-results/side_by_side.{md,json}. `make bench` runs it.
+// With --postgres-log-only: only sccd on RocksDB, sccd on PostgreSQL, raw PostgreSQL and the
+// failovers, into bench-results/postgres_log.{md,json}.
 // Usage: side_by_side_bench [--out DIR] [--seconds 5] [--in-flight 1,16,64,256]
 //          [--institutions 6000] [--bulk-batch 1000] [--bulk-in-flight 1,4,8]
-//          [--big-log-events 10000000] [--skip-peers] [--skip-big-log]
+//          [--big-log-events 10000000] [--skip-peers] [--skip-big-log] [--postgres-log-only]
 //        side_by_side_bench --serve-noop   (the no-op gRPC server; the benchmark starts it)
 #include <unistd.h>
 
@@ -37,6 +41,7 @@
 #include "scc/v1/admin.grpc.pb.h"
 #include "scc/v1/bulk.grpc.pb.h"
 #include "scc/v1/projections.grpc.pb.h"
+#include "services/domain/domain_test_util.h"
 #include "storage/test_util.h"
 #include "tests/bench/generated_log.h"
 #include "tests/bench/load.h"
@@ -62,6 +67,7 @@ struct Options {
   uint64_t big_log_events = 10'000'000;
   bool peers = true;
   bool big_log = true;
+  bool postgres_log_only = false;
 };
 
 // ---- the no-op server ------------------------------------------------------------------------
@@ -318,6 +324,11 @@ Options ParseOptions(int argc, char** argv) {
       o.big_log = false;
       continue;
     }
+    if (flag == "--postgres-log-only") {
+      o.postgres_log_only = true;
+      o.big_log = false;
+      continue;
+    }
     if (i + 1 >= argc) bench::Die("missing value after " + flag + " (see the usage comment)");
     const std::string value = argv[++i];
     bool ok = true;
@@ -385,6 +396,98 @@ std::string GoalRow(const Goal& g) {
                          g.at_most ? "≤" : "≥", g.target, g.unit, met ? "met" : "**not met**");
 }
 
+// ---- sccd over PostgreSQL ------------------------------------------------------------------
+
+// Whether `server` holds the event log's writer role, by its own status.
+bool IsWriter(const testing::SccdProcess& server) {
+  std::string bytes;
+  v1::ServerStatus status;
+  return testing::CallByPath(server.channel(), "/scc.v1.AdminService/GetServerStatus",
+                             v1::GetServerStatusRequest().SerializeAsString(),
+                             testing::kHosiToken, &bytes)
+             .ok() &&
+         status.ParseFromString(bytes) && status.log_home().writer();
+}
+
+void AwaitWriter(const testing::SccdProcess& server) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (!IsWriter(server)) {
+    if (absl::Now() > deadline) bench::Die("sccd did not take the writer role in 60 s");
+    absl::SleepFor(absl::Milliseconds(20));  // a remote status: nothing to wait on but it
+  }
+}
+
+// How long writing stops: one client records visits without pause; `kill` runs; the figure is
+// the last acknowledgement before it to the first of a command sent after it (to `after()`).
+double FailoverMs(const testing::SccdProcess& before, const std::string& urn,
+                  const std::function<void()>& kill,
+                  const std::function<std::shared_ptr<grpc::Channel>()>& after) {
+  const std::string run = absl::StrCat(absl::ToUnixMicros(absl::Now()));
+  absl::Time last_ack = absl::InfinitePast();
+  for (int i = 0; i < 100; ++i) {
+    const grpc::Status s = testing::RecordCommand(
+        before.channel(), testing::kHosiToken, urn, domain::testing::Visit(), "2024-10-01",
+        absl::StrCat("failover-", run, "-", i));
+    if (!s.ok()) bench::Die("before the kill: " + s.error_message());
+    last_ack = absl::Now();
+  }
+  kill();
+  const absl::Time killed = absl::Now();
+  for (int i = 0;; ++i) {
+    const grpc::Status s = testing::RecordCommand(after(), testing::kHosiToken, urn,
+                                                  domain::testing::Visit(), "2024-10-01",
+                                                  absl::StrCat("failover-", run, "-after-", i));
+    if (s.ok()) return absl::ToDoubleMilliseconds(absl::Now() - last_ack);
+    if (absl::Now() - killed > absl::Seconds(60)) bench::Die("no writer 60 s after the kill");
+  }
+}
+
+struct Failovers {
+  double writer_ms = 0;    // the writer sccd SIGKILLed, the follower takes over
+  double database_ms = 0;  // the primary SIGKILLed, its synchronous standby promoted
+};
+
+void Register(const testing::SccdProcess& server, const std::string& urn) {
+  const grpc::Status s = testing::RecordCommand(server.channel(), testing::kHosiToken, urn,
+                                                domain::testing::Register(), "2024-09-02",
+                                                "register-" + urn);
+  if (!s.ok()) bench::Die("register: " + s.error_message());
+}
+
+Failovers MeasureFailovers(const storage::testing::TempDir& dir) {
+  Failovers f;
+  {
+    auto db = bench::Must(storage::testing::PostgresServer::Start(dir.Sub("failover-db")));
+    auto a = bench::Must(testing::SccdProcess::Start(
+        dir.Sub("failover-a"), {"--log", db->uri(), "--node-name", "a"}));
+    AwaitWriter(*a);
+    auto b = bench::Must(testing::SccdProcess::Start(
+        dir.Sub("failover-b"), {"--log", db->uri(), "--node-name", "b"}));
+    Register(*a, "100900");
+    f.writer_ms = FailoverMs(*a, "100900", [&a] { a->Kill(); }, [&b] { return b->channel(); });
+  }
+  auto primary = bench::Must(
+      storage::testing::PostgresServer::Start(dir.Sub("failover-primary"), "standby1"));
+  auto standby = bench::Must(primary->StartStandby(dir.Sub("failover-standby"), "standby1"));
+  auto host = [](const std::string& uri) {
+    const std::string rest = uri.substr(std::string("postgresql://scc@").size());
+    return rest.substr(0, rest.find('/'));
+  };
+  const std::string uri = absl::StrCat("postgresql://scc@", host(primary->uri()), ",",
+                                       host(standby->uri()),
+                                       "/scc?target_session_attrs=read-write&connect_timeout=2");
+  auto sccd = bench::Must(testing::SccdProcess::Start(dir.Sub("failover-c"), {"--log", uri}));
+  AwaitWriter(*sccd);
+  Register(*sccd, "100901");
+  f.database_ms = FailoverMs(
+      *sccd, "100901",
+      [&] {
+        if (!primary->Kill().ok() || !standby->Promote().ok()) bench::Die("failover failed");
+      },
+      [&sccd] { return sccd->channel(); });
+  return f;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -415,7 +518,7 @@ int main(int argc, char** argv) {
     }
     lag_ms = lag.samples_ms();
     lag_failure = lag.failure();
-    for (int n : options.bulk_in_flight) {
+    for (int n : options.postgres_log_only ? std::vector<int>{} : options.bulk_in_flight) {
       record(BulkCommands("sccd", sccd->address(), workload, n, options.bulk_batch, cell, true));
     }
     disk = bench::MeasureDiskUse(*sccd, dir.Sub("sccd"));
@@ -424,6 +527,21 @@ int main(int argc, char** argv) {
   const size_t payload_bytes = bench::MeanEventBytes(dir.Sub("sccd"));
   bench::SettleLog(dir.Sub("sccd"), &disk);
   {
+    // The same commands with the event log in PostgreSQL (a server of its own, fsync on).
+    auto db = bench::Must(storage::testing::PostgresServer::Start(dir.Sub("sccd-postgres-db")));
+    auto sccd = bench::Must(
+        testing::SccdProcess::Start(dir.Sub("sccd-postgres"), {"--log", db->uri()}));
+    AwaitWriter(*sccd);
+    bench::SccWorkload pg_workload(options.institutions, "pg");
+    for (int n : options.in_flight) {
+      record(UnaryCommands("sccd on PostgreSQL", sccd->address(), pg_workload, n, cell, true,
+                           nullptr));
+    }
+  }
+  const Failovers failovers = MeasureFailovers(dir);
+  std::printf("failover: writer sccd %.0f ms, database primary %.0f ms\n", failovers.writer_ms,
+              failovers.database_ms);
+  if (!options.postgres_log_only) {
     bench::SccWorkload noop_workload(options.institutions, "noop");
     auto noop = bench::Must(bench::ChildServer::Start({argv[0], "--serve-noop"}));
     for (int n : options.in_flight) {
@@ -434,7 +552,12 @@ int main(int argc, char** argv) {
                           cell, false));
     }
   }
-  if (options.peers) {
+  if (options.postgres_log_only) {
+    auto peer = bench::Must(bench::StartPostgres(
+        dir.Sub("postgres"), payload_bytes,
+        *std::max_element(options.in_flight.begin(), options.in_flight.end())));
+    for (int n : options.in_flight) record(PeerLoad(*peer, n, 1, cell));
+  } else if (options.peers) {
     const int most = *std::max_element(options.in_flight.begin(), options.in_flight.end());
     std::vector<std::pair<std::string, std::function<absl::StatusOr<std::unique_ptr<bench::Peer>>()>>>
         peers = {
@@ -473,6 +596,7 @@ int main(int argc, char** argv) {
   const LoadResult* sccd64 = Find(results, "sccd", 64);
   const LoadResult* noop64 = Find(results, "no-op gRPC", 64);
   const LoadResult* pg64 = Find(results, "PostgreSQL", 64);
+  const LoadResult* sccd_pg64 = Find(results, "sccd on PostgreSQL", 64);
   const double sccd_bulk = Best(results, "sccd", "bulk");
   const double redis_unary = Best(results, "Redis", "unary");
   const double redis_pipelined = Best(results, "Redis", "bulk");
@@ -485,6 +609,12 @@ int main(int argc, char** argv) {
     goals.push_back({"unary at 64 in flight / PostgreSQL",
                      sccd64->events_per_second() / pg64->events_per_second(), "×", 2.5, false});
   }
+  if (sccd_pg64 && pg64) {
+    goals.push_back({"sccd on PostgreSQL at 64 in flight / raw PostgreSQL (an INSERT a "
+                     "transaction)",
+                     sccd_pg64->events_per_second() / pg64->events_per_second(), "×", 1.0,
+                     false});
+  }
   if (redis_unary > 0) {
     goals.push_back({"bulk / Redis's best, a Lua-checked XADD per call", sccd_bulk / redis_unary,
                      "×", 2.0, false});
@@ -493,16 +623,27 @@ int main(int argc, char** argv) {
     goals.push_back({"bulk / Redis's best, 1,000 pipelined per round trip",
                      sccd_bulk / redis_pipelined, "×", 2.0, false});
   }
-  goals.push_back({"bulk events/s", sccd_bulk / 1000, "k", 100, false});
-  if (sccd64) goals.push_back({"p99 at 64 in flight", sccd64->p99_ms, "ms", 10, true});
-  goals.push_back({"event log bytes per event (compacted)", disk.settled_bytes_per_event(), "B",
-                   300, true});
+  if (!options.postgres_log_only) {
+    goals.push_back({"bulk events/s", sccd_bulk / 1000, "k", 100, false});
+    if (sccd64) goals.push_back({"p99 at 64 in flight", sccd64->p99_ms, "ms", 10, true});
+    goals.push_back({"event log bytes per event (compacted)", disk.settled_bytes_per_event(),
+                     "B", 300, true});
+  }
   if (options.big_log) {
     goals.push_back({"RSS with 10M events, in use", big.rss_in_use_mb, "MB", 500, true});
     goals.push_back({"start-up on 10M events", big.restart_s, "s", 2, true});
   }
   md += "\n## Goals\n\n| goal | measured | target | |\n|---|---:|---:|---|\n";
   for (const Goal& g : goals) md += GoalRow(g);
+
+  md += absl::StrFormat(
+      "\n## Failover on PostgreSQL\n\nOne client records visits without pause; the figure is "
+      "the last acknowledgement before the SIGKILL to the first acknowledgement of a command "
+      "sent after it.\n\n| what dies | writing stopped for |\n|---|---:|\n"
+      "| the writer sccd (a second sccd on the same database takes the writer role) | %.0f ms |\n"
+      "| the database primary (its synchronous standby promoted with pg_ctl promote; sccd "
+      "reconnects through a multi-host URI) | %.0f ms |\n",
+      failovers.writer_ms, failovers.database_ms);
 
   md += absl::StrFormat(
       "\n## Disk and read model\n\n- Event log: %d events; as the run left it (WAL and unmerged "
@@ -547,6 +688,8 @@ int main(int argc, char** argv) {
         big.events, big.institutions, big.first_start_s, big.catch_up_s, big.restart_s,
         big.rss_caught_up_mb, big.rss_restarted_mb, big.rss_in_use_mb, big.disk_bytes);
   }
+  absl::StrAppendFormat(&json, ",\n  \"failover_ms\": {\"writer\": %.1f, \"database\": %.1f}",
+                        failovers.writer_ms, failovers.database_ms);
   json += ",\n  \"goals\": [\n";
   for (size_t i = 0; i < goals.size(); ++i) {
     const Goal& g = goals[i];
@@ -557,7 +700,8 @@ int main(int argc, char** argv) {
   json += "  ]\n}\n";
   std::printf("%s", md.c_str());
   std::filesystem::create_directories(options.out);
-  std::ofstream(options.out + "/side_by_side.md") << md;
-  std::ofstream(options.out + "/side_by_side.json") << json;
+  const std::string name = options.postgres_log_only ? "postgres_log" : "side_by_side";
+  std::ofstream(options.out + "/" + name + ".md") << md;
+  std::ofstream(options.out + "/" + name + ".json") << json;
   return 0;
 }
