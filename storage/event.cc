@@ -64,4 +64,9 @@ absl::StatusOr<std::optional<uint64_t>> ConflictCurrentVersion(const absl::Statu
   return std::optional<uint64_t>(version);
 }
 
+absl::Status RequestReusedError(absl::string_view request_id) {
+  return absl::AlreadyExistsError(
+      absl::StrCat("request_id '", request_id, "' was already used for a different append"));
+}
+
 }  // namespace scc::storage

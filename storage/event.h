@@ -135,6 +135,8 @@ absl::StatusOr<std::optional<uint64_t>> ConflictCurrentVersion(const absl::Statu
 // Builds such a conflict.
 absl::Status MakeConflictError(absl::string_view stream, const ExpectedVersion& expected,
                                std::optional<uint64_t> current);
+// kAlreadyExists: `request_id` was committed with other content (stream or events).
+absl::Status RequestReusedError(absl::string_view request_id);
 
 }  // namespace scc::storage
 

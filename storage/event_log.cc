@@ -86,6 +86,46 @@ absl::Status EventLog::ValidateAppend(const std::string& stream,
   return absl::OkStatus();
 }
 
+std::vector<EventLog::QueuedAppend> EventLog::Admit(std::vector<AppendRequest> appends) const {
+  std::vector<QueuedAppend> admitted;
+  admitted.reserve(appends.size());
+  for (AppendRequest& a : appends) {
+    size_t bytes = 0;
+    if (absl::Status valid = ValidateAppend(a.stream, a.events, a.request_id, &bytes);
+        !valid.ok()) {
+      std::move(a.done)(valid);
+      continue;
+    }
+    QueuedAppend q;
+    if (!a.request_id.empty()) q.fingerprint = AppendFingerprint(a.stream, a.events);
+    q.stream = std::move(a.stream);
+    q.expected = a.expected;
+    q.events = std::move(a.events);
+    q.request_id = std::move(a.request_id);
+    q.bytes = bytes;
+    q.done = std::move(a.done);
+    admitted.push_back(std::move(q));
+  }
+  return admitted;
+}
+
+void EventLog::AnswerGroup(std::vector<QueuedAppend>& group) {
+  for (QueuedAppend& q : group) {
+    if (!q.same_request_as) continue;
+    const QueuedAppend& first = group[*q.same_request_as];
+    if (!first.outcome.ok()) {
+      q.outcome = first.outcome.status();
+    } else if (first.stream != q.stream || first.fingerprint != q.fingerprint) {
+      q.outcome = RequestReusedError(q.request_id);
+    } else {
+      AppendResult replay = *first.outcome;
+      replay.replayed = true;
+      q.outcome = replay;
+    }
+  }
+  for (QueuedAppend& q : group) std::move(q.done)(std::move(q.outcome));
+}
+
 void EventLog::AppendAsync(std::string stream, ExpectedVersion expected,
                            std::vector<EventData> events, std::string request_id,
                            AppendCallback done) {

@@ -292,6 +292,26 @@ class EventLog {
  protected:
   EventLog(EventLogOptions options, Head head);
 
+  // One append queued for a log's commit thread, validated; the thread fills in its outcome.
+  struct QueuedAppend {
+    std::string stream;
+    ExpectedVersion expected = ExpectedVersion::Any();
+    std::vector<EventData> events;
+    std::string request_id;
+    std::string fingerprint;  // set only with a request_id
+    size_t bytes = 0;
+    AppendCallback done;
+    absl::StatusOr<AppendResult> outcome = absl::InternalError("append not decided");
+    std::optional<size_t> same_request_as;  // index of an earlier append of its group
+  };
+  // Validates `appends`: those refused are answered at once (on this thread), the others are
+  // returned, ready to queue.
+  std::vector<QueuedAppend> Admit(std::vector<AppendRequest> appends) const;
+  // Answers every append of a committed (or failed) group: one that repeats the request_id of
+  // an earlier one in the group (same_request_as) gets that one's outcome, as a replay, or
+  // kAlreadyExists for other content.
+  static void AnswerGroup(std::vector<QueuedAppend>& group);
+
   // kInvalidArgument naming the field and limit an append exceeds; else its size in `*bytes`.
   absl::Status ValidateAppend(const std::string& stream, const std::vector<EventData>& events,
                               const std::string& request_id, size_t* bytes) const;

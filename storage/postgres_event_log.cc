@@ -168,11 +168,6 @@ std::string DefaultNodeName() {
   return absl::StrCat(host, ":", getpid());
 }
 
-absl::Status RequestReused(const std::string& request_id) {
-  return absl::AlreadyExistsError(
-      absl::StrCat("request_id '", request_id, "' was already used for a different append"));
-}
-
 // The rows one transaction inserts.
 struct Rows {
   std::vector<int64_t> positions;
@@ -205,7 +200,7 @@ absl::Status InsertRows(PgConnection& conn, const Rows& rows) {
 
 // The appends the writer decides and commits together.
 struct PostgresEventLog::Group {
-  std::vector<Pending> appends;
+  std::vector<QueuedAppend> appends;
   absl::Time now;
   Head end;  // the head once committed
   Rows rows;
@@ -263,33 +258,15 @@ PostgresEventLog::~PostgresEventLog() {
 }
 
 void PostgresEventLog::AppendAllAsync(std::vector<AppendRequest> appends) {
-  std::vector<Pending> pending;
-  pending.reserve(appends.size());
-  for (AppendRequest& a : appends) {
-    size_t bytes = 0;
-    if (absl::Status valid = ValidateAppend(a.stream, a.events, a.request_id, &bytes);
-        !valid.ok()) {
-      std::move(a.done)(valid);
-      continue;
-    }
-    Pending p;
-    if (!a.request_id.empty()) p.fingerprint = AppendFingerprint(a.stream, a.events);
-    p.stream = std::move(a.stream);
-    p.expected = a.expected;
-    p.events = std::move(a.events);
-    p.request_id = std::move(a.request_id);
-    p.bytes = bytes;
-    p.done = std::move(a.done);
-    pending.push_back(std::move(p));
-  }
+  std::vector<QueuedAppend> pending = Admit(std::move(appends));
   {
     absl::MutexLock lock(&queue_mu_);
     if (!stopping_) {
-      for (Pending& p : pending) queue_.push_back(std::move(p));
+      for (QueuedAppend& p : pending) queue_.push_back(std::move(p));
       return;
     }
   }
-  for (Pending& p : pending) std::move(p.done)(absl::UnavailableError("event log is closing"));
+  for (QueuedAppend& p : pending) std::move(p.done)(absl::UnavailableError("event log is closing"));
 }
 
 bool PostgresEventLog::IsWriter() const {
@@ -300,7 +277,7 @@ bool PostgresEventLog::IsWriter() const {
 void PostgresEventLog::WriterLoop() {
   bool first = true;
   for (;;) {
-    std::vector<Pending> appends;
+    std::vector<QueuedAppend> appends;
     bool stopping;
     {
       absl::MutexLock lock(&queue_mu_);
@@ -332,7 +309,7 @@ void PostgresEventLog::WriterLoop() {
         taken = WriteState();
       }
       if (!taken.ok()) {
-        for (Pending& p : appends) std::move(p.done)(taken);
+        for (QueuedAppend& p : appends) std::move(p.done)(taken);
         continue;
       }
     }
@@ -451,7 +428,7 @@ absl::Status PostgresEventLog::Decide(Group& group) {
   std::vector<std::string> ids;
   std::vector<std::string> streams;
   absl::flat_hash_set<std::string> seen_streams;
-  for (const Pending& p : group.appends) {
+  for (const QueuedAppend& p : group.appends) {
     if (!p.request_id.empty()) ids.push_back(p.request_id);
     if (!stream_heads_.contains(p.stream) && seen_streams.insert(p.stream).second) {
       streams.push_back(p.stream);
@@ -481,7 +458,7 @@ absl::Status PostgresEventLog::Decide(Group& group) {
 
   absl::flat_hash_map<std::string, size_t> requests_in_group;
   for (size_t i = 0; i < group.appends.size(); ++i) {
-    Pending& p = group.appends[i];
+    QueuedAppend& p = group.appends[i];
     if (!p.request_id.empty()) {
       auto [it, inserted] = requests_in_group.try_emplace(p.request_id, i);
       if (!inserted) {
@@ -490,7 +467,7 @@ absl::Status PostgresEventLog::Decide(Group& group) {
       }
       if (auto earlier = group.stored.find(p.request_id); earlier != group.stored.end()) {
         if (earlier->second.stream != p.stream || earlier->second.fingerprint != p.fingerprint) {
-          p.outcome = RequestReused(p.request_id);
+          p.outcome = RequestReusedError(p.request_id);
         } else {
           AppendResult replay = earlier->second.result;
           replay.replayed = true;
@@ -598,7 +575,7 @@ absl::Status PostgresEventLog::Write(const Group& group) {
   return session_->Run("committing", "COMMIT");
 }
 
-void PostgresEventLog::CommitGroup(std::vector<Pending> appends) {
+void PostgresEventLog::CommitGroup(std::vector<QueuedAppend> appends) {
   Group group;
   group.appends = std::move(appends);
   // Stored with microsecond precision; truncate now so a replayed result equals the first one.
@@ -627,24 +604,11 @@ void PostgresEventLog::CommitGroup(std::vector<Pending> appends) {
     const absl::Status refusal = WriteState();
     // A group that could not be decided tells every append; one that could not be written
     // tells those that would have succeeded (a replay decided beside it may be wrong too).
-    for (Pending& p : group.appends) {
+    for (QueuedAppend& p : group.appends) {
       if (!decided || p.outcome.ok()) p.outcome = refusal;
     }
   }
-  for (Pending& p : group.appends) {
-    if (!p.same_request_as) continue;
-    const Pending& first = group.appends[*p.same_request_as];
-    if (!first.outcome.ok()) {
-      p.outcome = first.outcome.status();
-    } else if (first.stream != p.stream || first.fingerprint != p.fingerprint) {
-      p.outcome = RequestReused(p.request_id);
-    } else {
-      AppendResult replay = *first.outcome;
-      replay.replayed = true;
-      p.outcome = replay;
-    }
-  }
-  for (Pending& p : group.appends) std::move(p.done)(std::move(p.outcome));
+  AnswerGroup(group.appends);
 }
 
 void PostgresEventLog::FollowerLoop() {

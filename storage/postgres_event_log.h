@@ -81,17 +81,6 @@ class PostgresEventLog final : public EventLog {
   absl::Status Backup(const std::string& backup_dir) const override;
 
  private:
-  struct Pending {
-    std::string stream;
-    ExpectedVersion expected = ExpectedVersion::Any();
-    std::vector<EventData> events;
-    std::string request_id;
-    std::string fingerprint;  // set only with a request_id
-    size_t bytes = 0;
-    AppendCallback done;
-    absl::StatusOr<AppendResult> outcome = absl::InternalError("append not decided");
-    std::optional<size_t> same_request_as;  // index of an earlier append in the group
-  };
   struct Group;
 
   PostgresEventLog(std::string uri, EventLogOptions options, Head head);
@@ -105,7 +94,7 @@ class PostgresEventLog final : public EventLog {
   void DropWriterRole(absl::Status why);
   // Writer thread, holding the role: decides `appends`, commits them in one transaction and
   // answers them.
-  void CommitGroup(std::vector<Pending> appends);
+  void CommitGroup(std::vector<QueuedAppend> appends);
   absl::Status Decide(Group& group);
   absl::Status Write(const Group& group);
   bool IsWriter() const;
@@ -114,7 +103,7 @@ class PostgresEventLog final : public EventLog {
   mutable PgPool reads_;
 
   absl::Mutex queue_mu_;
-  std::deque<Pending> queue_ ABSL_GUARDED_BY(queue_mu_);
+  std::deque<QueuedAppend> queue_ ABSL_GUARDED_BY(queue_mu_);
   bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
 
   mutable absl::Mutex role_mu_;

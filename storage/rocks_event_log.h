@@ -77,7 +77,6 @@ class RocksEventLog final : public EventLog {
   absl::Status Backup(const std::string& backup_dir) const override;
 
  private:
-  struct PendingAppend;
   struct PreparedGroup;
 
   RocksEventLog(std::string dir, EventLogOptions options, std::unique_ptr<rocksdb::DB> db,
@@ -103,13 +102,13 @@ class RocksEventLog final : public EventLog {
   // committed one at a time (`committing_`) and in the order they were prepared.
   void SequencerLoop();
   void SyncerLoop();
-  PreparedGroup Prepare(std::vector<PendingAppend> appends);
+  PreparedGroup Prepare(std::vector<QueuedAppend> appends);
   // The committed record `ref` names (from `erased` when this append changed it already, else
   // as the group or the database holds it), if its section can be erased.
   absl::StatusOr<RecordedEvent*> ErasureTarget(const SectionRef& ref, const PreparedGroup& group,
                                                absl::flat_hash_map<uint64_t, RecordedEvent>& erased)
       ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
-  void Decide(PendingAppend& p, uint64_t group_seq, absl::Time now, PreparedGroup& group)
+  void Decide(QueuedAppend& p, uint64_t group_seq, absl::Time now, PreparedGroup& group)
       ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
   void Commit(PreparedGroup group);
   // Sequencer only: the stream's last version, from the cache or the database.
@@ -146,7 +145,7 @@ class RocksEventLog final : public EventLog {
 
   // Hand-over between callers, sequencer and syncer.
   mutable absl::Mutex pipeline_mu_;
-  std::deque<PendingAppend> queue_ ABSL_GUARDED_BY(pipeline_mu_);
+  std::deque<QueuedAppend> queue_ ABSL_GUARDED_BY(pipeline_mu_);
   std::unique_ptr<PreparedGroup> prepared_ ABSL_GUARDED_BY(pipeline_mu_);  // at most one
   bool stopping_ ABSL_GUARDED_BY(pipeline_mu_) = false;
   bool sequencer_done_ ABSL_GUARDED_BY(pipeline_mu_) = false;

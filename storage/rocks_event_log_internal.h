@@ -17,23 +17,10 @@
 
 namespace scc::storage {
 
-// One queued append, validated; the sequencer fills in its outcome.
-struct RocksEventLog::PendingAppend {
-  std::string stream;
-  ExpectedVersion expected = ExpectedVersion::Any();
-  std::vector<EventData> events;
-  std::string request_id;
-  std::string fingerprint;  // set only with a request_id
-  size_t bytes = 0;
-  AppendCallback done;
-  absl::StatusOr<AppendResult> outcome = absl::InternalError("append not decided");
-  std::optional<size_t> same_request_as;  // index of an earlier append in the group
-};
-
 // The appends the sequencer decided together and the one WriteBatch that commits them.
 struct RocksEventLog::PreparedGroup {
   uint64_t seq = 0;
-  std::vector<PendingAppend> appends;
+  std::vector<QueuedAppend> appends;
   rocksdb::WriteBatch batch;
   uint64_t first_position = 0;
   uint64_t end_position = 0;  // next position once committed

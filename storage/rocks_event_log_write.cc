@@ -37,48 +37,25 @@ absl::Status CommitFailure(const rocksdb::Status& s) {
       s.ToString(), ")"));
 }
 
-absl::Status RequestReused(const std::string& request_id) {
-  return absl::AlreadyExistsError(
-      absl::StrCat("request_id '", request_id, "' was already used for a different append"));
-}
-
 }  // namespace
 
 void RocksEventLog::AppendAllAsync(std::vector<AppendRequest> appends) {
-  std::vector<PendingAppend> pending;
-  pending.reserve(appends.size());
-  for (AppendRequest& a : appends) {
-    size_t bytes = 0;
-    if (absl::Status valid = ValidateAppend(a.stream, a.events, a.request_id, &bytes);
-        !valid.ok()) {
-      std::move(a.done)(valid);
-      continue;
-    }
-    PendingAppend p;
-    if (!a.request_id.empty()) p.fingerprint = AppendFingerprint(a.stream, a.events);
-    p.stream = std::move(a.stream);
-    p.expected = a.expected;
-    p.events = std::move(a.events);
-    p.request_id = std::move(a.request_id);
-    p.bytes = bytes;
-    p.done = std::move(a.done);
-    pending.push_back(std::move(p));
-  }
+  std::vector<QueuedAppend> pending = Admit(std::move(appends));
   {
     absl::MutexLock lock(&pipeline_mu_);
     if (!stopping_) {
-      for (PendingAppend& p : pending) queue_.push_back(std::move(p));
+      for (QueuedAppend& p : pending) queue_.push_back(std::move(p));
       return;
     }
   }
-  for (PendingAppend& p : pending) {
+  for (QueuedAppend& p : pending) {
     std::move(p.done)(absl::UnavailableError("event log is closing"));
   }
 }
 
 void RocksEventLog::SequencerLoop() {
   for (;;) {
-    std::vector<PendingAppend> appends;
+    std::vector<QueuedAppend> appends;
     bool idle_retry = false;
     {
       absl::MutexLock lock(&pipeline_mu_);
@@ -125,7 +102,7 @@ void RocksEventLog::SequencerLoop() {
       // stream heads assumed the failed group, so deciding now could refuse an append as a
       // version conflict instead.
       if (absl::Status standing = RecoverFromWriteError(); !standing.ok()) {
-        for (PendingAppend& p : appends) std::move(p.done)(standing);
+        for (QueuedAppend& p : appends) std::move(p.done)(standing);
         continue;
       }
     }
@@ -173,7 +150,7 @@ absl::StatusOr<std::optional<uint64_t>> RocksEventLog::CachedStreamVersion(const
   return version;
 }
 
-RocksEventLog::PreparedGroup RocksEventLog::Prepare(std::vector<PendingAppend> appends) {
+RocksEventLog::PreparedGroup RocksEventLog::Prepare(std::vector<QueuedAppend> appends) {
   absl::ReaderMutexLock db_lock(&db_mu_);
   PreparedGroup group;
   group.seq = ++group_seq_;
@@ -192,7 +169,7 @@ RocksEventLog::PreparedGroup RocksEventLog::Prepare(std::vector<PendingAppend> a
   absl::flat_hash_map<std::string, size_t> requests_in_group;
   group.appends = std::move(appends);
   for (size_t i = 0; i < group.appends.size(); ++i) {
-    PendingAppend& p = group.appends[i];
+    QueuedAppend& p = group.appends[i];
     if (!p.request_id.empty()) {
       auto [it, inserted] = requests_in_group.try_emplace(p.request_id, i);
       if (!inserted) {
@@ -239,7 +216,7 @@ absl::StatusOr<RecordedEvent*> RocksEventLog::ErasureTarget(
   return &it->second;
 }
 
-void RocksEventLog::Decide(PendingAppend& p, uint64_t group_seq, absl::Time now,
+void RocksEventLog::Decide(QueuedAppend& p, uint64_t group_seq, absl::Time now,
                       PreparedGroup& group) {
   if (!p.request_id.empty()) {
     std::optional<StoredRequest> earlier;
@@ -266,7 +243,7 @@ void RocksEventLog::Decide(PendingAppend& p, uint64_t group_seq, absl::Time now,
     }
     if (earlier) {
       if (earlier->stream != p.stream || earlier->fingerprint != p.fingerprint) {
-        p.outcome = RequestReused(p.request_id);
+        p.outcome = RequestReusedError(p.request_id);
       } else {
         earlier->result.replayed = true;
         p.outcome = earlier->result;
@@ -368,23 +345,10 @@ void RocksEventLog::Commit(PreparedGroup group) {
   }
   // After a failure even successes decided without writing (replays of appends that were still
   // in flight) may be wrong, so every append that would have succeeded gets the error.
-  for (PendingAppend& p : group.appends) {
+  for (QueuedAppend& p : group.appends) {
     if (!failure.ok() && p.outcome.ok()) p.outcome = failure;
   }
-  for (PendingAppend& p : group.appends) {
-    if (!p.same_request_as) continue;
-    const PendingAppend& first = group.appends[*p.same_request_as];
-    if (!first.outcome.ok()) {
-      p.outcome = first.outcome.status();
-    } else if (first.stream != p.stream || first.fingerprint != p.fingerprint) {
-      p.outcome = RequestReused(p.request_id);
-    } else {
-      AppendResult replay = *first.outcome;
-      replay.replayed = true;
-      p.outcome = replay;
-    }
-  }
-  for (PendingAppend& p : group.appends) std::move(p.done)(std::move(p.outcome));
+  AnswerGroup(group.appends);
 }
 
 absl::Status RocksEventLog::WriteState() const {
