@@ -24,7 +24,7 @@ using testing::MakeEvents;
 class EventLogConcurrencyTest : public ::testing::TestWithParam<LogBackend> {};
 INSTANTIATE_TEST_SUITE_P(Backends, EventLogConcurrencyTest,
                          ::testing::Values(LogBackend::kRocksDb, LogBackend::kPostgres),
-                         testing::LogBackendName);
+                         testing::LogBackendName());
 
 struct Acked {
   std::string stream;

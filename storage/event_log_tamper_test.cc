@@ -156,7 +156,7 @@ class TamperTest : public StoredLogTest {
 
 INSTANTIATE_TEST_SUITE_P(Backends, TamperTest,
                          ::testing::Values(LogBackend::kRocksDb, LogBackend::kPostgres),
-                         testing::LogBackendName);
+                         testing::LogBackendName());
 
 TEST_P(TamperTest, UntouchedLogVerifies) {
   VerifyReport report = OpenAndVerify();
@@ -318,7 +318,7 @@ class SectionsTest : public StoredLogTest {
 
 INSTANTIATE_TEST_SUITE_P(Backends, SectionsTest,
                          ::testing::Values(LogBackend::kRocksDb, LogBackend::kPostgres),
-                         testing::LogBackendName);
+                         testing::LogBackendName());
 
 TEST_P(SectionsTest, AnErasureRemovesTheBytesAndTheChainStillVerifies) {
   ASSERT_TRUE(Erase({{1, 0}}).ok());

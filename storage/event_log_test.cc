@@ -66,7 +66,7 @@ class EventLogTest : public LogTest, public ::testing::WithParamInterface<LogBac
 
 INSTANTIATE_TEST_SUITE_P(Backends, EventLogTest,
                          ::testing::Values(LogBackend::kRocksDb, LogBackend::kPostgres),
-                         testing::LogBackendName);
+                         testing::LogBackendName());
 
 TEST_P(EventLogTest, AssignsStreamVersionsAndGlobalPositions) {
   AppendResult a = MustAppend("s-a", 3);
@@ -151,7 +151,8 @@ INSTANTIATE_TEST_SUITE_P(
                       ConflictCase{"ExactOnMissing", "missing", ExpectedVersion::Exact(0),
                                    std::nullopt})),
     [](const auto& info) {
-      return std::get<1>(info.param).name + testing::LogBackendName({std::get<0>(info.param), 0});
+      return std::get<1>(info.param).name +
+             testing::LogBackendName::Name(std::get<0>(info.param));
     });
 
 TEST_P(EventLogTest, ConflictCurrentVersionRejectsOtherStatuses) {
@@ -252,7 +253,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "events[0].type"},
         BadAppend{"LongRequestId", "s", MakeEvents(1), std::string(129, 'r'), "request_id"})),
     [](const auto& info) {
-      return std::get<1>(info.param).name + testing::LogBackendName({std::get<0>(info.param), 0});
+      return std::get<1>(info.param).name +
+             testing::LogBackendName::Name(std::get<0>(info.param));
     });
 
 TEST_P(EventLogTest, OversizedAppendIsRefused) {

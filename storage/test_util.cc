@@ -233,8 +233,8 @@ absl::Status PostgresServer::Execute(const std::string& location, const std::str
   return conn->Run("test SQL", sql);
 }
 
-std::string LogBackendName(const ::testing::TestParamInfo<LogBackend>& info) {
-  return info.param == LogBackend::kRocksDb ? "RocksDb" : "Postgres";
+std::string LogBackendName::Name(LogBackend backend) {
+  return backend == LogBackend::kRocksDb ? "RocksDb" : "Postgres";
 }
 
 LogHome::LogHome(LogBackend backend) : backend_(backend), location_(Another("log")) {}

@@ -13,7 +13,6 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "gtest/gtest.h"
 #include "storage/event.h"
 
 namespace rocksdb {
@@ -129,7 +128,15 @@ class PostgresServer {
 
 // Where a test's event log lives: its two homes, for tests that run against both.
 enum class LogBackend { kRocksDb, kPostgres };
-std::string LogBackendName(const ::testing::TestParamInfo<LogBackend>& info);
+// Names the backend of a parameterised test ("RocksDb", "Postgres"): pass LogBackendName() to
+// INSTANTIATE_TEST_SUITE_P.
+struct LogBackendName {
+  static std::string Name(LogBackend backend);
+  template <typename ParamInfo>
+  std::string operator()(const ParamInfo& info) const {
+    return Name(info.param);
+  }
+};
 
 // A fresh location for one log of `backend`: a directory under a TempDir, or a schema of its
 // own on PostgresServer::Shared().

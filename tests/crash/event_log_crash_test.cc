@@ -136,7 +136,7 @@ class EventLogCrashTest : public ::testing::TestWithParam<storage::testing::LogB
 INSTANTIATE_TEST_SUITE_P(Backends, EventLogCrashTest,
                          ::testing::Values(storage::testing::LogBackend::kRocksDb,
                                            storage::testing::LogBackend::kPostgres),
-                         storage::testing::LogBackendName);
+                         storage::testing::LogBackendName());
 
 TEST_P(EventLogCrashTest, NothingAcknowledgedIsLostAcrossRandomKills) {
   const storage::testing::LogHome home(GetParam());
