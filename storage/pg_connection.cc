@@ -143,9 +143,19 @@ absl::StatusOr<PgResult> PgConnection::Exec(absl::string_view what, const std::s
     lengths.push_back(static_cast<int>(p.value.size()));
     formats.push_back(p.binary ? 1 : 0);
   }
+  auto statement = prepared_.find(sql);
+  if (statement == prepared_.end()) {
+    const std::string name = absl::StrCat("s", prepared_.size());
+    pg_result* made =
+        PQprepare(conn_, name.c_str(), sql.c_str(), static_cast<int>(params.size()), nullptr);
+    if (made == nullptr || PQresultStatus(made) != PGRES_COMMAND_OK) return Error(what, made);
+    PQclear(made);
+    statement = prepared_.emplace(sql, name).first;
+  }
   // Text parameters must be NUL-terminated: PgParam's strings are.
-  pg_result* result = PQexecParams(conn_, sql.c_str(), static_cast<int>(params.size()), nullptr,
-                                   values.data(), lengths.data(), formats.data(), 1);
+  pg_result* result =
+      PQexecPrepared(conn_, statement->second.c_str(), static_cast<int>(params.size()),
+                     values.data(), lengths.data(), formats.data(), 1);
   const ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return Error(what, result);
   return PgResult(result);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -67,7 +68,7 @@ class PgConnection {
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;
 
-  // Runs one statement with binary results. Errors: kUnavailable when the connection is lost
+  // Runs one statement with binary results, prepared on this connection the first time. Errors: kUnavailable when the connection is lost
   // (broken() is then true), kAlreadyExists for a unique violation, kFailedPrecondition for
   // other refusals by the database; each names `what` and the database's message.
   absl::StatusOr<PgResult> Exec(absl::string_view what, const std::string& sql,
@@ -86,6 +87,8 @@ class PgConnection {
   absl::Status Error(absl::string_view what, pg_result* result);
 
   pg_conn* conn_;
+  // Statements prepared on this connection (each is parsed and planned once): SQL -> name.
+  absl::flat_hash_map<std::string, std::string> prepared_;
 };
 
 // Connections for reads, made on demand up to `size` and lent to one caller at a time.

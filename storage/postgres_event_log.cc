@@ -543,36 +543,54 @@ absl::Status PostgresEventLog::Decide(Group& group) {
   return absl::OkStatus();
 }
 
+// One statement, so one round trip and one transaction: the head moves only from the one this
+// writer last wrote, and only while its session holds the writer lock; every other write of the
+// group happens only if the head moved (a writer that lost the role commits nothing: no split
+// brain). Followers are told at commit.
+const std::string& CommitSql() {
+  static const std::string sql = absl::StrCat(
+      "WITH head AS (UPDATE scc_head SET next_position = $1, head = $2 WHERE next_position = $3 "
+      "AND EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = "
+      "pg_backend_pid() AND classid = ", kWriterLockClass, " AND objsubid = 2 AND objid = "
+      "hashtext(current_schema())::oid) RETURNING 1), "
+      "events AS (INSERT INTO scc_events (position, stream, version, record) SELECT * FROM "
+      "unnest($4::bigint[], $5::bytea[], $6::bigint[], $7::bytea[]) WHERE EXISTS (SELECT 1 FROM "
+      "head)), "
+      "requests AS (INSERT INTO scc_requests (request_id, request) SELECT * FROM "
+      "unnest($8::bytea[], $9::bytea[]) WHERE EXISTS (SELECT 1 FROM head)), "
+      "erased AS (UPDATE scc_events SET record = e.record FROM unnest($10::bigint[], "
+      "$11::bytea[]) AS e(position, record) WHERE scc_events.position = e.position AND EXISTS "
+      "(SELECT 1 FROM head)) "
+      "SELECT (SELECT count(*) FROM head), pg_notify('", kChannel, "', '')");
+  return sql;
+}
+
 absl::Status PostgresEventLog::Write(const Group& group) {
-  RETURN_IF_ERROR(session_->Run("starting the commit", "BEGIN"));
-  RETURN_IF_ERROR(InsertRows(*session_, group.rows));
+  std::vector<int64_t> erased_positions;
+  std::vector<std::string> erased_records;
   for (const auto& [position, record] : group.erased) {
-    RETURN_IF_ERROR(session_->Exec("erasing sections",
-                                   "UPDATE scc_events SET record = $2 WHERE position = $1",
-                                   {PgParam::Int(static_cast<int64_t>(position)),
-                                    PgParam::Bytes(EncodeRecord(record))})
-                        .status());
+    erased_positions.push_back(static_cast<int64_t>(position));
+    erased_records.push_back(EncodeRecord(record));
   }
-  // The head moves only from the one this writer last wrote, and only while its session holds
-  // the writer lock: a writer that lost the role cannot commit (no split brain).
   ASSIGN_OR_RETURN(
       PgResult moved,
-      session_->Exec(
-          "moving the head",
-          absl::StrCat("UPDATE scc_head SET next_position = $1, head = $2 WHERE next_position = "
-                       "$3 AND EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND "
-                       "granted AND pid = pg_backend_pid() AND classid = ",
-                       kWriterLockClass,
-                       " AND objsubid = 2 AND objid = hashtext(current_schema())::oid)"),
-          {PgParam::Int(static_cast<int64_t>(group.end.next_position)),
-           PgParam::Bytes(EncodeHead(group.end)),
-           PgParam::Int(static_cast<int64_t>(written_.next_position))}));
-  if (moved.Affected() != 1) {
+      session_->Exec("committing", CommitSql(),
+                     {PgParam::Int(static_cast<int64_t>(group.end.next_position)),
+                      PgParam::Bytes(EncodeHead(group.end)),
+                      PgParam::Int(static_cast<int64_t>(written_.next_position)),
+                      PgParam::Bytes(PgBigintArray(group.rows.positions)),
+                      PgParam::Bytes(PgByteaArray(group.rows.streams)),
+                      PgParam::Bytes(PgBigintArray(group.rows.versions)),
+                      PgParam::Bytes(PgByteaArray(group.rows.records)),
+                      PgParam::Bytes(PgByteaArray(group.rows.request_ids)),
+                      PgParam::Bytes(PgByteaArray(group.rows.requests)),
+                      PgParam::Bytes(PgBigintArray(erased_positions)),
+                      PgParam::Bytes(PgByteaArray(erased_records))}));
+  if (moved.rows() != 1 || moved.Int(0, 0) != 1) {
     return absl::AbortedError(
         "the log head moved under this writer, or its session lost the writer lock");
   }
-  RETURN_IF_ERROR(session_->Run("notifying followers", absl::StrCat("NOTIFY ", kChannel)));
-  return session_->Run("committing", "COMMIT");
+  return absl::OkStatus();
 }
 
 void PostgresEventLog::CommitGroup(std::vector<QueuedAppend> appends) {
@@ -597,9 +615,6 @@ void PostgresEventLog::CommitGroup(std::vector<QueuedAppend> appends) {
   if (!failure.ok()) {
     // Nothing of the group is acknowledged. Whether a lost COMMIT landed is known only once
     // the head is read again: give the role up, so it is.
-    if (session_ != nullptr && !session_->broken()) {
-      session_->Run("rolling back", "ROLLBACK").IgnoreError();  // the session is dropped next
-    }
     DropWriterRole(failure);
     const absl::Status refusal = WriteState();
     // A group that could not be decided tells every append; one that could not be written
