@@ -1,8 +1,11 @@
 // Event log benchmark: durable appends/s and latency at several writer counts, side by side with
 // raw RocksDB WriteBatch (sync=true) at the same concurrency in the same run, plus bytes on disk
-// per event. Prints a Markdown table and writes JSON and Markdown into --out.
+// per event. Then the same log in PostgreSQL beside raw PostgreSQL (one INSERT with the version
+// check per transaction), each on a server of its own started for the cell, fsync on. Prints a
+// Markdown table and writes JSON and Markdown into --out.
 //
 // Usage: event_log_bench [--out DIR] [--seconds S] [--writers 1,16,64,256] [--payload BYTES]
+//          [--no-raw] [--no-postgres]
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,6 +30,7 @@
 #include "storage/test_util.h"
 #include "tests/bench/compacted.h"
 #include "tests/bench/machine.h"
+#include "tests/bench/peers.h"
 
 namespace scc::bench {
 namespace {
@@ -40,9 +44,13 @@ struct Config {
   std::vector<int> writers = {1, 16, 64, 256};
   size_t payload = 300;
   bool raw = true;  // also measure raw RocksDB (--no-raw skips it, e.g. when profiling)
+  bool postgres = true;  // also the log on PostgreSQL and raw PostgreSQL (--no-postgres)
 };
 
 constexpr char kRawSystem[] = "raw RocksDB WriteBatch sync";
+constexpr char kLog[] = "scc event log";
+constexpr char kPostgresLog[] = "scc event log on PostgreSQL";
+constexpr char kRawPostgres[] = "raw PostgreSQL, an INSERT a transaction";
 
 struct Cell {
   std::string system;
@@ -104,18 +112,39 @@ void Die(const std::string& what) {
   std::exit(1);
 }
 
-Cell BenchEventLog(const Config& config, int writers) {
-  storage::testing::TempDir dir;
-  auto log = storage::EventLog::Open(dir.Sub("log"));
+// The event log at `location` (a directory or a PostgreSQL URI), named `system` in the table.
+Cell BenchEventLog(const Config& config, int writers, const std::string& system,
+                   const std::string& location) {
+  auto log = storage::EventLog::Open(location);
   if (!log.ok()) Die(log.status().ToString());
+  if (absl::Status writable = (*log)->AwaitWritable(absl::Now() + absl::Seconds(30));
+      !writable.ok()) {
+    Die(writable.ToString());
+  }
   const std::string payload = Payload(config.payload, writers);
-  return Measure("scc event log", writers, config.seconds, [&](int t, uint64_t i) {
+  return Measure(system, writers, config.seconds, [&](int t, uint64_t i) {
     // Exact expected version and a request_id: the checks a real command pays for.
     const auto expected = i == 0 ? storage::ExpectedVersion::NoStream()
                                  : storage::ExpectedVersion::Exact(i - 1);
     auto r = (*log)->Append(absl::StrCat("institutions/", 100000 + t), expected,
                             {storage::EventData{"VisitRecorded", payload, ""}},
                             absl::StrCat("req-", t, "-", i));
+    if (!r.ok()) Die(r.status().ToString());
+  });
+}
+
+Cell BenchRawPostgres(const Config& config, int writers) {
+  storage::testing::TempDir dir;
+  auto peer = StartPostgres(dir.Sub("raw-postgres"), config.payload, writers);
+  if (!peer.ok()) Die(peer.status().ToString());
+  std::vector<std::unique_ptr<Appender>> appenders;
+  for (int t = 0; t < writers; ++t) {
+    auto appender = (*peer)->Connect(t);
+    if (!appender.ok()) Die(appender.status().ToString());
+    appenders.push_back(*std::move(appender));
+  }
+  return Measure(kRawPostgres, writers, config.seconds, [&](int t, uint64_t i) {
+    auto r = appenders[t]->Append(i, 1);
     if (!r.ok()) Die(r.status().ToString());
   });
 }
@@ -176,10 +205,14 @@ Config ParseFlags(int argc, char** argv) {
       c.raw = false;
       continue;
     }
+    if (flag == "--no-postgres") {
+      c.postgres = false;
+      continue;
+    }
     if (flag == "--help" || flag == "-h") {
       std::printf(
           "usage: event_log_bench [--out DIR] [--seconds S] [--writers 1,16,64,256] "
-          "[--payload BYTES] [--no-raw]\n"
+          "[--payload BYTES] [--no-raw] [--no-postgres]\n"
           "Durable appends/s and latency of the event log beside raw RocksDB sync WriteBatch.\n");
       std::exit(0);
     }
@@ -212,11 +245,25 @@ int Main(int argc, char** argv) {
   std::vector<Cell> cells;
   for (int w : config.writers) {
     std::fprintf(stderr, "[bench] %d writer(s): event log...\n", w);
-    cells.push_back(BenchEventLog(config, w));
+    {
+      storage::testing::TempDir dir;
+      cells.push_back(BenchEventLog(config, w, kLog, dir.Sub("log")));
+    }
     if (config.raw) {
       std::fprintf(stderr, "[bench] %d writer(s): raw RocksDB...\n", w);
       cells.push_back(BenchRawRocksDb(config, w));
     }
+  }
+  for (int w : config.postgres ? config.writers : std::vector<int>{}) {
+    std::fprintf(stderr, "[bench] %d writer(s): event log on PostgreSQL...\n", w);
+    {
+      storage::testing::TempDir dir;
+      auto server = storage::testing::PostgresServer::Start(dir.Sub("postgres"));
+      if (!server.ok()) Die(server.status().ToString());
+      cells.push_back(BenchEventLog(config, w, kPostgresLog, (*server)->uri()));
+    }
+    std::fprintf(stderr, "[bench] %d writer(s): raw PostgreSQL...\n", w);
+    cells.push_back(BenchRawPostgres(config, w));
   }
   std::fprintf(stderr, "[bench] bytes on disk per event...\n");
   constexpr uint64_t kDiskEvents = 200000;
@@ -233,7 +280,6 @@ int Main(int argc, char** argv) {
   std::string json = absl::StrCat("{\n  \"machine\": \"", machine, "\",\n  \"payload_bytes\": ",
                                   config.payload, ",\n  \"seconds_per_cell\": ", config.seconds,
                                   ",\n  \"cells\": [\n");
-  constexpr char kLog[] = "scc event log";
   auto find = [&cells](const std::string& system, int writers) -> const Cell* {
     for (const Cell& c : cells) {
       if (c.system == system && c.writers == writers) return &c;
@@ -242,7 +288,9 @@ int Main(int argc, char** argv) {
   };
   for (size_t i = 0; i < cells.size(); ++i) {
     const Cell& c = cells[i];
-    const Cell* raw = find(kRawSystem, c.writers);
+    const Cell* raw =
+        find(c.system == kPostgresLog || c.system == kRawPostgres ? kRawPostgres : kRawSystem,
+             c.writers);
     absl::StrAppendFormat(&md, "| %s | %d | %.0f | %.0f | %.0f | %s |\n", c.system, c.writers,
                           c.ops_per_sec, c.p50_us, c.p99_us,
                           raw ? absl::StrFormat("%.2f×", c.ops_per_sec / raw->ops_per_sec)
@@ -264,6 +312,14 @@ int Main(int argc, char** argv) {
   if (at64 && single) {
     absl::StrAppendFormat(&goals, "- 64 writers vs 1 writer: %.1f× (goal ≥ 8×)\n",
                           at64->ops_per_sec / single->ops_per_sec);
+  }
+  const Cell* pg64 = find(kPostgresLog, 64);
+  const Cell* raw_pg64 = find(kRawPostgres, 64);
+  if (pg64 && raw_pg64) {
+    absl::StrAppendFormat(&goals,
+                          "- on PostgreSQL, 64 writers vs raw PostgreSQL (an INSERT a "
+                          "transaction): %.2f× (goal ≥ 1×: group commit shares transactions)\n",
+                          pg64->ops_per_sec / raw_pg64->ops_per_sec);
   }
   absl::StrAppendFormat(&md, "\nBytes on disk per event (%d events, after compaction): %.0f\n\n%s\n",
                         kDiskEvents, bytes_per_event, goals);
