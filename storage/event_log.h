@@ -88,7 +88,7 @@ struct EventLogOptions {
   // checks that it still reaches the database while idle.
   absl::Duration writer_lease_retry = absl::Seconds(1);
   // Connections for reads (each serves one read at a time).
-  int read_connections = 4;
+  int read_connections = 16;
   // Told, in a line for the operator, when this log takes or gives up the writer role. Runs on
   // the log's writer thread: it must not block or call back into the log. May be empty.
   std::function<void(const std::string&)> on_role_change;

@@ -168,6 +168,21 @@ std::string DefaultNodeName() {
   return absl::StrCat(host, ":", getpid());
 }
 
+// The stored requests of those of `ids` that were committed, by request id.
+absl::StatusOr<absl::flat_hash_map<std::string, StoredRequest>> LookUpRequests(
+    PgConnection& conn, const std::vector<std::string>& ids) {
+  absl::flat_hash_map<std::string, StoredRequest> found;
+  ASSIGN_OR_RETURN(PgResult r, conn.Exec("looking up request ids",
+                                         "SELECT request_id, request FROM scc_requests WHERE "
+                                         "request_id = ANY($1::bytea[])",
+                                         {PgParam::Bytes(PgByteaArray(ids))}));
+  for (int i = 0; i < r.rows(); ++i) {
+    ASSIGN_OR_RETURN(StoredRequest stored, DecodeStoredRequest(r.Bytes(i, 1)));
+    found.emplace(std::string(r.Bytes(i, 0)), std::move(stored));
+  }
+  return found;
+}
+
 // The rows one transaction inserts.
 struct Rows {
   std::vector<int64_t> positions;
@@ -435,14 +450,7 @@ absl::Status PostgresEventLog::Decide(Group& group) {
     }
   }
   if (!ids.empty()) {
-    ASSIGN_OR_RETURN(PgResult r, session_->Exec("looking up request ids",
-                                                "SELECT request_id, request FROM scc_requests "
-                                                "WHERE request_id = ANY($1::bytea[])",
-                                                {PgParam::Bytes(PgByteaArray(ids))}));
-    for (int i = 0; i < r.rows(); ++i) {
-      ASSIGN_OR_RETURN(StoredRequest stored, DecodeStoredRequest(r.Bytes(i, 1)));
-      group.stored.emplace(std::string(r.Bytes(i, 0)), std::move(stored));
-    }
+    ASSIGN_OR_RETURN(group.stored, LookUpRequests(*session_, ids));
   }
   if (!streams.empty()) {
     for (const std::string& s : streams) stream_heads_[s] = std::nullopt;
@@ -639,7 +647,10 @@ void PostgresEventLog::FollowerLoop() {
       }
       conn = *std::move(made);
     }
-    if (absl::StatusOr<Head> head = ReadHead(*conn); head.ok()) PublishHead(*head);
+    // The writer publishes its own commits; a follower reads what the writer committed.
+    if (!IsWriter()) {
+      if (absl::StatusOr<Head> head = ReadHead(*conn); head.ok()) PublishHead(*head);
+    }
     if (!conn->AwaitNotifications(kFollowInterval, wake_follower_[0]).ok()) conn.reset();
   }
 }
