@@ -1,6 +1,6 @@
-// EventLog: opening (and the checks at open), closing, and reopening after a failed write; the
-// database's properties and volume. The other parts are in event_log_write.cc,
-// event_log_read.cc and event_log_verify.cc (see event_log.h).
+// RocksEventLog: opening (and the checks at open), closing, and reopening after a failed write; the
+// database's properties and volume. The other parts are in rocks_event_log_write.cc,
+// rocks_event_log_read.cc and rocks_event_log_verify.cc (see rocks_event_log.h).
 #include "storage/rocks_event_log.h"
 
 #include <pthread.h>

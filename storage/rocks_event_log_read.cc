@@ -1,5 +1,4 @@
-// EventLog: the read path. The committed head, waiting for it to grow (subscriptions), request
-// look-ups, stream and global reads.
+// RocksEventLog: the read path. Request look-ups, stream and global reads.
 #include "storage/rocks_event_log.h"
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// EventLog: checking the stored chain (Verify), purging erased sections from the disk, and
+// RocksEventLog: checking the stored chain (Verify), purging erased sections from the disk, and
 // online backup and restore.
 #include "storage/rocks_event_log.h"
 

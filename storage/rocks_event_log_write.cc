@@ -1,7 +1,7 @@
-// EventLog: the write path. Validating appends, queueing them, and the two-stage group-commit
-// pipeline (sequencer and syncer, see event_log.h) that decides, writes and answers them; what
+// RocksEventLog: the write path. Queueing appends, and the two-stage group-commit
+// pipeline (sequencer and syncer, see rocks_event_log.h) that decides, writes and answers them; what
 // a failed commit tells its appends, and the write state until writing resumes (the reopen
-// itself is RecoverFromWriteError, in event_log.cc).
+// itself is RecoverFromWriteError, in rocks_event_log.cc).
 #include "storage/rocks_event_log.h"
 
 #include <algorithm>
