@@ -19,6 +19,9 @@
 //   read-write; after a standby is promoted, the next connection finds it, and the writer takes
 //   the role there by itself.
 // - Schema: storage/FORMAT.md "PostgreSQL"; versioned migrations run at Open, under a lock.
+// - Waiting is bounded: unless the URI says otherwise, connections give up connecting after
+//   5 s and a database that stops answering after about 10 s (TCP keepalives and
+//   tcp_user_timeout), so a writer cut off by a partition notices within seconds.
 //
 // Threads: one writer thread (takes the role, decides and commits groups, answers appends) and
 // one follower thread (LISTEN and the head); reads use a pool of connections.
