@@ -7,10 +7,14 @@ JOBS  ?= 2
 ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
 
-.PHONY: deps configure build test test-plain test-asan test-tsan run bench soak clean
+.PHONY: deps deps-test configure build test test-plain test-asan test-tsan run bench soak clean
 
 deps:
 	@bash deploy/install-deps.sh
+
+# What the tests need beside the build: PostgreSQL, which the storage and failover tests start.
+deps-test:
+	@bash deploy/install-deps.sh test
 
 configure: deps
 	@test -f $(BUILD)/build.ninja || cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
@@ -26,7 +30,7 @@ test:
 	@$(MAKE) --no-print-directory test-asan
 	@$(MAKE) --no-print-directory test-tsan
 
-test-plain: build
+test-plain: deps-test build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
 
 # The sanitizer builds are clang builds, so they also check the lock annotations
@@ -44,7 +48,7 @@ endef
 
 # ASan + UBSan, in a build of its own: every test, and the libFuzzer targets (tests/fuzz), each
 # fuzzed for a bounded time.
-test-asan: deps
+test-asan: deps-test
 	$(call configure_sanitizer,$(ASAN_BUILD),address)
 	@echo "test-asan: building with AddressSanitizer and UndefinedBehaviorSanitizer in $(ASAN_BUILD)"
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
@@ -58,7 +62,7 @@ test-asan: deps
 # Thread leaks are not reported: a client such as sccctl exits on an error while gRPC's
 # resolver thread still runs, which is no race.
 TSAN_LABELS = storage|services|integration
-test-tsan: deps
+test-tsan: deps-test
 	$(call configure_sanitizer,$(TSAN_BUILD),thread)
 	@echo "test-tsan: building with ThreadSanitizer in $(TSAN_BUILD)"
 	@cmake --build $(TSAN_BUILD) -j $(JOBS)

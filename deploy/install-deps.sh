@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the build and the tests need (the npm packages of the web
 # console are pinned in clients/console/package-lock.json and installed by the build); with
-# `bench`, also what the side-by-side benchmark starts beside them (Redis) and perf. PostgreSQL is
-# always installed: the event log's storage and failover tests run against it.
+# `test`, also PostgreSQL (the event log's storage and failover tests start servers of their
+# own); with `bench`, PostgreSQL and what the side-by-side benchmark starts beside it (Redis)
+# and perf. `make run` needs none of them: its event log is RocksDB.
 # Idempotent: when every package is already present it only runs dpkg-query and exits in well
 # under a second.
 set -euo pipefail
@@ -13,16 +14,17 @@ PACKAGES=(
   librocksdb-dev libabsl-dev libssl-dev openssl
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libcpp-httplib-dev
-  libpq-dev libhiredis-dev postgresql
+  libpq-dev libhiredis-dev
   clang libclang-rt-14-dev
   python3-grpcio python3-protobuf python3-pytest python3-yaml
   chromium
   glewlwyd
 )
 
-if [ "${1:-}" = "bench" ]; then
-  PACKAGES+=(redis-server linux-perf)
-fi
+case "${1:-}" in
+  test) PACKAGES+=(postgresql) ;;
+  bench) PACKAGES+=(postgresql redis-server linux-perf) ;;
+esac
 
 missing=()
 for p in "${PACKAGES[@]}"; do

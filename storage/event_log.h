@@ -142,6 +142,9 @@ struct WriterRole {
   bool writer = true;
   // When not the writer: the name of the node that holds the role ("" when none does yet).
   std::string holder;
+  // When not the writer: when this log last read the committed head from the database, so its
+  // view of the log is no older than this (InfinitePast before the first read).
+  absl::Time followed_at = absl::InfinitePast();
 };
 
 // The contract. Implementations hold the committed head here (NextPosition, HeadHash, waiting

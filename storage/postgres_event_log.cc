@@ -669,7 +669,11 @@ void PostgresEventLog::FollowerLoop() {
     }
     // The writer publishes its own commits; a follower reads what the writer committed.
     if (!IsWriter()) {
-      if (absl::StatusOr<Head> head = ReadHead(*conn); head.ok()) PublishHead(*head);
+      if (absl::StatusOr<Head> head = ReadHead(*conn); head.ok()) {
+        PublishHead(*head);
+        absl::MutexLock lock(&role_mu_);
+        followed_at_ = absl::Now();
+      }
     }
     if (!conn->AwaitNotifications(kFollowInterval, wake_follower_[0]).ok()) conn.reset();
   }
@@ -694,7 +698,7 @@ absl::Status PostgresEventLog::AwaitWritable(absl::Time deadline) const {
 
 WriterRole PostgresEventLog::Role() const {
   absl::MutexLock lock(&role_mu_);
-  return WriterRole{writer_, holder_};
+  return WriterRole{writer_, holder_, followed_at_};
 }
 
 absl::StatusOr<VolumeSpace> PostgresEventLog::Space() const {

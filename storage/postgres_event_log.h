@@ -112,6 +112,7 @@ class PostgresEventLog final : public EventLog {
   mutable absl::Mutex role_mu_;
   bool writer_ ABSL_GUARDED_BY(role_mu_) = false;
   std::string holder_ ABSL_GUARDED_BY(role_mu_);
+  absl::Time followed_at_ ABSL_GUARDED_BY(role_mu_) = absl::InfinitePast();
   // Why appends are refused while this log is not the writer.
   absl::Status refusal_ ABSL_GUARDED_BY(role_mu_);
 

@@ -253,10 +253,7 @@ CallFrame::CallFrame(Gateway* gateway, const storage::EventLog* log,
       long_work_(options.long_call_threads),
       waiter_([this] { WaitLoop(); }) {}
 
-CallFrame::~CallFrame() {
-  Close();
-  waiter_.join();
-}
+CallFrame::~CallFrame() { Close(); }
 
 void CallFrame::Close() {
   std::vector<Parked> parked;
@@ -266,6 +263,9 @@ void CallFrame::Close() {
     parked.swap(parked_);
   }
   Unpark(parked, absl::UnavailableError("the server is shutting down; retry"));
+  // The waiter may be inside the projection's or the log's wait (a slice at most): once it has
+  // returned, nothing of the frame touches them, so they may be closed after this.
+  if (waiter_.joinable()) waiter_.join();
 }
 
 grpc::ServerUnaryReactor* CallFrame::Handle(const google::protobuf::MethodDescriptor* method,

@@ -185,7 +185,9 @@ class CallFrame {
   absl::Status Admit(const google::protobuf::MethodDescriptor* method, Work work,
                      grpc::CallbackServerContext* context, const grpc::ByteBuffer& bytes,
                      Caller& caller, google::protobuf::Message& request, AccessRecord& record);
-  // Answers every parked read UNAVAILABLE and refuses new ones (shutdown).
+  // Answers every parked read UNAVAILABLE, refuses new ones and waits for the thread that
+  // watched them (shutdown): afterwards the frame no longer touches the projection or the log.
+  // Called from one thread (the destructor calls it too).
   void Close();
 
   // Appends the frame's Prometheus metrics.

@@ -1,5 +1,6 @@
 #include "services/server/metrics.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
 
@@ -177,6 +178,10 @@ std::string RenderMetrics(const MetricSources& s) {
         "1 while this node holds the event log's writer role (on PostgreSQL, the advisory "
         "lock; always 1 for a log directory).",
         role.writer ? 1 : 0);
+  Gauge(&out, "scc_log_follow_age_seconds",
+        "On a node that follows a shared log: seconds since it last read the committed head from "
+        "the database (its view is no older; it reads every 250 ms). 0 on the writer.",
+        role.writer ? 0.0 : std::min(absl::ToDoubleSeconds(absl::Now() - role.followed_at), 1e9));
   const WriteRefusal refusal = WriteRefusalOf(s.log->WriteState(), role);
   Header(&out, "scc_log_writes_refused", "gauge",
          "1 while the event log refuses appends after a failed write, by reason; writing "

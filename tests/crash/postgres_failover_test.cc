@@ -17,6 +17,7 @@
 #include "clients/cpp/scc_client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "httplib.h"
 #include "scc/v1/admin.pb.h"
 #include "services/domain/domain_test_util.h"
 #include "storage/test_util.h"
@@ -254,6 +255,16 @@ TEST(PostgresFailoverTest, TheWriterSccdDiesAndTheOtherTakesOver) {
   const grpc::Status read = reader.projections().GetInstitution(reader.NewContext().get(), get, &status);
   ASSERT_TRUE(read.ok()) << read.error_message();
   EXPECT_EQ(status.urn(), Urn(0));
+  // ... says so to an operator and to a readiness probe ...
+  httplib::Client metrics(absl::StrCat("http://", (*second)->metrics_address()));
+  auto scraped = metrics.Get("/metrics");
+  ASSERT_TRUE(scraped);
+  EXPECT_THAT(scraped->body, HasSubstr("\nscc_log_writer 0\n"));
+  EXPECT_THAT(scraped->body, HasSubstr("scc_log_writes_refused{reason=\"not_writer\"} 1"));
+  auto ready = metrics.Get("/healthz/writer");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 503);
+  EXPECT_THAT(ready->body, HasSubstr("the writer is sccd-a"));
   // ... and refuses commands, naming the writer.
   const grpc::Status refused =
       Send((*second)->channel(), Urn(1), "to-the-follower", domain::testing::Visit(), nullptr);

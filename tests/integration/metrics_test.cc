@@ -99,6 +99,13 @@ TEST(MetricsTest, ScrapeReflectsCallsAppendsAndDenials) {
   EXPECT_EQ(m.at(R"(scc_denied_calls_total{reason="permission_denied"})"), 1);
   EXPECT_EQ(m.at(R"(scc_denied_calls_total{reason="unauthenticated"})"), 0);
   EXPECT_EQ(m.at("scc_watch_streams_open"), 0);
+  // A log directory: this node always writes it.
+  EXPECT_EQ(m.at("scc_log_writer"), 1);
+  EXPECT_EQ(m.at(R"(scc_log_writes_refused{reason="not_writer"})"), 0);
+  EXPECT_EQ(m.at("scc_log_follow_age_seconds"), 0);
+  auto writer = http.Get("/healthz/writer");
+  ASSERT_TRUE(writer);
+  EXPECT_EQ(writer->status, 200);
   for (const char* family : {"scc_calls_total", "scc_call_duration_seconds",
                              "scc_log_group_commit_appends", "scc_projection_lag_events"}) {
     EXPECT_TRUE(typed.count(family)) << family;
