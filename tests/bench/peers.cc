@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -85,11 +86,35 @@ std::string PostgresConnection(int port) {
   return absl::StrCat("host=127.0.0.1 port=", port, " user=bench dbname=postgres");
 }
 
-class PostgresAppender final : public Appender {
+// One worker's connection, as both PostgreSQL modes use it.
+class PostgresWorker : public Appender {
  public:
-  PostgresAppender(PGconn* conn, int worker, const std::string* payload)
+  PostgresWorker(PGconn* conn, int worker, const std::string* payload)
       : conn_(conn), streams_(worker), payload_(payload) {}
-  ~PostgresAppender() override { PQfinish(conn_); }
+  ~PostgresWorker() override { PQfinish(conn_); }
+
+ protected:
+  bool Exec(const char* sql) {
+    PGresult* r = PQexec(conn_, sql);
+    const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    return ok;
+  }
+  // The connection's error, after rolling back whatever transaction is open.
+  absl::Status Error(const char* what) {
+    const std::string error = PQerrorMessage(conn_);
+    Exec("ROLLBACK");
+    return absl::InternalError(absl::StrCat("postgres ", what, ": ", error));
+  }
+
+  PGconn* conn_;
+  Streams streams_;
+  const std::string* payload_;
+};
+
+class PostgresAppender final : public PostgresWorker {
+ public:
+  using PostgresWorker::PostgresWorker;
 
   absl::StatusOr<uint64_t> Append(uint64_t seq, int count) override {
     if (count > 1 && !Exec("BEGIN")) return Error("BEGIN");
@@ -109,33 +134,72 @@ class PostgresAppender final : public Appender {
     if (count > 1 && !Exec("COMMIT")) return Error("COMMIT");
     return count;
   }
+};
+
+// The whole command in one transaction (PostgresMode::kWholeCommand).
+class PostgresCommander final : public PostgresWorker {
+ public:
+  using PostgresWorker::PostgresWorker;
+
+  absl::StatusOr<uint64_t> Append(uint64_t seq, int count) override {
+    for (int i = 0; i < count; ++i) {
+      const int s = streams_.Pick(seq * count + i);
+      const std::string stream = streams_.Name(s);
+      const std::string version = absl::StrCat(streams_.next_version(s));
+      if (!Exec("BEGIN")) return Error("BEGIN");
+      if (streams_.next_version(s) == 0 && !Prepared("ensure", {stream}, PGRES_COMMAND_OK)) {
+        return Error("INSERT state row");
+      }
+      PGresult* r = Run("lock", {stream});
+      const bool locked = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+                          std::string(PQgetvalue(r, 0, 0)) == absl::StrCat(
+                              static_cast<int64_t>(streams_.next_version(s)) - 1);
+      PQclear(r);
+      if (!locked) return Error("SELECT ... FOR UPDATE (the rule: the version decided against)");
+      if (!Prepared("insert", {stream, version, *payload_}, PGRES_COMMAND_OK) ||
+          !Prepared("save", {stream, version, *payload_}, PGRES_COMMAND_OK) || !Exec("COMMIT")) {
+        return Error("INSERT event / UPDATE state / COMMIT");
+      }
+      ++streams_.next_version(s);
+    }
+    return count;
+  }
 
  private:
-  bool Exec(const char* sql) {
-    PGresult* r = PQexec(conn_, sql);
-    const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+  // Text parameters but for the last of three, the payload, which is bytea.
+  PGresult* Run(const char* statement, const std::vector<std::string>& params) {
+    std::vector<const char*> values;
+    std::vector<int> lengths, formats;
+    for (size_t i = 0; i < params.size(); ++i) {
+      values.push_back(params[i].c_str());
+      const bool bytes = params.size() == 3 && i == 2;
+      lengths.push_back(bytes ? static_cast<int>(params[i].size()) : 0);
+      formats.push_back(bytes ? 1 : 0);
+    }
+    return PQexecPrepared(conn_, statement, static_cast<int>(params.size()), values.data(),
+                          lengths.data(), formats.data(), 0);
+  }
+  bool Prepared(const char* statement, const std::vector<std::string>& params,
+                ExecStatusType want) {
+    PGresult* r = Run(statement, params);
+    const bool ok = PQresultStatus(r) == want;
     PQclear(r);
     return ok;
   }
-  absl::Status Error(const char* what) {
-    return absl::InternalError(absl::StrCat("postgres ", what, ": ", PQerrorMessage(conn_)));
-  }
-
-  PGconn* conn_;
-  Streams streams_;
-  const std::string* payload_;
 };
 
 class Postgres final : public Peer {
  public:
-  Postgres(std::string dir, int port, size_t payload_bytes)
-      : dir_(std::move(dir)), port_(port), payload_(Payload(payload_bytes)) {}
+  Postgres(std::string dir, int port, size_t payload_bytes, PostgresMode mode)
+      : dir_(std::move(dir)), port_(port), payload_(Payload(payload_bytes)), mode_(mode) {}
   ~Postgres() override {
     Run(AsPostgres(absl::StrCat(PostgresBin("pg_ctl"), " -D ", dir_, "/pgdata -m fast -w stop "
                                                                       ">/dev/null 2>&1")))
         .IgnoreError();  // the benchmark is over; a failed stop leaves a process, not bad data
   }
-  std::string name() const override { return "PostgreSQL"; }
+  std::string name() const override {
+    return mode_ == PostgresMode::kAppend ? "PostgreSQL" : "PostgreSQL, whole command";
+  }
   uint64_t DiskBytes() const override { return DirectoryBytes(dir_ + "/pgdata"); }
 
   absl::StatusOr<std::unique_ptr<Appender>> Connect(int worker) override {
@@ -146,17 +210,34 @@ class Postgres final : public Peer {
       PQfinish(conn);
       return absl::UnavailableError("postgres connect: " + error);
     }
-    PGresult* r = PQprepare(
-        conn, "append",
-        "INSERT INTO events (stream, version, type, data) SELECT $1, $2, 'visit_recorded', $3 "
-        "WHERE COALESCE((SELECT max(version) FROM events WHERE stream = $1), -1) = $2::bigint - 1",
-        3, nullptr);
-    const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    PQclear(r);
-    if (!ok) {
-      const std::string error = PQerrorMessage(conn);
-      PQfinish(conn);
-      return absl::InternalError("postgres prepare: " + error);
+    const std::vector<std::pair<const char*, const char*>> statements =
+        mode_ == PostgresMode::kAppend
+            ? std::vector<std::pair<const char*, const char*>>{
+                  {"append",
+                   "INSERT INTO events (stream, version, type, data) SELECT $1, $2, "
+                   "'visit_recorded', $3 WHERE COALESCE((SELECT max(version) FROM events WHERE "
+                   "stream = $1), -1) = $2::bigint - 1"}}
+            : std::vector<std::pair<const char*, const char*>>{
+                  {"ensure",
+                   "INSERT INTO institutions (stream, version, state) VALUES ($1, -1, "
+                   "''::bytea) ON CONFLICT (stream) DO NOTHING"},
+                  {"lock", "SELECT version FROM institutions WHERE stream = $1 FOR UPDATE"},
+                  {"insert",
+                   "INSERT INTO events (stream, version, type, data) VALUES ($1, $2, "
+                   "'visit_recorded', $3)"},
+                  {"save", "UPDATE institutions SET version = $2, state = $3 WHERE stream = $1"}};
+    for (const auto& [name, sql] : statements) {
+      PGresult* r = PQprepare(conn, name, sql, 0, nullptr);
+      const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+      PQclear(r);
+      if (!ok) {
+        const std::string error = PQerrorMessage(conn);
+        PQfinish(conn);
+        return absl::InternalError("postgres prepare: " + error);
+      }
+    }
+    if (mode_ == PostgresMode::kWholeCommand) {
+      return std::make_unique<PostgresCommander>(conn, worker, &payload_);
     }
     return std::make_unique<PostgresAppender>(conn, worker, &payload_);
   }
@@ -165,6 +246,7 @@ class Postgres final : public Peer {
   std::string dir_;
   int port_;
   std::string payload_;
+  PostgresMode mode_;
 };
 
 // ---- Redis -----------------------------------------------------------------------------------
@@ -357,7 +439,7 @@ uint64_t DirectoryBytes(const std::string& dir) {
 }
 
 absl::StatusOr<std::unique_ptr<Peer>> StartPostgres(const std::string& dir, size_t payload_bytes,
-                                                    int max_connections) {
+                                                    int max_connections, PostgresMode mode) {
   absl::StatusOr<int> port = FreeLoopbackPort();
   if (!port.ok()) return port.status();
   std::filesystem::create_directories(dir);
@@ -383,13 +465,14 @@ absl::StatusOr<std::unique_ptr<Peer>> StartPostgres(const std::string& dir, size
       !s.ok()) {
     return s;
   }
-  auto peer = std::make_unique<Postgres>(dir, *port, payload_bytes);
+  auto peer = std::make_unique<Postgres>(dir, *port, payload_bytes, mode);
   PGconn* conn = PQconnectdb(
       PostgresConnection(*port).c_str());
   PGresult* r = PQexec(conn,
                        "CREATE TABLE events (position bigserial PRIMARY KEY, stream text NOT NULL, "
                        "version bigint NOT NULL, type text NOT NULL, data bytea NOT NULL, "
-                       "UNIQUE (stream, version))");
+                       "UNIQUE (stream, version)); CREATE TABLE institutions (stream text "
+                       "PRIMARY KEY, version bigint NOT NULL, state bytea NOT NULL)");
   const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
   const std::string error = PQerrorMessage(conn);
   PQclear(r);

@@ -38,10 +38,21 @@ class Peer {
   virtual uint64_t DiskBytes() const = 0;
 };
 
-// PostgreSQL 15 in `dir` (initdb, synchronous_commit=on, fsync=on), one INSERT per append in
-// its own transaction with the version check; unique (stream, version); a global sequence.
+// What a PostgreSQL peer does per append.
+enum class PostgresMode {
+  // One INSERT with the version check in its own transaction: an append-only event store.
+  kAppend,
+  // The whole command as a typical web application on PostgreSQL runs it, one transaction:
+  // read the institution's state row FOR UPDATE, check the rule (the version the caller
+  // decided against), insert the event, write the new state row, commit.
+  kWholeCommand,
+};
+
+// PostgreSQL 15 in `dir` (initdb, synchronous_commit=on, fsync=on); unique (stream, version);
+// a global sequence. Named "PostgreSQL" (kAppend) or "PostgreSQL, whole command".
 absl::StatusOr<std::unique_ptr<Peer>> StartPostgres(const std::string& dir, size_t payload_bytes,
-                                                    int max_connections);
+                                                    int max_connections,
+                                                    PostgresMode mode = PostgresMode::kAppend);
 
 // Redis 7 in `dir` with appendonly yes and appendfsync always; XADD per stream through a Lua
 // script that checks the expected version (XLEN). A batch is pipelined.
