@@ -69,10 +69,6 @@ const std::string& InsertRequestsSql() {
   return sql;
 }
 
-absl::Status Missing(uint64_t position) {
-  return absl::DataLossError(absl::StrCat("event at position ", position, " is missing"));
-}
-
 absl::StatusOr<Head> ReadHead(PgConnection& conn) {
   ASSIGN_OR_RETURN(PgResult r, conn.Exec("reading the log head", "SELECT head FROM scc_head"));
   if (r.rows() != 1) return absl::DataLossError("the log's head row (scc_head) is missing");
@@ -84,16 +80,9 @@ absl::StatusOr<RecordedEvent> ReadRecordAt(PgConnection& conn, uint64_t position
                    conn.Exec(absl::StrCat("reading position ", position),
                              "SELECT record FROM scc_events WHERE position = $1",
                              {PgParam::Int(static_cast<int64_t>(position))}));
-  if (r.rows() == 0) return Missing(position);
+  if (r.rows() == 0) return MissingRecordError(position);
   absl::StatusOr<RecordedEvent> record = DecodeRecord(r.Bytes(0, 0));
-  if (!record.ok()) {
-    return absl::DataLossError(
-        absl::StrCat("event at position ", position, ": ", record.status().message()));
-  }
-  if (record->position != position) {
-    return absl::DataLossError(absl::StrCat("event stored at position ", position,
-                                            " claims position ", record->position));
-  }
+  RETURN_IF_ERROR(CheckStoredAt(position, record));
   return record;
 }
 
@@ -831,16 +820,11 @@ absl::Status PostgresEventLog::Scan(uint64_t from_position, uint64_t to_position
                                          PgParam::Int(static_cast<int64_t>(page_end))});
                      }));
     for (int i = 0; position < page_end; ++i, ++position) {
-      if (i >= r.rows() || static_cast<uint64_t>(r.Int(i, 0)) != position) return Missing(position);
+      if (i >= r.rows() || static_cast<uint64_t>(r.Int(i, 0)) != position) {
+        return MissingRecordError(position);
+      }
       absl::StatusOr<RecordView> record = DecodeRecordView(r.Bytes(i, 1));
-      if (!record.ok()) {
-        return absl::DataLossError(
-            absl::StrCat("event at position ", position, ": ", record.status().message()));
-      }
-      if (record->position != position) {
-        return absl::DataLossError(absl::StrCat("event stored at position ", position,
-                                                " claims position ", record->position));
-      }
+      RETURN_IF_ERROR(CheckStoredAt(position, record));
       RETURN_IF_ERROR(fn(*record));
     }
   }
@@ -858,68 +842,32 @@ absl::StatusOr<VerifyReport> PostgresEventLog::Verify(uint64_t from, uint64_t to
     ~EndSnapshot() { conn.Run("ending the check", "COMMIT").IgnoreError(); }  // read only
   } end_snapshot{*conn};
   ASSIGN_OR_RETURN(Head head, ReadHead(*conn));
-  const uint64_t committed = head.next_position;
-  VerifyReport report;
-  report.from = from;
-  report.to = std::min(to, committed);
-  std::string prev_hash = GenesisHash();
-  auto bad = [&report, &prev_hash](uint64_t position, std::string problem) {
-    report.ok = false;
-    report.first_bad_position = position;
-    report.problem = std::move(problem);
-    report.last_hash = prev_hash;
-    return report;
-  };
-  absl::Time prev_recorded_at = absl::InfinitePast();
-  if (from > 0 && from <= report.to) {
-    absl::StatusOr<RecordedEvent> before = ReadRecordAt(*conn, from - 1);
-    if (!before.ok()) return bad(from - 1, std::string(before.status().message()));
-    prev_hash = before->hash;
-    prev_recorded_at = before->recorded_at;
-  }
-  auto read_at = [&conn](uint64_t at) { return ReadRecordAt(*conn, at); };
-  for (uint64_t position = from; position < report.to;) {
-    const uint64_t page_end = std::min<uint64_t>(report.to, position + kPage);
+  ChainCheck check(from, to, head.next_position,
+                   [&conn](uint64_t at) { return ReadRecordAt(*conn, at); });
+  for (uint64_t position = from; check.ok() && position < check.to();) {
+    const uint64_t page_end = std::min<uint64_t>(check.to(), position + kPage);
     ASSIGN_OR_RETURN(PgResult r,
                      conn->Exec("verifying events",
                                 "SELECT position, stream, version, record FROM scc_events WHERE "
                                 "position >= $1 AND position < $2 ORDER BY position",
                                 {PgParam::Int(static_cast<int64_t>(position)),
                                  PgParam::Int(static_cast<int64_t>(page_end))}));
-    for (int i = 0; position < page_end; ++i, ++position) {
+    for (int i = 0; check.ok() && position < page_end; ++i, ++position) {
       if (i >= r.rows() || static_cast<uint64_t>(r.Int(i, 0)) != position) {
-        return bad(position, "record missing: gap in global positions");
+        check.Fail(position, "record missing: gap in global positions");
+        break;
       }
-      absl::StatusOr<RecordedEvent> record = DecodeRecord(r.Bytes(i, 3));
-      if (!record.ok()) return bad(position, std::string(record.status().message()));
-      if (std::string problem = LinkProblem(*record, position, prev_hash, prev_recorded_at);
-          !problem.empty()) {
-        return bad(position, std::move(problem));
-      }
-      ASSIGN_OR_RETURN(std::string section_problem,
-                       SectionProblem(*record, committed, read_at));
-      if (!section_problem.empty()) return bad(position, std::move(section_problem));
-      if (r.Bytes(i, 1) != record->stream ||
-          static_cast<uint64_t>(r.Int(i, 2)) != record->version) {
-        return bad(position, absl::StrCat("stream index entry '", record->stream, "'@",
-                                          record->version, " does not point at this record"));
-      }
-      prev_hash = record->hash;
-      prev_recorded_at = record->recorded_at;
-      ++report.checked;
+      // The row's stream and version columns are the stream index.
+      RETURN_IF_ERROR(check.Check(position, r.Bytes(i, 3),
+                                  [&r, i](const RecordedEvent& record) -> absl::StatusOr<bool> {
+                                    return r.Bytes(i, 1) == record.stream &&
+                                           static_cast<uint64_t>(r.Int(i, 2)) == record.version;
+                                  }));
     }
   }
-  if (report.to == committed && from <= committed) {
-    if (prev_hash != head.last_hash) {
-      return bad(committed == 0 ? 0 : committed - 1,
-                 "log head hash does not match the last record");
-    }
-    if (absl::Status beyond = CheckHead(*conn, head); !beyond.ok()) {
-      return bad(committed, "record stored beyond the committed head");
-    }
-  }
-  report.last_hash = std::move(prev_hash);
-  return report;
+  const bool stored_beyond =
+      check.ok() && check.reaches_end() && !CheckHead(*conn, head).ok();
+  return check.Finish(head.last_hash, stored_beyond);
 }
 
 absl::Status PostgresEventLog::Backup(const std::string& backup_dir) const {

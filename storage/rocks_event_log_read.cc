@@ -9,32 +9,12 @@
 #include "absl/strings/str_cat.h"
 #include "rocksdb/db.h"
 #include "storage/rocks_event_log_internal.h"
+#include "storage/chain.h"
 #include "storage/record.h"
 #include "storage/rocks_status.h"
 #include "storage/status_macros.h"
 
 namespace scc::storage {
-namespace {
-
-absl::Status Missing(uint64_t position) {
-  return absl::DataLossError(absl::StrCat("event at position ", position, " is missing"));
-}
-
-// kDataLoss unless the record stored under `position` decoded and names that position.
-template <typename Record>
-absl::Status CheckStoredAt(uint64_t position, const absl::StatusOr<Record>& record) {
-  if (!record.ok()) {
-    return absl::DataLossError(
-        absl::StrCat("event at position ", position, ": ", record.status().message()));
-  }
-  if (record->position != position) {
-    return absl::DataLossError(absl::StrCat("event stored at position ", position,
-                                            " claims position ", record->position));
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace
 
 absl::StatusOr<std::optional<uint64_t>> RocksEventLog::ReadStreamVersion(
     const std::string& stream) const {
@@ -85,7 +65,7 @@ absl::StatusOr<RecordedEvent> RocksEventLog::ReadAt(uint64_t position) const {
   RETURN_IF_ERROR(DbAvailable());
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), events_cf(), PositionKey(position), &value);
-  if (s.IsNotFound()) return Missing(position);
+  if (s.IsNotFound()) return MissingRecordError(position);
   RETURN_IF_ERROR(FromRocks(s, absl::StrCat("reading position ", position)));
   absl::StatusOr<RecordedEvent> record = DecodeRecord(value);
   RETURN_IF_ERROR(CheckStoredAt(position, record));
@@ -152,7 +132,7 @@ absl::Status RocksEventLog::Scan(uint64_t from_position, uint64_t to_position,
     if (!it->Valid() || ToView(it->key()) != PositionKey(position)) {
       RETURN_IF_ERROR(
           FromRocks(it->status(), absl::StrCat("scanning events at position ", position)));
-      return Missing(position);
+      return MissingRecordError(position);
     }
     absl::StatusOr<RecordView> record = DecodeRecordView(ToView(it->value()));
     RETURN_IF_ERROR(CheckStoredAt(position, record));

@@ -21,76 +21,42 @@ namespace fs = std::filesystem;
 
 absl::StatusOr<VerifyReport> RocksEventLog::Verify(uint64_t from, uint64_t to) const {
   const Head head = CommittedHead();
-  const uint64_t committed = head.next_position;
-  const std::string& head_hash = head.last_hash;
   absl::ReaderMutexLock db_lock(&db_mu_);
   RETURN_IF_ERROR(DbAvailable());
-  VerifyReport report;
-  report.from = from;
-  report.to = std::min(to, committed);
-  std::string prev_hash = GenesisHash();
-  auto bad = [&report, &prev_hash](uint64_t position, std::string problem) {
-    report.ok = false;
-    report.first_bad_position = position;
-    report.problem = std::move(problem);
-    report.last_hash = prev_hash;
-    return report;
-  };
-
-  absl::Time prev_recorded_at = absl::InfinitePast();
-  if (from > 0 && from <= report.to) {
-    absl::StatusOr<RecordedEvent> before = ReadAt(from - 1);
-    if (!before.ok()) return bad(from - 1, std::string(before.status().message()));
-    prev_hash = before->hash;
-    prev_recorded_at = before->recorded_at;
-  }
-
+  ChainCheck check(from, to, head.next_position,
+                   [this](uint64_t at) ABSL_NO_THREAD_SAFETY_ANALYSIS { return ReadAt(at); });
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events_cf()));
   it->Seek(PositionKey(from));
-  for (uint64_t position = from; position < report.to; ++position, it->Next()) {
+  for (uint64_t position = from; check.ok() && position < check.to(); ++position, it->Next()) {
     if (!it->Valid() || ToView(it->key()) != PositionKey(position)) {
       // Damaged storage (a block whose checksum fails names its file) is a finding at this
       // position, like a damaged record; only an unreadable disk is an error.
       if (it->status().IsCorruption()) {
-        return bad(position, absl::StrCat("stored data unreadable: ", it->status().ToString()));
+        check.Fail(position, absl::StrCat("stored data unreadable: ", it->status().ToString()));
+        break;
       }
       RETURN_IF_ERROR(FromRocks(it->status(), "verifying events"));
-      return bad(position, "record missing: gap in global positions");
+      check.Fail(position, "record missing: gap in global positions");
+      break;
     }
-    absl::StatusOr<RecordedEvent> record = DecodeRecord(ToView(it->value()));
-    if (!record.ok()) return bad(position, std::string(record.status().message()));
-    if (std::string problem = LinkProblem(*record, position, prev_hash, prev_recorded_at);
-        !problem.empty()) {
-      return bad(position, std::move(problem));
-    }
-    ASSIGN_OR_RETURN(std::string section_problem,
-                     SectionProblem(*record, committed, [this](uint64_t at)
-                                                            ABSL_NO_THREAD_SAFETY_ANALYSIS {
-                                                              return ReadAt(at);
-                                                            }));
-    if (!section_problem.empty()) return bad(position, std::move(section_problem));
-    std::string indexed;
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), streams_cf(),
-                                 StreamIndexKey(record->stream, record->version), &indexed);
-    if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "verifying stream index");
-    if (s.IsNotFound() || indexed != PositionKey(position)) {
-      return bad(position, absl::StrCat("stream index entry '", record->stream, "'@",
-                                        record->version, " does not point at this record"));
-    }
-    prev_hash = record->hash;
-    prev_recorded_at = record->recorded_at;
-    ++report.checked;
+    RETURN_IF_ERROR(check.Check(
+        position, ToView(it->value()),
+        [this, position](const RecordedEvent& record)
+            ABSL_NO_THREAD_SAFETY_ANALYSIS -> absl::StatusOr<bool> {
+              std::string indexed;
+              rocksdb::Status s =
+                  db_->Get(rocksdb::ReadOptions(), streams_cf(),
+                           StreamIndexKey(record.stream, record.version), &indexed);
+              if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "verifying stream index");
+              return s.ok() && indexed == PositionKey(position);
+            }));
   }
-  if (report.to == committed && from <= committed) {
-    if (prev_hash != head_hash) {
-      return bad(committed == 0 ? 0 : committed - 1,
-                 "log head hash does not match the last record");
-    }
-    if (it->Valid()) return bad(committed, "record stored beyond the committed head");
+  bool stored_beyond = false;
+  if (check.ok() && check.reaches_end()) {
+    stored_beyond = it->Valid();
     RETURN_IF_ERROR(FromRocks(it->status(), "verifying events"));
   }
-  report.last_hash = std::move(prev_hash);
-  return report;
+  return check.Finish(head.last_hash, stored_beyond);
 }
 
 absl::Status RocksEventLog::PurgeErased(const std::vector<uint64_t>& positions) {

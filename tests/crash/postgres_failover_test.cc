@@ -162,18 +162,11 @@ void CheckNothingAcknowledgedLost(const SccdProcess& writer, const Load& load) {
     ASSERT_TRUE(again.replayed()) << id << " was acknowledged but is not in the log";
     EXPECT_EQ(again.global_position(), position) << id;
   }
-  SccClient auditor(writer.channel(), kAuditorToken);
-  std::map<std::string, int> seen;
-  v1::ReadEventsRequest read;
-  read.set_page_size(1000);
-  for (bool end = false; !end;) {
-    v1::ReadEventsResponse page;
-    ASSERT_TRUE(auditor.audit().ReadEvents(auditor.NewContext().get(), read, &page).ok());
-    for (const v1::Event& e : page.events()) ++seen[e.request_id()];
-    read.set_from_position(page.next_position());
-    end = page.end();
-  }
+  absl::StatusOr<std::map<std::string, int>> in_log = RequestIdsInLog(writer.channel());
+  ASSERT_TRUE(in_log.ok()) << in_log.status();
+  const std::map<std::string, int>& seen = *in_log;
   for (const auto& [id, count] : seen) EXPECT_EQ(count, 1) << id;
+  SccClient auditor(writer.channel(), kAuditorToken);
   v1::VerifyLogResponse verified;
   ASSERT_TRUE(auditor.audit().VerifyLog(auditor.NewContext().get(), {}, &verified).ok());
   EXPECT_TRUE(verified.ok()) << verified.problem();

@@ -247,4 +247,21 @@ grpc::Status RecordCommand(const std::shared_ptr<grpc::Channel>& channel, const 
   return client::SccClient(channel, token).Send(context, payload, result ? result : &ignored);
 }
 
+absl::StatusOr<std::map<std::string, int>> RequestIdsInLog(
+    const std::shared_ptr<grpc::Channel>& channel) {
+  client::SccClient auditor(channel, kAuditorToken);
+  std::map<std::string, int> seen;
+  v1::ReadEventsRequest read;
+  read.set_page_size(1000);
+  for (bool end = false; !end;) {
+    v1::ReadEventsResponse page;
+    const grpc::Status s = auditor.audit().ReadEvents(auditor.NewContext().get(), read, &page);
+    if (!s.ok()) return absl::UnavailableError("ReadEvents: " + s.error_message());
+    for (const v1::Event& e : page.events()) ++seen[e.request_id()];
+    read.set_from_position(page.next_position());
+    end = page.end();
+  }
+  return seen;
+}
+
 }  // namespace scc::testing

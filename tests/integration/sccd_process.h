@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -113,6 +114,10 @@ grpc::Status RecordCommand(const std::shared_ptr<grpc::Channel>& channel, const 
                            const std::string& date, const std::string& request_id,
                            const std::string& notes = "", bool confidential = false,
                            v1::CommandResult* result = nullptr);
+
+// How many events of the server's log carry each request id, read page by page as an auditor.
+absl::StatusOr<std::map<std::string, int>> RequestIdsInLog(
+    const std::shared_ptr<grpc::Channel>& channel);
 
 }  // namespace scc::testing
 
