@@ -81,6 +81,7 @@ bench: build
 	@$(BUILD)/tests/bench/projection_bench --out bench-results
 	@$(BUILD)/tests/bench/report_bench --out bench-results
 	@$(BUILD)/tests/bench/read_audit_bench --out bench-results
+	@$(BUILD)/tests/bench/national_bench --out bench-results --sccctl $(BUILD)/clients/sccctl
 
 # A few minutes of steady load on sccd: throughput, latency and memory over time.
 SOAK_SECONDS ?= 180

@@ -82,15 +82,7 @@ absl::StatusOr<ProjectionServiceImpl::View> ProjectionServiceImpl::Resolve(
 
 absl::StatusOr<std::vector<StatePtr>> ProjectionServiceImpl::Institutions(const View& view) const {
   if (view.filter.empty()) return projection_->All();
-  ASSIGN_OR_RETURN(auto folded,
-                   projections::FoldAllAsOf(*log_, view.filter, log_->NextPosition(),
-                                            view.deadline));
-  std::vector<StatePtr> states;
-  states.reserve(folded.size());
-  for (auto& [urn, state] : folded) {
-    if (state.registered()) states.push_back(std::make_shared<const domain::InstitutionState>(std::move(state)));
-  }
-  return states;
+  return snapshots_->FoldAll(view.filter, log_->NextPosition(), view.deadline);
 }
 
 absl::Status ProjectionServiceImpl::GetInstitution(const UnaryCall& call,
@@ -102,8 +94,7 @@ absl::Status ProjectionServiceImpl::GetInstitution(const UnaryCall& call,
   if (view.filter.empty()) {
     state = projection_->Get(request.urn());
   } else {
-    ASSIGN_OR_RETURN(domain::InstitutionState folded,
-                     projections::FoldAsOf(*log_, request.urn(), view.filter));
+    ASSIGN_OR_RETURN(domain::InstitutionState folded, snapshots_->Fold(request.urn(), view.filter));
     state = std::make_shared<const domain::InstitutionState>(std::move(folded));
   }
   if (state == nullptr || !state->registered()) {
@@ -163,16 +154,11 @@ absl::Status ProjectionServiceImpl::ListInstitutions(const UnaryCall& call,
             s.episode().lead_officer().lead_officer_id() == request.lead_officer_id()) &&
            found(s);
   };
+  ASSIGN_OR_RETURN(const std::vector<StatePtr> all, Institutions(view));
   std::vector<StatePtr> candidates;
-  if (view.filter.empty()) {
-    candidates = projection_->Select(keep);
-  } else {
-    ASSIGN_OR_RETURN(std::vector<StatePtr> all, Institutions(view));
-    for (StatePtr& s : all) {
-      if (keep(*s)) candidates.push_back(std::move(s));
-    }
+  for (const StatePtr& s : all) {
+    if (keep(*s)) candidates.push_back(s);
   }
-  ASSIGN_OR_RETURN(std::vector<StatePtr> all, Institutions(view));
   const projections::QualityAssuranceDays qa = projections::CollectQualityAssurance(all);
   std::vector<StatePtr> matching;
   for (StatePtr& s : candidates) {
@@ -324,17 +310,21 @@ absl::Status ProjectionServiceImpl::SearchAudit(const UnaryCall& call,
 }
 
 absl::Status ProjectionServiceImpl::RebuildProjections(
-    const UnaryCall& /*call*/, const v1::RebuildProjectionsRequest& /*request*/,
+    const UnaryCall& call, const v1::RebuildProjectionsRequest& request,
     v1::ProjectionStatus* response) {
   projection_->RequestRebuild();
-  *response = projection_->Status();
-  return absl::OkStatus();
+  return GetProjectionStatus(call, request, response);
 }
 
 absl::Status ProjectionServiceImpl::GetProjectionStatus(
     const UnaryCall& /*call*/, const v1::RebuildProjectionsRequest& /*request*/,
     v1::ProjectionStatus* response) {
   *response = projection_->Status();
+  const projections::TermSnapshots::Stats snapshots = snapshots_->stats();
+  for (const std::string& boundary : snapshots.held) response->add_snapshot_boundaries(boundary);
+  response->set_snapshot_building(snapshots.building);
+  response->set_snapshot_reads(snapshots.reads_from_snapshot);
+  response->set_full_fold_reads(snapshots.reads_folded_in_full);
   return absl::OkStatus();
 }
 

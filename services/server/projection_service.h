@@ -1,6 +1,7 @@
 // ProjectionService: the read models over gRPC — institution status and obligations, lists with
-// filters and pages, audit search, and rebuilds. Live reads come from the projection; as_of and
-// known_at reads fold the log. Thread-safe; everything it points to must outlive it.
+// filters and pages, audit search, and rebuilds. Live reads come from the projection; as_of
+// reads start from a term snapshot where one applies, and otherwise (and known_at reads earlier
+// than a snapshot knows) fold the log. Thread-safe; everything it points to must outlive it.
 #ifndef SCC_SERVICES_SERVER_PROJECTION_SERVICE_H_
 #define SCC_SERVICES_SERVER_PROJECTION_SERVICE_H_
 
@@ -11,6 +12,7 @@
 #include "services/projections/institution_projection.h"
 #include "services/projections/status.h"
 #include "services/projections/term_calendar.h"
+#include "services/projections/term_snapshots.h"
 #include "services/server/call_frame.h"
 #include "storage/event_log.h"
 
@@ -20,6 +22,7 @@ class ProjectionServiceImpl final : public FramedService<v1::ProjectionService> 
  public:
   ProjectionServiceImpl(CallFrame* frame, storage::EventLog* log,
                         projections::InstitutionProjection* projection,
+                        projections::TermSnapshots* snapshots,
                         const projections::TermCalendar* calendar,
                         projections::ObligationRules rules, std::function<absl::CivilDay()> today)
       : FramedService<v1::ProjectionService>(
@@ -35,6 +38,7 @@ class ProjectionServiceImpl final : public FramedService<v1::ProjectionService> 
                     &ProjectionServiceImpl::GetProjectionStatus)}),
         log_(log),
         projection_(projection),
+        snapshots_(snapshots),
         calendar_(calendar),
         rules_(rules),
         today_(std::move(today)) {}
@@ -68,6 +72,7 @@ class ProjectionServiceImpl final : public FramedService<v1::ProjectionService> 
 
   storage::EventLog* const log_;
   projections::InstitutionProjection* const projection_;
+  projections::TermSnapshots* const snapshots_;
   const projections::TermCalendar* const calendar_;
   const projections::ObligationRules rules_;
   const std::function<absl::CivilDay()> today_;

@@ -44,6 +44,7 @@
 #include "services/projections/institution_projection.h"
 #include "services/projections/status.h"
 #include "services/projections/term_calendar.h"
+#include "services/projections/term_snapshots.h"
 #include "services/reports/letters.h"
 #include "services/server/institution_repository.h"
 #include "services/server/log_upgrade.h"
@@ -70,6 +71,7 @@ struct Config {
   std::string tokens = "deploy/dev-tokens.txt";
   std::string time_zone = "Europe/London";
   std::string term_calendar = "deploy/term-calendar.txt";
+  size_t term_snapshots = projections::TermSnapshots::Options{}.keep;
   std::string ofsted_mapping;  // empty: the rulebook's defaults (docs/ofsted.md)
   std::string today;  // fixed date for tests and demonstrations; empty: the real date
   bool access_log = true;
@@ -493,8 +495,12 @@ int Serve(const Config& config) {
   server::AuditServiceImpl audit(&frame, &gateway, log->get(), &repository, &watches);
   projections::ObligationRules rules = config.rules;
   rules.review_each_term = config.review_interval == "term";
-  server::ProjectionServiceImpl queries(&frame, log->get(), projection->get(), &*calendar, rules,
-                                        today);
+  // As-of reads start from the snapshot of the half-term boundary before their date; the current
+  // half term's is built in the background from the start.
+  projections::TermSnapshots snapshots(log->get(), &*calendar, {.keep = config.term_snapshots});
+  snapshots.Prepare(today());
+  server::ProjectionServiceImpl queries(&frame, log->get(), projection->get(), &snapshots,
+                                        &*calendar, rules, today);
   server::ReportServiceImpl reports(&frame, log->get(), &*calendar, rules,
                                     config.report, read_audit.get());
   v1::ServerLimits limits;
@@ -699,6 +705,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--term-calendar", config.term_calendar,
                  "term dates file (half-termly and termly obligations)")
+      ->capture_default_str();
+  app.add_option("--term-snapshots", config.term_snapshots,
+                 "half-term snapshots held in memory for as-of reads (0: every as-of read folds "
+                 "the log)")
       ->capture_default_str();
   app.add_option("--ofsted-mapping", config.ofsted_mapping,
                  "file saying where RI-or-worse and Good-or-better begin in each Ofsted "

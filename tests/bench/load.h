@@ -26,6 +26,9 @@ struct LoadResult {
   std::string first_error;
   double seconds = 0;
   double p50_ms = 0, p99_ms = 0, p999_ms = 0;
+  // The server's CPU time (user + system, all threads) per event over the cell; 0 when not
+  // measured (the peers: their CPU is in other processes or in the client).
+  double server_cpu_us_per_event = 0;
 
   double events_per_second() const { return seconds > 0 ? events / seconds : 0; }
 };

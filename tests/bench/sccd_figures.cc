@@ -1,8 +1,14 @@
 #include "tests/bench/sccd_figures.h"
 
-#include <chrono>
+#include <unistd.h>
 
+#include <chrono>
+#include <fstream>
+#include <iterator>
+
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "scc/v1/admin.grpc.pb.h"
 #include "scc/v1/projections.grpc.pb.h"
 #include "scc/v1/workflow.grpc.pb.h"
@@ -49,6 +55,19 @@ void WaitForReadModel(const testing::SccdProcess& sccd, uint64_t events) {
 }
 
 }  // namespace
+
+double ProcessCpuSeconds(pid_t pid) {
+  std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  // After the command name in parentheses: state is field 3, utime and stime fields 14 and 15.
+  std::vector<std::string> fields = absl::StrSplit(text.substr(text.rfind(')') + 2), ' ');
+  double utime = 0, stime = 0;
+  if (fields.size() < 13 || !absl::SimpleAtod(fields[11], &utime) ||
+      !absl::SimpleAtod(fields[12], &stime)) {
+    Die(absl::StrCat("cannot read the CPU time of process ", pid));
+  }
+  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
 
 ProjectionLagProbe::ProjectionLagProbe(std::shared_ptr<grpc::Channel> channel)
     : channel_(std::move(channel)) {}

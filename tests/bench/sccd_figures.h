@@ -37,6 +37,9 @@ class ProjectionLagProbe {
   std::string failure_;
 };
 
+// CPU seconds (user + system, every thread) the process has used so far.
+double ProcessCpuSeconds(pid_t pid);
+
 // Bytes of sccd's data directory (event log and read model), and per event.
 struct DiskUse {
   uint64_t events = 0;

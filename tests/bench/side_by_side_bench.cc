@@ -282,18 +282,20 @@ LoadResult PeerLoad(bench::Peer& peer, int in_flight, int per_call, absl::Durati
 // ---- reporting -------------------------------------------------------------------------------
 
 std::string Row(const LoadResult& r) {
-  return absl::StrFormat("| %s | %s | %d | %.0f | %.2f | %.2f | %.2f | %d |%s\n", r.system, r.mode,
-                         r.in_flight, r.events_per_second(), r.p50_ms, r.p99_ms, r.p999_ms,
-                         r.failed, r.first_error.empty() ? "" : " " + r.first_error.substr(0, 80));
+  return absl::StrFormat(
+      "| %s | %s | %d | %.0f | %.2f | %.2f | %.2f | %s | %d |%s\n", r.system, r.mode, r.in_flight,
+      r.events_per_second(), r.p50_ms, r.p99_ms, r.p999_ms,
+      r.server_cpu_us_per_event > 0 ? absl::StrFormat("%.1f", r.server_cpu_us_per_event) : "",
+      r.failed, r.first_error.empty() ? "" : " " + r.first_error.substr(0, 80));
 }
 
 std::string Json(const LoadResult& r) {
   return absl::StrFormat(
       "{\"system\": \"%s\", \"mode\": \"%s\", \"in_flight\": %d, \"events_per_s\": %.1f, "
       "\"operations\": %d, \"events\": %d, \"failed\": %d, \"seconds\": %.3f, \"p50_ms\": %.3f, "
-      "\"p99_ms\": %.3f, \"p999_ms\": %.3f}",
+      "\"p99_ms\": %.3f, \"p999_ms\": %.3f, \"server_cpu_us_per_event\": %.2f}",
       r.system, r.mode, r.in_flight, r.events_per_second(), r.operations, r.events, r.failed,
-      r.seconds, r.p50_ms, r.p99_ms, r.p999_ms);
+      r.seconds, r.p50_ms, r.p99_ms, r.p999_ms, r.server_cpu_us_per_event);
 }
 
 void Print(const LoadResult& r) {
@@ -511,15 +513,27 @@ int main(int argc, char** argv) {
     auto sccd = bench::Must(testing::SccdProcess::Start(dir.Sub("sccd")));
     bench::ProjectionLagProbe lag(sccd->channel());
     std::atomic<uint64_t> acknowledged{0};
+    // The server's CPU per event over a cell, measured the same way for every sccd cell.
+    auto measured = [&](auto run) {
+      const double before = bench::ProcessCpuSeconds(sccd->pid());
+      LoadResult r = run();
+      if (r.events > 0) {
+        r.server_cpu_us_per_event =
+            (bench::ProcessCpuSeconds(sccd->pid()) - before) * 1e6 / static_cast<double>(r.events);
+      }
+      record(std::move(r));
+    };
     for (int n : options.in_flight) {
       if (n == 64) lag.Start(&acknowledged);
-      record(UnaryCommands("sccd", sccd->address(), workload, n, cell, true, &acknowledged));
+      measured([&] { return UnaryCommands("sccd", sccd->address(), workload, n, cell, true, &acknowledged); });
       if (n == 64) lag.Stop();
     }
     lag_ms = lag.samples_ms();
     lag_failure = lag.failure();
     for (int n : options.postgres_log_only ? std::vector<int>{} : options.bulk_in_flight) {
-      record(BulkCommands("sccd", sccd->address(), workload, n, options.bulk_batch, cell, true));
+      measured([&] {
+        return BulkCommands("sccd", sccd->address(), workload, n, options.bulk_batch, cell, true);
+      });
     }
     disk = bench::MeasureDiskUse(*sccd, dir.Sub("sccd"));
   }
@@ -594,8 +608,8 @@ int main(int argc, char** argv) {
       "no-op server gets the same requests; the peers append events of %d bytes (sccd's mean "
       "stored event) to streams with an expected-version check.\n\n",
       bench::Machine(), options.seconds, options.institutions, payload_bytes);
-  md += "| system | mode | in flight | events/s | p50 ms | p99 ms | p999 ms | failed |\n"
-        "|---|---|---:|---:|---:|---:|---:|---:|\n";
+  md += "| system | mode | in flight | events/s | p50 ms | p99 ms | p999 ms | server CPU µs/event "
+        "| failed |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const LoadResult& r : results) md += Row(r);
 
   const LoadResult* sccd64 = Find(results, "sccd", 64);

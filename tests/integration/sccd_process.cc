@@ -55,9 +55,11 @@ absl::StatusOr<std::unique_ptr<SccdProcess>> SccdProcess::Start(const std::strin
                                                                 const Options& options) {
   const std::string tokens = data_dir + ".tokens";
   if (absl::Status s = WriteTokens(tokens, options.extra_token_lines); !s.ok()) return s;
+  const std::string calendar =
+      options.term_calendar.empty() ? TERM_CALENDAR_PATH : options.term_calendar;
   std::vector<std::string> args = {SCCD_PATH,        "--listen",          "127.0.0.1:0",
                                    "--data",         data_dir,            "--tokens",
-                                   tokens,           "--term-calendar",   TERM_CALENDAR_PATH,
+                                   tokens,           "--term-calendar",   calendar,
                                    "--metrics-listen", "127.0.0.1:0", "--http-listen",
                                    "127.0.0.1:0"};
   args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());

@@ -34,6 +34,7 @@ class SccdProcess {
   struct Options {
     std::vector<std::string> extra_args;  // more sccd flags, e.g. --tls-cert
     std::vector<std::string> extra_token_lines;  // appended to the test tokens file
+    std::string term_calendar;  // empty: the repository's deploy/term-calendar.txt
     // How channel() connects; null: plaintext.
     std::shared_ptr<grpc::ChannelCredentials> credentials;
   };
