@@ -1,5 +1,7 @@
 #include "services/projections/institution_projection.h"
 
+#include "absl/container/flat_hash_set.h"
+
 #include <pthread.h>
 
 #include <algorithm>
@@ -24,6 +26,10 @@ struct InstitutionProjection::Generation {
   Map states;
   uint64_t next_position = 0;
   bool cleared = false;  // a rebuild's: what an earlier attempt left under its prefix is gone
+  // Applied in memory and not yet written (catching up saves less often); on disk, the position
+  // is still the one of the last save, so a restart applies these events again.
+  absl::flat_hash_set<std::string> unsaved;
+  uint64_t unsaved_events = 0;
 
   std::string Prefix() const { return absl::StrCat("g", id, "/"); }
   std::string StateKey(const std::string& urn) const { return absl::StrCat(Prefix(), "i/", urn); }
@@ -33,7 +39,29 @@ struct InstitutionProjection::Generation {
 
 namespace {
 
+// Far behind the log (a first start on a big log, a rebuild), a batch touches a different set of
+// institutions each time; saving every touched state per batch then writes about one state per
+// event. So while more than this many batches behind, states are saved only every
+// Options::catch_up_save_events events.
+constexpr uint64_t kCatchingUpBatches = 20;
+
 }  // namespace
+
+void InstitutionProjection::AddUnsaved(const Generation& gen, storage::KvStore::Batch& batch,
+                                       const std::function<bool(const std::string&)>& keep) {
+  for (const std::string& urn : gen.unsaved) {
+    if (!keep || keep(urn)) {
+      batch.puts.emplace_back(gen.StateKey(urn), gen.states.at(urn)->SerializeAsString());
+    }
+  }
+}
+
+bool InstitutionProjection::SaveNow(const Generation& gen, const Options& options, size_t events,
+                                    uint64_t head) {
+  const uint64_t behind = head > gen.next_position ? head - gen.next_position : 0;
+  return behind <= kCatchingUpBatches * options.batch_events ||
+         gen.unsaved_events + events >= options.catch_up_save_events;
+}
 
 InstitutionProjection::InstitutionProjection(storage::EventLog* log, storage::KvStore* store,
                                              Options options)
@@ -128,7 +156,7 @@ absl::Status InstitutionProjection::Load() {
 }
 
 absl::Status InstitutionProjection::ApplyTo(const storage::EventLog& log, storage::KvStore& store,
-                                            Generation& gen,
+                                            const Options& options, Generation& gen,
                                             const std::vector<storage::RecordedEvent>& events,
                                             uint64_t next_position,
                                             std::vector<std::string>* touched_urns) {
@@ -154,14 +182,23 @@ absl::Status InstitutionProjection::ApplyTo(const storage::EventLog& log, storag
       domain::Evolve(*working, event);
     }
   }
-  storage::KvStore::Batch batch;
-  for (const auto& [urn, state] : touched) {
-    batch.puts.emplace_back(gen.StateKey(urn), state->SerializeAsString());
+  const bool save = SaveNow(gen, options, events.size(), log.NextPosition());
+  if (save) {
+    storage::KvStore::Batch batch;
+    for (const auto& [urn, state] : touched) {
+      batch.puts.emplace_back(gen.StateKey(urn), state->SerializeAsString());
+    }
+    AddUnsaved(gen, batch, [&touched](const std::string& urn) { return !touched.contains(urn); });
+    batch.puts.emplace_back(gen.PositionKey(), absl::StrCat(next_position));
+    RETURN_IF_ERROR(store.Write(batch));
+    gen.unsaved.clear();
+    gen.unsaved_events = 0;
+  } else {
+    gen.unsaved_events += events.size();
   }
-  batch.puts.emplace_back(gen.PositionKey(), absl::StrCat(next_position));
-  RETURN_IF_ERROR(store.Write(batch));
   for (auto& [urn, state] : touched) {
     if (touched_urns != nullptr) touched_urns->push_back(urn);
+    if (!save) gen.unsaved.insert(urn);
     gen.states[urn] = std::move(state);
   }
   gen.next_position = next_position;
@@ -229,7 +266,7 @@ absl::Status InstitutionProjection::ApplyLive(const std::vector<storage::Recorde
                                               uint64_t next_position) {
   std::vector<std::string> urns;
   absl::Status s = options_.inject_fault ? options_.inject_fault(false) : absl::OkStatus();
-  if (s.ok()) s = ApplyTo(*log_, *store_, *live_, events, next_position, &urns);
+  if (s.ok()) s = ApplyTo(*log_, *store_, options_, *live_, events, next_position, &urns);
   if (!s.ok()) {
     // The subscription has moved past the batch: follow again from what was applied.
     ReplaceSubscription(log_->Subscribe(live_->next_position));
@@ -279,7 +316,9 @@ absl::Status InstitutionProjection::Step(std::unique_ptr<Generation>& rebuild,
       log_->ReadAll(rebuild->next_position, options_.batch_events);
   absl::Status s = page.status();
   if (s.ok() && options_.inject_fault) s = options_.inject_fault(true);
-  if (s.ok()) s = ApplyTo(*log_, *store_, *rebuild, page->events, page->next_position, nullptr);
+  if (s.ok()) {
+    s = ApplyTo(*log_, *store_, options_, *rebuild, page->events, page->next_position, nullptr);
+  }
   if (!s.ok()) return absl::Status(s.code(), absl::StrCat("projection rebuild: ", s.message()));
   const uint64_t head = log_->NextPosition();
   {
@@ -295,11 +334,15 @@ absl::Status InstitutionProjection::Step(std::unique_ptr<Generation>& rebuild,
 
   // Caught up: the new generation takes over, atomically on disk and for readers.
   storage::KvStore::Batch swap;
+  AddUnsaved(*rebuild, swap);
+  swap.puts.emplace_back(rebuild->PositionKey(), absl::StrCat(rebuild->next_position));
   swap.puts.emplace_back(kActiveKey, rebuild->ActiveValue());
   swap.delete_prefixes.push_back(live_->Prefix());
   if (absl::Status w = store_->Write(swap, /*sync=*/true); !w.ok()) {
     return absl::Status(w.code(), absl::StrCat("projection rebuild: ", w.message()));
   }
+  rebuild->unsaved.clear();
+  rebuild->unsaved_events = 0;
   live_ = std::move(rebuild);
   ReplaceSubscription(log_->Subscribe(live_->next_position));
   {
@@ -417,10 +460,11 @@ absl::Status InstitutionProjection::RebuildOffline(
   while (gen.next_position < total) {
     ASSIGN_OR_RETURN(storage::AllPage page,
                      log->ReadAll(gen.next_position, options.batch_events));
-    RETURN_IF_ERROR(ApplyTo(*log, *store, gen, page.events, page.next_position, nullptr));
+    RETURN_IF_ERROR(ApplyTo(*log, *store, options, gen, page.events, page.next_position, nullptr));
     if (progress) progress(gen.next_position, total);
   }
   storage::KvStore::Batch done;
+  AddUnsaved(gen, done);
   done.puts.emplace_back(kActiveKey, gen.ActiveValue());
   done.puts.emplace_back(gen.PositionKey(), absl::StrCat(gen.next_position));
   return store->Write(done, /*sync=*/true);

@@ -46,6 +46,9 @@ class InstitutionProjection {
   struct Options {
     uint32_t version = kCodeVersion;
     size_t batch_events = 2000;                        // events per persisted batch
+    // Far behind the log (more than 20 batches), states are saved at most every this many
+    // events instead of every batch; a restart applies what was not saved again.
+    uint64_t catch_up_save_events = 500'000;
     std::function<void(const std::string&)> progress;  // log lines about rebuilds; may be empty
     absl::Duration retry_initial = absl::Milliseconds(200);  // back-off after a failed batch
     absl::Duration retry_max = absl::Seconds(30);
@@ -110,11 +113,19 @@ class InstitutionProjection {
   storage::Subscription* subscription() const ABSL_LOCKS_EXCLUDED(mu_);
   // Makes `next` the subscription (cancelled at once when stopping).
   void ReplaceSubscription(std::unique_ptr<storage::Subscription> next) ABSL_LOCKS_EXCLUDED(mu_);
-  // Folds `events` into `gen` and persists the touched institutions with the new position in
-  // one atomic batch; appends the touched URNs to `touched_urns` when given.
+  // Folds `events` into `gen` and, unless catching up (SaveNow), persists the touched
+  // institutions and the unsaved ones with the new position in one atomic batch; appends the
+  // touched URNs to `touched_urns` when given. On a failed write `gen` is as it was.
   static absl::Status ApplyTo(const storage::EventLog& log, storage::KvStore& store,
-                              Generation& gen, const std::vector<storage::RecordedEvent>& events,
+                              const Options& options, Generation& gen,
+                              const std::vector<storage::RecordedEvent>& events,
                               uint64_t next_position, std::vector<std::string>* touched_urns);
+  // Whether a batch of `events` taking `gen` towards `head` saves (else it stays in memory).
+  static bool SaveNow(const Generation& gen, const Options& options, size_t events, uint64_t head);
+  // Adds the states of `gen` applied and not yet saved to `batch` (those `keep` is true for,
+  // when given).
+  static void AddUnsaved(const Generation& gen, storage::KvStore::Batch& batch,
+                         const std::function<bool(const std::string&)>& keep = {});
   // Makes the given institutions of `gen`, and its position, visible to readers.
   void Publish(const Generation& gen, const std::vector<std::string>& urns)
       ABSL_LOCKS_EXCLUDED(mu_);

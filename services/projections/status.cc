@@ -134,9 +134,13 @@ bool InCategory(const InstitutionState& s) {
 
 }  // namespace
 
+bool HasQualityAssurance(const InstitutionState& s) {
+  return s.episode().has_lead_officer() && !s.episode().qa_meeting_days().empty();
+}
+
 void AddQualityAssurance(const InstitutionState& s, QualityAssuranceDays* days) {
+  if (!HasQualityAssurance(s)) return;
   const v1::SccEpisode& e = s.episode();
-  if (!e.has_lead_officer() || e.qa_meeting_days().empty()) return;
   std::vector<int32_t>& into = (*days)[e.lead_officer().lead_officer_id()];
   into.insert(into.end(), e.qa_meeting_days().begin(), e.qa_meeting_days().end());
 }

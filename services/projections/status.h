@@ -36,6 +36,8 @@ struct ObligationRules {
 // the HoSI meets each Lead Officer, not each school: the days of quality-assurance
 // meetings held with each Lead Officer (by user id), over every institution they lead.
 using QualityAssuranceDays = absl::flat_hash_map<std::string, std::vector<int32_t>>;
+// Whether the institution has quality-assurance meetings to add to its Lead Officer's.
+bool HasQualityAssurance(const domain::InstitutionState& state);
 // Adds the quality-assurance meetings of one institution to those of its Lead Officer.
 void AddQualityAssurance(const domain::InstitutionState& state, QualityAssuranceDays* days);
 QualityAssuranceDays CollectQualityAssurance(

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/arena.h"
 #include "absl/time/clock.h"
 #include "services/codec/event_codec.h"
 #include "services/domain/dates.h"
@@ -33,9 +34,20 @@ struct TermSnapshots::Snapshot {
   uint64_t position = 0;      // every event before it is folded in
   absl::Time known_through = absl::InfinitePast();  // the latest recorded_at before `position`
   absl::btree_map<std::string, Entry> institutions;
+  std::shared_ptr<google::protobuf::Arena> arena;  // a view's: holds the states it copied
 };
 
 namespace {
+
+// Drops the least recently used of `kept` until at most `capacity` remain.
+template <typename Map>
+void KeepAtMost(Map& kept, size_t capacity) {
+  while (kept.size() > capacity) {
+    kept.erase(std::min_element(kept.begin(), kept.end(), [](const auto& a, const auto& b) {
+      return a.second.last_used < b.second.last_used;
+    }));
+  }
+}
 
 absl::StatusOr<std::vector<TermSnapshots::StatePtr>> FoldInFull(const storage::EventLog& log,
                                                                const TimeFilter& filter,
@@ -94,16 +106,70 @@ void TermSnapshots::Absorb(const StoredEvent& event, const Snapshot& snapshot, E
   }
 }
 
-TermSnapshots::StatePtr TermSnapshots::AsOf(const Entry& entry, const std::string& as_of) {
+TermSnapshots::StatePtr TermSnapshots::AsOf(const Entry& entry, const std::string& as_of,
+                                             google::protobuf::Arena* arena) {
   auto counts = [&](const std::shared_ptr<const StoredEvent>& e) {
     return e->metadata.effective_date() <= as_of;
   };
   if (std::none_of(entry.window.begin(), entry.window.end(), counts)) return entry.state;
-  auto state = std::make_shared<InstitutionState>(*entry.state);
+  std::shared_ptr<InstitutionState> state;
+  if (arena != nullptr) {
+    // Owned by the arena: the caller keeps it alive with the arena's owner.
+    state = std::shared_ptr<InstitutionState>(
+        std::shared_ptr<InstitutionState>(), google::protobuf::Arena::CreateMessage<InstitutionState>(arena));
+    state->CopyFrom(*entry.state);
+  } else {
+    state = std::make_shared<InstitutionState>(*entry.state);
+  }
   for (const auto& e : entry.window) {
     if (counts(e)) domain::Evolve(*state, *e);
   }
   return state;
+}
+
+std::shared_ptr<const TermSnapshots::Snapshot> TermSnapshots::Derive(const Snapshot& base,
+                                                                    absl::CivilDay day) {
+  auto view = std::make_shared<Snapshot>();
+  view->boundary = day;
+  view->boundary_date = domain::FormatDate(day);
+  view->window_end = view->boundary_date;
+  view->position = base.position;
+  view->known_through = base.known_through;
+  view->arena = std::make_shared<google::protobuf::Arena>();
+  for (const auto& [urn, entry] : base.institutions) {
+    Entry e;
+    e.owned = false;
+    e.next_version = entry.next_version;
+    e.refold = entry.refold;
+    if (!entry.refold) {
+      StatePtr state = AsOf(entry, view->boundary_date, view->arena.get());
+      // Shared with `base`, or on the view's arena: either way nobody changes it.
+      e.state = std::const_pointer_cast<InstitutionState>(
+          state == entry.state ? std::move(state) : StatePtr(view->arena, state.get()));
+    }
+    view->institutions.emplace_hint(view->institutions.end(), urn, std::move(e));
+  }
+  return view;
+}
+
+std::shared_ptr<const TermSnapshots::Snapshot> TermSnapshots::View(absl::CivilDay day,
+                                                                   uint64_t end_position) {
+  absl::MutexLock lock(&mu_);
+  auto it = views_.find(day);
+  if (it == views_.end()) return nullptr;
+  if (end_position > it->second.snapshot->position + options_.refresh_after) {
+    views_.erase(it);  // derived again from the refreshed snapshot
+    return nullptr;
+  }
+  it->second.last_used = ++tick_;
+  return it->second.snapshot;
+}
+
+void TermSnapshots::HoldView(std::shared_ptr<const Snapshot> view) {
+  const absl::CivilDay day = view->boundary;
+  absl::MutexLock lock(&mu_);
+  views_[day] = {std::move(view), ++tick_};
+  KeepAtMost(views_, options_.keep_dates);
 }
 
 TermSnapshots::Entry TermSnapshots::Forward(const Snapshot& snapshot, absl::string_view urn) {
@@ -225,12 +291,7 @@ void TermSnapshots::Run() {
     build_failure_ = absl::OkStatus();
     ++stats_.built;
     held_[boundary] = {*std::move(built), ++tick_};
-    while (held_.size() > options_.keep) {
-      auto oldest = std::min_element(held_.begin(), held_.end(), [](const auto& a, const auto& b) {
-        return a.second.last_used < b.second.last_used;
-      });
-      held_.erase(oldest);
-    }
+    KeepAtMost(held_, options_.keep);
   }
 }
 
@@ -281,12 +342,19 @@ absl::StatusOr<std::vector<TermSnapshots::StatePtr>> TermSnapshots::FoldAll(
       filter.as_of ? domain::ParseDate(*filter.as_of) : std::nullopt;
   const std::optional<absl::CivilDay> boundary =
       day && options_.keep > 0 ? BoundaryFor(*day) : std::nullopt;
-  std::shared_ptr<const Snapshot> snapshot;
-  if (boundary) {
+  auto usable = [&](const std::shared_ptr<const Snapshot>& s) {
+    return s != nullptr && s->position <= end_position &&
+           !(filter.known_at && *filter.known_at < s->known_through);
+  };
+  std::shared_ptr<const Snapshot> snapshot = boundary ? View(*day, end_position) : nullptr;
+  if (boundary && !usable(snapshot)) {
     ASSIGN_OR_RETURN(snapshot, Acquire(*boundary, end_position, deadline));
+    if (usable(snapshot) && *day != *boundary) {
+      snapshot = Derive(*snapshot, *day);
+      HoldView(snapshot);
+    }
   }
-  if (snapshot == nullptr || snapshot->position > end_position ||
-      (filter.known_at && *filter.known_at < snapshot->known_through)) {
+  if (!usable(snapshot)) {
     Count(&Stats::reads_folded_in_full);
     return FoldInFull(*log_, filter, end_position, deadline);
   }
@@ -356,6 +424,7 @@ TermSnapshots::Stats TermSnapshots::stats() const {
   absl::MutexLock lock(&mu_);
   Stats stats = stats_;
   for (const auto& [boundary, kept] : held_) stats.held.push_back(domain::FormatDate(boundary));
+  for (const auto& [day, kept] : views_) stats.dates.push_back(domain::FormatDate(day));
   if (building_) stats.building = domain::FormatDate(*building_);
   return stats;
 }

@@ -35,6 +35,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "google/protobuf/arena.h"
 #include "services/domain/evolve.h"
 #include "services/projections/as_of.h"
 #include "services/projections/term_calendar.h"
@@ -49,10 +50,12 @@ class TermSnapshots {
   struct Options {
     size_t keep = 3;                   // snapshots held in memory; 0: none, every read folds
     uint64_t refresh_after = 50'000;   // events recorded after a snapshot before it is refreshed
+    size_t keep_dates = 8;             // views of single dates held (see FoldAll)
   };
 
   struct Stats {
     std::vector<std::string> held;   // the boundaries of the snapshots in memory, YYYY-MM-DD
+    std::vector<std::string> dates;  // the dates of the views in memory
     uint64_t built = 0;              // built or refreshed since start
     uint64_t reads_from_snapshot = 0;
     uint64_t reads_folded_in_full = 0;  // no snapshot applied (known_at too early, no as_of...)
@@ -67,8 +70,11 @@ class TermSnapshots {
 
   // Every institution registered as `filter` sees it among the events before `end_position`,
   // sorted by URN: what FoldAllAsOf gives, from the snapshot of the boundary before
-  // filter.as_of when one applies (waiting for it to be built). DEADLINE_EXCEEDED, saying how far
-  // the build has got, when `deadline` passes first; the build goes on.
+  // filter.as_of when one applies (waiting for it to be built). The states as of that date are
+  // kept as a view (a snapshot of that very date, sharing the states that did not change), so
+  // that further reads of the same date (pages, filters, other lists) copy nothing.
+  // DEADLINE_EXCEEDED, saying how far the build has got, when `deadline` passes first; the
+  // build goes on.
   absl::StatusOr<std::vector<StatePtr>> FoldAll(const TimeFilter& filter, uint64_t end_position,
                                                 absl::Time deadline);
 
@@ -94,8 +100,14 @@ class TermSnapshots {
 
   // Folds one event into an entry as Fold would for any as_of up to the window's end.
   static void Absorb(const domain::StoredEvent& event, const Snapshot& snapshot, Entry& entry);
-  // The entry's state as of `as_of` (after the boundary, up to the window's end).
-  static StatePtr AsOf(const Entry& entry, const std::string& as_of);
+  // The entry's state as of `as_of` (after the boundary, up to the window's end): the entry's
+  // own when no later event counts, else a copy (on `arena` when given, which must then
+  // outlive it).
+  static StatePtr AsOf(const Entry& entry, const std::string& as_of,
+                       google::protobuf::Arena* arena = nullptr);
+  // A snapshot of the date `as_of` (no window) from `base`, the states that change copied onto
+  // its own arena.
+  static std::shared_ptr<const Snapshot> Derive(const Snapshot& base, absl::CivilDay day);
   // The entry of `urn` in `snapshot` to fold forward: shared state, copied when it changes.
   static Entry Forward(const Snapshot& snapshot, absl::string_view urn);
   // Folds the known events of [snapshot.position, end_position) into `overlay`, entries taken
@@ -113,6 +125,10 @@ class TermSnapshots {
       ABSL_LOCKS_EXCLUDED(mu_);
   // The held snapshot of `boundary`, or nullptr; builds nothing.
   std::shared_ptr<const Snapshot> Held(absl::CivilDay boundary) const ABSL_LOCKS_EXCLUDED(mu_);
+  // The view of `day` if one is held that reads of events before `end_position` may use.
+  std::shared_ptr<const Snapshot> View(absl::CivilDay day, uint64_t end_position)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  void HoldView(std::shared_ptr<const Snapshot> view) ABSL_LOCKS_EXCLUDED(mu_);
   void Run() ABSL_LOCKS_EXCLUDED(mu_);
   void Request(absl::CivilDay boundary) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Count(uint64_t Stats::*counter, uint64_t n = 1) const ABSL_LOCKS_EXCLUDED(mu_);
@@ -123,6 +139,7 @@ class TermSnapshots {
 
   mutable absl::Mutex mu_;
   absl::btree_map<absl::CivilDay, Kept> held_ ABSL_GUARDED_BY(mu_);
+  absl::btree_map<absl::CivilDay, Kept> views_ ABSL_GUARDED_BY(mu_);  // by date
   std::vector<absl::CivilDay> requested_ ABSL_GUARDED_BY(mu_);  // to build, oldest first
   std::optional<absl::CivilDay> building_ ABSL_GUARDED_BY(mu_);
   absl::Status build_failure_ ABSL_GUARDED_BY(mu_);  // of the last build; OK when it worked

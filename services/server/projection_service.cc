@@ -154,12 +154,23 @@ absl::Status ProjectionServiceImpl::ListInstitutions(const UnaryCall& call,
             s.episode().lead_officer().lead_officer_id() == request.lead_officer_id()) &&
            found(s);
   };
-  ASSIGN_OR_RETURN(const std::vector<StatePtr> all, Institutions(view));
-  std::vector<StatePtr> candidates;
-  for (const StatePtr& s : all) {
-    if (keep(*s)) candidates.push_back(s);
+  // Live reads select under the projection's lock, copying only what they keep; as-of reads
+  // filter one fold.
+  std::vector<StatePtr> folded;
+  if (!view.filter.empty()) {
+    ASSIGN_OR_RETURN(folded, Institutions(view));
   }
-  const projections::QualityAssuranceDays qa = projections::CollectQualityAssurance(all);
+  auto select = [&](const std::function<bool(const domain::InstitutionState&)>& pred) {
+    if (view.filter.empty()) return projection_->Select(pred);
+    std::vector<StatePtr> kept;
+    for (const StatePtr& s : folded) {
+      if (pred(*s)) kept.push_back(s);
+    }
+    return kept;
+  };
+  std::vector<StatePtr> candidates = select(keep);
+  const projections::QualityAssuranceDays qa =
+      projections::CollectQualityAssurance(select(projections::HasQualityAssurance));
   std::vector<StatePtr> matching;
   for (StatePtr& s : candidates) {
     if (!request.overdue().empty()) {
@@ -322,6 +333,7 @@ absl::Status ProjectionServiceImpl::GetProjectionStatus(
   *response = projection_->Status();
   const projections::TermSnapshots::Stats snapshots = snapshots_->stats();
   for (const std::string& boundary : snapshots.held) response->add_snapshot_boundaries(boundary);
+  for (const std::string& day : snapshots.dates) response->add_snapshot_dates(day);
   response->set_snapshot_building(snapshots.building);
   response->set_snapshot_reads(snapshots.reads_from_snapshot);
   response->set_full_fold_reads(snapshots.reads_folded_in_full);

@@ -284,6 +284,50 @@ TEST(ProjectionTest, RestartResumesWithoutApplyingTwice) {
   EXPECT_EQ(projection->applied_position(), h.log().NextPosition());
 }
 
+// Far behind the log (first start on a big log), states are saved every catch_up_save_events
+// events rather than every batch; a stop in between loses only unsaved work, which the restart
+// applies again: nothing twice, nothing missing.
+TEST(ProjectionTest, FarBehindItSavesLessOftenAndARestartAppliesTheRestAgain) {
+  Harness h;
+  constexpr int kInstitutions = 40, kVisits = 300;
+  auto append = [&](const std::string& urn, const v1::EventPayload& payload, int n) {
+    v1::EventMetadata m;
+    m.set_event_id(absl::StrCat(urn, "-", n));
+    m.set_effective_date("2024-09-02");
+    ASSERT_TRUE(h.log()
+                    .Append(codec::StreamName(urn), storage::ExpectedVersion::Any(),
+                            {codec::Encode(payload, m)}, "")
+                    .ok());
+  };
+  for (int n = 0; n <= kVisits; ++n) {  // round robin: each batch touches every institution
+    for (int i = 0; i < kInstitutions; ++i) {
+      append(absl::StrCat(300000 + i), n == 0 ? Register() : Visit(), n);
+    }
+  }
+  InstitutionProjection::Options options;
+  options.batch_events = 97;
+  options.catch_up_save_events = 3000;
+  const uint64_t end = h.log().NextPosition();
+  {
+    auto first = InstitutionProjection::Open(&h.log(), &h.store(), options);
+    ASSERT_TRUE(first.ok());
+    ASSERT_TRUE((*first)->WaitFor(end / 2, absl::Now() + kWait).ok());
+  }  // stopped wherever it is, most likely with unsaved work
+  auto second = InstitutionProjection::Open(&h.log(), &h.store(), options);
+  ASSERT_TRUE(second.ok());
+  EXPECT_LT((*second)->applied_position(), end);
+  ASSERT_TRUE((*second)->WaitFor(end, absl::Now() + kWait).ok());
+  ASSERT_EQ((*second)->All().size(), static_cast<size_t>(kInstitutions));
+  for (const auto& state : (*second)->All()) {
+    EXPECT_EQ(state->visit_days_size(), kVisits) << state->urn();
+    EXPECT_EQ(state->events_applied(), kVisits + 1u) << state->urn();
+  }
+  second->reset();
+  auto third = InstitutionProjection::Open(&h.log(), &h.store(), options);  // caught up: saved
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ((*third)->applied_position(), end);
+}
+
 TEST(ProjectionTest, VersionBumpRebuildsInTheBackgroundAndSwitches) {
   Harness h;
   const absl::CivilDay day(2024, 9, 2);

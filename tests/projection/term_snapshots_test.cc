@@ -80,6 +80,7 @@ TEST(TermSnapshotsPropertyTest, ReadsFromSnapshotsEqualTheFullFold) {
   TermSnapshots::Options options;
   options.keep = 2;            // evicted as reads move between half terms
   options.refresh_after = 40;  // refreshed under the reads
+  options.keep_dates = 3;      // views of dates dropped and derived again
   TermSnapshots snapshots(log.get(), &calendar, options);
   const unsigned seed = std::random_device{}();
   SCOPED_TRACE(absl::StrCat("seed ", seed));
@@ -164,6 +165,7 @@ TEST(TermSnapshotsPropertyTest, ReadsFromSnapshotsEqualTheFullFold) {
   EXPECT_GT(stats.institutions_refolded, 0u);  // the corrections and late events
   EXPECT_GT(stats.built, 6u);                  // every half term, and refreshes
   EXPECT_LE(stats.held.size(), options.keep);
+  EXPECT_LE(stats.dates.size(), options.keep_dates);
 }
 
 // A snapshot dropped while a read holds it stays valid for that read, and a read waits for the
