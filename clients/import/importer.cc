@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -145,6 +146,29 @@ absl::Status ForEachInstitution(const client::SccClient& client,
     for (v1::InstitutionStatus& i : *response.mutable_institutions()) each(i);
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
+  return absl::OkStatus();
+}
+
+absl::Status SkipUnregistered(const client::SccClient& client, ImportPlan* plan) {
+  absl::flat_hash_set<std::string> held;
+  v1::ListInstitutionsRequest request;
+  request.set_page_size(500);
+  const absl::Status listed =
+      ForEachInstitution(client, request, [&](v1::InstitutionStatus& i) { held.insert(i.urn()); });
+  if (!listed.ok()) return listed;
+  std::vector<RowCommand> kept;
+  for (RowCommand& row : plan->commands) {
+    if (held.contains(row.urn)) {
+      kept.push_back(std::move(row));
+    } else {
+      plan->skipped.push_back(
+          {row.line,
+           absl::StrCat("institution ", row.urn, " is not registered here (another "
+                        "authority's, or not yet imported from GIAS)"),
+           kNotRegisteredHere});
+    }
+  }
+  plan->commands = std::move(kept);
   return absl::OkStatus();
 }
 

@@ -37,6 +37,14 @@ absl::Status ForEachInstitution(const client::SccClient& client,
 ImportReport RunImport(const client::SccClient& client, const ImportPlan& plan,
                        const Progress& progress);
 
+// Moves the plan's commands about institutions the server does not hold into plan->skipped
+// ("not registered here"): Ofsted publishes one national file, and the other authorities' rows
+// are not errors. What the server holds is read once, a page of 500 at a time; kUnavailable when
+// that read fails.
+absl::Status SkipUnregistered(const client::SccClient& client, ImportPlan* plan);
+// The kind of the rows SkipUnregistered skips, counted in the summary rather than listed.
+inline constexpr char kNotRegisteredHere[] = "not registered here";
+
 struct InstitutionImportReport {
   int registered = 0;
   int updated = 0;

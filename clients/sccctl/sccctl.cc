@@ -564,6 +564,7 @@ scc::import::ImportReport RunPlan(const scc::client::SccClient& client,
     std::fprintf(stderr, "%s:%d: %s\n", path.c_str(), problem.line, problem.reason.c_str());
   }
   for (const auto& skipped : report.skipped) {
+    if (skipped.kind == scc::import::kNotRegisteredHere) continue;  // counted in the summary
     std::fprintf(stderr, "%s:%d: skipped: %s\n", path.c_str(), skipped.line, skipped.reason.c_str());
   }
   return report;
@@ -579,7 +580,13 @@ int ImportOfsted(const Global& g, const std::string& path) {
     std::fprintf(stderr, "sccctl: %s: %s\n", path.c_str(), std::string(plan.status().message()).c_str());
     return kBadUsage;
   }
-  const scc::import::ImportReport report = RunPlan(ImportClient(g), *plan, path);
+  // A national file: the rows of institutions this server does not hold are skipped.
+  const scc::client::SccClient client = ImportClient(g);
+  if (const absl::Status held = scc::import::SkipUnregistered(client, &*plan); !held.ok()) {
+    std::fprintf(stderr, "sccctl: %s\n", std::string(held.message()).c_str());
+    return kUnavailable;
+  }
+  const scc::import::ImportReport report = RunPlan(client, *plan, path);
   std::printf("%s: %zu rows, %d recorded, %d already recorded, %zu skipped, %zu with errors\n",
               path.c_str(), table->rows.size(), report.recorded, report.already_recorded,
               report.skipped.size(), report.errors.size());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/arena.h"
 #include "absl/time/clock.h"
@@ -179,6 +180,10 @@ TermSnapshots::Entry TermSnapshots::Forward(const Snapshot& snapshot, absl::stri
     entry.owned = false;
     return entry;
   }
+  return Fresh(urn);
+}
+
+TermSnapshots::Entry TermSnapshots::Fresh(absl::string_view urn) {
   Entry entry;
   entry.state = std::make_shared<InstitutionState>();
   entry.state->set_urn(std::string(urn));
@@ -224,6 +229,11 @@ absl::StatusOr<std::shared_ptr<const TermSnapshots::Snapshot>> TermSnapshots::Bu
   }
   const uint64_t end = log_->NextPosition();
   build_progress_ = next->position;
+  // Found by hash while scanning (a sorted map's look-up per event cost a fifth of the build),
+  // sorted once at the end.
+  absl::flat_hash_map<std::string, Entry> entries;
+  entries.reserve(next->institutions.size());
+  for (auto& [urn, entry] : next->institutions) entries.emplace(urn, std::move(entry));
   StoredEvent event;
   uint64_t seen = 0;
   RETURN_IF_ERROR(log_->Scan(next->position, end, [&](const storage::RecordView& recorded) {
@@ -236,16 +246,13 @@ absl::StatusOr<std::shared_ptr<const TermSnapshots::Snapshot>> TermSnapshots::Bu
     const absl::string_view urn = codec::UrnView(recorded.stream);
     if (urn.empty()) return absl::OkStatus();
     RETURN_IF_ERROR(codec::DecodeInto(recorded, &event));
-    auto it = next->institutions.find(urn);
-    if (it == next->institutions.end()) {
-      Entry entry;
-      entry.state = std::make_shared<InstitutionState>();
-      entry.state->set_urn(std::string(urn));
-      it = next->institutions.emplace(std::string(urn), std::move(entry)).first;
-    }
+    auto it = entries.find(urn);
+    if (it == entries.end()) it = entries.emplace(std::string(urn), Fresh(urn)).first;
     Absorb(event, *next, it->second);
     return absl::OkStatus();
   }));
+  next->institutions.clear();
+  for (auto& [urn, entry] : entries) next->institutions.emplace(urn, std::move(entry));
   next->position = end;
   return next;
 }

@@ -108,6 +108,8 @@ class TermSnapshots {
   // A snapshot of the date `as_of` (no window) from `base`, the states that change copied onto
   // its own arena.
   static std::shared_ptr<const Snapshot> Derive(const Snapshot& base, absl::CivilDay day);
+  // An institution the snapshot has not seen: no events yet.
+  static Entry Fresh(absl::string_view urn);
   // The entry of `urn` in `snapshot` to fold forward: shared state, copied when it changes.
   static Entry Forward(const Snapshot& snapshot, absl::string_view urn);
   // Folds the known events of [snapshot.position, end_position) into `overlay`, entries taken

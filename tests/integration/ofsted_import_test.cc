@@ -142,6 +142,29 @@ TEST_F(OfstedImportTest, EveryFrameworkImportedOnceThenOnlyTheChanges) {
   EXPECT_EQ(Inspections(kingsgate), 3) << kingsgate;  // 2019, 2023, the report card
 }
 
+// Ofsted publishes one national file: the rows of schools this authority does not hold are
+// skipped and counted, not errors, and the import succeeds.
+TEST_F(OfstedImportTest, OtherAuthoritiesRowsInTheNationalFileAreSkipped) {
+  Start();
+  ASSERT_EQ(Sccctl(absl::StrCat("import institutions ", Sample("gias_establishments.csv"))).code,
+            0);
+  std::ifstream in(Sample("ofsted_graded_2024.csv"));
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string national = text.str();
+  const size_t first_row = national.find('\n') + 1;
+  const std::string row = national.substr(first_row, national.find('\n', first_row) - first_row);
+  national += absl::StrCat("999901", row.substr(row.find(',')), "\n", "999902",
+                           row.substr(row.find(',')), "\n");
+  const std::string path = dir_.Sub("national.csv");
+  std::ofstream(path, std::ios::binary) << national;
+  const CommandOutcome r = Sccctl(absl::StrCat("import ofsted ", path));
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("0 with errors"));
+  EXPECT_THAT(r.out, HasSubstr("not registered here"));
+  EXPECT_THAT(r.out, Not(HasSubstr("999901 is not registered")));
+}
+
 TEST_F(OfstedImportTest, TheMappingFileMovesWhereRiOrWorseBegins) {
   const std::string mapping = dir_.Sub("ofsted-mapping.txt");
   std::ofstream(mapping) << "# Needs attention alone is not RI-or-worse here.\n"
