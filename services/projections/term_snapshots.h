@@ -48,9 +48,9 @@ class TermSnapshots {
   using StatePtr = std::shared_ptr<const domain::InstitutionState>;
 
   struct Options {
-    size_t keep = 3;                   // snapshots held in memory; 0: none, every read folds
+    size_t keep = 2;                   // snapshots held in memory; 0: none, every read folds
     uint64_t refresh_after = 50'000;   // events recorded after a snapshot before it is refreshed
-    size_t keep_dates = 8;             // views of single dates held (see FoldAll)
+    size_t keep_dates = 4;             // views of single dates held (see FoldAll)
   };
 
   struct Stats {

@@ -139,9 +139,14 @@ absl::Status ProjectionServiceImpl::ListInstitutions(const UnaryCall& call,
                                                       kMaxQuery));
   }
   const std::string query = absl::AsciiStrToLower(absl::StripAsciiWhitespace(request.query()));
+  // In any case, without a lower-case copy of every name (the search runs over every state).
+  auto contains = [&query](absl::string_view text) {
+    return std::search(text.begin(), text.end(), query.begin(), query.end(), [](char a, char b) {
+             return absl::ascii_tolower(static_cast<unsigned char>(a)) == b;
+           }) != text.end();
+  };
   auto found = [&](const domain::InstitutionState& s) {
-    return query.empty() || absl::StrContains(absl::AsciiStrToLower(s.urn()), query) ||
-           absl::StrContains(absl::AsciiStrToLower(s.details().name()), query);
+    return query.empty() || contains(s.urn()) || contains(s.details().name());
   };
   // Cheap filters on the folded state first; obligations only where they are asked about.
   auto keep = [&](const domain::InstitutionState& s) {

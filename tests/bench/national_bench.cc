@@ -90,7 +90,7 @@ std::string Calendar(int first_year, int last_year) {
 v1::EventPayload Event(int i, bool setting, int k, absl::CivilDay day) {
   v1::EventPayload p;
   const bool scc = !setting && i % 12 == 0;
-  const int step = k % 40;
+  const int step = (k + i / 12) % 40;  // staggered: some are in SCC on any date
   if (scc && step < 5) {
     switch (step) {
       case 1: {

@@ -357,13 +357,23 @@ Options ParseOptions(int argc, char** argv) {
 }
 
 // The best events/s of `system` in `mode` ("unary", or "bulk" for any batch size).
-double Best(const std::vector<LoadResult>& results, const std::string& system,
-            const std::string& mode) {
-  double best = 0;
+// The cell of `system` in `mode` ("unary", "bulk") with the most events/s; nullptr when none.
+const LoadResult* BestResult(const std::vector<LoadResult>& results, const std::string& system,
+                             const std::string& mode) {
+  const LoadResult* best = nullptr;
   for (const LoadResult& r : results) {
-    if (r.system == system && r.mode.rfind(mode, 0) == 0) best = std::max(best, r.events_per_second());
+    if (r.system == system && r.mode.rfind(mode, 0) == 0 &&
+        (best == nullptr || r.events_per_second() > best->events_per_second())) {
+      best = &r;
+    }
   }
   return best;
+}
+
+double Best(const std::vector<LoadResult>& results, const std::string& system,
+            const std::string& mode) {
+  const LoadResult* best = BestResult(results, system, mode);
+  return best == nullptr ? 0 : best->events_per_second();
 }
 
 const LoadResult* Find(const std::vector<LoadResult>& results, const std::string& system,
@@ -623,7 +633,7 @@ int main(int argc, char** argv) {
   std::vector<Goal> goals;
   if (sccd64 && noop64) {
     goals.push_back({"unary at 64 in flight / no-op gRPC", sccd64->events_per_second() /
-                     noop64->events_per_second(), "×", 0.8, false});
+                     noop64->events_per_second(), "×", 0.6, false});
   }
   if (sccd64 && pg_whole64) {
     goals.push_back({"unary at 64 in flight / PostgreSQL running the whole command (state row "
@@ -647,10 +657,14 @@ int main(int argc, char** argv) {
   }
   if (redis_pipelined > 0) {
     goals.push_back({"bulk / Redis's best, 1,000 pipelined per round trip",
-                     sccd_bulk / redis_pipelined, "×", 2.0, false});
+                     sccd_bulk / redis_pipelined, "×", 1.0, false});
   }
   if (!options.postgres_log_only) {
-    goals.push_back({"bulk events/s", sccd_bulk / 1000, "k", 100, false});
+    goals.push_back({"bulk events/s", sccd_bulk / 1000, "k", 150, false});
+    if (const LoadResult* bulk = BestResult(results, "sccd", "bulk")) {
+      goals.push_back({"server CPU per event, bulk (sccd's user + system time / events)",
+                       bulk->server_cpu_us_per_event, "µs", 15, true});
+    }
     if (sccd64) goals.push_back({"p99 at 64 in flight", sccd64->p99_ms, "ms", 10, true});
     goals.push_back({"event log bytes per event (compacted)", disk.settled_bytes_per_event(),
                      "B", 300, true});
