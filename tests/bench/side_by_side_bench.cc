@@ -142,6 +142,28 @@ std::optional<std::string> Bytes(const grpc::ByteBuffer& buffer) {
   return bytes;
 }
 
+// The Calls not yet deleted. A load's last completion runs inside its Call's OnDone, before the
+// Call (and its context) is freed: the load waits for this to reach zero before its channels go.
+absl::Mutex calls_mu;
+int calls_alive ABSL_GUARDED_BY(calls_mu) = 0;
+
+// Counts a Call from its construction until its last member is destroyed.
+struct CallAlive {
+  CallAlive() {
+    absl::MutexLock lock(&calls_mu);
+    ++calls_alive;
+  }
+  ~CallAlive() {
+    absl::MutexLock lock(&calls_mu);
+    --calls_alive;
+  }
+};
+
+void AwaitCallsFreed() {
+  absl::MutexLock lock(&calls_mu);
+  calls_mu.Await(absl::Condition(+[](int* n) { return *n == 0; }, &calls_alive));
+}
+
 // One unary call by method path. It owns its context and buffers and deletes itself in OnDone,
 // the one place gRPC allows it (a context freed inside a completion callback frees the memory
 // that callback runs from).
@@ -170,6 +192,7 @@ class Call final : public grpc::ClientUnaryReactor {
   }
 
  private:
+  CallAlive alive_;  // first: destroyed last
   grpc::ClientContext context_;
   grpc::ByteBuffer request_, response_;
   std::function<std::string(const grpc::ByteBuffer&)> check_;
@@ -217,6 +240,7 @@ LoadResult UnaryCommands(const std::string& system, const std::string& address,
     Send(*stubs[w % stubs.size()], wire->method, wire->request, std::move(check), 1,
          std::move(done));
   });
+  AwaitCallsFreed();
   r.system = system;
   r.mode = "unary";
   return r;
@@ -253,6 +277,7 @@ LoadResult BulkCommands(const std::string& system, const std::string& address,
     Send(*stubs[w % stubs.size()], "/scc.v1.BulkService/SubmitCommands",
          request.SerializeAsString(), std::move(check), per_call, std::move(done));
   });
+  AwaitCallsFreed();
   r.system = system;
   r.mode = absl::StrCat("bulk ×", per_call);
   return r;
