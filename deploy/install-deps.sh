@@ -14,7 +14,7 @@ PACKAGES=(
   librocksdb-dev libabsl-dev libssl-dev openssl
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libcpp-httplib-dev
-  libpq-dev libhiredis-dev
+  libpq-dev libhiredis-dev libjemalloc-dev
   clang libclang-rt-14-dev
   python3-grpcio python3-protobuf python3-pytest python3-yaml
   chromium
