@@ -1,5 +1,6 @@
 #include "services/domain/evolve.h"
 
+#include <algorithm>
 #include <optional>
 
 #include "absl/container/flat_hash_map.h"
@@ -154,6 +155,52 @@ void Assign(Repeated* to, const Repeated& from) {
 
 }  // namespace
 
+std::vector<absl::string_view> UnagreedVisitIds(const InstitutionState& s) {
+  std::vector<absl::string_view> ids;
+  absl::string_view packed = s.unagreed_visit_ids();
+  while (packed.size() >= 2) {
+    const size_t n = static_cast<uint8_t>(packed[0]) |
+                     static_cast<size_t>(static_cast<uint8_t>(packed[1])) << 8;
+    if (packed.size() < 2 + n) break;  // not written by AddUnagreedVisit
+    ids.push_back(packed.substr(2, n));
+    packed.remove_prefix(2 + n);
+  }
+  return ids;
+}
+
+namespace {
+// The id as the state keeps it: at most what two bytes count (event ids are UUIDs, far shorter).
+absl::string_view KeptId(absl::string_view event_id) { return event_id.substr(0, 0xFFFF); }
+}  // namespace
+
+bool AwaitsResponse(const InstitutionState& s, absl::string_view event_id) {
+  const std::vector<absl::string_view> ids = UnagreedVisitIds(s);
+  return std::find(ids.begin(), ids.end(), KeptId(event_id)) != ids.end();
+}
+
+void AddUnagreedVisit(InstitutionState& s, absl::string_view event_id, int32_t day) {
+  event_id = KeptId(event_id);
+  std::string& packed = *s.mutable_unagreed_visit_ids();
+  packed.push_back(static_cast<char>(event_id.size() & 0xFF));
+  packed.push_back(static_cast<char>(event_id.size() >> 8));
+  packed.append(event_id.data(), event_id.size());
+  s.add_unagreed_visit_days(day);
+}
+
+bool RemoveUnagreedVisit(InstitutionState& s, absl::string_view event_id) {
+  const std::vector<absl::string_view> ids = UnagreedVisitIds(s);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (ids[i] != KeptId(event_id)) continue;
+    const size_t from = static_cast<size_t>(ids[i].data() - s.unagreed_visit_ids().data()) - 2;
+    s.mutable_unagreed_visit_ids()->erase(from, 2 + ids[i].size());
+    if (static_cast<int>(i) < s.unagreed_visit_days_size()) {
+      s.mutable_unagreed_visit_days()->erase(s.mutable_unagreed_visit_days()->begin() + i);
+    }
+    return true;
+  }
+  return false;
+}
+
 bool IsCausingConcern(v1::FlowchartState state) {
   switch (state) {
     case v1::FLOWCHART_STATE_DESIGNATED:
@@ -219,19 +266,15 @@ void Evolve(InstitutionState& s, const StoredEvent& event) {
       // a note not yet agreed with the HT stays listed until the HT's response.
       if (p.visit_recorded().note_status() != v1::NOTE_OF_VISIT_STATUS_AGREED &&
           p.visit_recorded().note_status() != v1::NOTE_OF_VISIT_STATUS_DISPUTED) {
-        s.add_unagreed_visit_ids(event.metadata.event_id());
-        AddDay(s.mutable_unagreed_visit_days(), on);
+        if (const std::optional<absl::CivilDay> day = ParseDate(on)) {
+          AddUnagreedVisit(s, event.metadata.event_id(), DayNumber(*day));
+        }
       }
       break;
     }
     case EventPayload::kNoteOfVisitResponseRecorded: {
       const std::string& visit = p.note_of_visit_response_recorded().visit_event_id();
-      for (int i = 0; i < s.unagreed_visit_ids_size(); ++i) {
-        if (s.unagreed_visit_ids(i) != visit) continue;
-        s.mutable_unagreed_visit_ids()->erase(s.mutable_unagreed_visit_ids()->begin() + i);
-        s.mutable_unagreed_visit_days()->erase(s.mutable_unagreed_visit_days()->begin() + i);
-        break;
-      }
+      RemoveUnagreedVisit(s, visit);
       break;
     }
     case EventPayload::kReviewSecured: {

@@ -7,6 +7,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
+
+#include "absl/strings/string_view.h"
 
 #include "scc/v1/common.pb.h"
 #include "scc/v1/state.pb.h"
@@ -22,6 +25,15 @@ inline std::optional<uint64_t> LastVersion(const InstitutionState& s) {
 
 // Whether the institution is on the list of those causing concern in `state`.
 bool IsCausingConcern(v1::FlowchartState state);
+
+// The visits whose note awaits the headteacher's response, as the state keeps them: the
+// event ids in InstitutionState.unagreed_visit_ids, each after its length in two bytes
+// (little-endian), in the order of unagreed_visit_days. The views point into `s`.
+std::vector<absl::string_view> UnagreedVisitIds(const InstitutionState& s);
+bool AwaitsResponse(const InstitutionState& s, absl::string_view event_id);
+void AddUnagreedVisit(InstitutionState& s, absl::string_view event_id, int32_t day);
+// Drops the visit and its day; false when it was not waiting.
+bool RemoveUnagreedVisit(InstitutionState& s, absl::string_view event_id);
 
 }  // namespace scc::domain
 

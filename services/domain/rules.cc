@@ -387,8 +387,7 @@ std::optional<Refusal> CommandPrecondition(const InstitutionState& s, const Even
       return std::nullopt;
     case EventPayload::kNoteOfVisitResponseRecorded: {
       const std::string& visit = p.note_of_visit_response_recorded().visit_event_id();
-      const auto& open = s.unagreed_visit_ids();
-      if (std::find(open.begin(), open.end(), visit) == open.end()) {
+      if (!AwaitsResponse(s, visit)) {
         return Refusal{"R-1", absl::StrCat("no visit ", Quoted(visit),
                                            " of this institution awaits the headteacher's "
                                            "response")};

@@ -11,6 +11,7 @@
 namespace scc::domain {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using namespace testing;  // NOLINT: the builders
 
@@ -269,8 +270,9 @@ TEST(RecordsTest, HeadteacherAgreesANoteOfVisitLater) {
   visit.mutable_visit_recorded()->clear_note_status();
   visit.mutable_visit_recorded()->clear_note_status_on();
   w.Must(visit, "2024-10-01");
-  ASSERT_EQ(w.state().unagreed_visit_ids_size(), 1);
-  const std::string visit_id = w.state().unagreed_visit_ids(0);
+  ASSERT_EQ(UnagreedVisitIds(w.state()).size(), 1u);
+  const std::string visit_id(UnagreedVisitIds(w.state())[0]);
+  EXPECT_EQ(w.state().unagreed_visit_days_size(), 1);
   v1::EventPayload disputed;
   disputed.mutable_note_of_visit_response_recorded()->set_visit_event_id(visit_id);
   disputed.mutable_note_of_visit_response_recorded()->set_status(
@@ -280,8 +282,29 @@ TEST(RecordsTest, HeadteacherAgreesANoteOfVisitLater) {
   EXPECT_THAT(r.status().message(), HasSubstr("response.comment"));
   disputed.mutable_note_of_visit_response_recorded()->set_comment("Attendance figures wrong");
   w.Must(disputed, "2024-10-04");
-  EXPECT_EQ(w.state().unagreed_visit_ids_size(), 0);
+  EXPECT_TRUE(UnagreedVisitIds(w.state()).empty());
+  EXPECT_EQ(w.state().unagreed_visit_days_size(), 0);
   EXPECT_EQ(w.Run(disputed, "2024-10-05").status().code(), kFailedPrecondition);
+}
+
+// The state keeps the waiting visits' ids packed in one field: any id, in order, one removed
+// from the middle leaving the others and their days.
+TEST(RecordsTest, WaitingVisitsKeepTheirIdsAndDaysInOrder) {
+  InstitutionState s;
+  const std::string long_id(300, 'x');
+  AddUnagreedVisit(s, "a", 10);
+  AddUnagreedVisit(s, long_id, 20);
+  AddUnagreedVisit(s, std::string("n\0l", 3), 30);
+  AddUnagreedVisit(s, "", 40);
+  EXPECT_THAT(UnagreedVisitIds(s), ElementsAre("a", long_id, std::string("n\0l", 3), ""));
+  EXPECT_TRUE(RemoveUnagreedVisit(s, long_id));
+  EXPECT_FALSE(RemoveUnagreedVisit(s, long_id));
+  EXPECT_THAT(UnagreedVisitIds(s), ElementsAre("a", std::string("n\0l", 3), ""));
+  EXPECT_THAT(s.unagreed_visit_days(), ElementsAre(10, 30, 40));
+  EXPECT_TRUE(RemoveUnagreedVisit(s, ""));
+  EXPECT_TRUE(RemoveUnagreedVisit(s, "a"));
+  EXPECT_THAT(UnagreedVisitIds(s), ElementsAre(std::string("n\0l", 3)));
+  EXPECT_THAT(s.unagreed_visit_days(), ElementsAre(30));
 }
 
 TEST(RecordsTest, ARecommendedReviewIsSecured) {

@@ -377,7 +377,10 @@ std::vector<v1::Obligation> ComputeObligations(const InstitutionState& s, absl::
                rules.srg_decision_working_days);
   }
   // each note of visit is agreed with the headteacher (or disputed) after the visit.
-  for (int i = 0; i < s.unagreed_visit_days_size() && s.closed_on().empty(); ++i) {
+  const std::vector<absl::string_view> unagreed = domain::UnagreedVisitIds(s);
+  for (int i = 0; i < s.unagreed_visit_days_size() && i < static_cast<int>(unagreed.size()) &&
+                  s.closed_on().empty();
+       ++i) {
     const absl::CivilDay visited = domain::FromDayNumber(s.unagreed_visit_days(i));
     // Notes of visits more than a year old are history, not a duty still owed.
     if (visited > as_of || as_of - visited > 365) continue;
@@ -385,7 +388,7 @@ std::vector<v1::Obligation> ComputeObligations(const InstitutionState& s, absl::
     c.Add(v1::OBLIGATION_TYPE_NOTE_OF_VISIT, "R-1",
           absl::StrCat("Note of the visit on ", FormatDate(visited),
                        " not yet agreed or disputed by the headteacher (visit event ",
-                       s.unagreed_visit_ids(i), ")"),
+                       unagreed[i], ")"),
           due, as_of > due);
   }
   if (kind == v1::INSTITUTION_KIND_EARLY_YEARS_SETTING && concern) {
