@@ -153,6 +153,10 @@ void Assign(Repeated* to, const Repeated& from) {
   *to = from;
 }
 
+// A visit's id as the state keeps it: at most what two bytes count (event ids are UUIDs, far
+// shorter).
+absl::string_view KeptId(absl::string_view event_id) { return event_id.substr(0, 0xFFFF); }
+
 }  // namespace
 
 std::vector<absl::string_view> UnagreedVisitIds(const InstitutionState& s) {
@@ -167,11 +171,6 @@ std::vector<absl::string_view> UnagreedVisitIds(const InstitutionState& s) {
   }
   return ids;
 }
-
-namespace {
-// The id as the state keeps it: at most what two bytes count (event ids are UUIDs, far shorter).
-absl::string_view KeptId(absl::string_view event_id) { return event_id.substr(0, 0xFFFF); }
-}  // namespace
 
 bool AwaitsResponse(const InstitutionState& s, absl::string_view event_id) {
   const std::vector<absl::string_view> ids = UnagreedVisitIds(s);

@@ -381,8 +381,8 @@ Options ParseOptions(int argc, char** argv) {
   return o;
 }
 
-// The best events/s of `system` in `mode` ("unary", or "bulk" for any batch size).
-// The cell of `system` in `mode` ("unary", "bulk") with the most events/s; nullptr when none.
+// The cell of `system` in `mode` ("unary", or "bulk" for any batch size) with the most
+// events/s; nullptr when none.
 const LoadResult* BestResult(const std::vector<LoadResult>& results, const std::string& system,
                              const std::string& mode) {
   const LoadResult* best = nullptr;
@@ -395,6 +395,7 @@ const LoadResult* BestResult(const std::vector<LoadResult>& results, const std::
   return best;
 }
 
+// Its events/s; 0 when none.
 double Best(const std::vector<LoadResult>& results, const std::string& system,
             const std::string& mode) {
   const LoadResult* best = BestResult(results, system, mode);
