@@ -221,7 +221,17 @@ bool IsCausingConcern(v1::FlowchartState state) {
   }
 }
 
+std::vector<StateChange> StateChanges(const InstitutionState& s) {
+  std::vector<StateChange> changes;
+  changes.reserve(s.state_changes_size() / 2);
+  for (int i = 0; i + 1 < s.state_changes_size(); i += 2) {
+    changes.push_back({s.state_changes(i), static_cast<FlowchartState>(s.state_changes(i + 1))});
+  }
+  return changes;
+}
+
 void Evolve(InstitutionState& s, const StoredEvent& event) {
+  const FlowchartState was = s.state();
   s.set_version(event.version);
   s.set_events_applied(s.events_applied() + 1);
   const EventPayload& p = event.payload;
@@ -526,6 +536,12 @@ void Evolve(InstitutionState& s, const StoredEvent& event) {
   if (step) {
     s.set_state(*step);
     s.set_last_step_on(on);
+  }
+  if (s.state() != was) {
+    if (const std::optional<absl::CivilDay> day = ParseDate(on)) {
+      s.add_state_changes(DayNumber(*day));
+      s.add_state_changes(s.state());
+    }
   }
 }
 

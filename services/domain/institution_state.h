@@ -35,6 +35,15 @@ void AddUnagreedVisit(InstitutionState& s, absl::string_view event_id, int32_t d
 // Drops the visit and its day; false when it was not waiting.
 bool RemoveUnagreedVisit(InstitutionState& s, absl::string_view event_id);
 
+// One change of the flowchart state, as InstitutionState.state_changes keeps it: the effective
+// day of the event that made it (days since 1970-01-01) and the state it moved to.
+struct StateChange {
+  int32_t day = 0;
+  v1::FlowchartState state = v1::FLOWCHART_STATE_UNSPECIFIED;
+};
+// Every change of the state in the order it was folded (Evolve records them).
+std::vector<StateChange> StateChanges(const InstitutionState& s);
+
 }  // namespace scc::domain
 
 #endif  // SCC_SERVICES_DOMAIN_INSTITUTION_STATE_H_

@@ -41,7 +41,7 @@ class InstitutionProjection {
  public:
   // Bump when the way events are folded changes: a running server then rebuilds in the
   // background.
-  static constexpr uint32_t kCodeVersion = 8;
+  static constexpr uint32_t kCodeVersion = 9;
 
   struct Options {
     uint32_t version = kCodeVersion;

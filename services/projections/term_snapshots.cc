@@ -400,6 +400,96 @@ absl::StatusOr<std::vector<TermSnapshots::StatePtr>> TermSnapshots::FoldAll(
   return states;
 }
 
+absl::StatusOr<std::optional<std::vector<TermSnapshots::PeriodEntry>>> TermSnapshots::OverPeriod(
+    const Period& period, std::optional<absl::Time> known_at, uint64_t end_position,
+    absl::Time wait_until) {
+  std::vector<absl::CivilDay> boundaries;
+  for (const Period& h : calendar_->half_terms()) {
+    if (period.Contains(h.start)) boundaries.push_back(h.start - 1);
+  }
+  std::sort(boundaries.begin(), boundaries.end());
+  // Every snapshot of the period is needed at once: with fewer held they would evict each other.
+  if (boundaries.empty() || boundaries.front() != period.start - 1 ||
+      boundaries.size() > options_.keep) {
+    return std::nullopt;
+  }
+  std::vector<std::shared_ptr<const Snapshot>> chain;
+  bool all_held = true;
+  for (absl::CivilDay boundary : boundaries) {  // each requested, so a later call finds them
+    absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot =
+        Acquire(boundary, end_position, wait_until);
+    if (absl::IsDeadlineExceeded(snapshot.status())) {
+      all_held = false;
+      continue;
+    }
+    RETURN_IF_ERROR(snapshot.status());
+    chain.push_back(*std::move(snapshot));
+  }
+  if (!all_held) return std::nullopt;
+  const std::string last_day = domain::FormatDate(period.end);
+  for (size_t k = 0; k < chain.size(); ++k) {
+    const Snapshot& s = *chain[k];
+    // Each window must end where the next snapshot starts, the last at the period's end or after.
+    const bool joined = k + 1 < chain.size() ? s.window_end == chain[k + 1]->boundary_date
+                                             : s.window_end >= last_day;
+    if (s.position > end_position || (known_at && *known_at < s.known_through) || !joined) {
+      return std::nullopt;
+    }
+  }
+  TimeFilter filter;
+  filter.known_at = known_at;
+  std::vector<absl::btree_map<std::string, Entry>> overlays(chain.size());
+  for (size_t k = 0; k < chain.size(); ++k) {
+    RETURN_IF_ERROR(Overlay(*chain[k], end_position, filter, overlays[k]));
+  }
+  // Snapshot k's entry of `urn` brought forward to end_position; nullptr when it has none.
+  auto entry_of = [&](size_t k, const std::string& urn) -> const Entry* {
+    if (auto it = overlays[k].find(urn); it != overlays[k].end()) return &it->second;
+    auto it = chain[k]->institutions.find(urn);
+    return it != chain[k]->institutions.end() ? &it->second : nullptr;
+  };
+  // Every snapshot brought forward holds the same institutions (all with a known event before
+  // end_position): those of the first, with its overlay.
+  std::vector<std::string> urns;
+  urns.reserve(chain[0]->institutions.size() + overlays[0].size());
+  for (const auto& [urn, entry] : chain[0]->institutions) urns.push_back(urn);
+  for (const auto& [urn, entry] : overlays[0]) {
+    if (!chain[0]->institutions.contains(urn)) urns.push_back(urn);
+  }
+  std::sort(urns.begin(), urns.end());
+  std::vector<PeriodEntry> entries;
+  entries.reserve(urns.size());
+  uint64_t from_stream = 0;
+  for (std::string& urn : urns) {
+    PeriodEntry period_entry;
+    // The state at the period's start, then each half term's window in turn: the events a
+    // snapshot left in its window all follow, in version order, those folded into the next
+    // snapshot's state, or the entry would be marked to refold.
+    for (size_t k = 0; k < chain.size(); ++k) {
+      const Entry* entry = entry_of(k, urn);
+      if (entry != nullptr && entry->refold) {
+        period_entry.from_stream = true;
+        period_entry.start.reset();
+        period_entry.events.clear();
+        break;
+      }
+      if (k == 0) period_entry.start = entry != nullptr ? entry->state : Fresh(urn).state;
+      if (entry == nullptr) continue;
+      for (const auto& event : entry->window) {
+        if (event->metadata.effective_date() <= last_day) period_entry.events.push_back(event);
+      }
+    }
+    from_stream += period_entry.from_stream;
+    period_entry.urn = std::move(urn);
+    entries.push_back(std::move(period_entry));
+  }
+  absl::MutexLock lock(&mu_);
+  ++stats_.periods_read;
+  ++stats_.reads_from_snapshot;
+  stats_.institutions_refolded += from_stream;
+  return entries;
+}
+
 absl::StatusOr<InstitutionState> TermSnapshots::Fold(const std::string& urn,
                                                      const TimeFilter& filter) {
   const std::optional<absl::CivilDay> day =

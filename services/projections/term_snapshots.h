@@ -57,8 +57,9 @@ class TermSnapshots {
     std::vector<std::string> held;   // the boundaries of the snapshots in memory, YYYY-MM-DD
     std::vector<std::string> dates;  // the dates of the views in memory
     uint64_t built = 0;              // built or refreshed since start
-    uint64_t reads_from_snapshot = 0;
+    uint64_t reads_from_snapshot = 0;  // FoldAll and OverPeriod calls answered from snapshots
     uint64_t reads_folded_in_full = 0;  // no snapshot applied (known_at too early, no as_of...)
+    uint64_t periods_read = 0;  // OverPeriod calls answered from snapshots (termly reports)
     uint64_t institutions_refolded = 0;  // from their own stream, in reads from a snapshot
     std::string building;            // the boundary being built, empty when none
   };
@@ -80,6 +81,28 @@ class TermSnapshots {
 
   // One institution, as FoldAsOf gives it; from a snapshot only when one is held already.
   absl::StatusOr<domain::InstitutionState> Fold(const std::string& urn, const TimeFilter& filter);
+
+  // One institution over a period of whole half terms: its state on the day before the period
+  // starts, and its known events dated within the period, in version order, as the fold counts
+  // them. `from_stream` when the snapshots cannot say (a correction that changes how an earlier
+  // event counts, a redaction, an event recorded out of date order across a boundary): fold it
+  // from its own stream instead; `start` and `events` are then empty.
+  struct PeriodEntry {
+    std::string urn;
+    StatePtr start;
+    std::vector<std::shared_ptr<const domain::StoredEvent>> events;
+    bool from_stream = false;
+  };
+
+  // Every institution the log holds before `end_position` over `period`, sorted by URN, from the
+  // held snapshots of the boundaries before each of its half terms, brought forward to
+  // `end_position`: what a fold of each stream known at `known_at` up to the period's last day
+  // gives, split at its first day. Waits until `wait_until` for a snapshot being built; nullopt
+  // when a snapshot is still not held then (its build goes on), when `known_at` is earlier than
+  // a snapshot's latest recording, or when the period does not start on a half term's first day.
+  absl::StatusOr<std::optional<std::vector<PeriodEntry>>> OverPeriod(
+      const Period& period, std::optional<absl::Time> known_at, uint64_t end_position,
+      absl::Time wait_until);
 
   // Builds the snapshot of the boundary before `day` in the background if it is not held.
   void Prepare(absl::CivilDay day);

@@ -73,8 +73,17 @@ void AddCounts(const std::map<std::string, int>& counts, google::protobuf::Repea
 
 // One institution's events, folded along the way.
 struct Walk {
-  InstitutionState end;                       // as of the last day
-  std::vector<v1::TimelineEntry> changes;     // (date, state) whenever the state changed
+  // As of the last day: the snapshot's state until an event of the term changes it, then a copy.
+  const InstitutionState& end() const { return shared != nullptr ? *shared : own; }
+  InstitutionState& Mutable() {
+    if (shared != nullptr) {
+      own = *shared;
+      shared.reset();
+    }
+    return own;
+  }
+  InstitutionState own;
+  projections::TermSnapshots::StatePtr shared;
   std::vector<std::pair<std::string, bool>> concern;  // (date, causing concern) changes
   std::vector<std::string> designations;      // dates in the term
   std::vector<std::string> removals;          // dates in the term
@@ -96,21 +105,15 @@ bool InTerm(const std::string& date, const projections::Period& term) {
 // Applies one event (the replacement, where a correction replaced it) to the walk.
 void Step(Walk& walk, const StoredEvent& e, const projections::Period& term) {
   const std::string& on = e.metadata.effective_date();
-  const bool before = domain::IsCausingConcern(walk.end.state());
-  const v1::FlowchartState state_before = walk.end.state();
-  domain::Evolve(walk.end, e);
-  const bool after = domain::IsCausingConcern(walk.end.state());
-  if (walk.end.state() != state_before) {
-    v1::TimelineEntry entry;
-    entry.set_on(on);
-    entry.set_state(StateWords(walk.end.state()));
-    walk.changes.push_back(entry);
-  }
+  InstitutionState& end = walk.Mutable();
+  const bool before = domain::IsCausingConcern(end.state());
+  domain::Evolve(end, e);
+  const bool after = domain::IsCausingConcern(end.state());
   const bool in_term = InTerm(on, term);
   if (before != after) {
     walk.concern.emplace_back(on, after);
     if (in_term) {
-      const bool closed = walk.end.state() == v1::FLOWCHART_STATE_CLOSED;
+      const bool closed = end.state() == v1::FLOWCHART_STATE_CLOSED;
       (after ? walk.designations : closed ? walk.closures : walk.removals).push_back(on);
     }
   }
@@ -144,7 +147,7 @@ void Step(Walk& walk, const StoredEvent& e, const projections::Period& term) {
 Walk WalkInstitution(const std::string& urn, const std::vector<StoredEvent>& events,
                      const projections::Period& term, const std::string& last_day) {
   Walk walk;
-  walk.end.set_urn(urn);
+  walk.own.set_urn(urn);
   domain::ForEachCounting(events, last_day, [&](const StoredEvent* counted, const StoredEvent&) {
     if (counted != nullptr) Step(walk, *counted, term);
   });
@@ -186,6 +189,110 @@ std::string EpisodeEnded(const InstitutionState& s) {
     default:
       return "";
   }
+}
+
+// The walk of one institution from its own stream, as known at `known_at`.
+absl::StatusOr<Walk> WalkStream(const storage::EventLog& log, const std::string& urn,
+                                absl::Time known_at, const projections::Period& term,
+                                const std::string& last_day) {
+  std::vector<StoredEvent> visible;
+  std::optional<uint64_t> next = 0;
+  while (next) {
+    ASSIGN_OR_RETURN(storage::StreamPage page,
+                     log.ReadStream(codec::StreamName(urn), *next,
+                                    storage::ReadDirection::kForwards, 1000));
+    for (const storage::RecordedEvent& recorded : page.events) {
+      ASSIGN_OR_RETURN(StoredEvent event, codec::Decode(recorded));
+      if (recorded.recorded_at <= known_at) visible.push_back(std::move(event));
+    }
+    next = page.next_version;
+  }
+  return WalkInstitution(urn, visible, term, last_day);
+}
+
+// Every institution's walk from one scan of the log up to `end_position`.
+absl::StatusOr<absl::btree_map<std::string, Walk>> ScanLog(const storage::EventLog& log,
+                                                           const projections::Period& term,
+                                                           absl::Time known_at,
+                                                           const std::string& last_day,
+                                                           uint64_t end_position,
+                                                           absl::Time deadline) {
+  // Two threads scan the log, each folding the institutions that hash to it as the events go
+  // by (nothing per event is kept). An institution with a correction that replaces an earlier
+  // event is folded again from its own stream afterwards.
+  constexpr int kThreads = 2;
+  std::vector<absl::flat_hash_map<std::string, Walk>> partitions(kThreads);
+  std::vector<absl::Status> failures(kThreads);
+  std::vector<std::thread> scanners;
+  for (int t = 0; t < kThreads; ++t) {
+    scanners.emplace_back([&, t] {
+      auto& walks = partitions[t];
+      walks.reserve(1 << 16);
+      StoredEvent event;  // reused: parsing into it keeps its memory
+      uint64_t seen = 0;
+      // Both threads see every record in place; each decodes only its own institutions.
+      failures[t] = log.Scan(0, end_position, [&](const storage::RecordView& recorded) {
+        constexpr uint64_t kClockEvery = 1 << 16;  // records between looks at the clock
+        if (++seen % kClockEvery == 0 && absl::Now() > deadline) {
+          return absl::DeadlineExceededError(absl::StrCat(
+              "the report was not ready within the time allowed (", seen, " of ", end_position,
+              " events read); ask for a longer deadline or a narrower known_at"));
+        }
+        if (recorded.recorded_at > known_at) return absl::OkStatus();
+        const absl::string_view urn = codec::UrnView(recorded.stream);
+        if (urn.empty() || static_cast<int>(absl::Hash<absl::string_view>{}(urn) % kThreads) != t) {
+          return absl::OkStatus();
+        }
+        RETURN_IF_ERROR(codec::DecodeInto(recorded, &event));
+        if (event.metadata.effective_date() > last_day && !event.payload.has_event_corrected()) {
+          return absl::OkStatus();
+        }
+        auto [it, fresh] = walks.try_emplace(urn);
+        if (fresh) it->second.own.set_urn(std::string(urn));
+        if (domain::NeedsRefold(event)) {
+          it->second.needs_refold = true;
+        } else if (!it->second.needs_refold) {
+          Step(it->second, event, term);
+        }
+        return absl::OkStatus();
+      });
+    });
+  }
+  for (std::thread& t : scanners) t.join();
+  for (const absl::Status& f : failures) RETURN_IF_ERROR(f);
+  absl::btree_map<std::string, Walk> walks;
+  for (auto& partition : partitions) {
+    for (auto& [urn, walk] : partition) walks.emplace(urn, std::move(walk));
+  }
+  for (auto& [urn, walk] : walks) {
+    if (walk.needs_refold) {
+      ASSIGN_OR_RETURN(walk, WalkStream(log, urn, known_at, term, last_day));
+    }
+  }
+  return walks;
+}
+
+// Every institution's walk from the term snapshots: its state the day before the term, then
+// its events of the term; one the snapshots cannot say is walked from its own stream.
+absl::StatusOr<absl::btree_map<std::string, Walk>> WalkFromSnapshots(
+    const storage::EventLog& log,
+    const std::vector<projections::TermSnapshots::PeriodEntry>& entries,
+    const projections::Period& term, absl::Time known_at, const std::string& day_before,
+    const std::string& last_day) {
+  absl::btree_map<std::string, Walk> walks;
+  for (const projections::TermSnapshots::PeriodEntry& entry : entries) {
+    if (entry.from_stream) {
+      ASSIGN_OR_RETURN(Walk walk, WalkStream(log, entry.urn, known_at, term, last_day));
+      walks.emplace_hint(walks.end(), entry.urn, std::move(walk));
+      continue;
+    }
+    Walk walk;
+    walk.shared = entry.start;
+    walk.concern.emplace_back(day_before, domain::IsCausingConcern(entry.start->state()));
+    for (const auto& event : entry.events) Step(walk, *event, term);
+    walks.emplace_hint(walks.end(), entry.urn, std::move(walk));
+  }
+  return walks;
 }
 
 std::string Title(v1::ReportAudience audience) {
@@ -266,72 +373,21 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
                                                const projections::ObligationRules& rules,
                                                const ReportTargets& targets,
                                                v1::ReportAudience audience,
-                                               absl::Time deadline) {
+                                               absl::Time deadline,
+                                               projections::TermSnapshots* snapshots) {
   const std::string last_day = FormatDate(term.end);
   const std::string day_before = FormatDate(term.start - 1);
-  // Two threads scan the log, each folding the institutions that hash to it as the events go
-  // by (nothing per event is kept). An institution with a correction that replaces an earlier
-  // event is folded again from its own stream afterwards.
   const uint64_t end_position = log.NextPosition();
-  constexpr int kThreads = 2;
-  std::vector<absl::flat_hash_map<std::string, Walk>> partitions(kThreads);
-  std::vector<absl::Status> failures(kThreads);
-  std::vector<std::thread> scanners;
-  for (int t = 0; t < kThreads; ++t) {
-    scanners.emplace_back([&, t] {
-      auto& walks = partitions[t];
-      walks.reserve(1 << 16);
-      StoredEvent event;  // reused: parsing into it keeps its memory
-      uint64_t seen = 0;
-      // Both threads see every record in place; each decodes only its own institutions.
-      failures[t] = log.Scan(0, end_position, [&](const storage::RecordView& recorded) {
-        constexpr uint64_t kClockEvery = 1 << 16;  // records between looks at the clock
-        if (++seen % kClockEvery == 0 && absl::Now() > deadline) {
-          return absl::DeadlineExceededError(absl::StrCat(
-              "the report was not ready within the time allowed (", seen, " of ", end_position,
-              " events read); ask for a longer deadline or a narrower known_at"));
-        }
-        if (recorded.recorded_at > known_at) return absl::OkStatus();
-        const absl::string_view urn = codec::UrnView(recorded.stream);
-        if (urn.empty() || static_cast<int>(absl::Hash<absl::string_view>{}(urn) % kThreads) != t) {
-          return absl::OkStatus();
-        }
-        RETURN_IF_ERROR(codec::DecodeInto(recorded, &event));
-        if (event.metadata.effective_date() > last_day && !event.payload.has_event_corrected()) {
-          return absl::OkStatus();
-        }
-        auto [it, fresh] = walks.try_emplace(urn);
-        if (fresh) it->second.end.set_urn(std::string(urn));
-        if (domain::NeedsRefold(event)) {
-          it->second.needs_refold = true;
-        } else if (!it->second.needs_refold) {
-          Step(it->second, event, term);
-        }
-        return absl::OkStatus();
-      });
-    });
+  std::optional<std::vector<projections::TermSnapshots::PeriodEntry>> entries;
+  if (snapshots != nullptr) {
+    // Held snapshots only: while one is built, a full scan is quicker than waiting for it.
+    ASSIGN_OR_RETURN(entries, snapshots->OverPeriod(term, known_at, end_position, absl::Now()));
   }
-  for (std::thread& t : scanners) t.join();
-  for (const absl::Status& f : failures) RETURN_IF_ERROR(f);
   absl::btree_map<std::string, Walk> walks;
-  for (auto& partition : partitions) {
-    for (auto& [urn, walk] : partition) walks.emplace(urn, std::move(walk));
-  }
-  for (auto& [urn, walk] : walks) {
-    if (!walk.needs_refold) continue;
-    std::vector<StoredEvent> visible;
-    std::optional<uint64_t> next = 0;
-    while (next) {
-      ASSIGN_OR_RETURN(storage::StreamPage page,
-                       log.ReadStream(codec::StreamName(urn), *next,
-                                      storage::ReadDirection::kForwards, 1000));
-      for (const storage::RecordedEvent& recorded : page.events) {
-        ASSIGN_OR_RETURN(StoredEvent event, codec::Decode(recorded));
-        if (recorded.recorded_at <= known_at) visible.push_back(std::move(event));
-      }
-      next = page.next_version;
-    }
-    walk = WalkInstitution(urn, visible, term, last_day);
+  if (entries) {
+    ASSIGN_OR_RETURN(walks, WalkFromSnapshots(log, *entries, term, known_at, day_before, last_day));
+  } else {
+    ASSIGN_OR_RETURN(walks, ScanLog(log, term, known_at, last_day, end_position, deadline));
   }
 
   v1::TermReport report;
@@ -373,9 +429,9 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
   projections::ObligationRules judged = rules;
   judged.judged_period_from = term.start;
   projections::QualityAssuranceDays qa;
-  for (const auto& [urn, walk] : walks) projections::AddQualityAssurance(walk.end, &qa);
+  for (const auto& [urn, walk] : walks) projections::AddQualityAssurance(walk.end(), &qa);
   for (const auto& [urn, walk] : walks) {
-    const InstitutionState& s = walk.end;
+    const InstitutionState& s = walk.end();
     const bool setting = s.details().kind() == v1::INSTITUTION_KIND_EARLY_YEARS_SETTING;
     if (!s.registered() || (settings_only && !setting)) continue;
     const bool at_start = ConcernOn(walk, day_before);
@@ -472,9 +528,12 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
     }
     for (const std::string& t : Triggers(s)) page.add_triggers(t);
     page.set_state(StateWords(s.state()));
-    for (const v1::TimelineEntry& c : walk.changes) {
-      if (c.on() >= s.episode().designated_on() || s.episode().designated_on().empty())
-        *page.add_path() = c;
+    for (const domain::StateChange& c : domain::StateChanges(s)) {
+      const std::string on = FormatDate(domain::FromDayNumber(c.day));
+      if (on < s.episode().designated_on()) continue;
+      v1::TimelineEntry* step = page.add_path();
+      step->set_on(on);
+      step->set_state(StateWords(c.state));
     }
     page.set_action_plan_version(s.episode().action_plan_version());
     for (const std::string& d : DatesInTerm(s.episode().review_days(), term))

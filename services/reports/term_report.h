@@ -12,6 +12,7 @@
 #include "scc/v1/reports.pb.h"
 #include "services/projections/status.h"
 #include "services/projections/term_calendar.h"
+#include "services/projections/term_snapshots.h"
 #include "storage/event_log.h"
 
 namespace scc::reports {
@@ -47,6 +48,11 @@ struct ReportReader {
 // update (any audience but UNSPECIFIED) covers early-years settings only. Confidential meeting
 // notes are included only where `reader` may see them. DEADLINE_EXCEEDED when the log
 // could not be read by `deadline`.
+//
+// With `snapshots`, and the snapshots of the term's half-term boundaries held there, each
+// institution starts from its state the day before the term and walks only the term's events
+// (the same report, byte for byte); otherwise, or while they are built (this call asks for
+// them), the whole log is scanned.
 absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
                                                const projections::TermCalendar& calendar,
                                                const projections::Period& term,
@@ -55,7 +61,8 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
                                                const ReportTargets& targets,
                                                v1::ReportAudience audience =
                                                    v1::REPORT_AUDIENCE_UNSPECIFIED,
-                                               absl::Time deadline = absl::InfiniteFuture());
+                                               absl::Time deadline = absl::InfiniteFuture(),
+                                               projections::TermSnapshots* snapshots = nullptr);
 
 // What differs between the same term's report as known earlier and later.
 std::vector<std::string> Changes(const v1::TermReport& before, const v1::TermReport& after);

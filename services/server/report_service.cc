@@ -29,13 +29,15 @@ absl::Status ReportServiceImpl::GenerateTermReport(const UnaryCall& call,
   const reports::ReportReader reader{call.caller().role, call.caller().user};
   ASSIGN_OR_RETURN(v1::TermReport report,
                    reports::BuildTermReport(*log_, *calendar_, *term, known_at, reader,
-                                            rules_, targets_, request.audience(), deadline));
+                                            rules_, targets_, request.audience(), deadline,
+                                            snapshots_));
   if (request.has_compare_known_at()) {
     ASSIGN_OR_RETURN(absl::Time earlier,
                      codec::FromTimestamp(request.compare_known_at(), "compare_known_at"));
     ASSIGN_OR_RETURN(v1::TermReport before,
                      reports::BuildTermReport(*log_, *calendar_, *term, earlier, reader,
-                                              rules_, targets_, request.audience(), deadline));
+                                              rules_, targets_, request.audience(), deadline,
+                                              snapshots_));
     for (std::string& c : reports::Changes(before, report)) report.add_changes(std::move(c));
     report.set_compared_with(before.known_at());
   }

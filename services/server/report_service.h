@@ -1,11 +1,13 @@
-// ReportService: the termly progress report over gRPC. Thread-safe; what it points to must
-// outlive it.
+// ReportService: the termly progress report over gRPC, from the term snapshots when they are
+// held (`snapshots` may be null: every report scans the log). Thread-safe; what it points to
+// must outlive it.
 #ifndef SCC_SERVICES_SERVER_REPORT_SERVICE_H_
 #define SCC_SERVICES_SERVER_REPORT_SERVICE_H_
 
 #include "scc/v1/reports.grpc.pb.h"
 #include "services/projections/status.h"
 #include "services/projections/term_calendar.h"
+#include "services/projections/term_snapshots.h"
 #include "services/reports/term_report.h"
 #include "services/server/call_frame.h"
 #include "services/server/read_audit.h"
@@ -17,7 +19,8 @@ class ReportServiceImpl final : public FramedService<v1::ReportService> {
  public:
   ReportServiceImpl(CallFrame* frame, const storage::EventLog* log,
                     const projections::TermCalendar* calendar, projections::ObligationRules rules,
-                    reports::ReportTargets targets, ReadAudit* read_audit = nullptr)
+                    reports::ReportTargets targets, ReadAudit* read_audit = nullptr,
+                    projections::TermSnapshots* snapshots = nullptr)
       : FramedService<v1::ReportService>(
             frame, {Answer("GenerateTermReport", Work::kLong, this,
                            &ReportServiceImpl::GenerateTermReport)}),
@@ -25,7 +28,8 @@ class ReportServiceImpl final : public FramedService<v1::ReportService> {
         calendar_(calendar),
         rules_(rules),
         targets_(targets),
-        read_audit_(read_audit) {}
+        read_audit_(read_audit),
+        snapshots_(snapshots) {}
 
  private:
   absl::Status GenerateTermReport(const UnaryCall& call,
@@ -36,6 +40,7 @@ class ReportServiceImpl final : public FramedService<v1::ReportService> {
   const projections::ObligationRules rules_;
   const reports::ReportTargets targets_;
   ReadAudit* const read_audit_;  // each page read is recorded (may be null: off)
+  projections::TermSnapshots* const snapshots_;
 };
 
 }  // namespace scc::server

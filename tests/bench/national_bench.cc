@@ -29,6 +29,7 @@
 #include "services/codec/event_codec.h"
 #include "services/domain/dates.h"
 #include "services/projections/term_calendar.h"
+#include "services/projections/term_snapshots.h"
 #include "services/reports/term_report.h"
 #include "storage/test_util.h"
 #include "tests/bench/generated_log.h"
@@ -318,24 +319,35 @@ int Main(int argc, char** argv) {
   }
   const int institutions = o.schools + o.settings;
 
-  // The termly report, in process on the same log (as ReportService builds it), best of 3.
-  double report_first_ms = 0, report_best_ms = 1e18;
+  // The termly report, in process on the same log, as ReportService builds it: by a scan of the
+  // whole log (while the term's snapshots are not held), then from the snapshots, best of 3.
+  double report_scan_ms = 0, report_snapshots_built_ms = 0, report_best_ms = 1e18;
   size_t report_pages = 0;
   {
     auto log = Must(storage::EventLog::Open(data + "/events"));
     const projections::Period* term =
         Must(reports::FindPeriod(calendar, absl::StrCat(last.year() - 1, "-summer"),
                                  v1::REPORT_AUDIENCE_UNSPECIFIED));
-    for (int run = 0; run < 3; ++run) {
+    projections::TermSnapshots snapshots(log.get(), &calendar, {});
+    auto build = [&](projections::TermSnapshots* from) {
       const auto start = Clock::now();
       v1::TermReport report = Must(reports::BuildTermReport(
           *log, calendar, *term, absl::Now(), {v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT, "bench"}, {},
-          {}));
-      const double ms = MsSince(start);
-      if (run == 0) report_first_ms = ms;
-      report_best_ms = std::min(report_best_ms, ms);
+          {}, v1::REPORT_AUDIENCE_UNSPECIFIED, absl::InfiniteFuture(), from));
       report_pages = report.pages_size();
+      return MsSince(start);
+    };
+    std::fprintf(stderr, "[bench] the termly report by a scan of the log\n");
+    report_scan_ms = build(nullptr);
+    std::fprintf(stderr, "[bench] building the term's snapshots, then the report from them\n");
+    const auto start = Clock::now();
+    if (!Must(snapshots.OverPeriod(*term, absl::Now(), log->NextPosition(),
+                                   absl::InfiniteFuture()))) {
+      Die("the term's snapshots could not be used");
     }
+    report_snapshots_built_ms = MsSince(start);
+    for (int run = 0; run < 3; ++run) report_best_ms = std::min(report_best_ms, build(&snapshots));
+    if (snapshots.stats().periods_read < 3) Die("the reports did not use the snapshots");
   }
 
   std::fprintf(stderr, "[bench] starting sccd on %llu events\n",
@@ -447,7 +459,7 @@ int Main(int argc, char** argv) {
       {"search by name p99", search.p99_ms, "ms", 50},
       {"as-of list p50, first read of a date (snapshot held)", as_of_first.p50_ms, "ms", 100},
       {"as-of list p50, further reads of the date", as_of_again.p50_ms, "ms", 100},
-      {"termly report, best of 3", report_best_ms, "ms", 1000},
+      {"termly report from the term's snapshots, best of 3", report_best_ms, "ms", 1000},
       {"national GIAS import, one authority", gias_first_ms, "ms", 5000},
   };
   std::string md = absl::StrFormat(
@@ -475,13 +487,14 @@ int Main(int argc, char** argv) {
       &md,
       "\nFirst as-of read of a half term (waits for its snapshot): %s ms. sccd's resident memory: "
       "%.0f MB once caught up, %.0f MB holding the snapshots.\n\n"
-      "| other | ms |\n|---|---:|\n| termly report (%zu institution pages), first build | %.0f |\n"
-      "| termly report, best of 3 | %.0f |\n| GIAS import (%d rows, %d of authority 302), first "
+      "| other | ms |\n|---|---:|\n| termly report (%zu institution pages), scanning the whole "
+      "log | %.0f |\n| the term's two half-term snapshots built (sccd: in the background) | %.0f |\n"
+      "| termly report from the snapshots, best of 3 | %.0f |\n| GIAS import (%d rows, %d of authority 302), first "
       "| %.0f |\n| the same file again (nothing new) | %.0f |\n| Ofsted MI import (%d rows) | "
       "%.0f |\n\n## Goals\n\n| goal | measured | goal | met |\n|---|---:|---:|---|\n",
       absl::StrJoin(builds_ms, ", ", [](std::string* s, double v) { absl::StrAppendFormat(s, "%.0f", v); }),
       rss_started_mb, rss_snapshots_mb,
-      report_pages, report_first_ms, report_best_ms, kGiasRows, kLocal, gias_first_ms,
+      report_pages, report_scan_ms, report_snapshots_built_ms, report_best_ms, kGiasRows, kLocal, gias_first_ms,
       gias_again_ms, kGiasRows / 2, ofsted_ms);
   std::string json = absl::StrFormat(
       "{\n  \"machine\": \"%s\",\n  \"institutions\": %d,\n  \"events\": %llu,\n  \"start_s\": %.2f,\n"
@@ -500,8 +513,10 @@ int Main(int argc, char** argv) {
   }
   absl::StrAppendFormat(&json,
                         "  ],\n  \"latency_ms\": {\"obligations_p99\": %.2f, \"as_of_full_p50\": "
-                        "%.2f, \"report_first\": %.1f, \"gias_again\": %.1f, \"ofsted\": %.1f}\n}\n",
-                        obligations.p99_ms, as_of_full.p50_ms, report_first_ms, gias_again_ms,
+                        "%.2f, \"report_scan\": %.1f, \"report_snapshots_built\": %.1f, "
+                        "\"gias_again\": %.1f, \"ofsted\": %.1f}\n}\n",
+                        obligations.p99_ms, as_of_full.p50_ms, report_scan_ms,
+                        report_snapshots_built_ms, gias_again_ms,
                         ofsted_ms);
   std::printf("%s", md.c_str());
   std::filesystem::create_directories(o.out);
