@@ -105,15 +105,31 @@ v1::BulkCommand Update(const std::string& urn, const v1::InstitutionDetails& det
   return Command(row);  // effective today
 }
 
-// What the server holds of every school and academy.
+// Calls `each` with every institution among `urns` that the server holds and `request` matches,
+// asking for a thousand URNs at a time rather than paging through every institution.
+absl::Status ForEachOf(const client::SccClient& client, const std::vector<std::string>& urns,
+                       v1::ListInstitutionsRequest request,
+                       const std::function<void(v1::InstitutionStatus&)>& each) {
+  constexpr size_t kUrnsPerCall = 1000;  // ListInstitutionsRequest.urns allows this many
+  request.set_page_size(500);
+  for (size_t from = 0; from < urns.size(); from += kUrnsPerCall) {
+    request.clear_urns();
+    for (size_t i = from; i < urns.size() && i < from + kUrnsPerCall; ++i) request.add_urns(urns[i]);
+    if (absl::Status s = ForEachInstitution(client, request, each); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+// What the server holds of the plan's schools and academies.
 absl::StatusOr<std::map<std::string, v1::InstitutionDetails>> Registered(
-    const client::SccClient& client) {
+    const client::SccClient& client, const GiasPlan& plan) {
+  std::vector<std::string> urns;
+  for (const GiasEstablishment& e : plan.establishments) urns.push_back(e.urn);
   v1::ListInstitutionsRequest request;
   request.add_kinds(v1::INSTITUTION_KIND_MAINTAINED_SCHOOL);
   request.add_kinds(v1::INSTITUTION_KIND_ACADEMY);
-  request.set_page_size(500);
   std::map<std::string, v1::InstitutionDetails> registered;
-  if (absl::Status s = ForEachInstitution(client, request, [&](v1::InstitutionStatus& i) {
+  if (absl::Status s = ForEachOf(client, urns, request, [&](v1::InstitutionStatus& i) {
         registered[i.urn()] = std::move(*i.mutable_details());
       });
       !s.ok()) {
@@ -151,10 +167,13 @@ absl::Status ForEachInstitution(const client::SccClient& client,
 
 absl::Status SkipUnregistered(const client::SccClient& client, ImportPlan* plan) {
   absl::flat_hash_set<std::string> held;
-  v1::ListInstitutionsRequest request;
-  request.set_page_size(500);
-  const absl::Status listed =
-      ForEachInstitution(client, request, [&](v1::InstitutionStatus& i) { held.insert(i.urn()); });
+  std::vector<std::string> urns;
+  for (const RowCommand& row : plan->commands) urns.push_back(row.urn);
+  std::sort(urns.begin(), urns.end());
+  urns.erase(std::unique(urns.begin(), urns.end()), urns.end());
+  const absl::Status listed = ForEachOf(client, urns, {}, [&](v1::InstitutionStatus& i) {
+    held.insert(i.urn());
+  });
   if (!listed.ok()) return listed;
   std::vector<RowCommand> kept;
   for (RowCommand& row : plan->commands) {
@@ -198,7 +217,8 @@ ImportReport RunImport(const client::SccClient& client, const ImportPlan& plan,
 absl::StatusOr<InstitutionImportReport> RunInstitutionImport(const client::SccClient& client,
                                                              const GiasPlan& plan,
                                                              const Progress& progress) {
-  absl::StatusOr<std::map<std::string, v1::InstitutionDetails>> registered = Registered(client);
+  absl::StatusOr<std::map<std::string, v1::InstitutionDetails>> registered =
+      Registered(client, plan);
   if (!registered.ok()) return registered.status();
   InstitutionImportReport report;
   report.errors = plan.errors;

@@ -138,6 +138,15 @@ absl::Status ProjectionServiceImpl::ListInstitutions(const UnaryCall& call,
                                                       " characters; search with at most ",
                                                       kMaxQuery));
   }
+  // How many URNs a call may name is kQueryLimits' limit on any list (domain/fields.h).
+  absl::flat_hash_set<absl::string_view> urns;
+  for (int i = 0; i < request.urns_size(); ++i) {
+    if (!domain::IsValidUrn(request.urns(i))) {
+      return domain::InvalidField(absl::StrCat("urns[", i, "]"),
+                                  absl::StrCat(domain::Quoted(request.urns(i)), " is not a URN"));
+    }
+    urns.insert(request.urns(i));
+  }
   const std::string query = absl::AsciiStrToLower(absl::StripAsciiWhitespace(request.query()));
   // In any case, without a lower-case copy of every name (the search runs over every state).
   auto contains = [&query](absl::string_view text) {
@@ -150,7 +159,8 @@ absl::Status ProjectionServiceImpl::ListInstitutions(const UnaryCall& call,
   };
   // Cheap filters on the folded state first; obligations only where they are asked about.
   auto keep = [&](const domain::InstitutionState& s) {
-    return s.registered() && domain::InReach(call.caller().role, call.caller().urns, s.urn()) &&
+    return s.registered() && (urns.empty() || urns.contains(s.urn())) &&
+           domain::InReach(call.caller().role, call.caller().urns, s.urn()) &&
            (!request.has_causing_concern() ||
             domain::IsCausingConcern(s.state()) == request.causing_concern()) &&
            AnyOf(request.states(), s.state()) && AnyOf(request.kinds(), s.details().kind()) &&

@@ -136,6 +136,34 @@ TEST_F(ProjectionIntegrationTest, ReadYourWritesAndFilters) {
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(refused.error_message(), ::testing::HasSubstr("query"));
 
+  // Only the URNs asked for (an unknown one is no error), with the other filters.
+  v1::ListInstitutionsRequest by_urn;
+  for (const char* urn : {"100003", "100001", "999999"}) by_urn.add_urns(urn);
+  by_urn.mutable_options()->set_min_position(registered);
+  for (bool schools_only : {false, true}) {
+    if (schools_only) by_urn.add_kinds(v1::INSTITUTION_KIND_MAINTAINED_SCHOOL);
+    auto c = hosi_->NewContext();
+    ASSERT_TRUE(hosi_->projections().ListInstitutions(c.get(), by_urn, &page).ok());
+    std::vector<std::string> got;
+    for (const auto& i : page.institutions()) got.push_back(i.urn());
+    const std::vector<std::string> want =
+        schools_only ? std::vector<std::string>{"100001"}
+                     : std::vector<std::string>{"100001", "100003"};
+    EXPECT_EQ(got, want);
+  }
+  by_urn.add_urns("10000X");
+  auto c9 = hosi_->NewContext();
+  const grpc::Status bad_urn = hosi_->projections().ListInstitutions(c9.get(), by_urn, &page);
+  EXPECT_EQ(bad_urn.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(bad_urn.error_message(), ::testing::HasSubstr("urns[3]"));
+  v1::ListInstitutionsRequest too_many;
+  for (int i = 0; i < 1001; ++i) too_many.add_urns(absl::StrCat(200000 + i));
+  auto c10 = hosi_->NewContext();
+  const grpc::Status refused_many =
+      hosi_->projections().ListInstitutions(c10.get(), too_many, &page);
+  EXPECT_EQ(refused_many.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(refused_many.error_message(), ::testing::HasSubstr("urns: has 1001 entries"));
+
   v1::ListObligationsRequest obligations;
   obligations.set_overdue_only(true);
   obligations.set_lead_officer_id("lo-ann");
