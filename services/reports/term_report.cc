@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "google/protobuf/arena.h"
 #include "services/codec/event_codec.h"
 #include "services/domain/authorization.h"
 #include "services/domain/confidentiality.h"
@@ -71,18 +72,24 @@ void AddCounts(const std::map<std::string, int>& counts, google::protobuf::Repea
   }
 }
 
-// One institution's events, folded along the way.
+// One institution's events, folded along the way. Its state is the snapshot's until an event of
+// the term changes it, then a copy on the report's arena (the walks of a report are many, and
+// freed together), which must outlive the walk.
 struct Walk {
-  // As of the last day: the snapshot's state until an event of the term changes it, then a copy.
-  const InstitutionState& end() const { return shared != nullptr ? *shared : own; }
+  explicit Walk(google::protobuf::Arena* arena, projections::TermSnapshots::StatePtr start = nullptr)
+      : arena(arena), shared(std::move(start)) {}
+  // As of the last day.
+  const InstitutionState& end() const { return own != nullptr ? *own : *shared; }
   InstitutionState& Mutable() {
-    if (shared != nullptr) {
-      own = *shared;
+    if (own == nullptr) {
+      own = google::protobuf::Arena::CreateMessage<InstitutionState>(arena);
+      if (shared != nullptr) own->CopyFrom(*shared);
       shared.reset();
     }
-    return own;
+    return *own;
   }
-  InstitutionState own;
+  google::protobuf::Arena* arena;
+  InstitutionState* own = nullptr;
   projections::TermSnapshots::StatePtr shared;
   std::vector<std::pair<std::string, bool>> concern;  // (date, causing concern) changes
   std::vector<std::string> designations;      // dates in the term
@@ -145,9 +152,10 @@ void Step(Walk& walk, const StoredEvent& e, const projections::Period& term) {
 // The whole walk of one institution's known events, corrections applied in place: a
 // withdrawn event is left out, a re-dated one counts by its new date, up to `last_day`.
 Walk WalkInstitution(const std::string& urn, const std::vector<StoredEvent>& events,
-                     const projections::Period& term, const std::string& last_day) {
-  Walk walk;
-  walk.own.set_urn(urn);
+                     const projections::Period& term, const std::string& last_day,
+                     google::protobuf::Arena* arena) {
+  Walk walk(arena);
+  walk.Mutable().set_urn(urn);
   domain::ForEachCounting(events, last_day, [&](const StoredEvent* counted, const StoredEvent&) {
     if (counted != nullptr) Step(walk, *counted, term);
   });
@@ -194,7 +202,7 @@ std::string EpisodeEnded(const InstitutionState& s) {
 // The walk of one institution from its own stream, as known at `known_at`.
 absl::StatusOr<Walk> WalkStream(const storage::EventLog& log, const std::string& urn,
                                 absl::Time known_at, const projections::Period& term,
-                                const std::string& last_day) {
+                                const std::string& last_day, google::protobuf::Arena* arena) {
   std::vector<StoredEvent> visible;
   std::optional<uint64_t> next = 0;
   while (next) {
@@ -207,7 +215,7 @@ absl::StatusOr<Walk> WalkStream(const storage::EventLog& log, const std::string&
     }
     next = page.next_version;
   }
-  return WalkInstitution(urn, visible, term, last_day);
+  return WalkInstitution(urn, visible, term, last_day, arena);
 }
 
 // Every institution's walk from one scan of the log up to `end_position`.
@@ -216,7 +224,8 @@ absl::StatusOr<absl::btree_map<std::string, Walk>> ScanLog(const storage::EventL
                                                            absl::Time known_at,
                                                            const std::string& last_day,
                                                            uint64_t end_position,
-                                                           absl::Time deadline) {
+                                                           absl::Time deadline,
+                                                           google::protobuf::Arena* arena) {
   // Two threads scan the log, each folding the institutions that hash to it as the events go
   // by (nothing per event is kept). An institution with a correction that replaces an earlier
   // event is folded again from its own stream afterwards.
@@ -247,8 +256,8 @@ absl::StatusOr<absl::btree_map<std::string, Walk>> ScanLog(const storage::EventL
         if (event.metadata.effective_date() > last_day && !event.payload.has_event_corrected()) {
           return absl::OkStatus();
         }
-        auto [it, fresh] = walks.try_emplace(urn);
-        if (fresh) it->second.own.set_urn(std::string(urn));
+        auto [it, fresh] = walks.try_emplace(urn, arena);
+        if (fresh) it->second.Mutable().set_urn(std::string(urn));
         if (domain::NeedsRefold(event)) {
           it->second.needs_refold = true;
         } else if (!it->second.needs_refold) {
@@ -266,7 +275,7 @@ absl::StatusOr<absl::btree_map<std::string, Walk>> ScanLog(const storage::EventL
   }
   for (auto& [urn, walk] : walks) {
     if (walk.needs_refold) {
-      ASSIGN_OR_RETURN(walk, WalkStream(log, urn, known_at, term, last_day));
+      ASSIGN_OR_RETURN(walk, WalkStream(log, urn, known_at, term, last_day, arena));
     }
   }
   return walks;
@@ -278,16 +287,15 @@ absl::StatusOr<absl::btree_map<std::string, Walk>> WalkFromSnapshots(
     const storage::EventLog& log,
     const std::vector<projections::TermSnapshots::PeriodEntry>& entries,
     const projections::Period& term, absl::Time known_at, const std::string& day_before,
-    const std::string& last_day) {
+    const std::string& last_day, google::protobuf::Arena* arena) {
   absl::btree_map<std::string, Walk> walks;
   for (const projections::TermSnapshots::PeriodEntry& entry : entries) {
     if (entry.from_stream) {
-      ASSIGN_OR_RETURN(Walk walk, WalkStream(log, entry.urn, known_at, term, last_day));
+      ASSIGN_OR_RETURN(Walk walk, WalkStream(log, entry.urn, known_at, term, last_day, arena));
       walks.emplace_hint(walks.end(), entry.urn, std::move(walk));
       continue;
     }
-    Walk walk;
-    walk.shared = entry.start;
+    Walk walk(arena, entry.start);
     walk.concern.emplace_back(day_before, domain::IsCausingConcern(entry.start->state()));
     for (const auto& event : entry.events) Step(walk, *event, term);
     walks.emplace_hint(walks.end(), entry.urn, std::move(walk));
@@ -383,11 +391,13 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
     // Held snapshots only: while one is built, a full scan is quicker than waiting for it.
     ASSIGN_OR_RETURN(entries, snapshots->OverPeriod(term, known_at, end_position, absl::Now()));
   }
+  google::protobuf::Arena arena;  // the walks' states; outlives `walks`
   absl::btree_map<std::string, Walk> walks;
   if (entries) {
-    ASSIGN_OR_RETURN(walks, WalkFromSnapshots(log, *entries, term, known_at, day_before, last_day));
+    ASSIGN_OR_RETURN(walks, WalkFromSnapshots(log, *entries, term, known_at, day_before, last_day,
+                                              &arena));
   } else {
-    ASSIGN_OR_RETURN(walks, ScanLog(log, term, known_at, last_day, end_position, deadline));
+    ASSIGN_OR_RETURN(walks, ScanLog(log, term, known_at, last_day, end_position, deadline, &arena));
   }
 
   v1::TermReport report;
@@ -409,6 +419,8 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
   // Weeks of the term (Mondays), and its half terms.
   std::vector<absl::CivilDay> week_ends;
   for (absl::CivilDay d = term.start; d <= term.end; d += 7) week_ends.push_back(std::min(d + 6, term.end));
+  std::vector<std::string> week_end_dates;  // formatted once, not per institution
+  for (absl::CivilDay d : week_ends) week_end_dates.push_back(FormatDate(d));
   std::vector<const projections::Period*> halves;
   for (const projections::Period& h : calendar.half_terms()) {
     if (term.Contains(h.start)) halves.push_back(&h);
@@ -438,7 +450,7 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
     const bool at_end = domain::IsCausingConcern(s.state());
     summary.set_causing_concern_at_start(summary.causing_concern_at_start() + at_start);
     summary.set_causing_concern_at_end(summary.causing_concern_at_end() + at_end);
-    for (size_t w = 0; w < week_ends.size(); ++w) per_week[w] += ConcernOn(walk, FormatDate(week_ends[w]));
+    for (size_t w = 0; w < week_ends.size(); ++w) per_week[w] += ConcernOn(walk, week_end_dates[w]);
     for (const std::string& on : walk.designations) {
       ++designated_by_phase[PhaseName(s.details().phase())];
       const std::vector<std::string> triggers = Triggers(s);
