@@ -69,13 +69,15 @@ TermSnapshots::TermSnapshots(const storage::EventLog* log, const TermCalendar* c
                              Options options)
     : log_(log), calendar_(calendar), options_(options), thread_([this] { Run(); }) {}
 
-TermSnapshots::~TermSnapshots() {
+TermSnapshots::~TermSnapshots() { Stop(); }
+
+void TermSnapshots::Stop() {
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
   stop_scan_ = true;
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
 }
 
 std::optional<absl::CivilDay> TermSnapshots::BoundaryFor(absl::CivilDay day) const {

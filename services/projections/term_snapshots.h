@@ -17,8 +17,8 @@
 // more than Options::refresh_after events were recorded after it. They are derived data: a
 // restart builds them again.
 //
-// Thread safety: all public methods may be called from any thread. Lifetime: destroy before the
-// EventLog; the destructor stops a build in progress.
+// Thread safety: all public methods may be called from any thread. Lifetime: Stop (or destroy)
+// before the EventLog is closed; either stops a build in progress.
 #ifndef SCC_SERVICES_PROJECTIONS_TERM_SNAPSHOTS_H_
 #define SCC_SERVICES_PROJECTIONS_TERM_SNAPSHOTS_H_
 
@@ -106,6 +106,11 @@ class TermSnapshots {
 
   // Builds the snapshot of the boundary before `day` in the background if it is not held.
   void Prepare(absl::CivilDay day);
+
+  // Ends the background builds, waiting for the one in progress to stop; reads that would wait
+  // for a build are then CANCELLED. Idempotent, from one thread at a time; the destructor calls
+  // it.
+  void Stop();
 
   // The boundary a read as of `day` starts from: the day before the half term in effect on
   // `day` starts (in a holiday, the half term before it); nullopt outside the calendar.

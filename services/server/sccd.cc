@@ -669,6 +669,7 @@ int Serve(const Config& config) {
   server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(config.shutdown_grace_seconds)));
   server->Wait();
   watches.WaitUntilEmpty();
+  snapshots.Stop();  // a build a report or an as-of read asked for still reads the log
   projection->reset();
   log->reset();  // commits whatever is queued, then closes the database
   access_log.Info("stopped");
