@@ -23,7 +23,24 @@ absl::CivilDay AddMonths(absl::CivilDay day, int months);
 inline int32_t DayNumber(absl::CivilDay day) {
   return static_cast<int32_t>(day - absl::CivilDay(1970, 1, 1));
 }
-inline absl::CivilDay FromDayNumber(int32_t days) { return absl::CivilDay(1970, 1, 1) + days; }
+// The day `days` after 1970-01-01, by arithmetic on 400-year cycles of the Gregorian calendar
+// (146,097 days each, years counted from 1 March so the leap day falls last): adding `days` to a
+// CivilDay normalises through the years one by one, which listing obligations for a whole
+// country did for every visit of every school.
+inline absl::CivilDay FromDayNumber(int32_t days) {
+  const int64_t from_0000_03_01 = int64_t{days} + 719468;
+  const int64_t cycle = (from_0000_03_01 >= 0 ? from_0000_03_01 : from_0000_03_01 - 146096) / 146097;
+  const int64_t day_of_cycle = from_0000_03_01 - cycle * 146097;  // [0, 146096]
+  const int64_t year_of_cycle =
+      (day_of_cycle - day_of_cycle / 1460 + day_of_cycle / 36524 - day_of_cycle / 146096) / 365;
+  const int64_t day_of_year =
+      day_of_cycle - (365 * year_of_cycle + year_of_cycle / 4 - year_of_cycle / 100);  // from 1 March
+  const int64_t month_from_march = (5 * day_of_year + 2) / 153;  // [0, 11]
+  const int64_t day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+  const int64_t month = month_from_march < 10 ? month_from_march + 3 : month_from_march - 9;
+  return absl::CivilDay(year_of_cycle + cycle * 400 + (month <= 2), static_cast<int>(month),
+                        static_cast<int>(day));
+}
 
 }  // namespace scc::domain
 

@@ -75,6 +75,28 @@ TEST(TermCalendarTest, PeriodsAndHolidays) {
   EXPECT_EQ(AddWorkingDays(Day("2024-10-04"), 1), Day("2024-10-07"));  // Friday -> Monday
 }
 
+// The arithmetic shortcuts against counting one day at a time.
+TEST(TermCalendarTest, DayArithmeticAgreesWithCountingDays) {
+  for (int32_t n = -800'000; n <= 800'000; n += 7) {  // about 220 BC to AD 4160
+    ASSERT_EQ(domain::FromDayNumber(n), absl::CivilDay(1970, 1, 1) + n) << n;
+    ASSERT_EQ(domain::DayNumber(domain::FromDayNumber(n)), n);
+  }
+  for (int32_t n = 19'000; n <= 21'000; ++n) {  // every day of 2022 to 2027
+    ASSERT_EQ(domain::FromDayNumber(n), absl::CivilDay(1970, 1, 1) + n) << n;
+  }
+  for (absl::CivilDay start = Day("2024-09-01"); start < Day("2024-09-15"); ++start) {
+    absl::CivilDay counted = start;
+    for (int n = 1; n <= 40; ++n) {
+      do {
+        ++counted;
+      } while (absl::GetWeekday(counted) == absl::Weekday::saturday ||
+               absl::GetWeekday(counted) == absl::Weekday::sunday);
+      ASSERT_EQ(AddWorkingDays(start, n), counted) << start << " + " << n;
+    }
+    EXPECT_EQ(AddWorkingDays(start, 0), start);
+  }
+}
+
 TEST(ObligationTest, LeadOfficerMissingR5) {
   const Workflow w = Designated();
   const std::optional<v1::Obligation> open = Find(Obligations(w, "2024-10-08"), v1::OBLIGATION_TYPE_LEAD_OFFICER_MISSING);

@@ -101,6 +101,12 @@ const Period* TermCalendar::Previous(const Period* period) const {
 }
 
 absl::CivilDay AddWorkingDays(absl::CivilDay day, int n) {
+  // Any seven days in a row hold five working days: whole weeks first, the last one to five
+  // working days one by one (so that the result is never a weekend).
+  if (n > 5) {
+    day += 7 * ((n - 1) / 5);
+    n -= 5 * ((n - 1) / 5);
+  }
   while (n > 0) {
     day += 1;
     const absl::Weekday w = absl::GetWeekday(day);

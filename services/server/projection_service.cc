@@ -251,6 +251,7 @@ absl::Status ProjectionServiceImpl::ListObligations(const UnaryCall& call,
   ASSIGN_OR_RETURN(View view, Resolve(request.options(), call));
   ASSIGN_OR_RETURN(std::vector<StatePtr> all, Institutions(view));
   const projections::QualityAssuranceDays qa = projections::CollectQualityAssurance(all);
+  const std::string due_before_date = due_before ? domain::FormatDate(*due_before) : "";
   std::vector<v1::Obligation> found;
   // one quality-assurance meeting per Lead Officer, listed once with every school.
   absl::flat_hash_map<std::string, size_t> qa_listed;
@@ -260,7 +261,7 @@ absl::Status ProjectionServiceImpl::ListObligations(const UnaryCall& call,
     for (v1::Obligation& o :
          projections::ComputeObligations(*s, view.day, *calendar_, rules_, &qa)) {
       if (request.overdue_only() && !o.overdue()) continue;
-      if (due_before && o.due_on() > domain::FormatDate(*due_before)) continue;
+      if (due_before && o.due_on() > due_before_date) continue;
       if (!AnyOf(request.types(), o.type())) continue;
       if (!request.lead_officer_id().empty() && o.lead_officer_id() != request.lead_officer_id()) {
         continue;
@@ -279,12 +280,18 @@ absl::Status ProjectionServiceImpl::ListObligations(const UnaryCall& call,
       found.push_back(std::move(o));
     }
   }
-  std::stable_sort(found.begin(), found.end(), [](const v1::Obligation& a, const v1::Obligation& b) {
-    return std::tie(a.due_on(), a.urn()) < std::tie(b.due_on(), b.urn());
-  });
-  response->set_total(static_cast<uint32_t>(found.size()));
-  for (size_t i = offset; i < found.size() && i < offset + page_size; ++i) {
-    *response->add_obligations() = found[i];
+  // By due date, then URN. A whole country's obligations are many: sort references to them
+  // rather than moving the messages.
+  std::vector<const v1::Obligation*> ordered;
+  ordered.reserve(found.size());
+  for (const v1::Obligation& o : found) ordered.push_back(&o);
+  std::stable_sort(ordered.begin(), ordered.end(),
+                   [](const v1::Obligation* a, const v1::Obligation* b) {
+                     return std::tie(a->due_on(), a->urn()) < std::tie(b->due_on(), b->urn());
+                   });
+  response->set_total(static_cast<uint32_t>(ordered.size()));
+  for (size_t i = offset; i < ordered.size() && i < offset + page_size; ++i) {
+    *response->add_obligations() = *ordered[i];
   }
   if (offset + page_size < found.size()) {
     response->set_next_page_token(absl::StrCat(offset + page_size));
