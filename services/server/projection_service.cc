@@ -280,15 +280,17 @@ absl::Status ProjectionServiceImpl::ListObligations(const UnaryCall& call,
       found.push_back(std::move(o));
     }
   }
-  // By due date, then URN. A whole country's obligations are many: sort references to them
-  // rather than moving the messages.
+  // By due date, then URN, then as found. A whole country's obligations are many: only those up
+  // to the end of the page are put in order, by reference rather than moving the messages.
   std::vector<const v1::Obligation*> ordered;
   ordered.reserve(found.size());
   for (const v1::Obligation& o : found) ordered.push_back(&o);
-  std::stable_sort(ordered.begin(), ordered.end(),
-                   [](const v1::Obligation* a, const v1::Obligation* b) {
-                     return std::tie(a->due_on(), a->urn()) < std::tie(b->due_on(), b->urn());
-                   });
+  const auto page_end = ordered.begin() + static_cast<std::ptrdiff_t>(
+                                              std::min(ordered.size(), offset + page_size));
+  std::partial_sort(ordered.begin(), page_end, ordered.end(),
+                    [](const v1::Obligation* a, const v1::Obligation* b) {
+                      return std::tie(a->due_on(), a->urn(), a) < std::tie(b->due_on(), b->urn(), b);
+                    });
   response->set_total(static_cast<uint32_t>(ordered.size()));
   for (size_t i = offset; i < ordered.size() && i < offset + page_size; ++i) {
     *response->add_obligations() = *ordered[i];
