@@ -404,7 +404,7 @@ absl::StatusOr<std::vector<TermSnapshots::StatePtr>> TermSnapshots::FoldAll(
 
 absl::StatusOr<std::optional<std::vector<TermSnapshots::PeriodEntry>>> TermSnapshots::OverPeriod(
     const Period& period, std::optional<absl::Time> known_at, uint64_t end_position,
-    absl::Time wait_until) {
+    bool build_missing, absl::Time wait_until) {
   std::vector<absl::CivilDay> boundaries;
   for (const Period& h : calendar_->half_terms()) {
     if (period.Contains(h.start)) boundaries.push_back(h.start - 1);
@@ -418,6 +418,12 @@ absl::StatusOr<std::optional<std::vector<TermSnapshots::PeriodEntry>>> TermSnaps
   std::vector<std::shared_ptr<const Snapshot>> chain;
   bool all_held = true;
   for (absl::CivilDay boundary : boundaries) {  // each requested, so a later call finds them
+    if (!build_missing) {
+      std::shared_ptr<const Snapshot> held = Held(boundary);
+      if (held == nullptr) return std::nullopt;
+      chain.push_back(std::move(held));
+      continue;
+    }
     absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot =
         Acquire(boundary, end_position, wait_until);
     if (absl::IsDeadlineExceeded(snapshot.status())) {

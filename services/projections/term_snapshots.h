@@ -97,12 +97,13 @@ class TermSnapshots {
   // Every institution the log holds before `end_position` over `period`, sorted by URN, from the
   // held snapshots of the boundaries before each of its half terms, brought forward to
   // `end_position`: what a fold of each stream known at `known_at` up to the period's last day
-  // gives, split at its first day. Waits until `wait_until` for a snapshot being built; nullopt
-  // when a snapshot is still not held then (its build goes on), when `known_at` is earlier than
-  // a snapshot's latest recording, or when the period does not start on a half term's first day.
+  // gives, split at its first day. With `build_missing`, a snapshot not held is asked for and
+  // waited for until `wait_until`; nullopt when one is still not held then (its build goes on),
+  // when `known_at` is earlier than a snapshot's latest recording, or when the period does not
+  // start on a half term's first day.
   absl::StatusOr<std::optional<std::vector<PeriodEntry>>> OverPeriod(
       const Period& period, std::optional<absl::Time> known_at, uint64_t end_position,
-      absl::Time wait_until);
+      bool build_missing, absl::Time wait_until);
 
   // Builds the snapshot of the boundary before `day` in the background if it is not held.
   void Prepare(absl::CivilDay day);

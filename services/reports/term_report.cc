@@ -382,14 +382,16 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
                                                const ReportTargets& targets,
                                                v1::ReportAudience audience,
                                                absl::Time deadline,
-                                               projections::TermSnapshots* snapshots) {
+                                               projections::TermSnapshots* snapshots,
+                                               bool build_snapshots) {
   const std::string last_day = FormatDate(term.end);
   const std::string day_before = FormatDate(term.start - 1);
   const uint64_t end_position = log.NextPosition();
   std::optional<std::vector<projections::TermSnapshots::PeriodEntry>> entries;
   if (snapshots != nullptr) {
     // Held snapshots only: while one is built, a full scan is quicker than waiting for it.
-    ASSIGN_OR_RETURN(entries, snapshots->OverPeriod(term, known_at, end_position, absl::Now()));
+    ASSIGN_OR_RETURN(entries, snapshots->OverPeriod(term, known_at, end_position, build_snapshots,
+                                                    absl::Now()));
   }
   google::protobuf::Arena arena;  // the walks' states; outlives `walks`
   absl::btree_map<std::string, Walk> walks;

@@ -52,7 +52,7 @@ struct ReportReader {
 // With `snapshots`, and the snapshots of the term's half-term boundaries held there, each
 // institution starts from its state the day before the term and walks only the term's events
 // (the same report, byte for byte); otherwise, or while they are built (this call asks for
-// them), the whole log is scanned.
+// them when `build_snapshots`), the whole log is scanned.
 absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
                                                const projections::TermCalendar& calendar,
                                                const projections::Period& term,
@@ -62,7 +62,8 @@ absl::StatusOr<v1::TermReport> BuildTermReport(const storage::EventLog& log,
                                                v1::ReportAudience audience =
                                                    v1::REPORT_AUDIENCE_UNSPECIFIED,
                                                absl::Time deadline = absl::InfiniteFuture(),
-                                               projections::TermSnapshots* snapshots = nullptr);
+                                               projections::TermSnapshots* snapshots = nullptr,
+                                               bool build_snapshots = true);
 
 // What differs between the same term's report as known earlier and later.
 std::vector<std::string> Changes(const v1::TermReport& before, const v1::TermReport& after);

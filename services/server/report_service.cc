@@ -9,6 +9,14 @@
 
 namespace scc::server {
 
+bool ReportServiceImpl::BuildsSnapshotsFor(const projections::Period& term) const {
+  if (today_ == nullptr) return true;
+  const projections::Period* current = calendar_->TermAt(today_());
+  if (current == nullptr) return true;  // outside the calendar: no recent snapshot to keep
+  const projections::Period* last = calendar_->Previous(current);
+  return term.start >= (last != nullptr ? last->start : current->start);
+}
+
 absl::Status ReportServiceImpl::GenerateTermReport(const UnaryCall& call,
                                                    const v1::GenerateTermReportRequest& request,
                                                    v1::ReportFile* response) {
@@ -30,14 +38,14 @@ absl::Status ReportServiceImpl::GenerateTermReport(const UnaryCall& call,
   ASSIGN_OR_RETURN(v1::TermReport report,
                    reports::BuildTermReport(*log_, *calendar_, *term, known_at, reader,
                                             rules_, targets_, request.audience(), deadline,
-                                            snapshots_));
+                                            snapshots_, BuildsSnapshotsFor(*term)));
   if (request.has_compare_known_at()) {
     ASSIGN_OR_RETURN(absl::Time earlier,
                      codec::FromTimestamp(request.compare_known_at(), "compare_known_at"));
     ASSIGN_OR_RETURN(v1::TermReport before,
                      reports::BuildTermReport(*log_, *calendar_, *term, earlier, reader,
                                               rules_, targets_, request.audience(), deadline,
-                                              snapshots_));
+                                              snapshots_, BuildsSnapshotsFor(*term)));
     for (std::string& c : reports::Changes(before, report)) report.add_changes(std::move(c));
     report.set_compared_with(before.known_at());
   }

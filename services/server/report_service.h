@@ -1,9 +1,14 @@
 // ReportService: the termly progress report over gRPC, from the term snapshots when they are
-// held (`snapshots` may be null: every report scans the log). Thread-safe; what it points to
+// held (`snapshots` may be null: every report scans the log). A report of the current or the
+// last term asks for its snapshots; one of an earlier term uses them only if held, so that it
+// does not drop the snapshots recent as-of reads start from. Thread-safe; what it points to
 // must outlive it.
 #ifndef SCC_SERVICES_SERVER_REPORT_SERVICE_H_
 #define SCC_SERVICES_SERVER_REPORT_SERVICE_H_
 
+#include <functional>
+
+#include "absl/time/civil_time.h"
 #include "scc/v1/reports.grpc.pb.h"
 #include "services/projections/status.h"
 #include "services/projections/term_calendar.h"
@@ -20,7 +25,8 @@ class ReportServiceImpl final : public FramedService<v1::ReportService> {
   ReportServiceImpl(CallFrame* frame, const storage::EventLog* log,
                     const projections::TermCalendar* calendar, projections::ObligationRules rules,
                     reports::ReportTargets targets, ReadAudit* read_audit = nullptr,
-                    projections::TermSnapshots* snapshots = nullptr)
+                    projections::TermSnapshots* snapshots = nullptr,
+                    std::function<absl::CivilDay()> today = nullptr)
       : FramedService<v1::ReportService>(
             frame, {Answer("GenerateTermReport", Work::kLong, this,
                            &ReportServiceImpl::GenerateTermReport)}),
@@ -29,7 +35,8 @@ class ReportServiceImpl final : public FramedService<v1::ReportService> {
         rules_(rules),
         targets_(targets),
         read_audit_(read_audit),
-        snapshots_(snapshots) {}
+        snapshots_(snapshots),
+        today_(std::move(today)) {}
 
  private:
   absl::Status GenerateTermReport(const UnaryCall& call,
@@ -40,7 +47,10 @@ class ReportServiceImpl final : public FramedService<v1::ReportService> {
   const projections::ObligationRules rules_;
   const reports::ReportTargets targets_;
   ReadAudit* const read_audit_;  // each page read is recorded (may be null: off)
+  // Whether a report of `term` asks for the snapshots it needs (see above).
+  bool BuildsSnapshotsFor(const projections::Period& term) const;
   projections::TermSnapshots* const snapshots_;
+  const std::function<absl::CivilDay()> today_;  // null: every report may ask
 };
 
 }  // namespace scc::server

@@ -502,7 +502,7 @@ int Serve(const Config& config) {
   server::ProjectionServiceImpl queries(&frame, log->get(), projection->get(), &snapshots,
                                         &*calendar, rules, today);
   server::ReportServiceImpl reports(&frame, log->get(), &*calendar, rules,
-                                    config.report, read_audit.get(), &snapshots);
+                                    config.report, read_audit.get(), &snapshots, today);
   v1::ServerLimits limits;
   limits.set_max_message_bytes(config.max_message_bytes);
   limits.set_max_streams_per_connection(config.max_streams_per_connection);

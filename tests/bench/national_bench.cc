@@ -344,7 +344,7 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "[bench] building the term's snapshots, then the report from them\n");
     const auto start = Clock::now();
     if (!Must(snapshots.OverPeriod(*term, absl::Now(), log->NextPosition(),
-                                   absl::InfiniteFuture()))) {
+                                   /*build_missing=*/true, absl::InfiniteFuture()))) {
       Die("the term's snapshots could not be used");
     }
     report_snapshots_built_ms = MsSince(start);

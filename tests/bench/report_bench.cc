@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
     projections::TermSnapshots snapshots(log.get(), &calendar, {});
     const auto s0 = Clock::now();
     if (!bench::Must(snapshots.OverPeriod(*term, absl::Now(), log->NextPosition(),
-                                         absl::InfiniteFuture()))) {
+                                         /*build_missing=*/true, absl::InfiniteFuture()))) {
       bench::Die("the term's snapshots could not be used");
     }
     const double snapshots_ms = ms(s0, Clock::now());

@@ -368,27 +368,5 @@ TEST(CallFrameTest, LongCallsPastTheQueueAreRefusedBusyPromptly) {
   EXPECT_EQ(ok + busy, kCalls);
 }
 
-// A report asks for its term's snapshots, which are built in the background: a server stopped
-// while they are built stops them before it closes the log (the builds read it).
-TEST(CallFrameTest, StoppingWhileAReportsSnapshotsAreBuiltStopsCleanly) {
-  storage::testing::TempDir dir;
-  {
-    auto log = storage::EventLog::Open(dir.Sub("data") + "/events");
-    ASSERT_TRUE(log.ok()) << log.status();
-    bench::Generate(**log, 500, 120000, 1);  // enough that the builds outlast the reports
-  }
-  auto server = Start(dir.Sub("data"));
-  ASSERT_NE(server, nullptr);
-  auto stub = v1::ReportService::NewStub(server->channel());
-  for (const char* term : {"2024-autumn", "2025-spring", "2025-summer"}) {  // six builds asked for
-    v1::GenerateTermReportRequest request;
-    request.set_term(term);
-    v1::ReportFile file;
-    auto context = Authorized(kHosiToken);
-    ASSERT_TRUE(stub->GenerateTermReport(context.get(), request, &file).ok()) << term;
-  }
-  server.reset();  // SIGTERM at once; the exit status and the sanitizers say how it stopped
-}
-
 }  // namespace
 }  // namespace scc::testing

@@ -182,7 +182,7 @@ TEST(TermSnapshotsPropertyTest, ReadsFromSnapshotsEqualTheFullFold) {
         known_at = page->events[0].recorded_at;
       }
       // Waits for the period's snapshots, which the report itself only uses when held.
-      auto over = snapshots.OverPeriod(period, known_at, end, deadline);
+      auto over = snapshots.OverPeriod(period, known_at, end, /*build_missing=*/true, deadline);
       ASSERT_TRUE(over.ok());
       if (over->has_value()) {
         for (const TermSnapshots::PeriodEntry& entry : **over) {
