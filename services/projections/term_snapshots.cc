@@ -426,11 +426,11 @@ absl::StatusOr<std::optional<std::vector<TermSnapshots::PeriodEntry>>> TermSnaps
     }
     absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot =
         Acquire(boundary, end_position, wait_until);
-    if (absl::IsDeadlineExceeded(snapshot.status())) {
+    if (absl::IsCancelled(snapshot.status())) return snapshot.status();
+    if (!snapshot.ok()) {  // still being built, or its build failed: the caller reads the log
       all_held = false;
       continue;
     }
-    RETURN_IF_ERROR(snapshot.status());
     chain.push_back(*std::move(snapshot));
   }
   if (!all_held) return std::nullopt;

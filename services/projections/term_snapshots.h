@@ -98,9 +98,9 @@ class TermSnapshots {
   // held snapshots of the boundaries before each of its half terms, brought forward to
   // `end_position`: what a fold of each stream known at `known_at` up to the period's last day
   // gives, split at its first day. With `build_missing`, a snapshot not held is asked for and
-  // waited for until `wait_until`; nullopt when one is still not held then (its build goes on),
-  // when `known_at` is earlier than a snapshot's latest recording, or when the period does not
-  // start on a half term's first day.
+  // waited for until `wait_until`; nullopt when one is still not held then (its build goes on,
+  // or failed), when `known_at` is earlier than a snapshot's latest recording, or when the
+  // period does not start on a half term's first day. CANCELLED once stopping.
   absl::StatusOr<std::optional<std::vector<PeriodEntry>>> OverPeriod(
       const Period& period, std::optional<absl::Time> known_at, uint64_t end_position,
       bool build_missing, absl::Time wait_until);
