@@ -6,6 +6,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -120,13 +121,14 @@ absl::Status SmallVolume::Fill(uint64_t leave) {
     return absl::InternalError(absl::StrCat("open ", ballast, ": ", std::strerror(errno)));
   }
   // ext4 needs a few blocks of its own for the file's extents, and the log may be writing: take
-  // a little less until the file system grants it.
-  constexpr uint64_t kStep = 64 << 10;
+  // a little less until the file system grants it, 64 KiB at a time, then a block at a time
+  // when less is left. When not even a block is granted the volume is full already.
+  constexpr uint64_t kStep = 64 << 10, kBlock = 4 << 10;
   uint64_t want = free_bytes - leave;
   int err = ::posix_fallocate(fd, 0, static_cast<off_t>(want));
-  while (err == ENOSPC && want > kStep) {
-    want -= kStep;
-    err = ::posix_fallocate(fd, 0, static_cast<off_t>(want));
+  while (err == ENOSPC && want > 0) {
+    want -= std::min(want, want > kStep ? kStep : kBlock);
+    err = want > 0 ? ::posix_fallocate(fd, 0, static_cast<off_t>(want)) : 0;
   }
   ::close(fd);
   if (err != 0) {
