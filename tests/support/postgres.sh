@@ -43,10 +43,21 @@ settings() {  # DIR PORT
        "-c wal_receiver_status_interval=1s"
 }
 
+# free_port only saw the port free: a server or test started beside this one may take it first.
+# Then another port is tried, and `port` is set to the one the server listens on.
 start() {  # DIR PORT EXTRA
-  as_postgres "$bin/pg_ctl" -D "$1/data" -l "$1/postgres.log" -w -t 60 \
-    -o "$(settings "$1" "$2") $3" start >/dev/null
-  echo "$2" >"$1/port"
+  local try=1 p=$2
+  until as_postgres "$bin/pg_ctl" -D "$1/data" -l "$1/postgres.log" -w -t 60 \
+      -o "$(settings "$1" "$p") $3" start >/dev/null; do
+    if [ "$try" -ge 3 ] || ! grep -q "could not bind\|Address already in use" "$1/postgres.log"; then
+      cat "$1/postgres.log" >&2
+      return 1
+    fi
+    try=$((try + 1))
+    p=$(free_port)
+  done
+  port=$p
+  echo "$p" >"$1/port"
 }
 
 cmd=${1:-}
