@@ -105,12 +105,14 @@ v1::BulkCommand Update(const std::string& urn, const v1::InstitutionDetails& det
   return Command(row);  // effective today
 }
 
-// Calls `each` with every institution among `urns` that the server holds and `request` matches,
-// asking for a thousand URNs at a time rather than paging through every institution.
-absl::Status ForEachOf(const client::SccClient& client, const std::vector<std::string>& urns,
+// Calls `each` once with every institution among `urns` that the server holds and `request`
+// matches, asking for a thousand URNs at a time rather than paging through every institution.
+absl::Status ForEachOf(const client::SccClient& client, std::vector<std::string> urns,
                        v1::ListInstitutionsRequest request,
                        const std::function<void(v1::InstitutionStatus&)>& each) {
   constexpr size_t kUrnsPerCall = 1000;  // ListInstitutionsRequest.urns allows this many
+  std::sort(urns.begin(), urns.end());
+  urns.erase(std::unique(urns.begin(), urns.end()), urns.end());
   request.set_page_size(500);
   for (size_t from = 0; from < urns.size(); from += kUrnsPerCall) {
     request.clear_urns();
@@ -129,7 +131,7 @@ absl::StatusOr<std::map<std::string, v1::InstitutionDetails>> Registered(
   request.add_kinds(v1::INSTITUTION_KIND_MAINTAINED_SCHOOL);
   request.add_kinds(v1::INSTITUTION_KIND_ACADEMY);
   std::map<std::string, v1::InstitutionDetails> registered;
-  if (absl::Status s = ForEachOf(client, urns, request, [&](v1::InstitutionStatus& i) {
+  if (absl::Status s = ForEachOf(client, std::move(urns), request, [&](v1::InstitutionStatus& i) {
         registered[i.urn()] = std::move(*i.mutable_details());
       });
       !s.ok()) {
@@ -169,9 +171,7 @@ absl::Status SkipUnregistered(const client::SccClient& client, ImportPlan* plan)
   absl::flat_hash_set<std::string> held;
   std::vector<std::string> urns;
   for (const RowCommand& row : plan->commands) urns.push_back(row.urn);
-  std::sort(urns.begin(), urns.end());
-  urns.erase(std::unique(urns.begin(), urns.end()), urns.end());
-  const absl::Status listed = ForEachOf(client, urns, {}, [&](v1::InstitutionStatus& i) {
+  const absl::Status listed = ForEachOf(client, std::move(urns), {}, [&](v1::InstitutionStatus& i) {
     held.insert(i.urn());
   });
   if (!listed.ok()) return listed;

@@ -417,13 +417,14 @@ absl::StatusOr<std::optional<std::vector<TermSnapshots::PeriodEntry>>> TermSnaps
   }
   std::vector<std::shared_ptr<const Snapshot>> chain;
   bool all_held = true;
-  for (absl::CivilDay boundary : boundaries) {  // each requested, so a later call finds them
+  for (absl::CivilDay boundary : boundaries) {
     if (!build_missing) {
       std::shared_ptr<const Snapshot> held = Held(boundary);
       if (held == nullptr) return std::nullopt;
       chain.push_back(std::move(held));
       continue;
     }
+    // Each one is asked for, even after one is missing, so that a later call finds them all.
     absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot =
         Acquire(boundary, end_position, wait_until);
     if (absl::IsCancelled(snapshot.status())) return snapshot.status();

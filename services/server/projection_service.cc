@@ -44,9 +44,9 @@ bool AnyOf(const google::protobuf::RepeatedField<int>& wanted, T value) {
                                wanted.end();
 }
 
-absl::Status CheckUrn(const std::string& urn) {
+absl::Status CheckUrn(const std::string& urn, const std::string& field = "urn") {
   if (domain::IsValidUrn(urn)) return absl::OkStatus();
-  return domain::InvalidField("urn", absl::StrCat("'", urn, "' is not a URN"));
+  return domain::InvalidField(field, absl::StrCat("'", urn, "' is not a URN"));
 }
 
 }  // namespace
@@ -141,10 +141,7 @@ absl::Status ProjectionServiceImpl::ListInstitutions(const UnaryCall& call,
   // How many URNs a call may name is kQueryLimits' limit on any list (domain/fields.h).
   absl::flat_hash_set<absl::string_view> urns;
   for (int i = 0; i < request.urns_size(); ++i) {
-    if (!domain::IsValidUrn(request.urns(i))) {
-      return domain::InvalidField(absl::StrCat("urns[", i, "]"),
-                                  absl::StrCat(domain::Quoted(request.urns(i)), " is not a URN"));
-    }
+    RETURN_IF_ERROR(CheckUrn(request.urns(i), absl::StrCat("urns[", i, "]")));
     urns.insert(request.urns(i));
   }
   const std::string query = absl::AsciiStrToLower(absl::StripAsciiWhitespace(request.query()));

@@ -35,17 +35,18 @@ absl::Status ReportServiceImpl::GenerateTermReport(const UnaryCall& call,
   }
   const absl::Time deadline = call.long_deadline();
   const reports::ReportReader reader{call.caller().role, call.caller().user};
+  const bool build_snapshots = BuildsSnapshotsFor(*term);
   ASSIGN_OR_RETURN(v1::TermReport report,
                    reports::BuildTermReport(*log_, *calendar_, *term, known_at, reader,
                                             rules_, targets_, request.audience(), deadline,
-                                            snapshots_, BuildsSnapshotsFor(*term)));
+                                            snapshots_, build_snapshots));
   if (request.has_compare_known_at()) {
     ASSIGN_OR_RETURN(absl::Time earlier,
                      codec::FromTimestamp(request.compare_known_at(), "compare_known_at"));
     ASSIGN_OR_RETURN(v1::TermReport before,
                      reports::BuildTermReport(*log_, *calendar_, *term, earlier, reader,
                                               rules_, targets_, request.audience(), deadline,
-                                              snapshots_, BuildsSnapshotsFor(*term)));
+                                              snapshots_, build_snapshots));
     for (std::string& c : reports::Changes(before, report)) report.add_changes(std::move(c));
     report.set_compared_with(before.known_at());
   }
