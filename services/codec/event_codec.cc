@@ -31,6 +31,14 @@ std::string EventType(const v1::EventPayload& payload) {
   return field == nullptr ? "unknown" : field->name();
 }
 
+bool CorrectsEarlierEvents(const std::string& type) {
+  static const std::string* const corrected = new std::string(
+      v1::EventPayload::descriptor()->FindFieldByNumber(v1::EventPayload::kEventCorrected)->name());
+  static const std::string* const redacted = new std::string(
+      v1::EventPayload::descriptor()->FindFieldByNumber(v1::EventPayload::kEventRedacted)->name());
+  return type == *corrected || type == *redacted;
+}
+
 absl::string_view UrnView(absl::string_view stream) {
   return absl::StartsWith(stream, kStreamPrefix) ? stream.substr(kStreamPrefix.size())
                                                  : absl::string_view();

@@ -26,6 +26,9 @@ std::string StreamName(const std::string& urn);
 std::string UrnOfStream(const std::string& stream);
 // "srg_designated" for an SrgDesignated payload.
 std::string EventType(const v1::EventPayload& payload);
+// Whether an event stored with this type corrects or redacts an earlier event of its stream, so
+// that folding it may mean folding the stream again.
+bool CorrectsEarlierEvents(const std::string& type);
 
 // How an event is stored: data = the payload with its names and free text taken out (each
 // left an empty string), metadata = the envelope with the notes' text taken out and

@@ -30,6 +30,7 @@ struct InstitutionProjection::Generation {
   // is still the one of the last save, so a restart applies these events again.
   absl::flat_hash_set<std::string> unsaved;
   uint64_t unsaved_events = 0;
+  uint64_t states_from_commands = 0;  // touched states taken from Options::committed_state
 
   std::string Prefix() const { return absl::StrCat("g", id, "/"); }
   std::string StateKey(const std::string& urn) const { return absl::StrCat(Prefix(), "i/", urn); }
@@ -39,10 +40,11 @@ struct InstitutionProjection::Generation {
 
 namespace {
 
-// Far behind the log (a first start on a big log, a rebuild), a batch touches a different set of
-// institutions each time; saving every touched state per batch then writes about one state per
-// event. So while more than this many batches behind, states are saved only every
-// Options::catch_up_save_events events.
+// Saving every touched state per batch writes about one state per event: serializing and
+// writing the states was the largest cost of a busy projection. Far behind the log (a first
+// start on a big log, a rebuild) a batch touches a different set of institutions each time, so
+// while more than this many batches behind states are saved only every
+// Options::catch_up_save_events events; at the head every Options::live_save_events.
 constexpr uint64_t kCatchingUpBatches = 20;
 
 }  // namespace
@@ -56,11 +58,20 @@ void InstitutionProjection::AddUnsaved(const Generation& gen, storage::KvStore::
   }
 }
 
+storage::KvStore::Batch InstitutionProjection::Checkpoint(const Generation& gen) {
+  storage::KvStore::Batch batch;
+  AddUnsaved(gen, batch);
+  batch.puts.emplace_back(gen.PositionKey(), absl::StrCat(gen.next_position));
+  return batch;
+}
+
 bool InstitutionProjection::SaveNow(const Generation& gen, const Options& options, size_t events,
                                     uint64_t head) {
   const uint64_t behind = head > gen.next_position ? head - gen.next_position : 0;
-  return behind <= kCatchingUpBatches * options.batch_events ||
-         gen.unsaved_events + events >= options.catch_up_save_events;
+  const uint64_t every = behind <= kCatchingUpBatches * options.batch_events
+                             ? options.live_save_events
+                             : options.catch_up_save_events;
+  return gen.unsaved_events + events >= every;
 }
 
 InstitutionProjection::InstitutionProjection(storage::EventLog* log, storage::KvStore* store,
@@ -160,27 +171,17 @@ absl::Status InstitutionProjection::ApplyTo(const storage::EventLog& log, storag
                                             const std::vector<storage::RecordedEvent>& events,
                                             uint64_t next_position,
                                             std::vector<std::string>* touched_urns) {
-  // Each touched state is copied once per batch; readers keep the copies they hold.
-  absl::flat_hash_map<std::string, std::shared_ptr<domain::InstitutionState>> touched;
+  // Each touched institution is folded once per batch; readers keep the states they hold.
+  absl::flat_hash_map<std::string, std::vector<const storage::RecordedEvent*>> events_of;
   for (const storage::RecordedEvent& recorded : events) {
-    const std::string urn = codec::UrnOfStream(recorded.stream);
-    if (urn.empty()) continue;
-    ASSIGN_OR_RETURN(domain::StoredEvent event, codec::Decode(recorded));
-    std::shared_ptr<domain::InstitutionState>& working = touched[urn];
-    if (working == nullptr) {
-      auto it = gen.states.find(urn);
-      working = it != gen.states.end() ? std::make_shared<domain::InstitutionState>(*it->second)
-                                       : std::make_shared<domain::InstitutionState>();
-      working->set_urn(urn);
-    }
-    if (domain::NeedsRefold(event)) {
-      // A correction replaces an earlier event: fold the stream again up to this event.
-      ASSIGN_OR_RETURN(std::vector<domain::StoredEvent> stream,
-                       codec::ReadInstitution(log, urn, 0, recorded.version));
-      *working = domain::Fold(urn, stream);
-    } else {
-      domain::Evolve(*working, event);
-    }
+    std::string urn = codec::UrnOfStream(recorded.stream);
+    if (!urn.empty()) events_of[std::move(urn)].push_back(&recorded);
+  }
+  absl::flat_hash_map<std::string, StatePtr> touched;
+  touched.reserve(events_of.size());
+  uint64_t from_commands = 0;
+  for (const auto& [urn, its_events] : events_of) {
+    ASSIGN_OR_RETURN(touched[urn], FoldTouched(log, options, gen, urn, its_events, from_commands));
   }
   const bool save = SaveNow(gen, options, events.size(), log.NextPosition());
   if (save) {
@@ -202,13 +203,47 @@ absl::Status InstitutionProjection::ApplyTo(const storage::EventLog& log, storag
     gen.states[urn] = std::move(state);
   }
   gen.next_position = next_position;
+  gen.states_from_commands += from_commands;
   return absl::OkStatus();
+}
+
+absl::StatusOr<InstitutionProjection::StatePtr> InstitutionProjection::FoldTouched(
+    const storage::EventLog& log, const Options& options, const Generation& gen,
+    const std::string& urn, const std::vector<const storage::RecordedEvent*>& events,
+    uint64_t& from_commands) {
+  const bool corrects = std::any_of(events.begin(), events.end(),
+                                    [](const storage::RecordedEvent* e) {
+                                      return codec::CorrectsEarlierEvents(e->type);
+                                    });
+  if (options.committed_state && !corrects) {
+    if (StatePtr committed = options.committed_state(urn, *events.back())) {
+      ++from_commands;
+      return committed;
+    }
+  }
+  auto it = gen.states.find(urn);
+  auto working = it != gen.states.end() ? std::make_shared<domain::InstitutionState>(*it->second)
+                                        : std::make_shared<domain::InstitutionState>();
+  working->set_urn(urn);
+  for (const storage::RecordedEvent* recorded : events) {
+    ASSIGN_OR_RETURN(domain::StoredEvent event, codec::Decode(*recorded));
+    if (domain::NeedsRefold(event)) {
+      // A correction replaces an earlier event: fold the stream again up to this event.
+      ASSIGN_OR_RETURN(std::vector<domain::StoredEvent> stream,
+                       codec::ReadInstitution(log, urn, 0, recorded->version));
+      *working = domain::Fold(urn, stream);
+    } else {
+      domain::Evolve(*working, event);
+    }
+  }
+  return StatePtr(std::move(working));
 }
 
 void InstitutionProjection::Publish(const Generation& gen, const std::vector<std::string>& urns) {
   absl::MutexLock lock(&mu_);
   for (const std::string& urn : urns) serving_[urn] = gen.states.at(urn);
   serving_position_ = gen.next_position;
+  states_from_commands_ = gen.states_from_commands;
 }
 
 void InstitutionProjection::Run() {
@@ -217,14 +252,23 @@ void InstitutionProjection::Run() {
   absl::Duration backoff = options_.retry_initial;
   for (;;) {
     const absl::Status step = Step(rebuild, next_progress);
-    if (absl::IsCancelled(step)) return;
+    if (absl::IsCancelled(step)) break;
     if (step.ok()) {
       Succeeded();
       backoff = options_.retry_initial;
       continue;
     }
-    if (!Failed(step, backoff)) return;
+    if (!Failed(step, backoff)) break;
     backoff = std::min(backoff * 2, options_.retry_max);
+  }
+  // Stopping: the serving generation's unsaved states are saved, so that a restart need not
+  // apply their events again (after a crash it does).
+  if (live_->unsaved.empty() && live_->unsaved_events == 0) return;
+  if (absl::Status saved = store_->Write(Checkpoint(*live_)); !saved.ok()) {
+    if (options_.progress) {
+      options_.progress(absl::StrCat("projection: not saved on stopping (a restart applies ",
+                                     live_->unsaved_events, " events again): ", saved.message()));
+    }
   }
 }
 
@@ -333,9 +377,7 @@ absl::Status InstitutionProjection::Step(std::unique_ptr<Generation>& rebuild,
   if (rebuild->next_position < live_->next_position) return absl::OkStatus();
 
   // Caught up: the new generation takes over, atomically on disk and for readers.
-  storage::KvStore::Batch swap;
-  AddUnsaved(*rebuild, swap);
-  swap.puts.emplace_back(rebuild->PositionKey(), absl::StrCat(rebuild->next_position));
+  storage::KvStore::Batch swap = Checkpoint(*rebuild);
   swap.puts.emplace_back(kActiveKey, rebuild->ActiveValue());
   swap.delete_prefixes.push_back(live_->Prefix());
   if (absl::Status w = store_->Write(swap, /*sync=*/true); !w.ok()) {
@@ -438,6 +480,7 @@ v1::ProjectionStatus InstitutionProjection::Status() const {
         absl::FormatTime(absl::RFC3339_sec, failing_since_, absl::UTCTimeZone()));
   }
   status.set_failures_total(failures_total_);
+  status.set_states_from_commands(states_from_commands_);
   return status;
 }
 
@@ -463,10 +506,8 @@ absl::Status InstitutionProjection::RebuildOffline(
     RETURN_IF_ERROR(ApplyTo(*log, *store, options, gen, page.events, page.next_position, nullptr));
     if (progress) progress(gen.next_position, total);
   }
-  storage::KvStore::Batch done;
-  AddUnsaved(gen, done);
+  storage::KvStore::Batch done = Checkpoint(gen);
   done.puts.emplace_back(kActiveKey, gen.ActiveValue());
-  done.puts.emplace_back(gen.PositionKey(), absl::StrCat(gen.next_position));
   return store->Write(done, /*sync=*/true);
 }
 

@@ -43,11 +43,16 @@ class InstitutionProjection {
   // background.
   static constexpr uint32_t kCodeVersion = 9;
 
+  using StatePtr = std::shared_ptr<const domain::InstitutionState>;
+
   struct Options {
     uint32_t version = kCodeVersion;
     size_t batch_events = 2000;                        // events per persisted batch
-    // Far behind the log (more than 20 batches), states are saved at most every this many
-    // events instead of every batch; a restart applies what was not saved again.
+    // Touched states are saved (each once, however often it changed) with the checkpoint once
+    // this many events were applied since the last save: at the log's head live_save_events,
+    // far behind it (more than 20 batches) catch_up_save_events. A restart applies what was
+    // not saved again, so these bound the work of a restart.
+    uint64_t live_save_events = 50'000;
     uint64_t catch_up_save_events = 500'000;
     std::function<void(const std::string&)> progress;  // log lines about rebuilds; may be empty
     absl::Duration retry_initial = absl::Milliseconds(200);  // back-off after a failed batch
@@ -56,9 +61,15 @@ class InstitutionProjection {
     // generation); an error fails the batch as a failing store would. Lets tests fail and heal
     // the projection; empty in the server.
     std::function<absl::Status(bool rebuilding)> inject_fault;
+    // The state a committed command left an institution in, while its writer still holds it:
+    // the institution's stream folded up to and including `last` (an event it recorded), or
+    // nullptr. For a batch
+    // whose events of an institution correct none, the projection takes that state (the same
+    // object, not a copy) instead of folding the events again. Called on the projection's
+    // thread: must be cheap and must not call back into the projection. May be empty.
+    std::function<StatePtr(const std::string& urn, const storage::RecordedEvent& last)>
+        committed_state;
   };
-
-  using StatePtr = std::shared_ptr<const domain::InstitutionState>;
 
   static absl::StatusOr<std::unique_ptr<InstitutionProjection>> Open(storage::EventLog* log,
                                                                      storage::KvStore* store,
@@ -113,8 +124,8 @@ class InstitutionProjection {
   storage::Subscription* subscription() const ABSL_LOCKS_EXCLUDED(mu_);
   // Makes `next` the subscription (cancelled at once when stopping).
   void ReplaceSubscription(std::unique_ptr<storage::Subscription> next) ABSL_LOCKS_EXCLUDED(mu_);
-  // Folds `events` into `gen` and, unless catching up (SaveNow), persists the touched
-  // institutions and the unsaved ones with the new position in one atomic batch; appends the
+  // Folds `events` into `gen` and, when SaveNow says so, persists the touched institutions and
+  // the unsaved ones with the new position in one atomic batch; appends the
   // touched URNs to `touched_urns` when given. On a failed write `gen` is as it was.
   static absl::Status ApplyTo(const storage::EventLog& log, storage::KvStore& store,
                               const Options& options, Generation& gen,
@@ -126,6 +137,15 @@ class InstitutionProjection {
   // when given).
   static void AddUnsaved(const Generation& gen, storage::KvStore::Batch& batch,
                          const std::function<bool(const std::string&)>& keep = {});
+  // A batch saving `gen`'s unsaved states and its position.
+  static storage::KvStore::Batch Checkpoint(const Generation& gen);
+  // `urn`'s state once its `events` (in log order, all of this batch) are folded into `gen`'s:
+  // the committed state when Options::committed_state has it (counted in `from_commands`), else
+  // folded here.
+  static absl::StatusOr<StatePtr> FoldTouched(
+      const storage::EventLog& log, const Options& options, const Generation& gen,
+      const std::string& urn, const std::vector<const storage::RecordedEvent*>& events,
+      uint64_t& from_commands);
   // Makes the given institutions of `gen`, and its position, visible to readers.
   void Publish(const Generation& gen, const std::vector<std::string>& urns)
       ABSL_LOCKS_EXCLUDED(mu_);
@@ -149,6 +169,7 @@ class InstitutionProjection {
   uint64_t failed_attempts_ ABSL_GUARDED_BY(mu_) = 0;  // since a round last worked
   absl::Time failing_since_ ABSL_GUARDED_BY(mu_);
   uint64_t failures_total_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t states_from_commands_ ABSL_GUARDED_BY(mu_) = 0;  // the serving generation's
 
   std::unique_ptr<Generation> live_;  // owned by the thread after Open
   std::thread thread_;

@@ -376,12 +376,16 @@ CommandHandler::Plan CommandHandler::Try(const std::shared_ptr<Attempt>& attempt
   const storage::ExpectedVersion expected = state->has_version()
                                                 ? storage::ExpectedVersion::Exact(state->version())
                                                 : storage::ExpectedVersion::NoStream();
+  // The projection may take `after` as soon as it reads the events, before the answer.
+  const bool expect = !correction && !events.empty() && !cmd.context.request_id().empty();
+  if (expect) repository_->Expect(cmd.context.request_id(), urn, events.back(), after);
   storage::EventLog::AppendRequest append{
       codec::StreamName(urn), expected, std::move(events), cmd.context.request_id(),
-      OffCommitThread([this, attempt, after, correction, decided_version = state->version(),
+      OffCommitThread([this, attempt, after, correction, expect, decided_version = state->version(),
                        result = std::move(result)](
                           absl::StatusOr<storage::AppendResult> appended) mutable {
         const std::string& urn = attempt->command.context.urn();
+        if (expect) repository_->Settle(attempt->command.context.request_id(), after.get());
         if (absl::IsAborted(appended.status()) &&
             !attempt->command.context.has_expected_version() && ++attempt->tries < kMaxAttempts) {
           Run(std::move(attempt));  // another command got in first: decide again

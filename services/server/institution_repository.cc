@@ -46,4 +46,39 @@ void InstitutionRepository::Forget(const std::string& urn) {
   cache_.erase(urn);
 }
 
+void InstitutionRepository::Expect(const std::string& request_id, const std::string& urn,
+                                   const storage::EventData& last_event,
+                                   std::shared_ptr<const domain::InstitutionState> after) {
+  Expected expected{urn, last_event.data, last_event.metadata, std::move(after)};
+  absl::MutexLock lock(&mu_);
+  expected_.insert_or_assign(request_id, std::move(expected));
+}
+
+void InstitutionRepository::Settle(const std::string& request_id,
+                                   const domain::InstitutionState* after) {
+  absl::MutexLock lock(&mu_);
+  auto it = expected_.find(request_id);
+  if (it != expected_.end() && it->second.after.get() == after) expected_.erase(it);
+}
+
+std::shared_ptr<const domain::InstitutionState> InstitutionRepository::Committed(
+    const std::string& urn, const storage::RecordedEvent& last) {
+  absl::MutexLock lock(&mu_);
+  if (!last.request_id.empty()) {
+    auto it = expected_.find(last.request_id);
+    // The same bytes name the same command (its hash is in the metadata) decided against the
+    // same version (the append's exact expected version): the same state.
+    if (it != expected_.end() && it->second.urn == urn && it->second.after->has_version() &&
+        it->second.after->version() == last.version && it->second.last_data == last.data &&
+        it->second.last_metadata == last.metadata) {
+      return it->second.after;
+    }
+  }
+  auto it = cache_.find(urn);
+  if (it == cache_.end() || !it->second->has_version() || it->second->version() != last.version) {
+    return nullptr;
+  }
+  return it->second;
+}
+
 }  // namespace scc::server

@@ -41,12 +41,35 @@ class InstitutionRepository {
   void Remember(const std::string& urn, std::shared_ptr<const domain::InstitutionState> state);
   // Drops the cached state: the next Load folds the stream again.
   void Forget(const std::string& urn);
+  // Before an append: `after` is the state `urn` will have once the append of `request_id`
+  // commits with `last_event` (as stored) as its last event. The projection may take it as soon
+  // as it reads that event, before the append has answered (Committed). Settle withdraws it
+  // once the append has answered, whatever the outcome; a second Expect under the same request
+  // id replaces the first.
+  void Expect(const std::string& request_id, const std::string& urn,
+              const storage::EventData& last_event,
+              std::shared_ptr<const domain::InstitutionState> after) ABSL_LOCKS_EXCLUDED(mu_);
+  void Settle(const std::string& request_id, const domain::InstitutionState* after)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // The state of `urn`'s stream folded up to and including `last` (an event it has recorded):
+  // the one an expected append left when `last` is that append's last event byte for byte, or
+  // the cached one at `last`'s version; else nullptr. Never reads the log.
+  std::shared_ptr<const domain::InstitutionState> Committed(const std::string& urn,
+                                                            const storage::RecordedEvent& last)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   storage::EventLog* const log_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<const domain::InstitutionState>> cache_
       ABSL_GUARDED_BY(mu_);
+  struct Expected {
+    std::string urn;
+    std::string last_data;      // the append's last event as stored
+    std::string last_metadata;
+    std::shared_ptr<const domain::InstitutionState> after;
+  };
+  absl::flat_hash_map<std::string, Expected> expected_ ABSL_GUARDED_BY(mu_);  // by request id
 };
 
 }  // namespace scc::server

@@ -408,12 +408,17 @@ int Serve(const Config& config) {
       storage::KvStore::Open(ProjectionsDir(config));
   if (!store.ok()) return Fail(store.status().ToString());
 
+  server::InstitutionRepository repository(log->get());
   projections::InstitutionProjection::Options projection_options;
   projection_options.progress = [&access_log](const std::string& line) { access_log.Info(line); };
+  // The projection shares the states commands leave instead of folding their events again.
+  projection_options.committed_state = [&repository](const std::string& urn,
+                                                      const storage::RecordedEvent& last) {
+    return repository.Committed(urn, last);
+  };
   absl::StatusOr<std::unique_ptr<projections::InstitutionProjection>> projection =
       projections::InstitutionProjection::Open(log->get(), store->get(), projection_options);
   if (!projection.ok()) return Fail(projection.status().ToString());
-  server::InstitutionRepository repository(log->get());
   server::CommandHandler handler(log->get(), &repository, today);
   std::string tokens_stamp = FileStamp(config.tokens);
   server::CallMetrics call_metrics;

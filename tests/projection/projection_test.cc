@@ -1,13 +1,15 @@
 // The institution projection against the log it is built from, on a real event log and
 // KvStore in a temp dir, fed by the real command handler:
-// - property: random valid command sequences across many institutions; the live projection
-//   equals a full rebuild and the as-of fold at the last date, and at every snapshot the as-of
-//   and known-at folds equal what the projection showed then;
+// - property: random valid command sequences across many institutions, corrections among the
+//   later ones, fed through the commands' own states as in sccd; the live projection equals a
+//   full rebuild and the as-of fold at the last date, and at every snapshot the known-at fold
+//   (and, before the first correction, the as-of fold) equals what the projection showed then;
 // - a restart mid-stream resumes without applying anything twice;
 // - a code version bump rebuilds in the background and switches over.
 #include <atomic>
 #include <random>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -55,17 +57,27 @@ class Harness {
     handler_->Execute({"tester", v1::ROLE_HEAD_OF_SCHOOL_IMPROVEMENT}, command,
                       [&](absl::StatusOr<v1::CommandResult> r) {
                         status = r.status();
+                        if (r.ok()) {
+                          for (const std::string& id : r->event_ids()) event_ids_[urn].push_back(id);
+                        }
                         done.Notify();
                       });
     done.WaitForNotification();
     return status;
   }
 
+  // The ids of the events recorded for `urn` through Run, in order.
+  const std::vector<std::string>& EventIds(const std::string& urn) { return event_ids_[urn]; }
+
   std::unique_ptr<InstitutionProjection> OpenProjection(uint32_t version =
                                                             InstitutionProjection::kCodeVersion) {
     InstitutionProjection::Options options;
     options.version = version;
     options.batch_events = 97;  // small batches: many checkpoints
+    // As in sccd: the states the commands left, taken instead of folding their events again.
+    options.committed_state = [this](const std::string& urn, const storage::RecordedEvent& last) {
+      return repository_->Committed(urn, last);
+    };
     auto p = InstitutionProjection::Open(log_.get(), store_.get(), options);
     EXPECT_TRUE(p.ok()) << p.status();
     return p.ok() ? *std::move(p) : nullptr;
@@ -81,6 +93,7 @@ class Harness {
   std::unique_ptr<server::InstitutionRepository> repository_;
   std::unique_ptr<server::CommandHandler> handler_;
   int requests_ = 0;
+  absl::flat_hash_map<std::string, std::vector<std::string>> event_ids_;
 };
 
 using States = absl::btree_map<std::string, domain::InstitutionState>;
@@ -199,8 +212,19 @@ TEST(ProjectionPropertyTest, LiveEqualsRebuildAndAsOfAtEveryDate) {
     States states;
   };
   std::vector<Observed> observed;
-  int accepted = 0;
+  int accepted = 0, corrections = 0;
+  const v1::EventPayload visit = Visit();
+  // Corrections come only in the last steps: one counts in the as-of views of every date from
+  // when it was recorded, so the as-of views of the snapshots before it are read up to the log
+  // position where corrections began.
+  constexpr int kCorrectionsFrom = 1000;
+  size_t observed_before_corrections = 0;
+  uint64_t corrections_from_position = 0;
   for (int step = 0; step < 1500; ++step) {
+    if (step == kCorrectionsFrom) {
+      observed_before_corrections = observed.size();
+      corrections_from_position = h.log().NextPosition();
+    }
     if (std::uniform_int_distribution<int>(0, 2)(rng) == 0) {
       // A new day. Now and then, first look at the projection as it stands at the day's end.
       if (step % 10 == 0) {
@@ -211,11 +235,21 @@ TEST(ProjectionPropertyTest, LiveEqualsRebuildAndAsOfAtEveryDate) {
     }
     const auto& [urn, kind] = institutions[std::uniform_int_distribution<size_t>(
         0, institutions.size() - 1)(rng)];
-    absl::Status s = h.Run(urn, RandomCommand(rng, kind, day), day);
+    // Now and then a correction: an earlier event withdrawn, or re-recorded as a fact.
+    const std::vector<std::string>& ids = h.EventIds(urn);
+    const v1::EventPayload command =
+        step >= kCorrectionsFrom && ids.size() > 1 &&
+                std::uniform_int_distribution<int>(0, 9)(rng) == 0
+            ? Correct(ids[std::uniform_int_distribution<size_t>(1, ids.size() - 1)(rng)],
+                      std::uniform_int_distribution<int>(0, 1)(rng) == 0 ? nullptr : &visit)
+            : RandomCommand(rng, kind, day);
+    absl::Status s = h.Run(urn, command, day);
     ASSERT_TRUE(s.ok() || absl::IsFailedPrecondition(s) || absl::IsInvalidArgument(s)) << s;
     if (s.ok()) ++accepted;
+    if (s.ok() && command.has_event_corrected()) ++corrections;
   }
   ASSERT_GT(accepted, 300);
+  ASSERT_GT(corrections, 5);
   ASSERT_TRUE(projection->WaitFor(h.log().NextPosition(), absl::Now() + kWait).ok());
   const States live = Snapshot(*projection);
 
@@ -227,6 +261,7 @@ TEST(ProjectionPropertyTest, LiveEqualsRebuildAndAsOfAtEveryDate) {
     rebuilt.emplace(urn, domain::Fold(urn, *events));
   }
   ExpectSame(live, rebuilt, "live vs rebuild");
+  EXPECT_GT(projection->Status().states_from_commands(), 0u);
   for (const auto& [urn, state] : live) EXPECT_EQ(state.events_applied(), state.version() + 1);
 
   // The as-of fold at the last date.
@@ -236,28 +271,40 @@ TEST(ProjectionPropertyTest, LiveEqualsRebuildAndAsOfAtEveryDate) {
   ASSERT_TRUE(as_of.ok());
   ExpectSame(*as_of, live, "as-of last date vs live");
 
-  // Every snapshot, both ways: what had happened by that date, and what was known then.
-  ASSERT_GT(observed.size(), 5u);
-  for (const Observed& o : observed) {
-    TimeFilter by_date;
-    by_date.as_of = FormatDate(o.day);
-    auto dated = FoldAllAsOf(h.log(), by_date, h.log().NextPosition());
-    ASSERT_TRUE(dated.ok());
-    ExpectSame(*dated, o.states, absl::StrCat("as of ", FormatDate(o.day)));
+  // Every snapshot, three ways: what had happened by that date (before the corrections), what
+  // was known then, and what was known then about that date.
+  ASSERT_GT(observed_before_corrections, 5u);
+  ASSERT_GT(observed.size(), observed_before_corrections);
+  for (size_t i = 0; i < observed.size(); ++i) {
+    const Observed& o = observed[i];
+    const std::string when = absl::StrCat(FormatDate(o.day), " / ", absl::FormatTime(o.known_at));
+    if (i < observed_before_corrections) {
+      TimeFilter by_date;
+      by_date.as_of = FormatDate(o.day);
+      auto dated = FoldAllAsOf(h.log(), by_date, corrections_from_position);
+      ASSERT_TRUE(dated.ok());
+      ExpectSame(*dated, o.states, absl::StrCat("as of ", when));
+    }
     TimeFilter by_knowledge;
     by_knowledge.known_at = o.known_at;
     auto known = FoldAllAsOf(h.log(), by_knowledge, h.log().NextPosition());
     ASSERT_TRUE(known.ok());
-    ExpectSame(*known, o.states, absl::StrCat("known at ", absl::FormatTime(o.known_at)));
+    ExpectSame(*known, o.states, absl::StrCat("known at ", when));
+    TimeFilter both = by_knowledge;
+    both.as_of = FormatDate(o.day);
+    auto known_then = FoldAllAsOf(h.log(), both, h.log().NextPosition());
+    ASSERT_TRUE(known_then.ok());
+    ExpectSame(*known_then, o.states, absl::StrCat("known at, as of ", when));
   }
 
-  // One institution as of a date, as GetInstitution computes it.
-  const Observed& middle = observed[observed.size() / 2];
+  // One institution, as GetInstitution computes it, of a date after the corrections began.
+  const Observed& late = observed.back();
   TimeFilter by_date;
-  by_date.as_of = FormatDate(middle.day);
+  by_date.as_of = FormatDate(late.day);
+  by_date.known_at = late.known_at;
   auto one = FoldAsOf(h.log(), institutions[0].first, by_date);
   ASSERT_TRUE(one.ok());
-  EXPECT_TRUE(MessageDifferencer::Equals(*one, middle.states.at(institutions[0].first)));
+  EXPECT_TRUE(MessageDifferencer::Equals(*one, late.states.at(institutions[0].first)));
 }
 
 TEST(ProjectionTest, RestartResumesWithoutApplyingTwice) {
@@ -285,8 +332,9 @@ TEST(ProjectionTest, RestartResumesWithoutApplyingTwice) {
 }
 
 // Far behind the log (first start on a big log), states are saved every catch_up_save_events
-// events rather than every batch; a stop in between loses only unsaved work, which the restart
-// applies again: nothing twice, nothing missing.
+// events rather than every batch; a stop in between saves what was applied, and the restart
+// applies the rest: nothing twice, nothing missing. (After a crash the restart applies the
+// unsaved events again: tests/crash/sccd_crash_test.cc.)
 TEST(ProjectionTest, FarBehindItSavesLessOftenAndARestartAppliesTheRestAgain) {
   Harness h;
   constexpr int kInstitutions = 40, kVisits = 300;
@@ -312,7 +360,7 @@ TEST(ProjectionTest, FarBehindItSavesLessOftenAndARestartAppliesTheRestAgain) {
     auto first = InstitutionProjection::Open(&h.log(), &h.store(), options);
     ASSERT_TRUE(first.ok());
     ASSERT_TRUE((*first)->WaitFor(end / 2, absl::Now() + kWait).ok());
-  }  // stopped wherever it is, most likely with unsaved work
+  }  // stopped wherever it is, most likely with unsaved work, which it saves
   auto second = InstitutionProjection::Open(&h.log(), &h.store(), options);
   ASSERT_TRUE(second.ok());
   EXPECT_LT((*second)->applied_position(), end);
