@@ -211,7 +211,9 @@ TEST(TermSnapshotsPropertyTest, ReadsFromSnapshotsEqualTheFullFold) {
   EXPECT_GT(stats.institutions_refolded, 0u);  // the corrections and late events
   EXPECT_GT(stats.built, 6u);                  // every half term, and refreshes
   EXPECT_GT(stats.periods_read, 10u);          // reports from the snapshots
-  EXPECT_GT(walked, 200u);
+  // The reports walked events the snapshots hold (100 to 700 over 30 seeds: how many depends on
+  // which periods and recordings the seed picks, so the bound only says that they did).
+  EXPECT_GT(walked, 20u);
   EXPECT_GT(from_stream, 20u);
   EXPECT_LE(stats.held.size(), options.keep);
   EXPECT_LE(stats.dates.size(), options.keep_dates);
