@@ -102,6 +102,7 @@ std::vector<EventLog::QueuedAppend> EventLog::Admit(std::vector<AppendRequest> a
     q.expected = a.expected;
     q.events = std::move(a.events);
     q.request_id = std::move(a.request_id);
+    q.absent_mark = q.request_id.empty() ? 0 : a.absent_mark;
     q.bytes = bytes;
     q.done = std::move(a.done);
     admitted.push_back(std::move(q));

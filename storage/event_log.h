@@ -76,6 +76,10 @@ struct EventLogOptions {
 
   // RocksDB block cache shared by all column families.
   size_t block_cache_bytes = 64 << 20;
+  // RocksDB: the request ids of committed appends kept in memory besides the database (about
+  // 200 bytes each), so that an append whose caller looked its id up within them needs no
+  // second look-up (AppendRequest::absent_mark).
+  size_t requests_kept_in_memory = 32768;
 
   // The RocksDB environment for file I/O; nullptr: the default (the real file system). Not
   // owned; must outlive the log. Tests pass one that injects faults.
@@ -193,6 +197,10 @@ class EventLog {
     std::vector<EventData> events;
     std::string request_id;
     AppendCallback done;
+    // What LookUpRequest left in `absent_mark` when it found nothing for this request_id
+    // (0: none): the log need not look the id up in storage again if it still holds in memory
+    // every request committed since (RocksDB). A mark from another request id is a bug.
+    uint64_t absent_mark = 0;
   };
   // As AppendAsync for each of `appends`, in order, but queued in one step, so one commit can
   // carry them all (a bulk submission).
@@ -210,8 +218,14 @@ class EventLog {
     std::string stream;
     AppendResult result;
   };
-  virtual absl::StatusOr<std::optional<PriorAppend>> FindRequest(
-      const std::string& request_id) const = 0;
+  absl::StatusOr<std::optional<PriorAppend>> FindRequest(const std::string& request_id) const {
+    return LookUpRequest(request_id, nullptr);
+  }
+  // As FindRequest; when nothing is found and `absent_mark` is not null, it receives a mark of
+  // how far the log had committed when it looked (0 when the log keeps none), for
+  // AppendRequest::absent_mark: one look-up of a new request id instead of two.
+  virtual absl::StatusOr<std::optional<PriorAppend>> LookUpRequest(
+      const std::string& request_id, uint64_t* absent_mark) const = 0;
 
   // Calls `fn` for every stored request (request_id and what its Append committed), in no
   // particular order, until `fn` returns an error, which this returns. For copying a log.
@@ -302,6 +316,7 @@ class EventLog {
     std::vector<EventData> events;
     std::string request_id;
     std::string fingerprint;  // set only with a request_id
+    uint64_t absent_mark = 0;  // AppendRequest::absent_mark
     size_t bytes = 0;
     AppendCallback done;
     absl::StatusOr<AppendResult> outcome = absl::InternalError("append not decided");

@@ -8,6 +8,8 @@
 #include <thread>
 #include <tuple>
 
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/record.h"
@@ -195,6 +197,60 @@ TEST_P(EventLogTest, FindRequestReturnsTheCommittedAppend) {
   EXPECT_TRUE((*found)->result.replayed);
   EXPECT_FALSE(log_->FindRequest("req-unknown")->has_value());
   EXPECT_FALSE(log_->FindRequest("")->has_value());
+}
+
+// A caller looked a request id up and found nothing (LookUpRequest's mark); by the time its
+// append is prepared, another append of that id may have committed. The log still finds it: in
+// memory while it keeps it there, in storage once it has dropped it (kept = 0).
+TEST_P(EventLogTest, AnAppendMarkedAbsentStillFindsTheSameRequestCommittedSince) {
+  for (const size_t kept : {size_t{0}, EventLogOptions().requests_kept_in_memory}) {
+    SCOPED_TRACE(absl::StrCat("kept in memory: ", kept));
+    EventLogOptions options;
+    options.requests_kept_in_memory = kept;
+    Reopen(options);
+    auto append_marked = [&](const std::string& stream, int events, const std::string& id,
+                             uint64_t mark) {
+      absl::Notification done;
+      absl::StatusOr<AppendResult> outcome;
+      EventLog::AppendRequest request{stream, ExpectedVersion::Any(), MakeEvents(events), id,
+                                      [&](absl::StatusOr<AppendResult> r) {
+                                        outcome = std::move(r);
+                                        done.Notify();
+                                      }};
+      request.absent_mark = mark;
+      std::vector<EventLog::AppendRequest> appends;
+      appends.push_back(std::move(request));
+      log_->AppendAllAsync(std::move(appends));
+      done.WaitForNotification();
+      return outcome;
+    };
+    const std::string id = absl::StrCat("raced-", kept);
+    uint64_t mark = 0;
+    absl::StatusOr<std::optional<EventLog::PriorAppend>> before = log_->LookUpRequest(id, &mark);
+    ASSERT_TRUE(before.ok()) << before.status();
+    ASSERT_FALSE(before->has_value());
+    if (backend() == LogBackend::kRocksDb) EXPECT_GT(mark, 0u);
+
+    const AppendResult first = MustAppend("s", 2, ExpectedVersion::Any(), id);  // got in first
+    MustAppend("t", 1, ExpectedVersion::Any(), absl::StrCat("later-", kept));  // a later group
+    absl::StatusOr<AppendResult> same = append_marked("s", 2, id, mark);
+    ASSERT_TRUE(same.ok()) << same.status();
+    EXPECT_TRUE(same->replayed);
+    EXPECT_EQ(same->first_position, first.first_position);
+    EXPECT_TRUE(absl::IsAlreadyExists(append_marked("s", 3, id, mark).status()));
+
+    // A new id, looked up and then appended with its mark, is recorded once.
+    const std::string fresh = absl::StrCat("fresh-", kept);
+    uint64_t fresh_mark = 0;
+    ASSERT_TRUE(log_->LookUpRequest(fresh, &fresh_mark).ok());
+    absl::StatusOr<AppendResult> recorded = append_marked("s", 1, fresh, fresh_mark);
+    ASSERT_TRUE(recorded.ok()) << recorded.status();
+    EXPECT_FALSE(recorded->replayed);
+    absl::StatusOr<AppendResult> again = append_marked("s", 1, fresh, fresh_mark);
+    ASSERT_TRUE(again.ok()) << again.status();
+    EXPECT_TRUE(again->replayed);
+    EXPECT_EQ(again->first_position, recorded->first_position);
+  }
 }
 
 TEST_P(EventLogTest, SameRequestIdWithDifferentContentIsRefused) {

@@ -707,8 +707,9 @@ absl::Status PostgresEventLog::PurgeErased(const std::vector<uint64_t>&) {
   });
 }
 
-absl::StatusOr<std::optional<EventLog::PriorAppend>> PostgresEventLog::FindRequest(
-    const std::string& request_id) const {
+absl::StatusOr<std::optional<EventLog::PriorAppend>> PostgresEventLog::LookUpRequest(
+    const std::string& request_id, uint64_t* absent_mark) const {
+  if (absent_mark != nullptr) *absent_mark = 0;  // the commit looks the id up in its transaction
   if (request_id.empty()) return std::optional<PriorAppend>();
   return WithRetry(reads_, [&](PgConnection& conn)
                                -> absl::StatusOr<std::optional<PriorAppend>> {

@@ -64,8 +64,8 @@ class PostgresEventLog final : public EventLog {
 
   void AppendAllAsync(std::vector<AppendRequest> appends) override;
   absl::Status PurgeErased(const std::vector<uint64_t>& positions) override;
-  absl::StatusOr<std::optional<PriorAppend>> FindRequest(
-      const std::string& request_id) const override;
+  absl::StatusOr<std::optional<PriorAppend>> LookUpRequest(
+      const std::string& request_id, uint64_t* absent_mark) const override;
   absl::Status ScanRequests(const std::function<absl::Status(const std::string& request_id,
                                                              const StoredRequest& request)>& fn)
       const override;

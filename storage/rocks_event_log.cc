@@ -345,6 +345,8 @@ absl::Status RocksEventLog::RecoverFromWriteError() {
   last_recorded_at_ = std::max(last_recorded_at_, head.last_recorded_at);
   stream_heads_.clear();
   inflight_requests_.clear();
+  inflight_order_.clear();
+  forgotten_through_ = group_seq_;  // a mark from before now makes the log look again
   absl::MutexLock pipeline_lock(&pipeline_mu_);
   write_error_ = absl::OkStatus();
   return absl::OkStatus();

@@ -20,6 +20,7 @@
 #ifndef SCC_STORAGE_ROCKS_EVENT_LOG_H_
 #define SCC_STORAGE_ROCKS_EVENT_LOG_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -57,8 +58,8 @@ class RocksEventLog final : public EventLog {
 
   void AppendAllAsync(std::vector<AppendRequest> appends) override;
   absl::Status PurgeErased(const std::vector<uint64_t>& positions) override;
-  absl::StatusOr<std::optional<PriorAppend>> FindRequest(
-      const std::string& request_id) const override;
+  absl::StatusOr<std::optional<PriorAppend>> LookUpRequest(
+      const std::string& request_id, uint64_t* absent_mark) const override;
   absl::Status ScanRequests(const std::function<absl::Status(const std::string& request_id,
                                                              const StoredRequest& request)>& fn)
       const override;
@@ -151,7 +152,8 @@ class RocksEventLog final : public EventLog {
   bool sequencer_done_ ABSL_GUARDED_BY(pipeline_mu_) = false;
   bool committing_ ABSL_GUARDED_BY(pipeline_mu_) = false;  // a group is being written
   absl::Status write_error_ ABSL_GUARDED_BY(pipeline_mu_);  // sticky: set when a commit fails
-  uint64_t committed_group_ ABSL_GUARDED_BY(pipeline_mu_) = 0;
+  // The last group written to the database: written under pipeline_mu_, read anywhere.
+  std::atomic<uint64_t> committed_group_{0};
 
   // Owned by the sequencer thread alone: the head as of the last prepared group.
   struct InflightRequest {
@@ -161,7 +163,12 @@ class RocksEventLog final : public EventLog {
     uint64_t group;
   };
   absl::flat_hash_map<std::string, uint64_t> stream_heads_;  // stream -> last version
-  absl::flat_hash_map<std::string, InflightRequest> inflight_requests_;  // prepared, maybe unsynced
+  // The requests of every group prepared and not committed, and of the last committed ones
+  // (EventLogOptions::requests_kept_in_memory in all, at least): an append whose caller looked its id up since needs no
+  // second look-up (AppendRequest::absent_mark).
+  absl::flat_hash_map<std::string, InflightRequest> inflight_requests_;
+  std::deque<std::pair<uint64_t, std::string>> inflight_order_;  // (group, id), oldest first
+  uint64_t forgotten_through_ = 0;  // requests of groups up to this one may have been dropped
   uint64_t prepared_position_;
   std::string prepared_hash_;
   absl::Time last_recorded_at_;

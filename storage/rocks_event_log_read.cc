@@ -29,14 +29,20 @@ absl::StatusOr<std::optional<uint64_t>> RocksEventLog::ReadStreamVersion(
   return std::optional<uint64_t>(version);
 }
 
-absl::StatusOr<std::optional<EventLog::PriorAppend>> RocksEventLog::FindRequest(
-    const std::string& request_id) const {
+absl::StatusOr<std::optional<EventLog::PriorAppend>> RocksEventLog::LookUpRequest(
+    const std::string& request_id, uint64_t* absent_mark) const {
+  if (absent_mark != nullptr) *absent_mark = 0;
   if (request_id.empty()) return std::optional<PriorAppend>();
   absl::ReaderMutexLock db_lock(&db_mu_);
   RETURN_IF_ERROR(DbAvailable());
+  // Read before the look-up: every group up to it is in the database for the look-up to see.
+  const uint64_t committed = committed_group_.load(std::memory_order_acquire);
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), requests_cf(), request_id, &value);
-  if (s.IsNotFound()) return std::optional<PriorAppend>();
+  if (s.IsNotFound()) {
+    if (absent_mark != nullptr) *absent_mark = committed + 1;
+    return std::optional<PriorAppend>();
+  }
   RETURN_IF_ERROR(FromRocks(s, "looking up request_id"));
   ASSIGN_OR_RETURN(StoredRequest stored, DecodeStoredRequest(value));
   stored.result.replayed = true;

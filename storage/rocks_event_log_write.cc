@@ -155,13 +155,14 @@ RocksEventLog::PreparedGroup RocksEventLog::Prepare(std::vector<QueuedAppend> ap
   PreparedGroup group;
   group.seq = ++group_seq_;
   group.first_position = prepared_position_;
-  {
-    // Requests of groups already committed are in the database now.
-    absl::MutexLock lock(&pipeline_mu_);
-    absl::erase_if(inflight_requests_, [this](const auto& entry)
-                                           ABSL_NO_THREAD_SAFETY_ANALYSIS {
-                                             return entry.second.group <= committed_group_;
-                                           });
+  // Requests of groups already committed are in the database now: the oldest are dropped
+  // from memory once more than EventLogOptions::requests_kept_in_memory are held.
+  const uint64_t committed = committed_group_.load(std::memory_order_acquire);
+  while (!inflight_order_.empty() && inflight_order_.front().first <= committed &&
+         inflight_requests_.size() > options_.requests_kept_in_memory) {
+    forgotten_through_ = inflight_order_.front().first;
+    inflight_requests_.erase(inflight_order_.front().second);
+    inflight_order_.pop_front();
   }
   // Stored with microsecond precision; truncate now so a replayed result equals the first one.
   const absl::Time now =
@@ -222,6 +223,9 @@ void RocksEventLog::Decide(QueuedAppend& p, uint64_t group_seq, absl::Time now,
     std::optional<StoredRequest> earlier;
     if (auto it = inflight_requests_.find(p.request_id); it != inflight_requests_.end()) {
       earlier = StoredRequest{it->second.stream, it->second.fingerprint, it->second.result};
+    } else if (p.absent_mark > forgotten_through_) {
+      // Its caller found it in no group up to absent_mark - 1, and every request of a later
+      // group is in inflight_requests_: it is new.
     } else if (absl::Status available = DbAvailable(); !available.ok()) {
       p.outcome = available;
       return;
@@ -305,6 +309,7 @@ void RocksEventLog::Decide(QueuedAppend& p, uint64_t group_seq, absl::Time now,
     group.batch.Put(requests_cf(), p.request_id,
                     EncodeStoredRequest(StoredRequest{p.stream, p.fingerprint, result}));
     inflight_requests_[p.request_id] = InflightRequest{p.stream, p.fingerprint, result, group_seq};
+    inflight_order_.emplace_back(group_seq, p.request_id);
   }
   stream_heads_[p.stream] = result.last_version;
   p.outcome = result;
@@ -338,7 +343,7 @@ void RocksEventLog::Commit(PreparedGroup group) {
   {
     absl::MutexLock lock(&pipeline_mu_);
     if (failure.ok()) {
-      committed_group_ = group.seq;
+      committed_group_.store(group.seq, std::memory_order_release);
     } else {
       write_error_ = failure;
     }

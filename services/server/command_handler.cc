@@ -99,9 +99,9 @@ storage::EventLog::AppendCallback CommandHandler::OffCommitThread(
 }
 
 absl::StatusOr<std::optional<v1::CommandResult>> CommandHandler::Replay(
-    const domain::Command& command, const std::string& command_hash) {
+    const domain::Command& command, const std::string& command_hash, uint64_t* absent_mark) {
   ASSIGN_OR_RETURN(std::optional<storage::EventLog::PriorAppend> prior,
-                   log_->FindRequest(command.context.request_id()));
+                   log_->LookUpRequest(command.context.request_id(), absent_mark));
   if (!prior) return std::optional<v1::CommandResult>();
   if (prior->stream != codec::StreamName(command.context.urn())) {
     return RequestReused(command.context.request_id());
@@ -281,8 +281,10 @@ CommandHandler::Plan CommandHandler::Try(const std::shared_ptr<Attempt>& attempt
     return Plan{std::move(outcome), state};
   };
 
+  uint64_t absent_mark = 0;  // the log need not look the request id up again (AppendRequest)
   if (domain::IsValidUrn(urn) && !cmd.context.request_id().empty()) {
-    absl::StatusOr<std::optional<v1::CommandResult>> replay = Replay(cmd, attempt->hash);
+    absl::StatusOr<std::optional<v1::CommandResult>> replay =
+        Replay(cmd, attempt->hash, &absent_mark);
     if (!replay.ok()) return answer(replay.status());
     if (*replay) return answer(**std::move(replay));
   }
@@ -424,6 +426,7 @@ CommandHandler::Plan CommandHandler::Try(const std::shared_ptr<Attempt>& attempt
           }
         }
       })};
+  append.absent_mark = absent_mark;
   // Evolve only notes a correction; the state it leaves comes from folding the stream again.
   return Plan{std::move(append), correction ? nullptr : after};
 }

@@ -94,8 +94,12 @@ class CommandHandler {
   void Run(std::shared_ptr<Attempt> attempt);
   // `done` as the log calls it: it queues `done` on the completion threads and returns.
   storage::EventLog::AppendCallback OffCommitThread(storage::EventLog::AppendCallback done);
+  // The answer to a retry of an earlier command with the same request id, if there was one;
+  // when there was none, `absent_mark` receives the log's mark for the append
+  // (EventLog::LookUpRequest).
   absl::StatusOr<std::optional<v1::CommandResult>> Replay(const domain::Command& command,
-                                                          const std::string& command_hash);
+                                                          const std::string& command_hash,
+                                                          uint64_t* absent_mark);
 
   Directory directory_;  // empty: any Lead Officer id is taken as given
   LetterWriter letter_writer_;
