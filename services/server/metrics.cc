@@ -151,6 +151,10 @@ std::string RenderMetrics(const MetricSources& s) {
         projection.failed_attempts());
   Counter(&out, "scc_projection_failures_total",
           "Attempts to apply events that failed since start.", projection.failures_total());
+  Counter(&out, "scc_projection_states_from_commands_total",
+          "Institution states the read models took from the commands that left them, instead "
+          "of folding the events again, since start.",
+          projection.states_from_commands());
 
   static constexpr std::pair<const char*, const char*> kRocks[] = {
       {"rocksdb.estimate-live-data-size", "scc_rocksdb_live_data_bytes"},

@@ -328,6 +328,7 @@ TEST(ProjectionFailureTest, AFailingProjectionShowsInStatusHealthAndMetrics) {
   ASSERT_TRUE(scraped);
   EXPECT_THAT(scraped->body, HasSubstr("\nscc_projection_failing 1\n"));
   EXPECT_THAT(scraped->body, HasSubstr("\nscc_projection_failures_total "));
+  EXPECT_THAT(scraped->body, HasSubstr("\nscc_projection_states_from_commands_total 0\n"));
 
   v1::CommandContext context;
   context.set_urn("100041");
