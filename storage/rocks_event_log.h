@@ -164,8 +164,8 @@ class RocksEventLog final : public EventLog {
   };
   absl::flat_hash_map<std::string, uint64_t> stream_heads_;  // stream -> last version
   // The requests of every group prepared and not committed, and of the last committed ones
-  // (EventLogOptions::requests_kept_in_memory in all, at least): an append whose caller looked its id up since needs no
-  // second look-up (AppendRequest::absent_mark).
+  // (EventLogOptions::requests_kept_in_memory in all, at least): an append whose caller looked
+  // its id up since needs no second look-up (AppendRequest::absent_mark).
   absl::flat_hash_map<std::string, InflightRequest> inflight_requests_;
   std::deque<std::pair<uint64_t, std::string>> inflight_order_;  // (group, id), oldest first
   uint64_t forgotten_through_ = 0;  // requests of groups up to this one may have been dropped

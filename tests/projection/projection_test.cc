@@ -58,7 +58,8 @@ class Harness {
                       [&](absl::StatusOr<v1::CommandResult> r) {
                         status = r.status();
                         if (r.ok()) {
-                          for (const std::string& id : r->event_ids()) event_ids_[urn].push_back(id);
+                          std::vector<std::string>& ids = event_ids_[urn];
+                          ids.insert(ids.end(), r->event_ids().begin(), r->event_ids().end());
                         }
                         done.Notify();
                       });
