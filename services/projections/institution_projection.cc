@@ -30,7 +30,7 @@ struct InstitutionProjection::Generation {
   // is still the one of the last save, so a restart applies these events again.
   absl::flat_hash_set<std::string> unsaved;
   uint64_t unsaved_events = 0;
-  uint64_t states_from_commands = 0;  // touched states taken from Options::committed_state
+  uint64_t taken_from_commands = 0;  // by the last batch, from Options::committed_state
 
   std::string Prefix() const { return absl::StrCat("g", id, "/"); }
   std::string StateKey(const std::string& urn) const { return absl::StrCat(Prefix(), "i/", urn); }
@@ -183,7 +183,12 @@ absl::Status InstitutionProjection::ApplyTo(const storage::EventLog& log, storag
   for (const auto& [urn, its_events] : events_of) {
     ASSIGN_OR_RETURN(touched[urn], FoldTouched(log, options, gen, urn, its_events, from_commands));
   }
-  const bool save = SaveNow(gen, options, events.size(), log.NextPosition());
+  // A correction or a redaction is saved at once: the store must not keep for long what it
+  // replaced or erased (docs/data-protection.md).
+  const bool corrects = std::any_of(events.begin(), events.end(), [](const auto& e) {
+    return codec::CorrectsEarlierEvents(e.type);
+  });
+  const bool save = corrects || SaveNow(gen, options, events.size(), log.NextPosition());
   if (save) {
     storage::KvStore::Batch batch;
     for (const auto& [urn, state] : touched) {
@@ -203,7 +208,7 @@ absl::Status InstitutionProjection::ApplyTo(const storage::EventLog& log, storag
     gen.states[urn] = std::move(state);
   }
   gen.next_position = next_position;
-  gen.states_from_commands += from_commands;
+  gen.taken_from_commands = from_commands;
   return absl::OkStatus();
 }
 
@@ -243,7 +248,7 @@ void InstitutionProjection::Publish(const Generation& gen, const std::vector<std
   absl::MutexLock lock(&mu_);
   for (const std::string& urn : urns) serving_[urn] = gen.states.at(urn);
   serving_position_ = gen.next_position;
-  states_from_commands_ = gen.states_from_commands;
+  states_from_commands_ += gen.taken_from_commands;
 }
 
 void InstitutionProjection::Run() {

@@ -169,7 +169,7 @@ class InstitutionProjection {
   uint64_t failed_attempts_ ABSL_GUARDED_BY(mu_) = 0;  // since a round last worked
   absl::Time failing_since_ ABSL_GUARDED_BY(mu_);
   uint64_t failures_total_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t states_from_commands_ ABSL_GUARDED_BY(mu_) = 0;  // the serving generation's
+  uint64_t states_from_commands_ ABSL_GUARDED_BY(mu_) = 0;  // published, since Open
 
   std::unique_ptr<Generation> live_;  // owned by the thread after Open
   std::thread thread_;

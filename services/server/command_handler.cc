@@ -211,8 +211,9 @@ void CommandHandler::Execute(const Caller& caller, domain::Command command, Done
 void CommandHandler::Run(std::shared_ptr<Attempt> attempt) {
   Plan plan = Try(attempt);
   if (auto* append = std::get_if<storage::EventLog::AppendRequest>(&plan.action)) {
-    log_->AppendAsync(std::move(append->stream), append->expected, std::move(append->events),
-                      std::move(append->request_id), std::move(append->done));
+    std::vector<storage::EventLog::AppendRequest> one;
+    one.push_back(std::move(*append));  // with its absent_mark
+    log_->AppendAllAsync(std::move(one));
   } else {
     std::move(attempt->done)(std::get<absl::StatusOr<v1::CommandResult>>(std::move(plan.action)));
   }
@@ -275,6 +276,7 @@ CommandHandler::Plan CommandHandler::Try(const std::shared_ptr<Attempt>& attempt
   const std::string& urn = cmd.context.urn();
   // What earlier commands of the same batch leave, if any; else the cached state on a first
   // try and the log's after a conflict.
+  const bool after_earlier_of_batch = known != nullptr;
   StatePtr state = std::move(known);
   // A command answered without an append leaves the state as it was.
   auto answer = [&state](absl::StatusOr<v1::CommandResult> outcome) -> Plan {
@@ -378,12 +380,16 @@ CommandHandler::Plan CommandHandler::Try(const std::shared_ptr<Attempt>& attempt
   const storage::ExpectedVersion expected = state->has_version()
                                                 ? storage::ExpectedVersion::Exact(state->version())
                                                 : storage::ExpectedVersion::NoStream();
-  // The projection may take `after` as soon as it reads the events, before the answer.
-  const bool expect = !correction && !events.empty() && !cmd.context.request_id().empty();
+  // The projection may take `after` as soon as it reads the events, before the answer: not
+  // when it was decided against what an earlier command of the batch will leave, since the
+  // exact version alone does not prove that command's events are the ones before these.
+  const bool expect = !correction && !after_earlier_of_batch && !events.empty() &&
+                      !cmd.context.request_id().empty();
   if (expect) repository_->Expect(cmd.context.request_id(), urn, events.back(), after);
   storage::EventLog::AppendRequest append{
       codec::StreamName(urn), expected, std::move(events), cmd.context.request_id(),
-      OffCommitThread([this, attempt, after, correction, expect, decided_version = state->version(),
+      OffCommitThread([this, attempt, after, correction, expect, after_earlier_of_batch,
+                       decided_version = state->version(),
                        result = std::move(result)](
                           absl::StatusOr<storage::AppendResult> appended) mutable {
         const std::string& urn = attempt->command.context.urn();
@@ -406,8 +412,11 @@ CommandHandler::Plan CommandHandler::Try(const std::shared_ptr<Attempt>& attempt
           repository_->Forget(urn);  // whether the events landed is not known
           return std::move(attempt->done)(appended.status());
         }
-        if (correction) {
-          repository_->Forget(urn);  // its state comes from folding the stream again
+        if (correction || after_earlier_of_batch) {
+          // Its state comes from folding the stream again: a correction's always, and one
+          // decided after an earlier command of the batch in case that command's append failed
+          // and another command's took its version.
+          repository_->Forget(urn);
         } else if (!appended->replayed) {
           repository_->Remember(urn, after);
         }

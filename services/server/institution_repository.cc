@@ -74,11 +74,7 @@ std::shared_ptr<const domain::InstitutionState> InstitutionRepository::Committed
       return it->second.after;
     }
   }
-  auto it = cache_.find(urn);
-  if (it == cache_.end() || !it->second->has_version() || it->second->version() != last.version) {
-    return nullptr;
-  }
-  return it->second;
+  return nullptr;
 }
 
 }  // namespace scc::server

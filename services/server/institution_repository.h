@@ -52,8 +52,8 @@ class InstitutionRepository {
   void Settle(const std::string& request_id, const domain::InstitutionState* after)
       ABSL_LOCKS_EXCLUDED(mu_);
   // The state of `urn`'s stream folded up to and including `last` (an event it has recorded):
-  // the one an expected append left when `last` is that append's last event byte for byte, or
-  // the cached one at `last`'s version; else nullptr. Never reads the log.
+  // the one an expected append left when `last` is that append's last event byte for byte at
+  // the same version; else nullptr. Never reads the log.
   std::shared_ptr<const domain::InstitutionState> Committed(const std::string& urn,
                                                             const storage::RecordedEvent& last)
       ABSL_LOCKS_EXCLUDED(mu_);
