@@ -10,6 +10,7 @@
 #include <random>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -500,6 +501,51 @@ TEST(ProjectionTest, AFailingBatchIsRetriedAndReportedUntilItApplies) {
   EXPECT_EQ(status.generation(), 2u);
   EXPECT_TRUE(status.error().empty()) << status.error();
   EXPECT_EQ(p.Get("600001")->visit_days_size(), 1);
+}
+
+// States are saved only every live_save_events at the head, but a batch with a redaction at
+// once: the stored read model must not keep the erased name until the next save.
+TEST(ProjectionTest, ARedactionIsSavedAtOnce) {
+  Harness h;
+  const std::string urn = "310001";
+  const absl::CivilDay day(2024, 9, 2);
+  InstitutionProjection::Options options;
+  options.live_save_events = 1'000'000;
+  v1::EventPayload concern = RaiseConcern();
+  concern.mutable_concern_raised()->set_discussed_with_headteacher_on(FormatDate(day));
+  v1::EventPayload designate = Designate();
+  designate.mutable_srg_designated()->set_letter_sent_on(FormatDate(day));
+  designate.mutable_srg_designated()->set_discussed_with_headteacher_on(FormatDate(day));
+  for (const v1::EventPayload& p : {Register(), concern, designate, AssignLeadOfficer("lo-x")}) {
+    ASSERT_TRUE(h.Run(urn, p, day).ok());
+  }
+  const std::string name = "Officer lo-x";
+  auto stored_with_name = [&] {
+    int found = 0;
+    EXPECT_TRUE(h.store()
+                    .Scan("g", [&](absl::string_view, absl::string_view value) {
+                      if (absl::StrContains(value, name)) ++found;
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    return found;
+  };
+  {
+    auto first = InstitutionProjection::Open(&h.log(), &h.store(), options);
+    ASSERT_TRUE(first.ok()) << first.status();
+    ASSERT_TRUE((*first)->WaitFor(h.log().NextPosition(), absl::Now() + kWait).ok());
+  }  // stopping saves the state with the name
+  ASSERT_EQ(stored_with_name(), 1);
+
+  auto projection = InstitutionProjection::Open(&h.log(), &h.store(), options);
+  ASSERT_TRUE(projection.ok()) << projection.status();
+  v1::EventPayload redaction;
+  redaction.mutable_event_redacted()->set_redacted_event_id(h.EventIds(urn).back());
+  redaction.mutable_event_redacted()->add_fields("lead_officer_assigned.lead_officer_name");
+  ASSERT_TRUE(h.Run(urn, redaction, day + 1).ok());
+  ASSERT_TRUE((*projection)->WaitFor(h.log().NextPosition(), absl::Now() + kWait).ok());
+  EXPECT_EQ(stored_with_name(), 0);
+  EXPECT_FALSE(absl::StrContains((*projection)->Get(urn)->ShortDebugString(), name));
 }
 
 TEST(ProjectionTest, OfflineRebuildEqualsLive) {
