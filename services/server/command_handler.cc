@@ -388,8 +388,7 @@ CommandHandler::Plan CommandHandler::Try(const std::shared_ptr<Attempt>& attempt
   if (expect) repository_->Expect(cmd.context.request_id(), urn, events.back(), after);
   storage::EventLog::AppendRequest append{
       codec::StreamName(urn), expected, std::move(events), cmd.context.request_id(),
-      OffCommitThread([this, attempt, after, correction, expect, after_earlier_of_batch,
-                       decided_version = state->version(),
+      OffCommitThread([this, attempt, after, correction, expect, decided_version = state->version(),
                        result = std::move(result)](
                           absl::StatusOr<storage::AppendResult> appended) mutable {
         const std::string& urn = attempt->command.context.urn();
@@ -412,11 +411,8 @@ CommandHandler::Plan CommandHandler::Try(const std::shared_ptr<Attempt>& attempt
           repository_->Forget(urn);  // whether the events landed is not known
           return std::move(attempt->done)(appended.status());
         }
-        if (correction || after_earlier_of_batch) {
-          // Its state comes from folding the stream again: a correction's always, and one
-          // decided after an earlier command of the batch in case that command's append failed
-          // and another command's took its version.
-          repository_->Forget(urn);
+        if (correction) {
+          repository_->Forget(urn);  // its state comes from folding the stream again
         } else if (!appended->replayed) {
           repository_->Remember(urn, after);
         }
