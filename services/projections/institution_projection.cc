@@ -180,14 +180,13 @@ absl::Status InstitutionProjection::ApplyTo(const storage::EventLog& log, storag
   absl::flat_hash_map<std::string, StatePtr> touched;
   touched.reserve(events_of.size());
   uint64_t from_commands = 0;
+  bool corrects = false;
   for (const auto& [urn, its_events] : events_of) {
-    ASSIGN_OR_RETURN(touched[urn], FoldTouched(log, options, gen, urn, its_events, from_commands));
+    ASSIGN_OR_RETURN(touched[urn],
+                     FoldTouched(log, options, gen, urn, its_events, from_commands, corrects));
   }
   // A correction or a redaction is saved at once: the store must not keep for long what it
   // replaced or erased (docs/data-protection.md).
-  const bool corrects = std::any_of(events.begin(), events.end(), [](const auto& e) {
-    return codec::CorrectsEarlierEvents(e.type);
-  });
   const bool save = corrects || SaveNow(gen, options, events.size(), log.NextPosition());
   if (save) {
     storage::KvStore::Batch batch;
@@ -215,11 +214,12 @@ absl::Status InstitutionProjection::ApplyTo(const storage::EventLog& log, storag
 absl::StatusOr<InstitutionProjection::StatePtr> InstitutionProjection::FoldTouched(
     const storage::EventLog& log, const Options& options, const Generation& gen,
     const std::string& urn, const std::vector<const storage::RecordedEvent*>& events,
-    uint64_t& from_commands) {
+    uint64_t& from_commands, bool& corrects_any) {
   const bool corrects = std::any_of(events.begin(), events.end(),
                                     [](const storage::RecordedEvent* e) {
                                       return codec::CorrectsEarlierEvents(e->type);
                                     });
+  corrects_any = corrects_any || corrects;
   if (options.committed_state && !corrects) {
     if (StatePtr committed = options.committed_state(urn, *events.back())) {
       ++from_commands;

@@ -141,11 +141,11 @@ class InstitutionProjection {
   static storage::KvStore::Batch Checkpoint(const Generation& gen);
   // `urn`'s state once its `events` (in log order, all of this batch) are folded into `gen`'s:
   // the committed state when Options::committed_state has it (counted in `from_commands`), else
-  // folded here.
+  // folded here. Sets `corrects_any` when an event of `events` corrects or redacts.
   static absl::StatusOr<StatePtr> FoldTouched(
       const storage::EventLog& log, const Options& options, const Generation& gen,
       const std::string& urn, const std::vector<const storage::RecordedEvent*>& events,
-      uint64_t& from_commands);
+      uint64_t& from_commands, bool& corrects_any);
   // Makes the given institutions of `gen`, and its position, visible to readers.
   void Publish(const Generation& gen, const std::vector<std::string>& urns)
       ABSL_LOCKS_EXCLUDED(mu_);
